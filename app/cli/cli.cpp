@@ -1,0 +1,127 @@
+#include "cli.h"
+
+#include "core/error.h"
+#include "device/device.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+namespace embedlab::cli {
+
+const std::set<std::string> kCommonValueFlags = {"device", "dtype", "threads"};
+
+std::map<std::string, Command>& registry() {
+    static std::map<std::string, Command> r;
+    return r;
+}
+
+std::string Args::get(const std::string& flag, const std::string& def) const {
+    auto it = values_.find(flag);
+    return it == values_.end() || it->second.empty() ? def : it->second.back();
+}
+
+std::string Args::require(const std::string& flag) const {
+    if (!has(flag)) throw UsageError("missing --" + flag);
+    return get(flag);
+}
+
+std::vector<std::string> Args::getAll(const std::string& flag) const {
+    auto it = values_.find(flag);
+    return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+long long Args::getInt(const std::string& flag, long long def) const {
+    if (!has(flag)) return def;
+    const std::string v = get(flag);
+    try {
+        size_t pos = 0;
+        long long x = std::stoll(v, &pos);
+        if (pos != v.size()) throw std::invalid_argument(v);
+        return x;
+    } catch (const std::exception&) {
+        throw UsageError("--" + flag + " expects a whole number, got '" + v + "'");
+    }
+}
+
+double Args::getDouble(const std::string& flag, double def) const {
+    if (!has(flag)) return def;
+    const std::string v = get(flag);
+    try {
+        size_t pos = 0;
+        double x = std::stod(v, &pos);
+        if (pos != v.size() || !std::isfinite(x)) throw std::invalid_argument(v);
+        return x;
+    } catch (const std::exception&) {
+        throw UsageError("--" + flag + " expects a number, got '" + v + "'");
+    }
+}
+
+void Args::parse(int argc, char** argv, int first, const std::set<std::string>& booleanFlags,
+                 const std::set<std::string>& valueFlags) {
+    for (int i = first; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.rfind("--", 0) != 0 || a == "--") {
+            positional.push_back(a);
+            continue;
+        }
+        std::string name = a.substr(2), value;
+        bool hasValue = false;
+        if (auto eq = name.find('='); eq != std::string::npos) {
+            value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+            hasValue = true;
+        }
+        if (booleanFlags.count(name)) {
+            if (hasValue) throw UsageError("--" + name + " takes no value");
+            values_[name].push_back("1");
+        } else if (valueFlags.count(name) || kCommonValueFlags.count(name)) {
+            if (!hasValue) {
+                if (i + 1 >= argc) throw UsageError("--" + name + " needs a value");
+                value = argv[++i];
+            }
+            values_[name].push_back(value);
+        } else {
+            throw UsageError("unknown option --" + name);
+        }
+    }
+}
+
+void printJson(const nlohmann::json& j) {
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout.flush();
+}
+
+StderrProgress::StderrProgress(std::string label) : label_(std::move(label)), tty_(::isatty(2) != 0) {
+    setListener(
+        [this](const ProgressSnapshot& s) {
+            const int pct = s.fraction < 0 ? -1 : static_cast<int>(std::lround(s.fraction * 100));
+            std::string eta = s.etaSeconds >= 0 ? " ETA " + std::to_string(static_cast<int>(s.etaSeconds)) + "s" : "";
+            if (tty_) {
+                std::fprintf(stderr, "\r%s: %3d%% %s%s\033[K", label_.c_str(), pct < 0 ? 0 : pct, s.message.c_str(),
+                             eta.c_str());
+            } else {
+                std::fprintf(stderr, "%s: %d%% %s%s\n", label_.c_str(), pct < 0 ? 0 : pct, s.message.c_str(),
+                             eta.c_str());
+            }
+            std::fflush(stderr);
+        },
+        tty_ ? 100 : 1000);
+}
+
+StderrProgress::~StderrProgress() {
+    if (tty_) std::fprintf(stderr, "\n");
+}
+
+std::string deviceFromArgs(const Args& a) { return resolveDevice(a.get("device", "")); }
+
+std::string dtypeFromArgs(const Args& a) {
+    std::string d = a.get("dtype", "f32");
+    if (d == "f32" || d == "float32" || d == "fp32") return "f32";
+    if (d == "bf16" || d == "bfloat16") return "bf16";
+    throw UsageError("--dtype must be f32 or bf16, got '" + d + "'");
+}
+
+}  // namespace embedlab::cli

@@ -1,0 +1,86 @@
+// embedlab-cli — shared pieces of the headless front end (no Qt). Each command lives in its own
+// cmd_<name>.cpp and registers itself with EMBEDLAB_CLI_COMMAND. The contract is
+// ../shared/design/cli.md: JSON on stdout, progress on stderr, `error: ...` and exit codes 2/3/4.
+#pragma once
+
+#include "jobs/progress.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace embedlab::cli {
+
+// Bad usage: exit code 2 with the command's usage.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Args {
+public:
+    std::string command;
+    std::vector<std::string> positional;
+
+    bool has(const std::string& flag) const { return values_.count(flag) > 0; }
+    // The last value given for a flag, or `def`.
+    std::string get(const std::string& flag, const std::string& def = {}) const;
+    std::string require(const std::string& flag) const;
+    std::vector<std::string> getAll(const std::string& flag) const;
+    long long getInt(const std::string& flag, long long def) const;
+    double getDouble(const std::string& flag, double def) const;
+
+    // Parses argv[first..]; booleanFlags take no value. Throws UsageError for an unknown flag.
+    void parse(int argc, char** argv, int first, const std::set<std::string>& booleanFlags,
+               const std::set<std::string>& valueFlags);
+
+private:
+    std::map<std::string, std::vector<std::string>> values_;
+};
+
+struct Command {
+    std::string name;
+    std::string usage;  // one or more lines, without the program name
+    std::set<std::string> booleanFlags;
+    std::set<std::string> valueFlags;
+    std::function<int(Args&)> run;
+};
+
+std::map<std::string, Command>& registry();
+
+struct Registrar {
+    explicit Registrar(Command c) { registry()[c.name] = std::move(c); }
+};
+
+// Flags every command accepts.
+extern const std::set<std::string> kCommonValueFlags;  // --device --dtype --threads
+
+// Prints one JSON value (one line) to stdout.
+void printJson(const nlohmann::json& j);
+
+// A Progress that prints to stderr: a redrawn bar on a TTY, plain lines otherwise.
+class StderrProgress : public Progress {
+public:
+    explicit StderrProgress(std::string label);
+    ~StderrProgress() override;
+
+private:
+    std::string label_;
+    bool tty_;
+};
+
+// --device value validated against what LibTorch offers ("" → best available).
+std::string deviceFromArgs(const Args& a);
+// --dtype value: "f32" or "bf16" (also accepts float32/bfloat16). Throws UsageError otherwise.
+std::string dtypeFromArgs(const Args& a);
+
+}  // namespace embedlab::cli
+
+#define EMBEDLAB_CLI_CONCAT2(a, b) a##b
+#define EMBEDLAB_CLI_CONCAT(a, b) EMBEDLAB_CLI_CONCAT2(a, b)
+#define EMBEDLAB_CLI_COMMAND(...) \
+    static ::embedlab::cli::Registrar EMBEDLAB_CLI_CONCAT(embedlab_cli_registrar_, __LINE__)(__VA_ARGS__)

@@ -1,0 +1,16 @@
+# Third-party dependencies, all from Debian 12 packages (see packaging/install-deps.sh).
+find_package(Torch REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
+find_library(SENTENCEPIECE_TRAIN_LIB NAMES sentencepiece_train REQUIRED)
+pkg_check_modules(HUNSPELL IMPORTED_TARGET hunspell)
+find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h)
+
+if(EMBEDLAB_BUILD_UI)
+  find_package(Qt6 6.2 REQUIRED COMPONENTS Core Gui Widgets Charts OpenGL OpenGLWidgets Svg Test Concurrent)
+  set(CMAKE_AUTOMOC ON)
+  set(CMAKE_AUTORCC ON)
+endif()
