@@ -14,3 +14,8 @@ if(EMBEDLAB_BUILD_UI)
   set(CMAKE_AUTOMOC ON)
   set(CMAKE_AUTORCC ON)
 endif()
+
+# Tokenizers: PCRE2 for the Unicode regex pre-tokenizers (GPT-4o, Llama 3, Qwen 3 patterns) and ICU
+# for Unicode normalisation (NFC/NFKC/NFD) and character classes.
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+find_package(ICU REQUIRED COMPONENTS uc i18n)
