@@ -37,7 +37,7 @@ std::string blasDescription() {
     using CfgFn = char* (*)();
     if (auto fn = reinterpret_cast<CfgFn>(::dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
         const char* s = fn();
-        return s ? std::string("OpenBLAS ") + s : "OpenBLAS";
+        return s ? std::string(s) : "OpenBLAS";
     }
     return {};
 }

@@ -1,0 +1,79 @@
+// embedlab — the desktop app.
+//
+//   embedlab [PATH ...]             open model folders, tokenizers, corpora or vectors
+//   embedlab --screenshot FILE      render the main window offscreen to a PNG and exit
+//   embedlab --self-test FILE.model SentencePiece + LibTorch in this process; prints JSON, exits
+#include "bridge/job_runner.h"
+#include "mainwindow/main_window.h"
+#include "workspace/workspace.h"
+
+#include "core/error.h"
+#include "tokenizers/interop_selftest.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QTimer>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("embedlab"));
+    QApplication::setApplicationName(QStringLiteral("embedlab"));
+    QApplication::setApplicationVersion(QStringLiteral(EMBEDLAB_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("embedlab — a lab for language-model embeddings"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                  QStringLiteral("Render the main window to a PNG file and exit."),
+                                  QStringLiteral("FILE"));
+    QCommandLineOption selfTest(QStringLiteral("self-test"),
+                                QStringLiteral("Run the SentencePiece + LibTorch self-test with a .model file."),
+                                QStringLiteral("FILE"));
+    QCommandLineOption noDefault(QStringLiteral("empty"), QStringLiteral("Start without the default workspace."));
+    parser.addOption(screenshot);
+    parser.addOption(selfTest);
+    parser.addOption(noDefault);
+    parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Files or folders to open."),
+                                 QStringLiteral("[PATH...]"));
+    parser.process(app);
+
+    if (parser.isSet(selfTest)) {
+        try {
+            const std::string out =
+                embedlab::sentencePieceTorchSelfTest(parser.value(selfTest).toStdString(), "Merhaba dünya!");
+            std::printf("%s\n", out.c_str());
+            return 0;
+        } catch (const embedlab::Error& e) {
+            std::fprintf(stderr, "error: %s\n", e.what());
+            return e.exitCode();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "error: %s\n", e.what());
+            return 4;
+        }
+    }
+
+    embedlab::JobRunner runner;
+    embedlab::MainWindow window(&runner);
+    embedlab::Workspace workspace(&window);
+    if (!parser.isSet(noDefault)) workspace.openDefault();
+    // Paths on the command line: a missing or unreadable one gets a message; the app still opens.
+    for (const QString& p : parser.positionalArguments()) window.openPath(p);
+
+    if (parser.isSet(screenshot)) {
+        window.resize(1400, 900);
+        window.show();
+        const QString file = parser.value(screenshot);
+        QTimer::singleShot(300, &window, [&window, file] {
+            const bool ok = window.grab().save(file, "PNG");
+            if (!ok) std::fprintf(stderr, "error: cannot write screenshot %s\n", qPrintable(file));
+            QApplication::exit(ok ? 0 : 3);
+        });
+        return app.exec();
+    }
+    window.show();
+    return app.exec();
+}

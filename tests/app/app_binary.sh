@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The embedlab GUI binary: the SentencePiece + LibTorch self-test in its process, a screenshot of the
+# main window, and a missing path on the command line (a message; the app still opens).
+set -u
+APP="$1"
+PY=${REFERENCE_PYTHON:-/usr/bin/python3}
+fail=0
+out=$("$APP" --self-test "$EMBEDLAB_FIXTURES/sentencepiece/tr_bpe_2k_bytefallback.model") || { echo "FAIL: self-test exit"; fail=1; }
+echo "$out" | $PY -c '
+import json,sys,os
+j=json.load(sys.stdin)
+e=json.load(open(os.environ["EMBEDLAB_FIXTURES"]+"/sentencepiece/tr_bpe_2k_bytefallback.expected.json"))["items"][0]
+assert e["text"]=="Merhaba dünya!"
+assert j["ids"]==e["ids"], (j["ids"], e["ids"])
+assert j["decoded"]==e["text"]
+assert j["tensor_sum"]==sum(e["ids"])
+' || { echo "FAIL: self-test output $out"; fail=1; }
+shot="$EMBEDLAB_TEST_TMP/screenshots/app_main_window.png"
+mkdir -p "$(dirname "$shot")"; rm -f "$shot"
+HOME="$EMBEDLAB_TEST_TMP/home" QT_QPA_PLATFORM=offscreen "$APP" --empty --screenshot "$shot" /no/such/model || { echo "FAIL: screenshot run"; fail=1; }
+$PY - "$shot" <<'PYEOF' || { echo "FAIL: screenshot file"; fail=1; }
+import sys, struct
+data = open(sys.argv[1], 'rb').read()
+assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
+w, h = struct.unpack('>II', data[16:24])
+assert w >= 800 and h >= 600, (w, h)
+PYEOF
+[ $fail -eq 0 ] && echo "app binary: all checks passed"
+exit $fail

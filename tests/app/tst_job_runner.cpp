@@ -1,0 +1,198 @@
+// The engine-thread bridge: progress with ETA, cancel within 200 ms, failures as messages, restart
+// dropping stale results, and a UI thread that never stalls more than 50 ms while a job computes.
+#include "bridge/job_runner.h"
+
+#include "core/error.h"
+
+#include <ATen/ATen.h>
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTimer>
+
+#include <atomic>
+
+using namespace embedlab;
+
+namespace {
+
+// A job that computes matrix products (real LibTorch work) and reports after each one.
+class MatmulJob : public Job {
+public:
+    MatmulJob(int steps, int n, QString tag = {}) : steps_(steps), n_(n), tag_(std::move(tag)) {}
+    std::string name() const override { return "matmul " + tag_.toStdString(); }
+    void run(Progress& p) override {
+        at::Tensor a = at::randn({n_, n_});
+        double acc = 0;
+        for (int i = 0; i < steps_; ++i) {
+            acc += at::matmul(a, a).sum().item<double>();
+            p.report(double(i + 1) / steps_, "step " + std::to_string(i + 1));
+        }
+        result = acc;
+        threadName = QThread::currentThread()->objectName();
+    }
+    double result = 0;
+    QString threadName;
+
+private:
+    int steps_, n_;
+    QString tag_;
+};
+
+}  // namespace
+
+class TestJobRunner : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void runsOnEngineThreadAndReportsProgress() {
+        JobRunner runner;
+        QSignalSpy progress(&runner, &JobRunner::jobProgress);
+        QSignalSpy ok(&runner, &JobRunner::jobSucceeded);
+        auto job = std::make_shared<MatmulJob>(20, 128);
+        const JobId id = runner.submit(job);
+        QVERIFY(runner.waitForIdle(20000));
+        QCOMPARE(ok.count(), 1);
+        QCOMPARE(ok.at(0).at(0).value<JobId>(), id);
+        QCOMPARE(job->threadName, QStringLiteral("embedlab-engine"));
+        QVERIFY(job->result != 0.0);
+        QVERIFY(progress.count() >= 1);
+        // The last progress report is the completion (fraction 1, ETA 0).
+        const auto last = progress.last();
+        QCOMPARE(last.at(1).toDouble(), 1.0);
+        QCOMPARE(last.at(3).toDouble(), 0.0);
+    }
+
+    void etaIsReportedWhileRunning() {
+        JobRunner runner;
+        QList<double> etas;
+        connect(&runner, &JobRunner::jobProgress, this,
+                [&](JobId, double f, const QString&, double eta) { if (f > 0 && f < 1) etas << eta; });
+        runner.submit(std::make_shared<FunctionJob>("sleepy", [](Progress& p) {
+            for (int i = 1; i <= 10; ++i) {
+                QThread::msleep(30);
+                p.report(i / 10.0);
+            }
+        }));
+        QVERIFY(runner.waitForIdle(10000));
+        QVERIFY(!etas.isEmpty());
+        for (double e : etas) {
+            QVERIFY(e >= 0.0);
+            QVERIFY(e < 1.0);  // 10 steps of 30 ms: never more than ~0.3 s left
+        }
+    }
+
+    void cancelStopsWithin200ms() {
+        JobRunner runner;
+        std::atomic<bool> started{false};
+        QSignalSpy cancelled(&runner, &JobRunner::jobCancelled);
+        const JobId id = runner.submit(std::make_shared<FunctionJob>("forever", [&](Progress& p) {
+            at::Tensor a = at::randn({96, 96});
+            started = true;
+            for (;;) {
+                a = at::matmul(a, a).tanh();
+                p.report(-1);
+            }
+        }));
+        QElapsedTimer wait;
+        wait.start();
+        while (!started && wait.elapsed() < 5000) QTest::qWait(5);
+        QVERIFY(started);
+        QTest::qWait(50);
+        QElapsedTimer t;
+        t.start();
+        runner.cancel(id);
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 1000);
+        QVERIFY2(t.elapsed() <= 200, qPrintable(QStringLiteral("cancel took %1 ms").arg(t.elapsed())));
+        QVERIFY(!runner.isActive(id));
+    }
+
+    void failuresBecomeMessages() {
+        JobRunner runner;
+        QSignalSpy failed(&runner, &JobRunner::jobFailed);
+        runner.submit(std::make_shared<FunctionJob>("bad file", [](Progress&) {
+            throw Error::badInput("model.safetensors: header length 9999 lies beyond the file");
+        }));
+        runner.submit(std::make_shared<FunctionJob>("torch error", [](Progress&) {
+            // A genuine LibTorch error (shape mismatch) must arrive as a message, not a crash.
+            at::matmul(at::ones({2, 3}), at::ones({4, 5}));
+        }));
+        runner.submit(std::make_shared<FunctionJob>("odd throw", [](Progress&) { throw 7; }));
+        QVERIFY(runner.waitForIdle(10000));
+        QCOMPARE(failed.count(), 3);
+        QCOMPARE(failed.at(0).at(2).toString(),
+                 QStringLiteral("model.safetensors: header length 9999 lies beyond the file"));
+        QVERIFY(!failed.at(1).at(2).toString().isEmpty());
+        QVERIFY(!failed.at(1).at(2).toString().contains(QLatin1Char('\n')));
+        QVERIFY(failed.at(2).at(2).toString().contains(QStringLiteral("odd throw")));
+        // The runner still works after failures.
+        QSignalSpy ok(&runner, &JobRunner::jobSucceeded);
+        runner.submit(std::make_shared<MatmulJob>(2, 16));
+        QVERIFY(runner.waitForIdle(10000));
+        QCOMPARE(ok.count(), 1);
+    }
+
+    void restartWithSameKeyDropsStaleResults() {
+        JobRunner runner;
+        QList<QString> delivered;
+        connect(&runner, &JobRunner::jobSucceeded, this,
+                [&](JobId, JobPtr j) { delivered << QString::fromStdString(j->name()); });
+        QSignalSpy cancelled(&runner, &JobRunner::jobCancelled);
+        // Three parameter changes in a row, as a slider drag would make: only the last result counts.
+        const JobId a = runner.submit(std::make_shared<MatmulJob>(200, 64, QStringLiteral("a")), QStringLiteral("proj"));
+        const JobId b = runner.submit(std::make_shared<MatmulJob>(200, 64, QStringLiteral("b")), QStringLiteral("proj"));
+        const JobId c = runner.submit(std::make_shared<MatmulJob>(5, 64, QStringLiteral("c")), QStringLiteral("proj"));
+        Q_UNUSED(a);
+        Q_UNUSED(b);
+        Q_UNUSED(c);
+        QVERIFY(runner.waitForIdle(20000));
+        QCOMPARE(delivered, QList<QString>{QStringLiteral("matmul c")});
+        QCOMPARE(cancelled.count(), 2);
+    }
+
+    void supersededJobThatFinishesAnywayIsDropped() {
+        JobRunner runner;
+        QSignalSpy ok(&runner, &JobRunner::jobSucceeded);
+        QSignalSpy cancelled(&runner, &JobRunner::jobCancelled);
+        std::atomic<bool> inside{false}, release{false};
+        // This job ignores cancellation until released, then completes "successfully".
+        runner.submit(std::make_shared<FunctionJob>("stubborn", [&](Progress&) {
+            inside = true;
+            while (!release) QThread::msleep(1);
+        }), QStringLiteral("k"));
+        QTRY_VERIFY_WITH_TIMEOUT(inside.load(), 5000);
+        runner.submit(std::make_shared<MatmulJob>(1, 8, QStringLiteral("new")), QStringLiteral("k"));
+        release = true;
+        QVERIFY(runner.waitForIdle(10000));
+        QCOMPARE(ok.count(), 1);  // only the new one
+        QCOMPARE(QString::fromStdString(ok.at(0).at(1).value<JobPtr>()->name()), QStringLiteral("matmul new"));
+        QCOMPARE(cancelled.count(), 1);
+    }
+
+    void uiThreadNeverStallsWhileJobComputes() {
+        JobRunner runner;
+        // Measure the largest gap between 5 ms timer ticks on the UI thread while the engine thread
+        // multiplies 384×384 matrices for about a second.
+        QElapsedTimer clock;
+        clock.start();
+        qint64 last = 0, worst = 0;
+        int ticks = 0;
+        QTimer timer;
+        timer.setTimerType(Qt::PreciseTimer);
+        connect(&timer, &QTimer::timeout, this, [&] {
+            const qint64 now = clock.elapsed();
+            if (ticks++ > 0) worst = std::max(worst, now - last);
+            last = now;
+        });
+        auto job = std::make_shared<MatmulJob>(60, 384);
+        timer.start(5);
+        runner.submit(job);
+        QVERIFY(runner.waitForIdle(60000));
+        timer.stop();
+        QVERIFY(ticks > 20);
+        QVERIFY2(worst <= 50, qPrintable(QStringLiteral("UI thread stalled %1 ms").arg(worst)));
+    }
+};
+
+QTEST_MAIN(TestJobRunner)
+#include "tst_job_runner.moc"

@@ -1,0 +1,203 @@
+// The main window driven offscreen: panels, drag-and-drop routing by kind, messages for bad paths,
+// recent files, device/thread settings, the jobs area's cancel button, and a screenshot.
+#include "jobs/jobs_panel.h"
+#include "log/log_panel.h"
+#include "mainwindow/main_window.h"
+#include "test_paths.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QApplication>
+#include "core/error.h"
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+
+using namespace embedlab;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+    QString fixtures() const { return QString::fromStdString(test::fixture("")); }
+
+    static void dropPaths(QWidget* target, const QStringList& paths) {
+        auto* mime = new QMimeData;
+        QList<QUrl> urls;
+        for (const auto& p : paths) urls << QUrl::fromLocalFile(p);
+        mime->setUrls(urls);
+        const QPoint pos = target->rect().center();
+        QDragEnterEvent enter(pos, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(pos), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &drop);
+        delete mime;
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("embedlab-test"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
+        QSettings().clear();
+    }
+
+    void hasEveryPanelDockAndEngineControls() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        const QStringList expected = {"models",     "tokenizers", "map",      "similarity",
+                                      "evaluation", "ablations",  "training", "generation"};
+        QCOMPARE(w.panelIds(), expected);
+        for (const QString& id : expected) QVERIFY2(w.panelDock(id), qPrintable(id));
+        auto* device = w.findChild<QComboBox*>(QStringLiteral("deviceCombo"));
+        QVERIFY(device);
+        QVERIFY(device->findData(QStringLiteral("cpu")) >= 0);
+        QVERIFY(w.findChild<QSpinBox*>(QStringLiteral("threadsSpin")));
+        // A feature installs its view into a panel.
+        auto* view = new QLabel(QStringLiteral("models view"));
+        w.setPanel(QStringLiteral("models"), view);
+        QCOMPARE(w.panelDock(QStringLiteral("models"))->widget(), view);
+    }
+
+    void dropRoutesByKind() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        w.show();
+        QSignalSpy model(&w, &MainWindow::modelFolderOpened);
+        QSignalSpy tok(&w, &MainWindow::tokenizerOpened);
+        QSignalSpy corpus(&w, &MainWindow::corpusOpened);
+        QSignalSpy vectors(&w, &MainWindow::vectorsOpened);
+
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const QString txt = tmp.filePath(QStringLiteral("corpus.txt"));
+        QFile f(txt);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("Merhaba dünya.\nKitabı masanın üzerine bıraktım.\n");
+        f.close();
+        const QString vec = tmp.filePath(QStringLiteral("vectors.tsv"));
+        QFile v(vec);
+        QVERIFY(v.open(QIODevice::WriteOnly));
+        v.write("0.1\t0.2\t0.3\n0.4\t0.5\t0.6\n");
+        v.close();
+
+        dropPaths(&w, {fixtures() + QStringLiteral("models/gemma3_tiny"),
+                       fixtures() + QStringLiteral("sentencepiece/tr_unigram_2k.model"),
+                       fixtures() + QStringLiteral("tokenizers/turkish-seed"), txt, vec});
+        QCOMPARE(model.count(), 1);
+        QCOMPARE(tok.count(), 2);
+        QCOMPARE(corpus.count(), 1);
+        QCOMPARE(vectors.count(), 1);
+        QCOMPARE(corpus.at(0).at(0).toString(), txt);
+    }
+
+    void unsupportedAndMissingPathsGetMessages() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        QTemporaryDir tmp;
+        const QString bin = tmp.filePath(QStringLiteral("image.png"));
+        QFile f(bin);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray("\x89PNG\r\n\x1a\n\0\0", 10));
+        f.close();
+        const int before = w.log()->count(LogPanel::Level::Error);
+        QCOMPARE(w.openPath(bin), PathKind::Unknown);
+        QCOMPARE(w.openPath(QStringLiteral("/no/such/folder")), PathKind::Missing);
+        const QString bintxt = tmp.filePath(QStringLiteral("binary.txt"));
+        QFile b(bintxt);
+        QVERIFY(b.open(QIODevice::WriteOnly));
+        b.write(QByteArray("abc\0def\0", 8));
+        b.close();
+        QCOMPARE(w.openPath(bintxt), PathKind::Unknown);
+        QCOMPARE(w.log()->count(LogPanel::Level::Error), before + 3);
+        const QString text = w.log()->plainText();
+        QVERIFY(text.contains(QStringLiteral("image.png")));
+        QVERIFY(text.contains(QStringLiteral("/no/such/folder")));
+        QVERIFY(text.contains(QStringLiteral("binary data")));
+    }
+
+    void recentFilesAndSettingsPersist() {
+        QSettings().clear();
+        {
+            JobRunner runner;
+            MainWindow w(&runner);
+            w.openPath(fixtures() + QStringLiteral("models/gpt2_tiny"));
+            w.openPath(fixtures() + QStringLiteral("models/bert_tiny"));
+            w.openPath(fixtures() + QStringLiteral("models/gpt2_tiny"));  // moves to the top, no duplicate
+            QCOMPARE(w.recentFiles().size(), 2);
+            QVERIFY(w.recentFiles().at(0).endsWith(QStringLiteral("gpt2_tiny")));
+            w.findChild<QSpinBox*>(QStringLiteral("threadsSpin"))->setValue(1);
+            w.close();
+        }
+        JobRunner runner;
+        MainWindow again(&runner);
+        QCOMPARE(again.recentFiles().size(), 2);
+        QCOMPARE(again.currentThreads(), 1);
+        QCOMPARE(QSettings().value(QStringLiteral("engine/threads")).toInt(), 1);
+        again.findChild<QSpinBox*>(QStringLiteral("threadsSpin"))->setValue(2);
+    }
+
+    void jobsPanelCancelButtonCancelsTheJob() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        w.show();
+        std::atomic<bool> started{false};
+        QSignalSpy cancelled(&runner, &JobRunner::jobCancelled);
+        const JobId id = runner.submit(std::make_shared<FunctionJob>("endless", [&](Progress& p) {
+            started = true;
+            for (int i = 0;; ++i) {
+                QThread::msleep(2);
+                p.report((i % 100) / 100.0, "working");
+            }
+        }));
+        QTRY_VERIFY_WITH_TIMEOUT(started.load(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.jobs()->cancelButton(id) != nullptr, 2000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.jobs()->progressBar(id)->value() > 0, 2000);
+        QTest::mouseClick(w.jobs()->cancelButton(id), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 1000);
+        QVERIFY(w.log()->plainText().contains(QStringLiteral("endless: cancelled")));
+    }
+
+    void failedJobIsShownInMessages() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        runner.submit(std::make_shared<FunctionJob>("Load model", [](Progress&) {
+            throw Error::badInput("config.json: num_attention_heads 5 does not divide hidden_size 64");
+        }));
+        QVERIFY(runner.waitForIdle(5000));
+        QVERIFY(w.log()->plainText().contains(QStringLiteral("Load model: config.json: num_attention_heads 5")));
+    }
+
+    void screenshotIsSaved() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const QString dir = QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots");
+        QDir().mkpath(dir);
+        const QString file = dir + QStringLiteral("/main_window.png");
+        QFile::remove(file);
+        QVERIFY(w.grab().save(file, "PNG"));
+        QImage img(file);
+        QCOMPARE(img.size(), QSize(1400, 900));
+        // Not a blank image: the window has drawn text and chrome.
+        QSet<QRgb> colours;
+        for (int y = 0; y < img.height(); y += 17)
+            for (int x = 0; x < img.width(); x += 13) colours.insert(img.pixel(x, y));
+        QVERIFY(colours.size() > 5);
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"
