@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# embedlab — builds the offline default workspace in data/workspace (git-ignored) from what this
+# machine has: the bundled Turkish sample sentences, a small randomly initialised Gemma 3-shaped model
+# made with embedlab-cli init, and the SentencePiece/Turkish tokenizers found on the machine. Nothing
+# is fetched at run time; the app opens whatever this script listed in workspace.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WS=data/workspace
+CLI=build/bin/embedlab-cli
+mkdir -p "$WS"
+open=()
+
+cp resources/samples/turkce_cumleler.txt "$WS/turkce_cumleler.txt"
+open+=("turkce_cumleler.txt")
+
+# A small random Gemma 3-shaped model (vocabulary 32,768 as the Turkish variant, 4 layers) so the
+# model, map and generation views have something to show offline.
+if [[ -x "$CLI" ]] && "$CLI" help 2>/dev/null | grep -q '^  init'; then
+  if [[ ! -f "$WS/gemma3-mini-tr/config.json" ]]; then
+    cat > "$WS/gemma3-mini-tr.config.json" <<'JSON'
+{
+  "architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text",
+  "vocab_size": 32768, "hidden_size": 256, "intermediate_size": 1024, "num_hidden_layers": 4,
+  "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 64, "max_position_embeddings": 2048,
+  "sliding_window": 128, "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0,
+  "query_pre_attn_scalar": 64, "rms_norm_eps": 1e-6, "hidden_activation": "gelu_pytorch_tanh",
+  "layer_types": ["sliding_attention", "sliding_attention", "sliding_attention", "full_attention"],
+  "tie_word_embeddings": true, "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0,
+  "initializer_range": 0.02, "torch_dtype": "float32"
+}
+JSON
+    "$CLI" init --arch gemma3 --config "$WS/gemma3-mini-tr.config.json" --seed 7 --out "$WS/gemma3-mini-tr" >/dev/null \
+      && open+=("gemma3-mini-tr") || echo "setup-workspace: could not create the sample model (continuing)"
+  else
+    open+=("gemma3-mini-tr")
+  fi
+fi
+
+# Tokenizers: the seed-format Turkish tokenizer or SentencePiece models, if the user put them in
+# data/tokenizers (any folder or .model file there is listed).
+if [[ -d data/tokenizers ]]; then
+  for t in data/tokenizers/*; do open+=("$(realpath "$t")"); done
+fi
+
+{
+  printf '{\n  "open": ['
+  sep=""
+  for o in "${open[@]}"; do printf '%s\n    "%s"' "$sep" "$o"; sep=","; done
+  printf '\n  ]\n}\n'
+} > "$WS/workspace.json.tmp"
+mv "$WS/workspace.json.tmp" "$WS/workspace.json"
+echo "setup-workspace: $WS/workspace.json lists ${#open[@]} item(s)"
