@@ -22,6 +22,9 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+// The resources live in the static embedlab_ui library; register them once.
+static void initEmbedlabResources() { Q_INIT_RESOURCE(resources); }
+
 namespace embedlab {
 
 namespace {
@@ -77,6 +80,7 @@ constexpr int kMaxRecent = 10;
 }  // namespace
 
 MainWindow::MainWindow(JobRunner* runner, QWidget* parent) : QMainWindow(parent), runner_(runner) {
+    initEmbedlabResources();
     setObjectName(QStringLiteral("embedlabMainWindow"));
     setWindowTitle(QStringLiteral("embedlab"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/embedlab.svg")));

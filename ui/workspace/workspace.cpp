@@ -1,7 +1,10 @@
 #include "workspace/workspace.h"
 
+#include "generation/generation_view.h"
 #include "log/log_panel.h"
 #include "mainwindow/main_window.h"
+#include "models/models_panel.h"
+#include "tokenizers/tokenizer_lab.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -13,7 +16,44 @@
 
 namespace embedlab {
 
-Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {}
+Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
+    JobRunner* runner = window->runner();
+    models_ = new ModelsPanel(runner);
+    lab_ = new TokenizerLab(runner);
+    generation_ = new GenerationView(runner);
+    window->setPanel(QStringLiteral("models"), models_);
+    window->setPanel(QStringLiteral("tokenizers"), lab_);
+    window->setPanel(QStringLiteral("generation"), generation_);
+    models_->setDefaultDevice(window->currentDevice());
+
+    connect(window, &MainWindow::modelFolderOpened, models_, &ModelsPanel::loadModel);
+    connect(window, &MainWindow::tokenizerOpened, lab_, &TokenizerLab::loadTokenizer);
+    connect(window, &MainWindow::deviceChanged, models_, &ModelsPanel::setDefaultDevice);
+    connect(window, &MainWindow::corpusOpened, this, [this](const QString& path) {
+        if (lab_->tokenizerCount() > 0) {
+            lab_->compareOnCorpus(path);
+            window_->log()->append(LogPanel::Level::Info,
+                                   tr("Comparing %1 tokenizer(s) on %2").arg(lab_->tokenizerCount()).arg(path));
+        }
+    });
+    auto select = [this](int i) {
+        if (i < 0 || i >= models_->modelCount()) return;
+        const ModelInfo info = models_->info(i);
+        generation_->setModel(models_->session(i), info.name, info.causal);
+    };
+    connect(models_, &ModelsPanel::currentModelChanged, this, select);
+    connect(models_, &ModelsPanel::modelLoaded, this, [this, select](int i) {
+        const ModelInfo info = models_->info(i);
+        window_->log()->append(LogPanel::Level::Info,
+                               tr("Loaded %1: %2, %3 layers, %4 on %5 (%6 s)")
+                                   .arg(info.name, info.architecture)
+                                   .arg(info.layers)
+                                   .arg(info.dtype, info.device)
+                                   .arg(info.loadSeconds, 0, 'f', 2));
+        for (const auto& w : info.warnings) window_->log()->append(LogPanel::Level::Warning, info.name + QStringLiteral(": ") + w);
+        select(i);
+    });
+}
 
 QString Workspace::defaultWorkspaceDir() {
     QStringList candidates;

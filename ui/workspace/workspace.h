@@ -13,18 +13,29 @@
 namespace embedlab {
 
 class MainWindow;
+class ModelsPanel;
+class TokenizerLab;
+class GenerationView;
 
 class Workspace : public QObject {
     Q_OBJECT
 public:
+    // Installs the implemented panels into `window` and routes opened paths to them.
     explicit Workspace(MainWindow* window);
 
     // Opens the default workspace if one is found; returns the folder used ("" if none).
     QString openDefault();
     static QString defaultWorkspaceDir();
 
+    ModelsPanel* models() const { return models_; }
+    TokenizerLab* tokenizerLab() const { return lab_; }
+    GenerationView* generation() const { return generation_; }
+
 private:
     MainWindow* window_;
+    ModelsPanel* models_;
+    TokenizerLab* lab_;
+    GenerationView* generation_;
 };
 
 }  // namespace embedlab

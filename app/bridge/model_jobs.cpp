@@ -1,0 +1,189 @@
+#include "bridge/model_jobs.h"
+
+#include "core/error.h"
+#include "device/device.h"
+#include "io/file_io.h"
+#include "io/file_kind.h"
+#include "models/dtype.h"
+#include "models/generation.h"
+#include "models/model.h"
+#include "models/model_loader.h"
+#include "tokenizers/tokenizer.h"
+
+#include <chrono>
+#include <mutex>
+
+namespace embedlab {
+
+class ModelSession {
+public:
+    std::string path;
+    std::unique_ptr<Model> model;
+    std::unique_ptr<Tokenizer> tokenizer;
+    std::mutex mutex;  // jobs run on one engine thread; the mutex guards against misuse elsewhere
+};
+
+namespace {
+
+c10::Device parseDevice(const QString& name) {
+    return c10::Device(resolveDevice(name.isEmpty() ? std::string("cpu") : name.toStdString()));
+}
+
+ModelInfo describe(const ModelSession& s) {
+    ModelInfo i;
+    const Model& m = *s.model;
+    const ModelConfig& c = m.config();
+    i.path = QString::fromStdString(s.path);
+    i.name = QString::fromStdString(baseName(s.path));
+    i.architecture = QString::fromLatin1(architectureName(c.arch));
+    i.modelType = QString::fromStdString(c.modelType);
+    i.layers = static_cast<int>(c.numLayers);
+    i.hidden = static_cast<int>(c.hiddenSize);
+    i.heads = static_cast<int>(c.numHeads);
+    i.kvHeads = static_cast<int>(c.numKvHeads);
+    i.vocab = static_cast<int>(c.vocabSize);
+    i.intermediate = static_cast<int>(c.intermediateSize);
+    const ParameterCounts pc = m.parameterCounts();
+    i.paramsEmbedding = pc.embedding;
+    i.paramsBody = pc.body;
+    i.paramsLmHead = pc.lmHead;
+    i.weightBytes = m.weightBytes();
+    i.device = QString::fromStdString(m.device().str());
+    i.dtype = QString::fromStdString(dtypeName(m.dtype()));
+    i.causal = c.isCausalLM();
+    i.tiedHead = m.tiedLmHead();
+    if (s.tokenizer)
+        i.tokenizer = QString::fromStdString(s.tokenizer->kind() + " · " + std::to_string(s.tokenizer->vocabSize()) +
+                                             " tokens");
+    for (const auto& w : m.warnings()) i.warnings << QString::fromStdString(w);
+    return i;
+}
+
+}  // namespace
+
+LoadModelJob::LoadModelJob(QString path, QString device, QString dtype)
+    : path_(std::move(path)), device_(std::move(device)), dtype_(std::move(dtype)) {}
+
+std::string LoadModelJob::name() const { return "Load model " + baseName(path_.toStdString()); }
+
+void LoadModelJob::run(Progress& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    progress.report(0.05, "reading config and weights");
+    auto s = std::make_shared<ModelSession>();
+    s->path = path_.toStdString();
+    std::vector<std::string> warnings;
+    s->model = loadModel(s->path, parseDevice(device_), parseDtype(dtype_.isEmpty() ? "f32" : dtype_.toStdString()),
+                         &warnings);
+    progress.report(0.8, "looking for a tokenizer");
+    // The folder's own tokenizer, if it has one; a model without one still loads.
+    if (classifyPath(s->path) == FileKind::ModelFolder) {
+        for (const char* f : {"tokenizer.json", "tokenizer.json.gz", "tokenizer.model", "kokler.json"}) {
+            if (isRegularFile(joinPath(s->path, f))) {
+                try {
+                    s->tokenizer = loadTokenizer(s->path);
+                } catch (const Error& e) {
+                    s->model->addWarning(std::string("tokenizer not loaded: ") + e.what());
+                }
+                break;
+            }
+        }
+    }
+    session = s;
+    info = describe(*s);
+    info.loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    progress.report(1.0, "loaded");
+}
+
+std::string LoadModelJob::summary() const {
+    return info.architecture.toStdString() + ", " + std::to_string(info.layers) + " layers, " +
+           std::to_string((info.paramsEmbedding + info.paramsBody) / 1000000.0).substr(0, 6) + "M parameters";
+}
+
+MoveModelJob::MoveModelJob(ModelSessionPtr session, QString device, QString dtype)
+    : session_(std::move(session)), device_(std::move(device)), dtype_(std::move(dtype)) {}
+
+std::string MoveModelJob::name() const {
+    return "Move model to " + device_.toStdString() + " " + dtype_.toStdString();
+}
+
+void MoveModelJob::run(Progress& progress) {
+    std::lock_guard<std::mutex> lock(session_->mutex);
+    progress.report(0.1, "converting weights");
+    session_->model->to(parseDevice(device_), parseDtype(dtype_.toStdString()));
+    info = describe(*session_);
+    progress.report(1.0, "moved");
+}
+
+GenerateJob::GenerateJob(ModelSessionPtr session, QStringList prompts, GenerationParams params,
+                         std::function<void(const GeneratedToken&)> onToken)
+    : session_(std::move(session)), prompts_(std::move(prompts)), params_(std::move(params)),
+      onToken_(std::move(onToken)) {}
+
+std::string GenerateJob::name() const { return "Generate"; }
+
+void GenerateJob::run(Progress& progress) {
+    std::lock_guard<std::mutex> lock(session_->mutex);
+    Model& model = *session_->model;
+    const Tokenizer* tok = session_->tokenizer.get();
+    if (!model.config().isCausalLM())
+        throw Error::badInput("generation needs a causal language model (Gemma 3 or GPT-2); this model is " +
+                              std::string(architectureName(model.config().arch)));
+    if (!tok) throw Error::badInput("this model folder has no tokenizer, so text prompts cannot be encoded");
+    if (prompts_.isEmpty()) throw Error::badInput("no prompt given");
+
+    auto pieceText = [tok](int64_t id) { return tok->decode({id}, false); };
+    for (int p = 0; p < prompts_.size(); ++p) {
+        Encoding enc = tok->encode(prompts_[p].toStdString(), params_.addSpecial);
+        if (enc.ids.empty()) throw Error::badInput("prompt " + std::to_string(p + 1) + " encodes to no tokens");
+        GenerationOptions o;
+        o.maxNewTokens = params_.maxNewTokens;
+        o.temperature = params_.temperature;
+        o.topK = params_.topK;
+        o.topP = params_.topP;
+        o.seed = params_.seed + static_cast<quint64>(p);
+        o.repetitionPenalty = params_.repetitionPenalty;
+        o.topLogprobs = params_.topAlternatives;
+        o.eosTokenIds = model.config().eosTokenIds;
+        for (const auto& s : params_.stopStrings) o.stopStrings.push_back(s.toStdString());
+        o.detokenize = [tok](const std::vector<int64_t>& ids) { return tok->decode(ids, true); };
+        int64_t produced = 0;
+        o.onToken = [&, p](const GenerationStep& step) {
+            ++produced;
+            if (onToken_) {
+                GeneratedToken t;
+                t.prompt = p;
+                t.id = step.id;
+                t.text = QString::fromStdString(pieceText(step.id));
+                t.prob = step.prob;
+                for (const auto& alt : step.top)
+                    t.alternatives.push_back({QString::fromStdString(pieceText(alt.id)), alt.prob});
+                onToken_(t);
+            }
+            progress.report((p + double(produced) / std::max<int64_t>(1, o.maxNewTokens)) / prompts_.size(),
+                            "prompt " + std::to_string(p + 1) + ": " + std::to_string(produced) + " tokens");
+            return true;
+        };
+        GenerationResult r = generate(model, enc.ids, o, progress);
+        GenerationOutput out;
+        out.prompt = prompts_[p];
+        out.text = QString::fromStdString(r.text);
+        out.stopReason = QString::fromStdString(r.stopReason);
+        out.promptTokens = static_cast<int>(r.promptTokens);
+        out.newTokens = static_cast<int>(r.ids.size());
+        out.prefillTokensPerSecond = r.prefillTokensPerSecond;
+        out.decodeTokensPerSecond = r.decodeTokensPerSecond;
+        outputs.push_back(out);
+    }
+}
+
+std::string GenerateJob::summary() const {
+    int n = 0;
+    double tps = 0;
+    for (const auto& o : outputs) {
+        n += o.newTokens;
+        tps = o.decodeTokensPerSecond;
+    }
+    return std::to_string(n) + " tokens, " + std::to_string(static_cast<int>(tps)) + " tok/s";
+}
+
+}  // namespace embedlab

@@ -1,0 +1,55 @@
+// embedlab app — engine jobs for the tokenizer lab. Tokenizers are immutable after loading and
+// thread-safe, so the UI may call encode()/decode() on a loaded one directly. Torch-free header.
+#pragma once
+
+#include "jobs/job.h"
+#include "tokenizers/tokenizer.h"
+
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+#include <memory>
+
+namespace embedlab {
+
+using TokenizerPtr = std::shared_ptr<const Tokenizer>;
+
+class LoadTokenizerJob : public Job {
+public:
+    explicit LoadTokenizerJob(QString path) : path_(std::move(path)) {}
+    std::string name() const override;
+    void run(Progress& progress) override;
+    std::string summary() const override;
+    QString path() const { return path_; }
+
+    TokenizerPtr tokenizer;  // result
+    double seconds = 0;
+
+private:
+    QString path_;
+};
+
+struct TokStatsRow {
+    QString tokenizer;
+    qint64 tokens = 0, words = 0, chars = 0, uniqueTokens = 0;
+    double fertility = 0, trPct = 0, purePct = 0, seconds = 0;
+};
+
+// Tokenizer metrics (fertility, TR%, Pure% …, see docs/tokenizers.md) of several tokenizers on
+// one corpus file.
+class TokStatsJob : public Job {
+public:
+    TokStatsJob(QVector<TokenizerPtr> tokenizers, QString corpusPath)
+        : tokenizers_(std::move(tokenizers)), corpus_(std::move(corpusPath)) {}
+    std::string name() const override { return "Tokenizer statistics"; }
+    void run(Progress& progress) override;
+    QVector<TokStatsRow> rows;  // result, in the order of the tokenizers
+    QStringList warnings;
+
+private:
+    QVector<TokenizerPtr> tokenizers_;
+    QString corpus_;
+};
+
+}  // namespace embedlab

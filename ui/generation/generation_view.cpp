@@ -1,0 +1,231 @@
+#include "generation/generation_view.h"
+
+#include "common/token_strip.h"
+
+#include <QCheckBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace embedlab {
+
+QColor GenerationView::probabilityColor(double p) {
+    // Low probability red, high green, through yellow (HSV hue 0 → 120).
+    p = std::clamp(p, 0.0, 1.0);
+    return QColor::fromHsvF(static_cast<float>(p / 3.0), 0.45f, 1.0f);
+}
+
+GenerationView::GenerationView(JobRunner* runner, QWidget* parent) : QWidget(parent), runner_(runner) {
+    setObjectName(QStringLiteral("generationView"));
+    auto* l = new QVBoxLayout(this);
+    model_ = new QLabel(tr("No causal language model selected (load Gemma 3 or GPT-2 in the Models panel)."), this);
+    model_->setWordWrap(true);
+    l->addWidget(model_);
+    prompt_ = new QPlainTextEdit(this);
+    prompt_->setObjectName(QStringLiteral("promptEdit"));
+    prompt_->setPlaceholderText(tr("Prompt"));
+    prompt_->setMaximumHeight(90);
+    l->addWidget(prompt_);
+
+    auto* controls = new QGroupBox(tr("Sampling"), this);
+    auto* form = new QFormLayout(controls);
+    batch_ = new QCheckBox(tr("Batch: one prompt per line"), controls);
+    maxTokens_ = new QSpinBox(controls);
+    maxTokens_->setRange(1, 4096);
+    maxTokens_->setValue(32);
+    temperature_ = new QDoubleSpinBox(controls);
+    temperature_->setRange(0.0, 5.0);
+    temperature_->setSingleStep(0.1);
+    temperature_->setValue(0.8);
+    temperature_->setToolTip(tr("0 = greedy"));
+    topK_ = new QSpinBox(controls);
+    topK_->setRange(0, 100000);
+    topK_->setValue(40);
+    topK_->setToolTip(tr("0 = off"));
+    topP_ = new QDoubleSpinBox(controls);
+    topP_->setRange(0.01, 1.0);
+    topP_->setSingleStep(0.05);
+    topP_->setValue(0.95);
+    seed_ = new QSpinBox(controls);
+    seed_->setRange(0, 2147483647);
+    seed_->setValue(42);
+    repetition_ = new QDoubleSpinBox(controls);
+    repetition_->setRange(0.5, 3.0);
+    repetition_->setSingleStep(0.05);
+    repetition_->setValue(1.0);
+    alternatives_ = new QSpinBox(controls);
+    alternatives_->setRange(0, 20);
+    alternatives_->setValue(5);
+    maxTokens_->setObjectName(QStringLiteral("maxTokens"));
+    temperature_->setObjectName(QStringLiteral("temperature"));
+    form->addRow(batch_);
+    form->addRow(tr("Max new tokens"), maxTokens_);
+    form->addRow(tr("Temperature"), temperature_);
+    form->addRow(tr("Top-k"), topK_);
+    form->addRow(tr("Top-p"), topP_);
+    form->addRow(tr("Seed"), seed_);
+    form->addRow(tr("Repetition penalty"), repetition_);
+    form->addRow(tr("Alternatives shown"), alternatives_);
+    l->addWidget(controls);
+
+    auto* buttons = new QHBoxLayout;
+    generate_ = new QPushButton(tr("Generate"), this);
+    generate_->setObjectName(QStringLiteral("generateButton"));
+    stop_ = new QPushButton(tr("Stop"), this);
+    stop_->setObjectName(QStringLiteral("stopButton"));
+    stop_->setEnabled(false);
+    generate_->setEnabled(false);
+    buttons->addWidget(generate_);
+    buttons->addWidget(stop_);
+    buttons->addStretch(1);
+    l->addLayout(buttons);
+    status_ = new QLabel(this);
+    l->addWidget(status_);
+
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    auto* host = new QWidget;
+    outputs_ = new QVBoxLayout(host);
+    outputs_->addStretch(1);
+    scroll->setWidget(host);
+    l->addWidget(scroll, 1);
+
+    connect(generate_, &QPushButton::clicked, this, [this] { generate(); });
+    connect(stop_, &QPushButton::clicked, this, &GenerationView::stop);
+    connect(runner_, &JobRunner::jobSucceeded, this, [this](JobId id, JobPtr job) {
+        if (id != current_) return;
+        current_ = 0;
+        stop_->setEnabled(false);
+        generate_->setEnabled(session_ != nullptr);
+        const auto& outs = static_cast<GenerateJob*>(job.get())->outputs;
+        if (!outs.isEmpty()) {
+            const auto& o = outs.last();
+            status_->setText(tr("%1 prompt tokens · %2 new tokens · prefill %3 tok/s · decode %4 tok/s · stop: %5")
+                                 .arg(o.promptTokens)
+                                 .arg(o.newTokens)
+                                 .arg(o.prefillTokensPerSecond, 0, 'f', 1)
+                                 .arg(o.decodeTokensPerSecond, 0, 'f', 1)
+                                 .arg(o.stopReason));
+        }
+        Q_EMIT finished(true);
+    });
+    auto ended = [this](JobId id, const QString& why) {
+        if (id != current_) return;
+        current_ = 0;
+        stop_->setEnabled(false);
+        generate_->setEnabled(session_ != nullptr);
+        status_->setText(why);
+        Q_EMIT finished(false);
+    };
+    connect(runner_, &JobRunner::jobFailed, this,
+            [ended](JobId id, const QString&, const QString& msg) { ended(id, msg); });
+    connect(runner_, &JobRunner::jobCancelled, this,
+            [this, ended](JobId id, const QString&) { ended(id, tr("stopped")); });
+}
+
+void GenerationView::setModel(ModelSessionPtr session, const QString& name, bool causal) {
+    session_ = causal ? std::move(session) : nullptr;
+    model_->setText(causal ? tr("Model: %1").arg(name)
+                           : tr("%1 is an encoder; generation needs a causal language model.").arg(name));
+    generate_->setEnabled(session_ != nullptr && current_ == 0);
+}
+
+void GenerationView::setPrompt(const QString& text) { prompt_->setPlainText(text); }
+void GenerationView::setBatchMode(bool on) { batch_->setChecked(on); }
+
+GenerationParams GenerationView::params() const {
+    GenerationParams p;
+    p.maxNewTokens = maxTokens_->value();
+    p.temperature = temperature_->value();
+    p.topK = topK_->value();
+    p.topP = topP_->value();
+    p.seed = static_cast<quint64>(seed_->value());
+    p.repetitionPenalty = repetition_->value();
+    p.topAlternatives = alternatives_->value();
+    return p;
+}
+
+void GenerationView::setParams(const GenerationParams& p) {
+    maxTokens_->setValue(p.maxNewTokens);
+    temperature_->setValue(p.temperature);
+    topK_->setValue(p.topK);
+    topP_->setValue(p.topP);
+    seed_->setValue(static_cast<int>(p.seed));
+    repetition_->setValue(p.repetitionPenalty);
+    alternatives_->setValue(p.topAlternatives);
+}
+
+void GenerationView::resetOutputs(int n, const QStringList& prompts) {
+    for (auto* s : strips_) s->parentWidget()->deleteLater();
+    strips_.clear();
+    texts_ = QVector<QString>(n);
+    for (int i = 0; i < n; ++i) {
+        auto* box = new QGroupBox(prompts.value(i).left(80));
+        auto* bl = new QVBoxLayout(box);
+        auto* strip = new TokenStrip(box);
+        bl->addWidget(strip);
+        outputs_->insertWidget(outputs_->count() - 1, box);
+        strips_.push_back(strip);
+    }
+}
+
+JobId GenerationView::generate() {
+    if (!session_) {
+        status_->setText(tr("Load a causal language model first."));
+        return 0;
+    }
+    QStringList prompts;
+    if (batch_->isChecked()) {
+        for (const QString& line : prompt_->toPlainText().split(QLatin1Char('\n')))
+            if (!line.trimmed().isEmpty()) prompts << line;
+    } else if (!prompt_->toPlainText().isEmpty()) {
+        prompts << prompt_->toPlainText();
+    }
+    if (prompts.isEmpty()) {
+        status_->setText(tr("Type a prompt first."));
+        return 0;
+    }
+    resetOutputs(prompts.size(), prompts);
+    QPointer<GenerationView> self(this);
+    auto job = std::make_shared<GenerateJob>(session_, prompts, params(), [self](const GeneratedToken& t) {
+        // Engine thread → UI thread.
+        QMetaObject::invokeMethod(
+            self.data(), [self, t] { if (self) self->onToken(t); }, Qt::QueuedConnection);
+    });
+    current_ = runner_->submit(job, QStringLiteral("generation"));
+    generate_->setEnabled(false);
+    stop_->setEnabled(true);
+    status_->setText(tr("generating…"));
+    return current_;
+}
+
+void GenerationView::stop() {
+    if (current_) runner_->cancel(current_);
+}
+
+void GenerationView::onToken(const GeneratedToken& t) {
+    if (t.prompt < 0 || t.prompt >= strips_.size()) return;
+    TokenChip c;
+    c.text = t.text;
+    c.id = t.id;
+    c.color = probabilityColor(t.prob);
+    QString tip = QStringLiteral("<b>%1</b> id %2 · p = %3").arg(t.text.toHtmlEscaped()).arg(t.id).arg(t.prob, 0, 'f', 4);
+    for (const auto& alt : t.alternatives)
+        tip += QStringLiteral("<br>%1 &nbsp; %2").arg(alt.first.toHtmlEscaped()).arg(alt.second, 0, 'f', 4);
+    c.tooltip = tip;
+    strips_[t.prompt]->appendChip(c);
+    texts_[t.prompt] += t.text;
+}
+
+QString GenerationView::outputText(int i) const { return texts_.value(i); }
+QString GenerationView::statusText() const { return status_->text(); }
+
+}  // namespace embedlab

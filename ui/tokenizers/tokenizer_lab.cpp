@@ -1,0 +1,326 @@
+#include "tokenizers/tokenizer_lab.h"
+
+#include "common/export.h"
+#include "common/token_strip.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QRegularExpression>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+namespace embedlab {
+
+namespace {
+
+const char* kDefaultText =
+    "Kitabı masanın üzerine bıraktım. İstanbul'da yaşıyorum ve YouTube'u her gün açıyorum.\n"
+    "Nasılsınız? Çekoslovakyalılaştıramadıklarımızdanmışsınız.";
+
+int countWords(const QString& text) {
+    return text.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts).size();
+}
+
+}  // namespace
+
+QColor TokenizerLab::colorForType(TokenType t, int index) {
+    switch (t) {
+    case TokenType::Root: return QColor(0x9be3a8);
+    case TokenType::Suffix: return QColor(0x9cc9f5);
+    case TokenType::Bpe: return QColor(0xf7c48b);
+    case TokenType::Special: return QColor(0xb8b8b8);
+    case TokenType::Byte: return QColor(0xd5b3f0);
+    case TokenType::Unknown: return QColor(0xf08a8a);
+    case TokenType::Normal: break;
+    }
+    // Plain tokens alternate between two pastel shades so that neighbours stay distinguishable.
+    return index % 2 ? QColor(0xfde9a6) : QColor(0xc9ecf2);
+}
+
+TokenizerLab::TokenizerLab(JobRunner* runner, QWidget* parent) : QWidget(parent), runner_(runner) {
+    setObjectName(QStringLiteral("tokenizerLab"));
+    auto* outer = new QVBoxLayout(this);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    outer->addWidget(split);
+
+    // Top: input + segmentations.
+    auto* top = new QWidget(split);
+    auto* tl = new QVBoxLayout(top);
+    auto* bar = new QHBoxLayout;
+    auto* add = new QPushButton(tr("Add tokenizer…"), top);
+    add->setObjectName(QStringLiteral("addTokenizerButton"));
+    bar->addWidget(new QLabel(tr("Text:"), top));
+    bar->addStretch(1);
+    bar->addWidget(add);
+    tl->addLayout(bar);
+    input_ = new QPlainTextEdit(top);
+    input_->setObjectName(QStringLiteral("labInput"));
+    input_->setPlainText(QString::fromUtf8(kDefaultText));
+    input_->setMaximumHeight(90);
+    tl->addWidget(input_);
+    auto* legend = new QLabel(top);
+    legend->setText(QStringLiteral("<span style='background:#9be3a8'>&nbsp;root&nbsp;</span> "
+                                   "<span style='background:#9cc9f5'>&nbsp;suffix&nbsp;</span> "
+                                   "<span style='background:#f7c48b'>&nbsp;BPE&nbsp;</span> "
+                                   "<span style='background:#b8b8b8'>&nbsp;special&nbsp;</span> "
+                                   "<span style='background:#d5b3f0'>&nbsp;byte&nbsp;</span> "
+                                   "<span style='background:#f08a8a'>&nbsp;unknown&nbsp;</span>"));
+    tl->addWidget(legend);
+    auto* scroll = new QScrollArea(top);
+    scroll->setWidgetResizable(true);
+    auto* rowsHost = new QWidget;
+    rowsLayout_ = new QVBoxLayout(rowsHost);
+    rowsLayout_->addStretch(1);
+    scroll->setWidget(rowsHost);
+    tl->addWidget(scroll, 1);
+
+    // Bottom: corpus comparison.
+    auto* bottom = new QWidget(split);
+    auto* bl = new QVBoxLayout(bottom);
+    auto* cbar = new QHBoxLayout;
+    corpusLabel_ = new QLabel(tr("Corpus comparison: drop or choose a corpus file."), bottom);
+    auto* pick = new QPushButton(tr("Compare on corpus…"), bottom);
+    pick->setObjectName(QStringLiteral("compareCorpusButton"));
+    auto* exportChartBtn = new QPushButton(tr("Export chart…"), bottom);
+    auto* exportCsvBtn = new QPushButton(tr("Export CSV…"), bottom);
+    cbar->addWidget(corpusLabel_, 1);
+    cbar->addWidget(pick);
+    cbar->addWidget(exportChartBtn);
+    cbar->addWidget(exportCsvBtn);
+    bl->addLayout(cbar);
+    table_ = new QTableWidget(0, 9, bottom);
+    table_->setObjectName(QStringLiteral("tokStatsTable"));
+    table_->setHorizontalHeaderLabels({tr("Tokenizer"), tr("Tokens"), tr("Words"), tr("Chars"), tr("Fertility"),
+                                       tr("Unique"), tr("TR %"), tr("Pure %"), tr("Seconds")});
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setMaximumHeight(140);
+    bl->addWidget(table_);
+    chartArea_ = new QWidget(bottom);
+    chartArea_->setObjectName(QStringLiteral("tokChartArea"));
+    auto* charts = new QHBoxLayout(chartArea_);
+    charts->setContentsMargins(0, 0, 0, 0);
+    fertilityView_ = new QChartView(new QChart, chartArea_);
+    shareView_ = new QChartView(new QChart, chartArea_);
+    for (QChartView* v : {fertilityView_, shareView_}) {
+        v->setRenderHint(QPainter::Antialiasing);
+        v->setMinimumHeight(220);
+        charts->addWidget(v);
+    }
+    fertilityView_->chart()->setTitle(tr("Fertility (tokens per word) — lower is better"));
+    shareView_->chart()->setTitle(tr("TR % and Pure % of unique tokens"));
+    bl->addWidget(chartArea_, 1);
+    split->addWidget(top);
+    split->addWidget(bottom);
+
+    connect(input_, &QPlainTextEdit::textChanged, this, &TokenizerLab::retokenize);
+    connect(add, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open a tokenizer"), QString(),
+                                                       tr("Tokenizers (tokenizer.json *.json.gz *.model kokler.json)"));
+        if (f.isEmpty()) return;
+        const QFileInfo fi(f);
+        loadTokenizer(fi.fileName() == QLatin1String("kokler.json") ? fi.absolutePath() : f);
+    });
+    connect(pick, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Choose a corpus"), QString(),
+                                                       tr("Text (*.txt *.md *.tsv *.csv *.jsonl);;All files (*)"));
+        if (!f.isEmpty()) compareOnCorpus(f);
+    });
+    connect(exportChartBtn, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Export chart"), QStringLiteral("tokenizers.png"),
+                                                       tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+        if (!f.isEmpty()) exportChart(f);
+    });
+    connect(exportCsvBtn, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Export table"), QStringLiteral("tokenizers.csv"),
+                                                       tr("CSV (*.csv)"));
+        if (!f.isEmpty()) exportTableCsv(f);
+    });
+
+    connect(runner_, &JobRunner::jobSucceeded, this, [this](JobId id, JobPtr job) {
+        if (pendingLoads_.contains(id)) {
+            const QString path = pendingLoads_.take(id);
+            auto* j = static_cast<LoadTokenizerJob*>(job.get());
+            addTokenizer(j->tokenizer, path);
+        } else if (id == pendingStats_) {
+            pendingStats_ = 0;
+            showComparison(static_cast<TokStatsJob*>(job.get())->rows);
+        }
+    });
+    auto forget = [this](JobId id) {
+        pendingLoads_.remove(id);
+        if (id == pendingStats_) pendingStats_ = 0;
+    };
+    connect(runner_, &JobRunner::jobFailed, this, [forget](JobId id, const QString&, const QString&) { forget(id); });
+    connect(runner_, &JobRunner::jobCancelled, this, [forget](JobId id, const QString&) { forget(id); });
+}
+
+JobId TokenizerLab::loadTokenizer(const QString& path) {
+    const JobId id = runner_->submit(std::make_shared<LoadTokenizerJob>(path));
+    pendingLoads_.insert(id, path);
+    return id;
+}
+
+void TokenizerLab::addTokenizer(TokenizerPtr tokenizer, const QString& path) {
+    Row r;
+    r.tokenizer = std::move(tokenizer);
+    r.path = path;
+    auto* box = new QGroupBox(QStringLiteral("%1 — %2, %3 tokens")
+                                  .arg(QString::fromStdString(r.tokenizer->name()),
+                                       QString::fromStdString(r.tokenizer->kind()))
+                                  .arg(r.tokenizer->vocabSize()));
+    auto* l = new QVBoxLayout(box);
+    r.stats = new QLabel(box);
+    r.strip = new TokenStrip(box);
+    l->addWidget(r.stats);
+    l->addWidget(r.strip);
+    r.box = box;
+    rowsLayout_->insertWidget(rowsLayout_->count() - 1, box);
+    rows_.push_back(r);
+    retokenize();
+    Q_EMIT tokenizerAdded(rows_.size() - 1);
+}
+
+void TokenizerLab::setText(const QString& text) { input_->setPlainText(text); }
+QString TokenizerLab::text() const { return input_->toPlainText(); }
+QString TokenizerLab::statsText(int i) const { return rows_.at(i).stats->text(); }
+
+void TokenizerLab::retokenize() {
+    // Tokenizers are immutable and fast on a paragraph; very long input is cut for the view.
+    QString text = input_->toPlainText();
+    const int limit = 20000;
+    const bool cut = text.size() > limit;
+    if (cut) text.truncate(limit);
+    const std::string utf8 = text.toStdString();
+    const int words = countWords(text);
+    for (auto& r : rows_) {
+        QVector<TokenChip> chips;
+        try {
+            const Encoding enc = r.tokenizer->encode(utf8, false);
+            chips.reserve(static_cast<int>(enc.size()));
+            for (size_t i = 0; i < enc.size(); ++i) {
+                TokenChip c;
+                const TokenType t = i < enc.types.size() ? enc.types[i] : TokenType::Normal;
+                // Show the surface text when offsets are known, else the vocabulary string.
+                QString surface;
+                if (i < enc.offsets.size() && enc.offsets[i].second > enc.offsets[i].first &&
+                    enc.offsets[i].second <= utf8.size())
+                    surface = QString::fromUtf8(utf8.data() + enc.offsets[i].first,
+                                                static_cast<int>(enc.offsets[i].second - enc.offsets[i].first));
+                else
+                    surface = QString::fromStdString(enc.tokens[i]);
+                c.text = surface;
+                c.id = enc.ids[i];
+                c.color = colorForType(t, static_cast<int>(i));
+                c.tooltip = QStringLiteral("id %1 · %2 · %3")
+                                .arg(enc.ids[i])
+                                .arg(QString::fromLatin1(tokenTypeName(t)))
+                                .arg(QString::fromStdString(enc.tokens[i]).toHtmlEscaped());
+                chips.push_back(c);
+            }
+            const double fert = words > 0 ? double(enc.size()) / words : 0.0;
+            r.stats->setText(tr("%1 tokens · %2 words · fertility %3%4")
+                                 .arg(enc.size())
+                                 .arg(words)
+                                 .arg(fert, 0, 'f', 2)
+                                 .arg(cut ? tr(" (first %1 characters)").arg(limit) : QString()));
+        } catch (const std::exception& e) {
+            r.stats->setText(tr("cannot encode: %1").arg(QString::fromUtf8(e.what())));
+        }
+        r.strip->setChips(chips);
+    }
+}
+
+JobId TokenizerLab::compareOnCorpus(const QString& corpusPath) {
+    QVector<TokenizerPtr> toks;
+    for (const auto& r : rows_) toks.push_back(r.tokenizer);
+    corpusLabel_->setText(tr("Corpus: %1").arg(QFileInfo(corpusPath).fileName()));
+    pendingStats_ = runner_->submit(std::make_shared<TokStatsJob>(toks, corpusPath), QStringLiteral("tokstats"));
+    return pendingStats_;
+}
+
+void TokenizerLab::showComparison(const QVector<TokStatsRow>& rows) {
+    table_->setRowCount(rows.size());
+    QStringList names;
+    auto* fert = new QBarSet(tr("Fertility"));
+    auto* tr_ = new QBarSet(tr("TR %"));
+    auto* pure = new QBarSet(tr("Pure %"));
+    double maxFert = 1.0;
+    for (int i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        const QStringList cells = {r.tokenizer,
+                                   QString::number(r.tokens),
+                                   QString::number(r.words),
+                                   QString::number(r.chars),
+                                   QString::number(r.fertility, 'f', 3),
+                                   QString::number(r.uniqueTokens),
+                                   QString::number(r.trPct, 'f', 1),
+                                   QString::number(r.purePct, 'f', 1),
+                                   QString::number(r.seconds, 'f', 3)};
+        for (int c = 0; c < cells.size(); ++c) table_->setItem(i, c, new QTableWidgetItem(cells[c]));
+        names << r.tokenizer;
+        *fert << r.fertility;
+        *tr_ << r.trPct;
+        *pure << r.purePct;
+        maxFert = std::max(maxFert, r.fertility);
+    }
+    auto build = [&names](QChartView* view, QList<QBarSet*> sets, double maxY, const QString& title) {
+        auto* chart = new QChart;
+        chart->setTitle(title);
+        auto* series = new QBarSeries;
+        for (auto* s : sets) series->append(s);
+        series->setLabelsVisible(true);
+        series->setLabelsPrecision(3);
+        chart->addSeries(series);
+        auto* x = new QBarCategoryAxis;
+        x->append(names);
+        auto* y = new QValueAxis;
+        y->setRange(0, maxY);
+        chart->addAxis(x, Qt::AlignBottom);
+        chart->addAxis(y, Qt::AlignLeft);
+        series->attachAxis(x);
+        series->attachAxis(y);
+        chart->legend()->setAlignment(Qt::AlignBottom);
+        QChart* old = view->chart();
+        view->setChart(chart);
+        delete old;
+    };
+    build(fertilityView_, {fert}, maxFert * 1.15, tr("Fertility (tokens per word) — lower is better"));
+    build(shareView_, {tr_, pure}, 100.0, tr("TR % and Pure % of unique tokens"));
+    Q_EMIT comparisonReady();
+}
+
+bool TokenizerLab::exportChart(const QString& path, QString* error) { return exportWidget(chartArea_, path, error); }
+
+bool TokenizerLab::exportTableCsv(const QString& path, QString* error) {
+    QByteArray out;
+    auto esc = [](QString s) {
+        if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) || s.contains(QLatin1Char('\n')))
+            s = QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
+        return s;
+    };
+    out += "tokenizer,tokens,words,chars,fertility,unique_tokens,tr_pct,pure_pct,seconds\n";
+    for (int r = 0; r < table_->rowCount(); ++r) {
+        QStringList cells;
+        for (int c = 0; c < table_->columnCount(); ++c)
+            cells << esc(table_->item(r, c) ? table_->item(r, c)->text() : QString());
+        out += cells.join(QLatin1Char(',')).toUtf8() + "\n";
+    }
+    return saveTextAtomically(path, out, error);
+}
+
+}  // namespace embedlab
