@@ -1,0 +1,1018 @@
+#include "io/corpus.h"
+
+#include "core/error.h"
+#include "io/file_io.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <unordered_set>
+
+namespace embedlab {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// UTF-8 helpers
+
+// Decodes one code point at s[i]; returns its length, or 0 when the sequence is invalid/truncated.
+size_t decodeOne(std::string_view s, size_t i, uint32_t& cp) {
+    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = b(i);
+    if (c < 0x80) {
+        cp = c;
+        return 1;
+    }
+    size_t n;
+    uint32_t min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+        min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+        min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (i + n > s.size()) return 0;
+    for (size_t k = 1; k < n; ++k) {
+        if ((b(i + k) & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (b(i + k) & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+void appendUtf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+// Valid UTF-8, allowing a truncated sequence at the very end (a sample cut mid-character).
+bool validUtf8Sample(std::string_view s, bool& hasMultibyte) {
+    size_t i = 0;
+    uint32_t cp;
+    hasMultibyte = false;
+    while (i < s.size()) {
+        const size_t n = decodeOne(s, i, cp);
+        if (n == 0) {
+            if (s.size() - i < 4) {
+                // a truncated but otherwise plausible lead + continuation bytes
+                const unsigned char c = static_cast<unsigned char>(s[i]);
+                if (c < 0xC2 || c > 0xF4) return false;
+                for (size_t k = i + 1; k < s.size(); ++k)
+                    if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) return false;
+                return true;
+            }
+            return false;
+        }
+        if (n > 1) hasMultibyte = true;
+        i += n;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8-bit Turkish code pages: code points of bytes 0x80–0xFF.
+
+uint32_t cp1254(unsigned char b) {
+    static const uint16_t hi[32] = {0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x008E, 0x008F,
+                                    0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x009E, 0x0178};
+    if (b >= 0x80 && b <= 0x9F) return hi[b - 0x80];
+    switch (b) {  // ISO-8859-9 / Windows-1254 differ from Latin-1 in these six
+    case 0xD0: return 0x011E;  // Ğ
+    case 0xDD: return 0x0130;  // İ
+    case 0xDE: return 0x015E;  // Ş
+    case 0xF0: return 0x011F;  // ğ
+    case 0xFD: return 0x0131;  // ı
+    case 0xFE: return 0x015F;  // ş
+    default: return b;
+    }
+}
+
+uint32_t iso88599(unsigned char b) {
+    if (b >= 0x80 && b <= 0x9F) return b;  // C1 controls
+    return cp1254(b);
+}
+
+void decode8bit(std::string_view in, TextEncoding e, std::string& out) {
+    out.reserve(out.size() + in.size() + in.size() / 4);
+    for (char ch : in) {
+        const unsigned char b = static_cast<unsigned char>(ch);
+        if (b < 0x80) {
+            out.push_back(ch);
+            continue;
+        }
+        appendUtf8(out, e == TextEncoding::Windows1254 ? cp1254(b) : iso88599(b));
+    }
+}
+
+// UTF-16 streaming decoder (keeps an odd byte and a pending high surrogate between chunks).
+struct Utf16Decoder {
+    bool bigEndian = false;
+    int pendingByte = -1;
+    uint32_t highSurrogate = 0;
+
+    void feed(std::string_view in, std::string& out) {
+        size_t i = 0;
+        auto unit = [&](unsigned char a, unsigned char b) -> uint32_t {
+            return bigEndian ? (static_cast<uint32_t>(a) << 8 | b) : (static_cast<uint32_t>(b) << 8 | a);
+        };
+        if (pendingByte >= 0 && !in.empty()) {
+            push(unit(static_cast<unsigned char>(pendingByte), static_cast<unsigned char>(in[0])), out);
+            pendingByte = -1;
+            i = 1;
+        }
+        for (; i + 1 < in.size(); i += 2) push(unit(static_cast<unsigned char>(in[i]), static_cast<unsigned char>(in[i + 1])), out);
+        if (i < in.size()) pendingByte = static_cast<unsigned char>(in[i]);
+    }
+    void push(uint32_t u, std::string& out) {
+        if (highSurrogate) {
+            if (u >= 0xDC00 && u <= 0xDFFF) {
+                appendUtf8(out, 0x10000 + ((highSurrogate - 0xD800) << 10) + (u - 0xDC00));
+                highSurrogate = 0;
+                return;
+            }
+            appendUtf8(out, 0xFFFD);
+            highSurrogate = 0;
+        }
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            highSurrogate = u;
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+            appendUtf8(out, 0xFFFD);
+        } else {
+            appendUtf8(out, u);
+        }
+    }
+    void finish(std::string& out) {
+        if (highSurrogate || pendingByte >= 0) appendUtf8(out, 0xFFFD);
+        highSurrogate = 0;
+        pendingByte = -1;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Casing
+
+uint32_t lowerCp(uint32_t c) {
+    if (c == 'I') return 0x131;
+    if (c == 0x130) return 'i';
+    if (c >= 'A' && c <= 'Z') return c + 32;
+    if (c < 0xC0) return c;
+    if (c <= 0xDE) return c == 0xD7 ? c : c + 32;
+    if (c >= 0x100 && c <= 0x137) return (c % 2 == 0) ? c + 1 : c;
+    if (c >= 0x139 && c <= 0x148) return (c % 2 == 1) ? c + 1 : c;
+    if (c >= 0x14A && c <= 0x177) return (c % 2 == 0) ? c + 1 : c;
+    if (c == 0x178) return 0xFF;
+    if (c >= 0x179 && c <= 0x17E) return (c % 2 == 1) ? c + 1 : c;
+    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
+    if (c >= 0x410 && c <= 0x42F) return c + 32;
+    if (c >= 0x400 && c <= 0x40F) return c + 80;
+    return c;
+}
+
+uint32_t upperCp(uint32_t c) {
+    if (c == 'i') return 0x130;
+    if (c == 0x131) return 'I';
+    if (c >= 'a' && c <= 'z') return c - 32;
+    if (c < 0xE0) return c;
+    if (c <= 0xFE) return c == 0xF7 ? c : c - 32;
+    if (c == 0xFF) return 0x178;
+    if (c >= 0x101 && c <= 0x137) return (c % 2 == 1) ? c - 1 : c;
+    if (c >= 0x13A && c <= 0x148) return (c % 2 == 0) ? c - 1 : c;
+    if (c >= 0x14B && c <= 0x177) return (c % 2 == 1) ? c - 1 : c;
+    if (c >= 0x17A && c <= 0x17E) return (c % 2 == 0) ? c - 1 : c;
+    if (c == 0x3C2) return 0x3A3;
+    if (c >= 0x3B1 && c <= 0x3C9) return c - 32;
+    if (c >= 0x430 && c <= 0x44F) return c - 32;
+    if (c >= 0x450 && c <= 0x45F) return c - 80;
+    return c;
+}
+
+template <typename F>
+std::string mapCase(std::string_view s, F f) {
+    std::string out;
+    out.reserve(s.size() + 8);
+    size_t i = 0;
+    while (i < s.size()) {
+        uint32_t cp;
+        const size_t n = decodeOne(s, i, cp);
+        if (n == 0) {  // keep invalid bytes as they are
+            out.push_back(s[i]);
+            ++i;
+            continue;
+        }
+        appendUtf8(out, f(cp));
+        i += n;
+    }
+    return out;
+}
+
+bool isSpaceAt(std::string_view s, size_t i, size_t& len) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+        len = 1;
+        return true;
+    }
+    uint32_t cp;
+    const size_t n = decodeOne(s, i, cp);
+    if (n > 1 && (cp == 0xA0 || cp == 0x2009 || cp == 0x202F || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A))) {
+        len = n;
+        return true;
+    }
+    return false;
+}
+
+std::string trimCopy(std::string_view s) {
+    size_t b = 0, e = s.size(), n;
+    while (b < e && isSpaceAt(s, b, n)) b += n;
+    while (e > b) {
+        // step back over one code point
+        size_t k = e - 1;
+        while (k > b && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
+        if (isSpaceAt(s, k, n) && k + n == e) e = k;
+        else break;
+    }
+    return std::string(s.substr(b, e - b));
+}
+
+uint64_t fnv1a(std::string_view s) {
+    uint64_t h = 1469598103934665603ull;
+    for (char c : s) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+std::string lowerAscii(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool endsWith(const std::string& s, const std::string& suf) {
+    return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+bool allDigits(const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sentence splitting
+
+const std::set<std::string>& abbreviations() {
+    static const std::set<std::string> a = {
+        "dr", "prof", "doç", "av", "no", "nu", "sn", "bkz", "bk", "örn", "ör", "vb", "vs", "vd", "yrd", "yard",
+        "alb", "gen", "org", "ort", "tuğg", "kur", "bnb", "yzb", "ütğm", "tğm", "asb", "çvş", "müd", "mah",
+        "cad", "sok", "sk", "apt", "blv", "bul", "tel", "faks", "tic", "ltd", "şti", "san", "hz", "st", "mr",
+        "mrs", "ms", "jr", "sr", "vol", "ss", "yy", "sy", "ed", "haz", "çev", "der", "akt", "age", "op", "uzm",
+        "öğr", "gör", "arş", "ens", "fak", "üniv", "böl", "bşk", "md", "mim", "müh", "ecz", "dt", "vet", "kom",
+        "krş", "karş", "bilg", "yay", "bas", "vb", "etc", "e.g", "i.e", "cf", "vol", "pp", "fig", "eq"};
+    return a;
+}
+// Abbreviations that also often end a sentence: split after them before an upper-case word.
+bool sentenceFinalAbbreviation(const std::string& w) { return w == "vb" || w == "vs" || w == "vd" || w == "etc"; }
+
+bool isOpeningAt(std::string_view s, size_t i) {
+    const char c = s[i];
+    if (c == '"' || c == '\'' || c == '(' || c == '[' || c == '-') return true;
+    uint32_t cp;
+    const size_t n = decodeOne(s, i, cp);
+    return n > 1 && (cp == 0x201C || cp == 0x2018 || cp == 0xAB || cp == 0x2013 || cp == 0x2014 || cp == 0x201E);
+}
+
+// Length of a closing quote/bracket at i (0 if none).
+size_t closingAt(std::string_view s, size_t i) {
+    const char c = s[i];
+    if (c == '"' || c == '\'' || c == ')' || c == ']') return 1;
+    uint32_t cp;
+    const size_t n = decodeOne(s, i, cp);
+    if (n > 1 && (cp == 0x201D || cp == 0x2019 || cp == 0xBB)) return n;
+    return 0;
+}
+
+// Length of a terminator at i: . ! ? or … (0 if none).
+size_t terminatorAt(std::string_view s, size_t i) {
+    const char c = s[i];
+    if (c == '.' || c == '!' || c == '?') return 1;
+    if (s.compare(i, 3, "\xE2\x80\xA6") == 0) return 3;
+    return 0;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+bool isValidUtf8(std::string_view s) {
+    size_t i = 0;
+    uint32_t cp;
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const size_t n = decodeOne(s, i, cp);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string turkishLower(std::string_view text) { return mapCase(text, lowerCp); }
+std::string turkishUpper(std::string_view text) { return mapCase(text, upperCp); }
+
+bool startsUpper(std::string_view text) {
+    if (text.empty()) return false;
+    uint32_t cp;
+    const size_t n = decodeOne(text, 0, cp);
+    return n > 0 && lowerCp(cp) != cp;
+}
+
+std::vector<std::string> splitSentences(std::string_view s) {
+    std::vector<std::string> out;
+    size_t start = 0, i = 0, n;
+    auto emit = [&](size_t end) {
+        std::string t = trimCopy(s.substr(start, end - start));
+        if (!t.empty()) out.push_back(std::move(t));
+    };
+    while (i < s.size()) {
+        const size_t tl = terminatorAt(s, i);
+        if (tl == 0) {
+            ++i;
+            continue;
+        }
+        const size_t termBegin = i;
+        size_t j = i;
+        size_t dots = 0;
+        bool ellipsis = false;
+        while (j < s.size()) {
+            const size_t t = terminatorAt(s, j);
+            if (!t) break;
+            if (t == 3) ellipsis = true;
+            if (s[j] == '.') ++dots;
+            j += t;
+        }
+        if (dots >= 2) ellipsis = true;
+        const bool singleDot = !ellipsis && j - termBegin == 1 && s[termBegin] == '.';
+        while (j < s.size()) {
+            const size_t c = closingAt(s, j);
+            if (!c) break;
+            j += c;
+        }
+        i = j;
+        // whitespace must follow (or the end)
+        if (j < s.size() && !isSpaceAt(s, j, n)) continue;
+        size_t k = j;
+        while (k < s.size() && isSpaceAt(s, k, n)) k += n;
+        if (k >= s.size()) break;  // the end: the last sentence is emitted below
+        const bool nextUpper = startsUpper(s.substr(k)) || std::isdigit(static_cast<unsigned char>(s[k])) ||
+                               isOpeningAt(s, k);
+        if (!nextUpper) continue;
+        if (singleDot) {
+            // the word before the dot
+            size_t w = termBegin;
+            while (w > start && !isSpaceAt(s, w - 1, n)) --w;
+            std::string word(s.substr(w, termBegin - w));
+            while (!word.empty() && (word[0] == '(' || word[0] == '"' || word[0] == '\'' || word[0] == '[')) word.erase(0, 1);
+            const std::string lw = turkishLower(word);
+            size_t cps = 0;
+            for (unsigned char c : word)
+                if ((c & 0xC0) != 0x80) ++cps;
+            if (abbreviations().count(lw) && !sentenceFinalAbbreviation(lw)) continue;
+            if (cps == 1 && !allDigits(word)) continue;  // an initial: "A. Hamdi", "s. 12"
+            if (word.find('.') != std::string::npos) {  // A.Ş. T.C. a.g.e.
+                bool shortSegments = true;
+                size_t seg = 0;
+                for (unsigned char c : word) {
+                    if (c == '.') {
+                        if (seg > 3) shortSegments = false;
+                        seg = 0;
+                    } else if ((c & 0xC0) != 0x80) {
+                        ++seg;
+                    }
+                }
+                if (seg > 3) shortSegments = false;
+                if (shortSegments) continue;
+            }
+        }
+        emit(j);
+        start = k;
+        i = k;
+    }
+    if (start < s.size()) emit(s.size());
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const char* encodingName(TextEncoding e) {
+    switch (e) {
+    case TextEncoding::Auto: return "auto";
+    case TextEncoding::Utf8: return "utf-8";
+    case TextEncoding::Utf16LE: return "utf-16le";
+    case TextEncoding::Utf16BE: return "utf-16be";
+    case TextEncoding::Windows1254: return "windows-1254";
+    case TextEncoding::Iso8859_9: return "iso-8859-9";
+    }
+    return "?";
+}
+
+TextEncoding parseEncoding(const std::string& name) {
+    std::string n = lowerAscii(name);
+    n.erase(std::remove(n.begin(), n.end(), '_'), n.end());
+    if (n == "auto" || n.empty()) return TextEncoding::Auto;
+    if (n == "utf-8" || n == "utf8" || n == "utf-8-sig") return TextEncoding::Utf8;
+    if (n == "utf-16le" || n == "utf16le" || n == "utf-16" || n == "utf16") return TextEncoding::Utf16LE;
+    if (n == "utf-16be" || n == "utf16be") return TextEncoding::Utf16BE;
+    if (n == "windows-1254" || n == "cp1254" || n == "win1254" || n == "windows1254") return TextEncoding::Windows1254;
+    if (n == "iso-8859-9" || n == "iso8859-9" || n == "iso88599" || n == "latin5" || n == "latin-5")
+        return TextEncoding::Iso8859_9;
+    throw Error::badInput("unknown encoding '" + name +
+                          "': use auto, utf-8, utf-16le, utf-16be, windows-1254 or iso-8859-9");
+}
+
+EncodingGuess detectEncoding(std::string_view s) {
+    EncodingGuess g;
+    const auto u = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+    if (s.size() >= 3 && u(0) == 0xEF && u(1) == 0xBB && u(2) == 0xBF) {
+        g.encoding = TextEncoding::Utf8;
+        g.bomBytes = 3;
+        g.reason = "UTF-8 byte order mark";
+        return g;
+    }
+    if (s.size() >= 2 && u(0) == 0xFF && u(1) == 0xFE) {
+        g.encoding = TextEncoding::Utf16LE;
+        g.bomBytes = 2;
+        g.reason = "UTF-16 little-endian byte order mark";
+        return g;
+    }
+    if (s.size() >= 2 && u(0) == 0xFE && u(1) == 0xFF) {
+        g.encoding = TextEncoding::Utf16BE;
+        g.bomBytes = 2;
+        g.reason = "UTF-16 big-endian byte order mark";
+        return g;
+    }
+    // NUL bytes: UTF-16 without BOM (NULs at every other position) or binary
+    size_t nulEven = 0, nulOdd = 0, ctrl = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const unsigned char c = u(i);
+        if (c == 0) (i % 2 ? nulOdd : nulEven)++;
+        else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1B) ++ctrl;
+    }
+    const size_t half = s.size() / 2;
+    if (nulEven + nulOdd > 0) {
+        if (half > 0 && nulOdd > half * 3 / 10 && nulEven == 0) {
+            g.encoding = TextEncoding::Utf16LE;
+            g.reason = "UTF-16 little-endian (no BOM; NUL high bytes)";
+            return g;
+        }
+        if (half > 0 && nulEven > half * 3 / 10 && nulOdd == 0) {
+            g.encoding = TextEncoding::Utf16BE;
+            g.reason = "UTF-16 big-endian (no BOM; NUL high bytes)";
+            return g;
+        }
+        g.binary = true;
+        g.reason = "it contains NUL bytes";
+        return g;
+    }
+    if (ctrl * 20 > s.size() + 1) {
+        g.binary = true;
+        g.reason = "it contains many control characters";
+        return g;
+    }
+    bool multi = false;
+    if (validUtf8Sample(s, multi)) {
+        g.encoding = TextEncoding::Utf8;
+        g.reason = multi ? "valid UTF-8" : "ASCII (valid UTF-8)";
+        return g;
+    }
+    // an 8-bit code page: count the Turkish letters and the bytes 0x80–0x9F
+    size_t turkish = 0, high = 0, c1 = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const unsigned char c = u(i);
+        if (c >= 0x80) ++high;
+        if (c >= 0x80 && c <= 0x9F) ++c1;
+        switch (c) {
+        case 0xE7: case 0xC7: case 0xF0: case 0xD0: case 0xFD: case 0xDD:
+        case 0xF6: case 0xD6: case 0xFE: case 0xDE: case 0xFC: case 0xDC: ++turkish; break;
+        default: break;
+        }
+    }
+    const std::string stats = std::to_string(turkish) + " of " + std::to_string(high) +
+                              " non-ASCII bytes are Turkish letters (ç ğ ı İ ö ş ü)";
+    if (c1 > 0) {
+        g.encoding = TextEncoding::Windows1254;
+        g.reason = "not UTF-8; " + std::to_string(c1) + " bytes in 0x80–0x9F (printable in Windows-1254: ’ “ ” – … €, " +
+                   "control codes in ISO-8859-9); " + stats;
+    } else {
+        g.encoding = TextEncoding::Iso8859_9;
+        g.reason = "not UTF-8; no bytes in 0x80–0x9F (ISO-8859-9 and Windows-1254 read it identically); " + stats;
+    }
+    return g;
+}
+
+std::string decodeToUtf8(std::string_view bytes, TextEncoding e) {
+    std::string out;
+    switch (e) {
+    case TextEncoding::Auto:
+    case TextEncoding::Utf8:
+        if (!isValidUtf8(bytes)) throw Error::badInput("the text is not valid UTF-8");
+        return std::string(bytes);
+    case TextEncoding::Utf16LE:
+    case TextEncoding::Utf16BE: {
+        Utf16Decoder d;
+        d.bigEndian = e == TextEncoding::Utf16BE;
+        d.feed(bytes, out);
+        d.finish(out);
+        return out;
+    }
+    case TextEncoding::Windows1254:
+    case TextEncoding::Iso8859_9: decode8bit(bytes, e, out); return out;
+    }
+    return out;
+}
+
+const char* corpusFormatName(CorpusFormat f) {
+    switch (f) {
+    case CorpusFormat::Auto: return "auto";
+    case CorpusFormat::Text: return "text";
+    case CorpusFormat::Csv: return "csv";
+    case CorpusFormat::Tsv: return "tsv";
+    case CorpusFormat::Jsonl: return "jsonl";
+    }
+    return "?";
+}
+
+CorpusFormat parseCorpusFormat(const std::string& name) {
+    const std::string n = lowerAscii(name);
+    if (n == "auto" || n.empty()) return CorpusFormat::Auto;
+    if (n == "text" || n == "txt" || n == "md") return CorpusFormat::Text;
+    if (n == "csv") return CorpusFormat::Csv;
+    if (n == "tsv") return CorpusFormat::Tsv;
+    if (n == "jsonl" || n == "ndjson") return CorpusFormat::Jsonl;
+    throw Error::badInput("unknown corpus format '" + name + "': use auto, text, csv, tsv or jsonl");
+}
+
+CorpusFormat corpusFormatFromPath(const std::string& path) {
+    const std::string p = lowerAscii(path);
+    if (endsWith(p, ".csv")) return CorpusFormat::Csv;
+    if (endsWith(p, ".tsv") || endsWith(p, ".tab")) return CorpusFormat::Tsv;
+    if (endsWith(p, ".jsonl") || endsWith(p, ".ndjson")) return CorpusFormat::Jsonl;
+    return CorpusFormat::Text;
+}
+
+const char* textUnitName(TextUnit u) {
+    switch (u) {
+    case TextUnit::Lines: return "lines";
+    case TextUnit::Paragraphs: return "paragraphs";
+    case TextUnit::Sentences: return "sentences";
+    }
+    return "?";
+}
+
+TextUnit parseTextUnit(const std::string& name) {
+    const std::string n = lowerAscii(name);
+    if (n == "lines" || n == "line") return TextUnit::Lines;
+    if (n == "paragraphs" || n == "paragraph") return TextUnit::Paragraphs;
+    if (n == "sentences" || n == "sentence") return TextUnit::Sentences;
+    throw Error::badInput("unknown text unit '" + name + "': use lines, paragraphs or sentences");
+}
+
+std::vector<std::string> Corpus::texts() const {
+    std::vector<std::string> t;
+    t.reserve(records.size());
+    for (const auto& r : records) t.push_back(r.text);
+    return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The streaming reader
+
+namespace {
+
+class CorpusReader {
+public:
+    CorpusReader(const std::string& path, const CorpusOptions& o, const std::function<void(CorpusRecord&&)>& sink)
+        : path_(path), o_(o), sink_(sink) {}
+
+    CorpusInfo run(Progress& progress);
+
+private:
+    struct StopReading {};
+
+    std::string where(int64_t line) const { return path_ + ":" + std::to_string(line); }
+    void onRawLine(std::string_view raw);  // bytes of one line (8-bit / UTF-8)
+    void onLine(std::string line);         // UTF-8, no line end
+    void onEnd();
+    void flushParagraph();
+    void emitText(std::string text, const std::string& label, int64_t line);
+    void emitRecord(std::string text, std::string label, int64_t line);
+    void headerRow(const std::vector<std::string>& fields);
+    void tableRow(const std::vector<std::string>& fields, int64_t line);
+    std::vector<std::string> parseCsvRecord(const std::string& rec, int64_t line) const;
+    static int64_t resolveColumn(const std::string& spec, const std::vector<std::string>& names, bool isText,
+                                 const std::string& path);
+
+    std::string path_;
+    CorpusOptions o_;
+    const std::function<void(CorpusRecord&&)>& sink_;
+    CorpusInfo info_;
+    int64_t lineNo_ = 0;
+    bool headerDone_ = false;
+    size_t expectedFields_ = 0;
+    // paragraphs
+    std::string para_;
+    int64_t paraLine_ = 0;
+    // CSV records spanning lines
+    std::string csvRec_;
+    int64_t csvLine_ = 0;
+    bool csvInQuotes_ = false;
+    // stats
+    std::unordered_set<uint64_t> seen_, words_;
+    std::set<std::string> labels_;
+    bool checkMixed_ = false;
+};
+
+int64_t CorpusReader::resolveColumn(const std::string& spec, const std::vector<std::string>& names, bool isText,
+                                    const std::string& path) {
+    if (spec.empty()) {
+        if (!isText) return -1;
+        for (const char* cand : {"text", "sentence", "metin", "cümle", "cumle", "content", "body"})
+            for (size_t i = 0; i < names.size(); ++i)
+                if (turkishLower(names[i]) == cand || lowerAscii(names[i]) == cand) return static_cast<int64_t>(i);
+        return 0;
+    }
+    for (size_t i = 0; i < names.size(); ++i)
+        if (names[i] == spec) return static_cast<int64_t>(i);
+    if (allDigits(spec)) {
+        const int64_t k = std::stoll(spec);
+        if (k < static_cast<int64_t>(names.size())) return k;
+    }
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + ("'" + n + "'");
+    throw Error::badInput(path + ": no column '" + spec + "' (" + (isText ? "text" : "label") + " column); the columns are " +
+                          list);
+}
+
+void CorpusReader::emitRecord(std::string text, std::string label, int64_t line) {
+    auto& st = info_.stats;
+    if (o_.trim) text = trimCopy(text);
+    if (text.empty() && o_.skipEmpty) {
+        st.emptySkipped++;
+        return;
+    }
+    if (o_.dedupe && !seen_.insert(fnv1a(text)).second) {
+        st.duplicatesRemoved++;
+        return;
+    }
+    int64_t cps = 0;
+    for (unsigned char c : text)
+        if ((c & 0xC0) != 0x80) ++cps;
+    st.chars += cps;
+    if (st.records == 0 || cps < st.minChars) st.minChars = cps;
+    st.maxChars = std::max(st.maxChars, cps);
+    // words
+    size_t i = 0, n;
+    while (i < text.size()) {
+        while (i < text.size() && isSpaceAt(text, i, n)) i += n;
+        size_t b = i;
+        while (i < text.size() && !isSpaceAt(text, i, n)) ++i;
+        if (i > b) {
+            st.words++;
+            words_.insert(fnv1a(turkishLower(std::string_view(text).substr(b, i - b))));
+        }
+    }
+    if (!label.empty()) labels_.insert(label);
+    st.records++;
+    sink_(CorpusRecord{std::move(text), std::move(label), line});
+    if (o_.maxRecords > 0 && st.records >= o_.maxRecords) throw StopReading{};
+}
+
+void CorpusReader::emitText(std::string text, const std::string& label, int64_t line) {
+    if (o_.unit == TextUnit::Sentences) {
+        for (auto& s : splitSentences(text)) emitRecord(std::move(s), label, line);
+    } else {
+        emitRecord(std::move(text), label, line);
+    }
+}
+
+void CorpusReader::flushParagraph() {
+    if (!para_.empty()) emitText(std::move(para_), {}, paraLine_);
+    para_.clear();
+}
+
+std::vector<std::string> CorpusReader::parseCsvRecord(const std::string& rec, int64_t line) const {
+    std::vector<std::string> fields;
+    std::string f;
+    bool quoted = false, wasQuoted = false;
+    for (size_t i = 0; i < rec.size(); ++i) {
+        const char c = rec[i];
+        if (quoted) {
+            if (c == '"') {
+                if (i + 1 < rec.size() && rec[i + 1] == '"') {
+                    f.push_back('"');
+                    ++i;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                f.push_back(c);
+            }
+        } else if (c == '"' && f.empty() && !wasQuoted) {
+            quoted = wasQuoted = true;
+        } else if (c == ',') {
+            fields.push_back(std::move(f));
+            f.clear();
+            wasQuoted = false;
+        } else if (c == '"') {
+            throw Error::badInput(where(line) + ": a quote inside an unquoted CSV field (RFC 4180: quote the whole field "
+                                                "and double the quote)");
+        } else {
+            if (wasQuoted && c != ' ' && c != '\r')
+                throw Error::badInput(where(line) + ": text after the closing quote of a CSV field");
+            if (!wasQuoted) f.push_back(c);
+        }
+    }
+    fields.push_back(std::move(f));
+    return fields;
+}
+
+void CorpusReader::headerRow(const std::vector<std::string>& fields) {
+    headerDone_ = true;
+    expectedFields_ = fields.size();
+    if (o_.header) {
+        for (const auto& f : fields) info_.columns.push_back(trimCopy(f));
+    } else {
+        for (size_t i = 0; i < fields.size(); ++i) info_.columns.push_back(std::to_string(i));
+    }
+    info_.textColumn = resolveColumn(o_.textColumn, info_.columns, true, path_);
+    info_.labelColumn = resolveColumn(o_.labelColumn, info_.columns, false, path_);
+}
+
+void CorpusReader::tableRow(const std::vector<std::string>& fields, int64_t line) {
+    if (!headerDone_) {
+        headerRow(fields);
+        if (o_.header) return;
+    }
+    if (info_.format == CorpusFormat::Tsv && fields.size() != expectedFields_)
+        throw Error::badInput(where(line) + ": ragged TSV: " + std::to_string(fields.size()) + " fields where the " +
+                              (o_.header ? "header has " : "first line has ") + std::to_string(expectedFields_));
+    const int64_t need = std::max(info_.textColumn, info_.labelColumn);
+    if (static_cast<int64_t>(fields.size()) <= need)
+        throw Error::badInput(where(line) + ": missing column: the row has " + std::to_string(fields.size()) +
+                              " fields, column " + std::to_string(need) + " ('" + info_.columns[static_cast<size_t>(need)] +
+                              "') is needed");
+    std::string label = info_.labelColumn >= 0 ? trimCopy(fields[static_cast<size_t>(info_.labelColumn)]) : std::string();
+    emitText(fields[static_cast<size_t>(info_.textColumn)], label, line);
+}
+
+void CorpusReader::onLine(std::string line) {
+    ++lineNo_;
+    info_.stats.lines = lineNo_;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    switch (info_.format) {
+    case CorpusFormat::Auto:
+    case CorpusFormat::Text:
+        if (o_.unit == TextUnit::Lines) {
+            emitText(std::move(line), {}, lineNo_);
+        } else {
+            if (trimCopy(line).empty()) {
+                flushParagraph();
+            } else {
+                if (para_.empty()) {
+                    paraLine_ = lineNo_;
+                    para_ = trimCopy(line);
+                } else {
+                    para_ += ' ';
+                    para_ += trimCopy(line);
+                }
+            }
+        }
+        break;
+    case CorpusFormat::Tsv: {
+        if (line.empty()) break;
+        std::vector<std::string> fields;
+        size_t b = 0;
+        while (true) {
+            const size_t t = line.find('\t', b);
+            fields.push_back(line.substr(b, t == std::string::npos ? std::string::npos : t - b));
+            if (t == std::string::npos) break;
+            b = t + 1;
+        }
+        tableRow(fields, lineNo_);
+        break;
+    }
+    case CorpusFormat::Csv: {
+        if (!csvInQuotes_) {
+            if (line.empty()) break;
+            csvRec_.clear();
+            csvLine_ = lineNo_;
+        } else {
+            csvRec_.push_back('\n');
+        }
+        csvRec_ += line;
+        for (char c : line)
+            if (c == '"') csvInQuotes_ = !csvInQuotes_;  // "" toggles twice: still correct
+        if (!csvInQuotes_) tableRow(parseCsvRecord(csvRec_, csvLine_), csvLine_);
+        break;
+    }
+    case CorpusFormat::Jsonl: {
+        if (trimCopy(line).empty()) break;
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(line);
+        } catch (const std::exception& e) {
+            throw Error::badInput(where(lineNo_) + ": not valid JSON (" + std::string(e.what()) + ")");
+        }
+        if (!j.is_object()) throw Error::badInput(where(lineNo_) + ": each line must be a JSON object");
+        auto field = [&](const std::string& spec, bool required) -> std::string {
+            const nlohmann::json* cur = &j;
+            size_t b = 0;
+            while (true) {
+                const size_t dot = spec.find('.', b);
+                const std::string key = spec.substr(b, dot == std::string::npos ? std::string::npos : dot - b);
+                if (!cur->is_object() || !cur->contains(key)) {
+                    if (!required) return {};
+                    std::string keys;
+                    if (j.is_object())
+                        for (auto it = j.begin(); it != j.end(); ++it) keys += (keys.empty() ? "" : ", ") + it.key();
+                    throw Error::badInput(where(lineNo_) + ": missing field '" + spec + "' (the object has: " + keys + ")");
+                }
+                cur = &(*cur)[key];
+                if (dot == std::string::npos) break;
+                b = dot + 1;
+            }
+            if (cur->is_string()) return cur->get<std::string>();
+            if (cur->is_number() || cur->is_boolean()) return cur->dump();
+            if (cur->is_null()) return {};
+            throw Error::badInput(where(lineNo_) + ": field '" + spec + "' is not a string");
+        };
+        const std::string text = field(o_.textColumn.empty() ? "text" : o_.textColumn, true);
+        const std::string label = o_.labelColumn.empty() ? std::string() : field(o_.labelColumn, true);
+        emitText(text, label, lineNo_);
+        break;
+    }
+    }
+}
+
+void CorpusReader::onRawLine(std::string_view raw) {
+    const int64_t line = lineNo_ + 1;
+    if (info_.encoding == TextEncoding::Utf8) {
+        if (!isValidUtf8(raw))
+            throw Error::badInput(where(line) + ": this line is not valid UTF-8" +
+                                  (info_.encodingDetected ? " although the file before it is (mixed encodings in one file?)"
+                                                          : "") +
+                                  "; convert the file to UTF-8 or choose its encoding (e.g. windows-1254)");
+        onLine(std::string(raw));
+        return;
+    }
+    if (checkMixed_) {
+        bool multi = false;
+        if (validUtf8Sample(raw, multi) && multi && isValidUtf8(raw))
+            throw Error::badInput(where(line) + ": this line is UTF-8 but the file was detected as " +
+                                  std::string(encodingName(info_.encoding)) +
+                                  " from its start (mixed encodings in one file); convert the file to one encoding");
+    }
+    std::string out;
+    decode8bit(raw, info_.encoding, out);
+    onLine(std::move(out));
+}
+
+void CorpusReader::onEnd() {
+    if (info_.format == CorpusFormat::Csv && csvInQuotes_)
+        throw Error::badInput(where(csvLine_) + ": a CSV quote opened here is never closed");
+    if ((info_.format == CorpusFormat::Text || info_.format == CorpusFormat::Auto) && o_.unit != TextUnit::Lines)
+        flushParagraph();
+}
+
+CorpusInfo CorpusReader::run(Progress& progress) {
+    info_.path = path_;
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0) throw Error::badInput("cannot open " + path_ + ": no such file");
+    if (S_ISDIR(st.st_mode)) throw Error::badInput(path_ + " is a folder, not a corpus file");
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path_.c_str(), "rb"), &std::fclose);
+    if (!f) throw Error::badInput("cannot open " + path_ + " for reading");
+    info_.stats.bytes = static_cast<int64_t>(st.st_size);
+    info_.format = o_.format == CorpusFormat::Auto ? corpusFormatFromPath(path_) : o_.format;
+
+    const size_t kChunk = 1 << 20;
+    std::string buf(kChunk, '\0');
+    size_t got = std::fread(&buf[0], 1, kChunk, f.get());
+    buf.resize(got);
+    const EncodingGuess g = detectEncoding(std::string_view(buf).substr(0, 64 * 1024));
+    if (g.binary && (o_.encoding == TextEncoding::Auto || o_.encoding == TextEncoding::Utf8 ||
+                     o_.encoding == TextEncoding::Windows1254 || o_.encoding == TextEncoding::Iso8859_9))
+        throw Error::badInput(path_ + " looks like a binary file (" + g.reason +
+                              "), not text: a corpus is a .txt, .md, .csv, .tsv or .jsonl file");
+    size_t skip = 0;
+    if (o_.encoding == TextEncoding::Auto) {
+        info_.encoding = g.encoding;
+        info_.encodingReason = g.reason;
+        skip = g.bomBytes;
+        checkMixed_ = info_.encoding == TextEncoding::Windows1254 || info_.encoding == TextEncoding::Iso8859_9;
+    } else {
+        info_.encoding = o_.encoding;
+        info_.encodingDetected = false;
+        info_.encodingReason = "given";
+        // skip a BOM that matches the given encoding
+        if (g.bomBytes && g.encoding == o_.encoding) skip = g.bomBytes;
+    }
+    const bool utf16 = info_.encoding == TextEncoding::Utf16LE || info_.encoding == TextEncoding::Utf16BE;
+    Utf16Decoder u16;
+    u16.bigEndian = info_.encoding == TextEncoding::Utf16BE;
+    std::string pending;  // an incomplete line (raw bytes, or UTF-8 for UTF-16 input)
+    int64_t done = 0;
+    try {
+        bool first = true;
+        while (!buf.empty() || first) {
+            std::string_view chunk(buf);
+            if (first) chunk.remove_prefix(std::min(skip, chunk.size()));
+            first = false;
+            if (utf16) {
+                u16.feed(chunk, pending);
+            } else {
+                pending.append(chunk.data(), chunk.size());
+            }
+            size_t b = 0;
+            while (true) {
+                const size_t nl = pending.find('\n', b);
+                if (nl == std::string::npos) break;
+                if (utf16) {
+                    onLine(pending.substr(b, nl - b));
+                } else {
+                    onRawLine(std::string_view(pending).substr(b, nl - b));
+                }
+                b = nl + 1;
+            }
+            pending.erase(0, b);
+            done += static_cast<int64_t>(buf.size());
+            progress.report(info_.stats.bytes > 0 ? static_cast<double>(done) / static_cast<double>(info_.stats.bytes) : 1.0,
+                            "reading " + baseName(path_));
+            buf.resize(kChunk);
+            got = std::fread(&buf[0], 1, kChunk, f.get());
+            buf.resize(got);
+            if (got == 0) break;
+        }
+        if (utf16) u16.finish(pending);
+        if (!pending.empty()) {
+            if (utf16) onLine(std::move(pending));
+            else onRawLine(pending);
+        }
+        onEnd();
+    } catch (const StopReading&) {
+    }
+    auto& s = info_.stats;
+    s.uniqueWords = static_cast<int64_t>(words_.size());
+    s.distinctLabels = static_cast<int64_t>(labels_.size());
+    s.meanChars = s.records ? static_cast<double>(s.chars) / static_cast<double>(s.records) : 0.0;
+    if (s.records == 0) {
+        std::string why = s.lines == 0 ? "the file is empty" : "no non-empty text records in " + std::to_string(s.lines) + " lines";
+        if (s.duplicatesRemoved) why += " after removing duplicates";
+        throw Error::badInput(path_ + ": empty corpus (" + why + ")");
+    }
+    progress.report(1.0, "reading " + baseName(path_));
+    return info_;
+}
+
+}  // namespace
+
+CorpusInfo streamCorpus(const std::string& path, const CorpusOptions& options,
+                        const std::function<void(CorpusRecord&&)>& sink, Progress& progress) {
+    CorpusReader r(path, options, sink);
+    return r.run(progress);
+}
+
+Corpus readCorpus(const std::string& path, const CorpusOptions& options, Progress& progress) {
+    Corpus c;
+    c.info = streamCorpus(path, options, [&](CorpusRecord&& r) { c.records.push_back(std::move(r)); }, progress);
+    return c;
+}
+
+}  // namespace embedlab
