@@ -1,0 +1,114 @@
+// `embedlab-cli generate`: text generation with a causal LM (KV cache, greedy or sampled).
+#include "cli.h"
+
+#include "core/error.h"
+#include "io/file_io.h"
+#include "models/dtype.h"
+#include "models/generation.h"
+#include "models/model.h"
+#include "models/model_loader.h"
+#include "tokenizers/tokenizer.h"
+
+#include <c10/core/Device.h>
+
+namespace embedlab::cli {
+
+std::vector<std::vector<int64_t>> parseIdList(const std::string& s);  // cmd_forward.cpp
+
+namespace {
+
+bool hasTokenizerFiles(const std::string& dir) {
+    for (const char* f : {"tokenizer.json", "tokenizer.json.gz", "tokenizer.model", "kokler.json"})
+        if (isRegularFile(joinPath(dir, f))) return true;
+    return false;
+}
+
+int runGenerate(Args& a) {
+    const std::string dir = a.require("model");
+    if (a.has("prompt") == a.has("ids")) throw UsageError("give exactly one of --prompt TEXT or --ids \"1,2,3\"");
+    GenerationOptions o;
+    o.maxNewTokens = a.getInt("max-new-tokens", -1);
+    if (o.maxNewTokens < 0) throw UsageError("--max-new-tokens N is required (N >= 0)");
+    o.temperature = a.getDouble("temperature", 0.0);
+    o.topK = a.getInt("top-k", 0);
+    o.topP = a.getDouble("top-p", 1.0);
+    const long long seed = a.getInt("seed", 0);
+    o.seed = static_cast<uint64_t>(seed);
+    o.topLogprobs = a.getInt("top-logprobs", 0);
+    o.repetitionPenalty = a.getDouble("repetition-penalty", 1.0);
+    if (o.temperature < 0) throw UsageError("--temperature must be >= 0");
+    if (o.topK < 0) throw UsageError("--top-k must be >= 0");
+    if (!(o.topP > 0 && o.topP <= 1)) throw UsageError("--top-p must be in (0, 1]");
+    if (o.topLogprobs < 0) throw UsageError("--top-logprobs must be >= 0");
+    if (o.repetitionPenalty <= 0) throw UsageError("--repetition-penalty must be positive");
+
+    std::unique_ptr<Tokenizer> tok;
+    std::vector<int64_t> prompt;
+    if (a.has("prompt")) {
+        if (!hasTokenizerFiles(dir))
+            throw Error::badInput(dir + " has no tokenizer (tokenizer.json, tokenizer.model or the seed's files); use --ids");
+        tok = loadTokenizer(dir);
+        prompt = tok->encode(a.get("prompt"), a.has("add-special")).ids;
+        if (prompt.empty()) throw Error::badInput("the prompt produced no tokens");
+    } else {
+        auto seqs = parseIdList(a.get("ids"));
+        if (seqs.size() != 1) throw UsageError("--ids takes one sequence for generate");
+        prompt = seqs[0];
+        if (hasTokenizerFiles(dir)) {
+            try {
+                tok = loadTokenizer(dir);
+            } catch (const Error&) {
+                tok.reset();  // ids work without a tokenizer; tokens are then ""
+            }
+        }
+    }
+    const c10::Device device(deviceFromArgs(a));
+    const c10::ScalarType dtype = parseDtype(dtypeFromArgs(a));
+    std::vector<std::string> warnings;
+    auto model = loadModel(dir, device, dtype, &warnings);
+    for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    if (!model->config().isCausalLM())
+        throw Error::badInput(dir + " is an encoder (" + architectureName(model->config().arch) + "); generate needs a causal LM");
+    if (!a.has("no-eos")) o.eosTokenIds = loadEosTokenIds(dir, model->config());
+    for (const auto& s : a.getAll("stop")) o.stopStrings.push_back(s);
+    if (tok) {
+        const Tokenizer* t = tok.get();
+        o.detokenize = [t](const std::vector<int64_t>& ids) { return t->decode(ids, true); };
+    } else if (!o.stopStrings.empty()) {
+        throw Error::badInput("--stop needs a tokenizer in the model folder");
+    }
+    StderrProgress progress("generate");
+    GenerationResult r = generate(*model, prompt, o, progress);
+    auto tokenOf = [&](int64_t id) { return tok ? tok->idToToken(id) : std::string(); };
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : r.steps) {
+        nlohmann::json top = nlohmann::json::array();
+        for (const auto& t : s.top) top.push_back({{"id", t.id}, {"token", tokenOf(t.id)}, {"prob", t.prob}});
+        steps.push_back({{"id", s.id}, {"token", tokenOf(s.id)}, {"prob", s.prob}, {"top", top}});
+    }
+    nlohmann::json j = {{"ids", r.ids},
+                        {"text", r.text},
+                        {"steps", steps},
+                        {"prompt_tokens", r.promptTokens},
+                        {"stop_reason", r.stopReason},
+                        {"prefill_tokens_per_second", r.prefillTokensPerSecond},
+                        {"decode_tokens_per_second", r.decodeTokensPerSecond},
+                        {"dtype", dtypeName(dtype)},
+                        {"device", device.str()}};
+    // JSON must be valid UTF-8: token strings of byte-level vocabularies may not be.
+    printJson(nlohmann::json::parse(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    return 0;
+}
+
+}  // namespace
+
+EMBEDLAB_CLI_COMMAND(Command{
+    "generate",
+    "generate --model DIR (--prompt TEXT | --ids \"1,2,3\") --max-new-tokens N [--temperature T] [--top-k K]\n"
+    "  [--top-p P] [--seed S] [--top-logprobs K] [--repetition-penalty R] [--stop STR]... [--add-special] [--no-eos]",
+    {"add-special", "no-eos"},
+    {"model", "prompt", "ids", "max-new-tokens", "temperature", "top-k", "top-p", "seed", "top-logprobs",
+     "repetition-penalty", "stop"},
+    runGenerate});
+
+}  // namespace embedlab::cli

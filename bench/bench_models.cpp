@@ -1,0 +1,158 @@
+// Model engine throughput: a gemma3-270m-shaped decoder with random weights (prefill and decode
+// tokens/s, f32 and bf16) and a BERT-base-shaped encoder (sentences/s for embeddings).
+// Prints one JSON object. Usage: bench_models [--threads N] [--prefill N] [--decode N] [--quick]
+// Compare with bench/pytorch_baseline.py (same shapes, same machine, same threads).
+#include "device/device.h"
+#include "models/dtype.h"
+#include "models/embedding.h"
+#include "models/kv_cache.h"
+#include "models/model.h"
+#include "models/model_loader.h"
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+using namespace embedlab;
+using Clock = std::chrono::steady_clock;
+
+static double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+static std::string cpuModel() {
+    std::ifstream f("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+    return "unknown";
+}
+
+static ModelConfig gemma270m() {
+    ModelConfig c;
+    c.arch = Architecture::Gemma3;
+    c.modelType = "gemma3_text";
+    c.vocabSize = 262144;
+    c.hiddenSize = 640;
+    c.numLayers = 18;
+    c.numHeads = 4;
+    c.numKvHeads = 1;
+    c.headDim = 256;
+    c.intermediateSize = 2048;
+    c.maxPositions = 32768;
+    c.normEps = 1e-6;
+    c.activation = "gelu_pytorch_tanh";
+    c.slidingWindow = 512;
+    c.ropeTheta = 1e6;
+    c.ropeLocalBase = 1e4;
+    c.queryPreAttnScalar = 256;
+    for (int i = 0; i < 18; ++i) c.slidingLayers.push_back((i + 1) % 6 != 0);
+    return c;
+}
+
+static ModelConfig bertBase() {
+    ModelConfig c;
+    c.arch = Architecture::Bert;
+    c.modelType = "bert";
+    c.vocabSize = 30522;
+    c.hiddenSize = 768;
+    c.numLayers = 12;
+    c.numHeads = 12;
+    c.numKvHeads = 12;
+    c.headDim = 64;
+    c.intermediateSize = 3072;
+    c.maxPositions = 512;
+    c.typeVocabSize = 2;
+    c.normEps = 1e-12;
+    c.activation = "gelu";
+    c.padTokenId = 0;
+    return c;
+}
+
+int main(int argc, char** argv) {
+    int threads = 2;
+    int64_t prefill = 512, decode = 64;
+    bool quick = false;
+    int64_t sentences = 128;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+        else if (a == "--prefill" && i + 1 < argc) prefill = std::atoll(argv[++i]);
+        else if (a == "--decode" && i + 1 < argc) decode = std::atoll(argv[++i]);
+        else if (a == "--sentences" && i + 1 < argc) sentences = std::atoll(argv[++i]);
+        else if (a == "--quick") quick = true;
+    }
+    if (quick) {
+        prefill = 64;
+        decode = 8;
+    }
+    setThreadCount(threads);
+    nlohmann::json out = {{"machine", cpuModel()}, {"hardware_threads", hardwareThreads()}, {"threads", threadCount()},
+                          {"torch", torchVersion()}, {"blas", blasDescription()}};
+    auto model = createRandomModel(gemma270m(), 1234);
+    out["gemma3_270m_params"] = model->parameterCounts().total();
+    at::Tensor prompt = at::randint(3, 262144, {1, prefill}, at::TensorOptions().dtype(at::kLong));
+    nlohmann::json gem = nlohmann::json::array();
+    for (auto dtype : {at::kFloat, at::kBFloat16}) {
+        model->to(c10::Device(c10::kCPU), dtype);
+        ForwardOptions fo;
+        fo.hiddenStates = false;
+        fo.lastPositionOnly = true;
+        {  // warm-up
+            KVCache c = model->makeCache();
+            model->forwardCached(prompt.narrow(1, 0, 8), c, fo);
+        }
+        KVCache cache = model->makeCache();
+        auto t0 = Clock::now();
+        at::Tensor logits = model->forwardCached(prompt, cache, fo).logits;
+        const double prefillS = since(t0);
+        int64_t next = logits.reshape({-1}).argmax().item<int64_t>();
+        auto t1 = Clock::now();
+        for (int64_t i = 0; i < decode; ++i) {
+            at::Tensor in = at::full({1, 1}, next, at::TensorOptions().dtype(at::kLong));
+            next = model->forwardCached(in, cache, fo).logits.reshape({-1}).argmax().item<int64_t>();
+        }
+        const double decodeS = since(t1);
+        gem.push_back({{"dtype", dtypeName(dtype)},
+                       {"prefill_tokens", prefill},
+                       {"prefill_tokens_per_second", prefill / prefillS},
+                       {"decode_tokens", decode},
+                       {"decode_tokens_per_second", decode / decodeS},
+                       {"decode_context", prefill}});
+        std::fprintf(stderr, "gemma3-270m %s: prefill %.1f tok/s, decode %.2f tok/s\n", dtypeName(dtype).c_str(),
+                     prefill / prefillS, decode / decodeS);
+    }
+    out["gemma3_270m"] = gem;
+    model.reset();
+
+    auto bert = createRandomModel(bertBase(), 99);
+    const int64_t n = quick ? 16 : sentences;
+    std::vector<std::vector<int64_t>> sents;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t len = 8 + (i * 37) % 57;  // 8..64 tokens, mean ≈ 36
+        std::vector<int64_t> s = {101};
+        for (int64_t t = 0; t < len - 2; ++t) s.push_back(1000 + (i * 131 + t * 17) % 29000);
+        s.push_back(102);
+        sents.push_back(s);
+    }
+    nlohmann::json enc = nlohmann::json::array();
+    for (auto dtype : {at::kFloat, at::kBFloat16}) {
+        bert->to(c10::Device(c10::kCPU), dtype);
+        EmbeddingOptions eo;
+        eo.batchSize = 32;
+        embedIds(*bert, std::vector<std::vector<int64_t>>(sents.begin(), sents.begin() + 8), eo);  // warm-up
+        auto t0 = Clock::now();
+        embedIds(*bert, sents, eo);
+        const double s = since(t0);
+        enc.push_back({{"dtype", dtypeName(dtype)}, {"sentences", n}, {"mean_tokens", 36}, {"batch_size", 32},
+                       {"sentences_per_second", n / s}});
+        std::fprintf(stderr, "bert-base %s: %.1f sentences/s\n", dtypeName(dtype).c_str(), n / s);
+    }
+    out["bert_base_embed"] = enc;
+    std::cout << out.dump() << std::endl;
+    return 0;
+}

@@ -1,0 +1,20 @@
+// embedlab engine — NumPy .npy files (format version 1.0/2.0): float32/float64/int64 arrays, C order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace embedlab {
+
+struct NpyArray {
+    std::vector<int64_t> shape;
+    std::vector<float> data;  // row-major, converted to float32
+};
+
+// Writes a float32 array of `shape` (product must equal data.size()) atomically. Throws Error(Runtime).
+void writeNpy(const std::string& path, const float* data, const std::vector<int64_t>& shape);
+// Reads a little-endian <f4, <f8, <i8 or <i4 array in C order. Throws Error(BadInput) for anything else.
+NpyArray readNpy(const std::string& path);
+
+}  // namespace embedlab

@@ -1,0 +1,177 @@
+#include "models/bert_model.h"
+
+#include "core/error.h"
+#include "models/nn_ops.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+namespace embedlab {
+
+BertModel::BertModel(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device,
+                     c10::ScalarType dtype)
+    : Model(std::move(config), std::move(weights), device, dtype) {
+    bind();
+}
+
+std::map<std::string, std::vector<int64_t>> BertModel::expectedShapes(const ModelConfig& c) {
+    std::map<std::string, std::vector<int64_t>> s;
+    const int64_t H = c.hiddenSize, I = c.intermediateSize;
+    s["embeddings.word_embeddings.weight"] = {c.vocabSize, H};
+    s["embeddings.position_embeddings.weight"] = {c.maxPositions, H};
+    s["embeddings.token_type_embeddings.weight"] = {c.typeVocabSize, H};
+    s["embeddings.LayerNorm.weight"] = {H};
+    s["embeddings.LayerNorm.bias"] = {H};
+    for (int64_t i = 0; i < c.numLayers; ++i) {
+        const std::string p = "encoder.layer." + std::to_string(i) + ".";
+        for (const char* n : {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"}) {
+            s[p + n + ".weight"] = {H, H};
+            s[p + n + ".bias"] = {H};
+        }
+        s[p + "attention.output.LayerNorm.weight"] = {H};
+        s[p + "attention.output.LayerNorm.bias"] = {H};
+        s[p + "intermediate.dense.weight"] = {I, H};
+        s[p + "intermediate.dense.bias"] = {I};
+        s[p + "output.dense.weight"] = {H, I};
+        s[p + "output.dense.bias"] = {H};
+        s[p + "output.LayerNorm.weight"] = {H};
+        s[p + "output.LayerNorm.bias"] = {H};
+    }
+    return s;
+}
+
+std::map<std::string, std::vector<int64_t>> BertModel::optionalShapes(const ModelConfig& c) {
+    const int64_t H = c.hiddenSize;
+    std::map<std::string, std::vector<int64_t>> s;
+    s["pooler.dense.weight"] = {H, H};
+    s["pooler.dense.bias"] = {H};
+    if (c.arch == Architecture::XlmRoberta) {
+        s["lm_head.dense.weight"] = {H, H};
+        s["lm_head.dense.bias"] = {H};
+        s["lm_head.layer_norm.weight"] = {H};
+        s["lm_head.layer_norm.bias"] = {H};
+        s["lm_head.bias"] = {c.vocabSize};
+        s["lm_head.decoder.weight"] = {c.vocabSize, H};
+        s["lm_head.decoder.bias"] = {c.vocabSize};
+    }
+    return s;
+}
+
+std::string BertModel::lmHeadKey() const {
+    return config_.arch == Architecture::XlmRoberta ? "lm_head.decoder.weight" : "";
+}
+
+bool BertModel::isEmbeddingTable(const std::string& name) const {
+    return name == "embeddings.word_embeddings.weight" || name == "embeddings.position_embeddings.weight" ||
+           name == "embeddings.token_type_embeddings.weight";
+}
+
+void BertModel::bind() {
+    auto opt = [&](const std::string& n) {
+        auto it = weights_.find(n);
+        return it == weights_.end() ? at::Tensor() : it->second;
+    };
+    layers_.clear();
+    for (int64_t i = 0; i < config_.numLayers; ++i) {
+        const std::string p = "encoder.layer." + std::to_string(i) + ".";
+        Layer l;
+        l.qW = w(p + "attention.self.query.weight");
+        l.qB = w(p + "attention.self.query.bias");
+        l.kW = w(p + "attention.self.key.weight");
+        l.kB = w(p + "attention.self.key.bias");
+        l.vW = w(p + "attention.self.value.weight");
+        l.vB = w(p + "attention.self.value.bias");
+        l.oW = w(p + "attention.output.dense.weight");
+        l.oB = w(p + "attention.output.dense.bias");
+        l.ln1w = w(p + "attention.output.LayerNorm.weight");
+        l.ln1b = w(p + "attention.output.LayerNorm.bias");
+        l.iW = w(p + "intermediate.dense.weight");
+        l.iB = w(p + "intermediate.dense.bias");
+        l.outW = w(p + "output.dense.weight");
+        l.outB = w(p + "output.dense.bias");
+        l.ln2w = w(p + "output.LayerNorm.weight");
+        l.ln2b = w(p + "output.LayerNorm.bias");
+        layers_.push_back(std::move(l));
+    }
+    word_ = w("embeddings.word_embeddings.weight");
+    pos_ = w("embeddings.position_embeddings.weight");
+    type_ = w("embeddings.token_type_embeddings.weight");
+    embLnW_ = w("embeddings.LayerNorm.weight");
+    embLnB_ = w("embeddings.LayerNorm.bias");
+    poolerW_ = opt("pooler.dense.weight");
+    poolerB_ = opt("pooler.dense.bias");
+    mlmDenseW_ = opt("lm_head.dense.weight");
+    mlmDenseB_ = opt("lm_head.dense.bias");
+    mlmLnW_ = opt("lm_head.layer_norm.weight");
+    mlmLnB_ = opt("lm_head.layer_norm.bias");
+    mlmBias_ = opt("lm_head.bias");
+    if (!mlmBias_.defined()) mlmBias_ = opt("lm_head.decoder.bias");
+    mlmDecoder_ = opt("lm_head.decoder.weight");
+    if (!mlmDecoder_.defined()) mlmDecoder_ = word_;
+}
+
+at::Tensor BertModel::positionIds(const ModelConfig& c, const at::Tensor& ids) {
+    const int64_t L = ids.size(1);
+    if (c.arch == Architecture::XlmRoberta) {
+        at::Tensor m = ids.ne(c.padTokenId).to(at::kLong);
+        return at::cumsum(m, 1).mul_(m).add_(c.padTokenId);
+    }
+    return at::arange(L, ids.options().dtype(at::kLong)).unsqueeze(0).expand({ids.size(0), L});
+}
+
+ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& maskIn, const at::Tensor& typesIn,
+                                 const ForwardOptions& o) {
+    at::InferenceMode guard;
+    const auto& c = config_;
+    if (idsIn.dim() != 2) throw Error::badInput("input_ids must be [batch, length]");
+    at::Tensor ids = idsIn.to(device_, at::kLong);
+    const int64_t B = ids.size(0), L = ids.size(1), nh = c.numHeads, hd = c.headDim;
+    if (L == 0) throw Error::badInput("empty input");
+    if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.vocabSize)
+        throw Error::badInput("token id outside the vocabulary (0.." + std::to_string(c.vocabSize - 1) + ")");
+    at::Tensor posIds = positionIds(c, ids);
+    if (posIds.max().item<int64_t>() >= c.maxPositions)
+        throw Error::badInput("sequence of " + std::to_string(L) + " tokens exceeds the model's " +
+                              std::to_string(c.maxPositions - c.positionOffset) + " positions");
+    at::Tensor types = typesIn.defined() ? typesIn.to(device_, at::kLong) : at::zeros_like(ids);
+    if (types.sizes() != ids.sizes()) throw Error::badInput("token_type_ids must have the shape of input_ids");
+    if (types.min().item<int64_t>() < 0 || types.max().item<int64_t>() >= c.typeVocabSize)
+        throw Error::badInput("token type id outside 0.." + std::to_string(c.typeVocabSize - 1));
+    at::Tensor mask;
+    if (maskIn.defined() && !maskIn.to(at::kBool).all().item<bool>()) mask = maskIn.to(device_);
+    const int64_t last = o.upToHiddenState < 0 ? c.numLayers : std::min(o.upToHiddenState, c.numLayers);
+
+    ForwardOutput out;
+    at::Tensor x = at::embedding(word_, ids) + at::embedding(type_, types) + at::embedding(pos_, posIds);
+    x = nn::layerNorm(x, embLnW_, embLnB_, c.normEps);
+    if (o.hiddenStates) out.hiddenStates.push_back(x);
+    at::Tensor allowed = mask.defined() ? nn::allowedMask(L, 0, L, 0, false, 0, mask, ids) : at::Tensor();
+    const double scaling = 1.0 / std::sqrt(static_cast<double>(hd));
+    for (int64_t i = 0; i < last; ++i) {
+        const Layer& l = layers_[static_cast<size_t>(i)];
+        at::Tensor q = nn::linear(x, l.qW, l.qB).view({B, L, nh, hd}).transpose(1, 2).mul(scaling);
+        at::Tensor k = nn::linear(x, l.kW, l.kB).view({B, L, nh, hd}).transpose(1, 2);
+        at::Tensor v = nn::linear(x, l.vW, l.vB).view({B, L, nh, hd}).transpose(1, 2);
+        at::Tensor probs;
+        at::Tensor a = nn::attention(q, k, v, allowed, std::nullopt, o.attentions, &probs);
+        if (o.attentions) out.attentions.push_back(probs);
+        x = nn::layerNorm(nn::linear(a, l.oW, l.oB).add_(x), l.ln1w, l.ln1b, c.normEps);
+        at::Tensor h = nn::activation(nn::linear(x, l.iW, l.iB), c.activation);
+        x = nn::layerNorm(nn::linear(h, l.outW, l.outB).add_(x), l.ln2w, l.ln2b, c.normEps);
+        if (o.hiddenStates) out.hiddenStates.push_back(x);
+    }
+    if (!o.hiddenStates) out.hiddenStates.push_back(x);
+    out.lastHidden = x;
+    if (last < c.numLayers || !o.logits) return out;
+    if (poolerW_.defined()) out.pooler = at::tanh(nn::linear(x.select(1, 0), poolerW_, poolerB_));
+    if (mlmDenseW_.defined()) {
+        at::Tensor h = o.lastPositionOnly ? x.narrow(1, L - 1, 1) : x;
+        h = nn::geluErf(nn::linear(h, mlmDenseW_, mlmDenseB_));
+        h = nn::layerNorm(h, mlmLnW_, mlmLnB_, c.normEps);
+        out.logits = nn::linear(h, mlmDecoder_, mlmBias_);
+    }
+    return out;
+}
+
+}  // namespace embedlab

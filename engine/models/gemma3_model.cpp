@@ -1,0 +1,157 @@
+#include "models/gemma3_model.h"
+
+#include "core/error.h"
+#include "models/kv_cache.h"
+#include "models/nn_ops.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+namespace embedlab {
+
+Gemma3Model::Gemma3Model(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device,
+                         c10::ScalarType dtype)
+    : Model(std::move(config), std::move(weights), device, dtype) {
+    bind();
+}
+
+std::map<std::string, std::vector<int64_t>> Gemma3Model::expectedShapes(const ModelConfig& c) {
+    std::map<std::string, std::vector<int64_t>> s;
+    const int64_t H = c.hiddenSize, D = c.headDim, I = c.intermediateSize;
+    s["embed_tokens.weight"] = {c.vocabSize, H};
+    s["norm.weight"] = {H};
+    if (!c.tieWordEmbeddings) s["lm_head.weight"] = {c.vocabSize, H};
+    for (int64_t i = 0; i < c.numLayers; ++i) {
+        const std::string p = "layers." + std::to_string(i) + ".";
+        s[p + "self_attn.q_proj.weight"] = {c.numHeads * D, H};
+        s[p + "self_attn.k_proj.weight"] = {c.numKvHeads * D, H};
+        s[p + "self_attn.v_proj.weight"] = {c.numKvHeads * D, H};
+        s[p + "self_attn.o_proj.weight"] = {H, c.numHeads * D};
+        s[p + "self_attn.q_norm.weight"] = {D};
+        s[p + "self_attn.k_norm.weight"] = {D};
+        for (const char* n : {"input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
+                              "post_feedforward_layernorm"})
+            s[p + n + ".weight"] = {H};
+        s[p + "mlp.gate_proj.weight"] = {I, H};
+        s[p + "mlp.up_proj.weight"] = {I, H};
+        s[p + "mlp.down_proj.weight"] = {H, I};
+    }
+    return s;
+}
+
+void Gemma3Model::bind() {
+    const auto& c = config_;
+    layers_.clear();
+    for (int64_t i = 0; i < c.numLayers; ++i) {
+        const std::string p = "layers." + std::to_string(i) + ".";
+        Layer l;
+        l.q = w(p + "self_attn.q_proj.weight");
+        l.k = w(p + "self_attn.k_proj.weight");
+        l.v = w(p + "self_attn.v_proj.weight");
+        l.o = w(p + "self_attn.o_proj.weight");
+        l.qNorm = w(p + "self_attn.q_norm.weight");
+        l.kNorm = w(p + "self_attn.k_norm.weight");
+        l.inNorm = w(p + "input_layernorm.weight");
+        l.postAttnNorm = w(p + "post_attention_layernorm.weight");
+        l.preFfNorm = w(p + "pre_feedforward_layernorm.weight");
+        l.postFfNorm = w(p + "post_feedforward_layernorm.weight");
+        l.gate = w(p + "mlp.gate_proj.weight");
+        l.up = w(p + "mlp.up_proj.weight");
+        l.down = w(p + "mlp.down_proj.weight");
+        layers_.push_back(std::move(l));
+    }
+    embed_ = w("embed_tokens.weight");
+    norm_ = w("norm.weight");
+    head_ = lmHead();
+    invFreqLocal_ = nn::ropeInvFreq(c.headDim, c.ropeLocalBase, 1.0, embed_);
+    invFreqGlobal_ = nn::ropeInvFreq(c.headDim, c.ropeTheta, c.ropeScalingFactor, embed_);
+}
+
+ForwardOutput Gemma3Model::forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor&,
+                                   const ForwardOptions& options) {
+    return run(inputIds, attentionMask, nullptr, options);
+}
+
+ForwardOutput Gemma3Model::forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) {
+    return run(inputIds, at::Tensor(), &cache, options);
+}
+
+ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, KVCache* cache, const ForwardOptions& o) {
+    at::InferenceMode guard;
+    const auto& c = config_;
+    if (idsIn.dim() != 2) throw Error::badInput("input_ids must be [batch, length]");
+    at::Tensor ids = idsIn.to(device_, at::kLong);
+    const int64_t B = ids.size(0), L = ids.size(1), D = c.headDim;
+    if (L == 0) throw Error::badInput("empty input");
+    if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.vocabSize)
+        throw Error::badInput("token id outside the vocabulary (0.." + std::to_string(c.vocabSize - 1) + ")");
+    at::Tensor mask;
+    if (maskIn.defined() && !maskIn.to(at::kBool).all().item<bool>()) mask = maskIn.to(device_);
+    const int64_t p0 = cache ? cache->length() : 0;
+    const int64_t last = o.upToHiddenState < 0 ? c.numLayers : std::min(o.upToHiddenState, c.numLayers);
+
+    ForwardOutput out;
+    at::Tensor x = at::embedding(embed_, ids);
+    x = x * at::scalar_tensor(std::sqrt(static_cast<double>(c.hiddenSize)), x.options());
+    if (o.hiddenStates) out.hiddenStates.push_back(x);
+    const double scaling = 1.0 / std::sqrt(c.queryPreAttnScalar);
+
+    // Masks depend only on the window kind when there is no cache (same key range for every layer).
+    at::Tensor maskFull, maskSliding;
+    for (int64_t i = 0; i < last; ++i) {
+        const Layer& l = layers_[static_cast<size_t>(i)];
+        const int64_t window = c.windowOf(i);
+        at::Tensor h = nn::gemmaRmsNorm(x, l.inNorm, c.normEps);
+        at::Tensor q = nn::linear(h, l.q).view({B, L, c.numHeads, D});
+        at::Tensor k = nn::linear(h, l.k).view({B, L, c.numKvHeads, D});
+        at::Tensor v = nn::linear(h, l.v).view({B, L, c.numKvHeads, D}).transpose(1, 2);
+        q = nn::gemmaRmsNorm(q, l.qNorm, c.normEps).transpose(1, 2);
+        k = nn::gemmaRmsNorm(k, l.kNorm, c.normEps).transpose(1, 2);
+        const at::Tensor& inv = window > 0 ? invFreqLocal_ : invFreqGlobal_;
+        q = nn::applyRope(q, inv, p0);
+        k = nn::applyRope(k, inv, p0);
+        q.mul_(scaling);
+        at::Tensor keys = k, values = v, allowed;
+        if (cache) {
+            KVCache::View view = cache->append(i, k, v);
+            keys = view.keys;
+            values = view.values;
+            allowed = nn::allowedMask(L, p0, keys.size(2), view.firstPosition, true, window, at::Tensor(), ids);
+        } else {
+            at::Tensor& m = window > 0 ? maskSliding : maskFull;
+            if (!m.defined()) m = nn::allowedMask(L, 0, L, 0, true, window, mask, ids);
+            allowed = m;
+        }
+        at::Tensor probs;
+        at::Tensor a = nn::attention(q, keys, values, allowed, c.attnLogitSoftcap, o.attentions, &probs);
+        if (o.attentions) out.attentions.push_back(probs);
+        a = nn::linear(a, l.o);
+        x = x + nn::gemmaRmsNorm(a, l.postAttnNorm, c.normEps);
+        h = nn::gemmaRmsNorm(x, l.preFfNorm, c.normEps);
+        at::Tensor g = nn::geluTanh(nn::linear(h, l.gate));
+        g.mul_(nn::linear(h, l.up));
+        x = x + nn::gemmaRmsNorm(nn::linear(g, l.down), l.postFfNorm, c.normEps);
+        if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
+    }
+    if (cache) cache->advance(L);
+    if (last < c.numLayers) {
+        out.lastHidden = x;
+        if (!o.hiddenStates) out.hiddenStates.push_back(x);
+        return out;
+    }
+    out.preNormLast = x;
+    x = nn::gemmaRmsNorm(x, norm_, c.normEps);
+    out.hiddenStates.push_back(x);
+    if (!o.hiddenStates) out.hiddenStates = {x};
+    out.lastHidden = x;
+    if (o.logits) {
+        at::Tensor h = o.lastPositionOnly ? x.narrow(1, L - 1, 1) : x;
+        at::Tensor logits = nn::linear(h, head_);
+        if (c.finalLogitSoftcap) logits = at::tanh(logits / *c.finalLogitSoftcap) * *c.finalLogitSoftcap;
+        out.logits = logits;
+    }
+    return out;
+}
+
+}  // namespace embedlab

@@ -1,0 +1,36 @@
+// embedlab engine — Gemma 3 text decoder (Gemma3ForCausalLM, and the text part of
+// Gemma3ForConditionalGeneration). Canonical weight names: embed_tokens.weight, layers.N.*, norm.weight,
+// lm_head.weight (only when untied).
+#pragma once
+
+#include "models/model.h"
+
+namespace embedlab {
+
+class Gemma3Model final : public Model {
+public:
+    Gemma3Model(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device, c10::ScalarType dtype);
+
+    ForwardOutput forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor& tokenTypeIds,
+                          const ForwardOptions& options) override;
+    ForwardOutput forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) override;
+
+    // name → shape of every tensor this config needs (lm_head.weight only when untied).
+    static std::map<std::string, std::vector<int64_t>> expectedShapes(const ModelConfig& c);
+
+protected:
+    void bind() override;
+    std::string embeddingKey() const override { return "embed_tokens.weight"; }
+    std::string lmHeadKey() const override { return "lm_head.weight"; }
+    bool isEmbeddingTable(const std::string& name) const override { return name == "embed_tokens.weight"; }
+
+private:
+    ForwardOutput run(const at::Tensor& ids, const at::Tensor& mask, KVCache* cache, const ForwardOptions& o);
+    struct Layer {
+        at::Tensor q, k, v, o, qNorm, kNorm, inNorm, postAttnNorm, preFfNorm, postFfNorm, gate, up, down;
+    };
+    std::vector<Layer> layers_;
+    at::Tensor embed_, head_, norm_, invFreqLocal_, invFreqGlobal_;
+};
+
+}  // namespace embedlab

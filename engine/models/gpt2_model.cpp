@@ -1,0 +1,143 @@
+#include "models/gpt2_model.h"
+
+#include "core/error.h"
+#include "models/kv_cache.h"
+#include "models/nn_ops.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+namespace embedlab {
+
+Gpt2Model::Gpt2Model(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device,
+                     c10::ScalarType dtype)
+    : Model(std::move(config), std::move(weights), device, dtype) {
+    bind();
+}
+
+std::map<std::string, std::vector<int64_t>> Gpt2Model::expectedShapes(const ModelConfig& c) {
+    std::map<std::string, std::vector<int64_t>> s;
+    const int64_t H = c.hiddenSize, I = c.intermediateSize;
+    s["wte.weight"] = {c.vocabSize, H};
+    s["wpe.weight"] = {c.maxPositions, H};
+    s["ln_f.weight"] = {H};
+    s["ln_f.bias"] = {H};
+    if (!c.tieWordEmbeddings) s["lm_head.weight"] = {c.vocabSize, H};
+    for (int64_t i = 0; i < c.numLayers; ++i) {
+        const std::string p = "h." + std::to_string(i) + ".";
+        for (const char* n : {"ln_1", "ln_2"}) {
+            s[p + n + ".weight"] = {H};
+            s[p + n + ".bias"] = {H};
+        }
+        s[p + "attn.c_attn.weight"] = {H, 3 * H};
+        s[p + "attn.c_attn.bias"] = {3 * H};
+        s[p + "attn.c_proj.weight"] = {H, H};
+        s[p + "attn.c_proj.bias"] = {H};
+        s[p + "mlp.c_fc.weight"] = {H, I};
+        s[p + "mlp.c_fc.bias"] = {I};
+        s[p + "mlp.c_proj.weight"] = {I, H};
+        s[p + "mlp.c_proj.bias"] = {H};
+    }
+    return s;
+}
+
+void Gpt2Model::bind() {
+    layers_.clear();
+    for (int64_t i = 0; i < config_.numLayers; ++i) {
+        const std::string p = "h." + std::to_string(i) + ".";
+        Layer l;
+        l.ln1w = w(p + "ln_1.weight");
+        l.ln1b = w(p + "ln_1.bias");
+        l.ln2w = w(p + "ln_2.weight");
+        l.ln2b = w(p + "ln_2.bias");
+        l.attnW = w(p + "attn.c_attn.weight");
+        l.attnB = w(p + "attn.c_attn.bias");
+        l.projW = w(p + "attn.c_proj.weight");
+        l.projB = w(p + "attn.c_proj.bias");
+        l.fcW = w(p + "mlp.c_fc.weight");
+        l.fcB = w(p + "mlp.c_fc.bias");
+        l.fcProjW = w(p + "mlp.c_proj.weight");
+        l.fcProjB = w(p + "mlp.c_proj.bias");
+        layers_.push_back(std::move(l));
+    }
+    wte_ = w("wte.weight");
+    wpe_ = w("wpe.weight");
+    lnfW_ = w("ln_f.weight");
+    lnfB_ = w("ln_f.bias");
+    head_ = lmHead();
+}
+
+ForwardOutput Gpt2Model::forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor&,
+                                 const ForwardOptions& options) {
+    return run(inputIds, attentionMask, nullptr, options);
+}
+
+ForwardOutput Gpt2Model::forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) {
+    return run(inputIds, at::Tensor(), &cache, options);
+}
+
+ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, KVCache* cache, const ForwardOptions& o) {
+    at::InferenceMode guard;
+    const auto& c = config_;
+    if (idsIn.dim() != 2) throw Error::badInput("input_ids must be [batch, length]");
+    at::Tensor ids = idsIn.to(device_, at::kLong);
+    const int64_t B = ids.size(0), L = ids.size(1), nh = c.numHeads, hd = c.headDim;
+    if (L == 0) throw Error::badInput("empty input");
+    if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.vocabSize)
+        throw Error::badInput("token id outside the vocabulary (0.." + std::to_string(c.vocabSize - 1) + ")");
+    const int64_t p0 = cache ? cache->length() : 0;
+    if (p0 + L > c.maxPositions)
+        throw Error::badInput("sequence of " + std::to_string(p0 + L) + " tokens exceeds GPT-2's " +
+                              std::to_string(c.maxPositions) + " positions");
+    at::Tensor mask;
+    if (maskIn.defined() && !maskIn.to(at::kBool).all().item<bool>()) mask = maskIn.to(device_);
+    const int64_t last = o.upToHiddenState < 0 ? c.numLayers : std::min(o.upToHiddenState, c.numLayers);
+
+    ForwardOutput out;
+    at::Tensor x = at::embedding(wte_, ids) + wpe_.narrow(0, p0, L).unsqueeze(0);
+    if (o.hiddenStates) out.hiddenStates.push_back(x);
+    const double scaling = 1.0 / std::sqrt(static_cast<double>(hd));
+    at::Tensor fullMask;
+    for (int64_t i = 0; i < last; ++i) {
+        const Layer& l = layers_[static_cast<size_t>(i)];
+        at::Tensor h = nn::layerNorm(x, l.ln1w, l.ln1b, c.normEps);
+        at::Tensor qkv = nn::conv1d(h, l.attnW, l.attnB).view({B, L, 3, nh, hd});
+        at::Tensor q = qkv.select(2, 0).transpose(1, 2).mul(scaling);
+        at::Tensor k = qkv.select(2, 1).transpose(1, 2);
+        at::Tensor v = qkv.select(2, 2).transpose(1, 2);
+        at::Tensor allowed;
+        if (cache) {
+            KVCache::View view = cache->append(i, k, v);
+            k = view.keys;
+            v = view.values;
+            allowed = nn::allowedMask(L, p0, k.size(2), view.firstPosition, true, 0, at::Tensor(), ids);
+        } else {
+            if (!fullMask.defined()) fullMask = nn::allowedMask(L, 0, L, 0, true, 0, mask, ids);
+            allowed = fullMask;
+        }
+        at::Tensor probs;
+        at::Tensor a = nn::attention(q, k, v, allowed, std::nullopt, o.attentions, &probs);
+        if (o.attentions) out.attentions.push_back(probs);
+        x = x + nn::conv1d(a, l.projW, l.projB);
+        h = nn::layerNorm(x, l.ln2w, l.ln2b, c.normEps);
+        h = nn::activation(nn::conv1d(h, l.fcW, l.fcB), c.activation);
+        x = x + nn::conv1d(h, l.fcProjW, l.fcProjB);
+        if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
+    }
+    if (cache) cache->advance(L);
+    if (last < c.numLayers) {
+        out.lastHidden = x;
+        if (!o.hiddenStates) out.hiddenStates.push_back(x);
+        return out;
+    }
+    out.preNormLast = x;
+    x = nn::layerNorm(x, lnfW_, lnfB_, c.normEps);
+    out.hiddenStates.push_back(x);
+    if (!o.hiddenStates) out.hiddenStates = {x};
+    out.lastHidden = x;
+    if (o.logits) out.logits = nn::linear(o.lastPositionOnly ? x.narrow(1, L - 1, 1) : x, head_);
+    return out;
+}
+
+}  // namespace embedlab

@@ -1,0 +1,81 @@
+#include "models/kv_cache.h"
+
+#include "core/error.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+
+namespace embedlab {
+
+KVCache::KVCache(std::vector<int64_t> windows) {
+    layers_.resize(windows.size());
+    for (size_t i = 0; i < windows.size(); ++i) layers_[i].window = windows[i];
+}
+
+void KVCache::clear() {
+    for (auto& s : layers_) {
+        s.k = at::Tensor();
+        s.v = at::Tensor();
+        s.start = 0;
+        s.used = 0;
+    }
+    length_ = 0;
+}
+
+int64_t KVCache::bytes() const {
+    int64_t b = 0;
+    for (const auto& s : layers_)
+        if (s.k.defined()) b += 2 * s.k.numel() * static_cast<int64_t>(s.k.element_size());
+    return b;
+}
+
+KVCache::View KVCache::append(int64_t layer, const at::Tensor& k, const at::Tensor& v) {
+    if (layer < 0 || layer >= numLayers()) throw Error::runtime("KV cache: layer index out of range");
+    Slot& s = layers_[static_cast<size_t>(layer)];
+    const int64_t n = k.size(2);
+    if (s.start + s.used != length_) throw Error::runtime("KV cache: layers out of step");
+    if (!s.k.defined() || s.k.size(0) != k.size(0) || s.k.scalar_type() != k.scalar_type() || s.k.device() != k.device()) {
+        if (s.used > 0) throw Error::runtime("KV cache: batch, dtype or device changed mid-sequence");
+        const int64_t cap = std::max<int64_t>(64, n);
+        s.k = at::empty({k.size(0), k.size(1), cap, k.size(3)}, k.options());
+        s.v = at::empty({v.size(0), v.size(1), cap, v.size(3)}, v.options());
+    }
+    const int64_t cap = s.k.size(2);
+    if (s.used + n > cap) {
+        int64_t keep = s.used;
+        if (s.window > 0) keep = std::min<int64_t>(s.used, s.window - 1);  // older keys are never needed again
+        const int64_t drop = s.used - keep;
+        if (keep + n <= cap && drop > 0) {
+            // Compact in place (clone the tail first: the ranges may overlap).
+            if (keep > 0) {
+                s.k.narrow(2, 0, keep).copy_(s.k.narrow(2, drop, keep).clone());
+                s.v.narrow(2, 0, keep).copy_(s.v.narrow(2, drop, keep).clone());
+            }
+        } else {
+            const int64_t newCap = std::max<int64_t>(2 * cap, keep + n);
+            at::Tensor nk = at::empty({s.k.size(0), s.k.size(1), newCap, s.k.size(3)}, s.k.options());
+            at::Tensor nv = at::empty({s.v.size(0), s.v.size(1), newCap, s.v.size(3)}, s.v.options());
+            if (keep > 0) {
+                nk.narrow(2, 0, keep).copy_(s.k.narrow(2, drop, keep));
+                nv.narrow(2, 0, keep).copy_(s.v.narrow(2, drop, keep));
+            }
+            s.k = nk;
+            s.v = nv;
+        }
+        s.start += drop;
+        s.used = keep;
+    }
+    s.k.narrow(2, s.used, n).copy_(k);
+    s.v.narrow(2, s.used, n).copy_(v);
+    s.used += n;
+    View view;
+    int64_t first = 0;
+    if (s.window > 0) first = std::max<int64_t>(0, (s.used - n) - (s.window - 1));
+    view.keys = s.k.narrow(2, first, s.used - first);
+    view.values = s.v.narrow(2, first, s.used - first);
+    view.firstPosition = s.start + first;
+    return view;
+}
+
+}  // namespace embedlab

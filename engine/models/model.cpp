@@ -1,0 +1,79 @@
+#include "models/model.h"
+
+#include "core/error.h"
+#include "models/kv_cache.h"
+
+#include <ATen/ATen.h>
+
+namespace embedlab {
+
+Model::Model(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device, c10::ScalarType dtype)
+    : config_(std::move(config)), weights_(std::move(weights)), device_(device), dtype_(dtype) {}
+
+const at::Tensor& Model::w(const std::string& name) const {
+    auto it = weights_.find(name);
+    if (it == weights_.end()) throw Error::runtime("internal: weight '" + name + "' is not loaded");
+    return it->second;
+}
+
+ParameterCounts Model::parameterCounts() const {
+    ParameterCounts c;
+    const std::string head = lmHeadKey();
+    for (const auto& [name, t] : weights_) {
+        if (isEmbeddingTable(name)) c.embedding += t.numel();
+        else c.body += t.numel();
+        if (!head.empty() && name == head) c.lmHead += t.numel();
+    }
+    return c;
+}
+
+int64_t Model::weightBytes() const {
+    int64_t b = 0;
+    for (const auto& kv : weights_) b += kv.second.numel() * static_cast<int64_t>(kv.second.element_size());
+    return b;
+}
+
+void Model::to(c10::Device device, c10::ScalarType dtype) {
+    if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf)
+        throw Error::badInput("unsupported compute dtype (use f32, bf16 or f16)");
+    if (device.is_cpu() && dtype == at::kHalf)
+        throw Error::badInput("f16 is not supported on the CPU (LibTorch has no CPU f16 matmul); use bf16 or f32");
+    if (device == device_ && dtype == dtype_) return;
+    std::map<std::string, at::Tensor> moved;
+    try {
+        for (const auto& [name, t] : weights_)
+            moved[name] = t.is_floating_point() ? t.to(device, dtype) : t.to(device);
+    } catch (const c10::Error& e) {
+        throw Error::runtime(std::string("could not move the model: ") + e.what_without_backtrace());
+    }
+    weights_ = std::move(moved);
+    device_ = device;
+    dtype_ = dtype;
+    bind();
+}
+
+ForwardOutput Model::forwardCached(const at::Tensor&, KVCache&, const ForwardOptions&) {
+    throw Error::badInput(std::string(architectureName(config_.arch)) + " is an encoder: it has no incremental decoding");
+}
+
+KVCache Model::makeCache() const {
+    std::vector<int64_t> windows;
+    for (int64_t i = 0; i < config_.numLayers; ++i) windows.push_back(config_.windowOf(i));
+    return KVCache(std::move(windows));
+}
+
+at::Tensor Model::inputEmbeddings() const { return w(embeddingKey()); }
+
+at::Tensor Model::lmHead() const {
+    const std::string k = lmHeadKey();
+    if (k.empty()) return at::Tensor();
+    auto it = weights_.find(k);
+    return it == weights_.end() ? inputEmbeddings() : it->second;
+}
+
+bool Model::tiedLmHead() const {
+    const std::string k = lmHeadKey();
+    return !k.empty() && weights_.find(k) == weights_.end();
+}
+
+}  // namespace embedlab

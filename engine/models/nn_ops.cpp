@@ -1,0 +1,115 @@
+#include "models/nn_ops.h"
+
+#include "core/error.h"
+
+#include <ATen/ATen.h>
+
+#include <limits>
+#include <string>
+
+namespace embedlab::nn {
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+    // One f32 row (decoding): BLAS gemv is markedly faster than a 1-row gemm on OpenBLAS.
+    if (x.scalar_type() == at::kFloat && x.numel() == x.size(-1) && x.device().is_cpu()) {
+        auto sizes = x.sizes().vec();
+        sizes.back() = w.size(0);
+        at::Tensor y = at::mv(w, x.reshape({-1}));
+        if (b.defined()) y.add_(b);
+        return y.view(sizes);
+    }
+    return at::linear(x, w, b.defined() ? c10::optional<at::Tensor>(b) : c10::nullopt);
+}
+
+at::Tensor conv1d(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+    auto sizes = x.sizes().vec();
+    at::Tensor out = at::addmm(b, x.reshape({-1, x.size(-1)}), w);
+    sizes.back() = w.size(1);
+    return out.view(sizes);
+}
+
+at::Tensor gemmaRmsNorm(const at::Tensor& x, const at::Tensor& w, double eps) {
+    at::Tensor xf = x.scalar_type() == at::kFloat ? x : x.to(at::kFloat);
+    at::Tensor r = at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true).add_(eps));
+    at::Tensor out = xf * r;
+    at::Tensor wf = w.scalar_type() == at::kFloat ? w : w.to(at::kFloat);
+    out.mul_(wf + 1.0);
+    return out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
+}
+
+at::Tensor layerNorm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, double eps) {
+    if (x.scalar_type() == at::kFloat) return at::layer_norm(x, {x.size(-1)}, w, b, eps);
+    return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, w.to(at::kFloat), b.to(at::kFloat), eps).to(x.scalar_type());
+}
+
+at::Tensor geluTanh(const at::Tensor& x) { return at::gelu(x, "tanh"); }
+at::Tensor geluErf(const at::Tensor& x) { return at::gelu(x); }
+
+at::Tensor activation(const at::Tensor& x, const std::string& name) {
+    if (name == "gelu") return geluErf(x);
+    if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast" || name == "gelu_tanh") return geluTanh(x);
+    if (name == "relu") return at::relu(x);
+    throw Error::badInput("activation '" + name + "' is not supported");
+}
+
+at::Tensor ropeInvFreq(int64_t headDim, double base, double scaling, const at::Tensor& like) {
+    auto opts = like.options().dtype(at::kFloat);
+    at::Tensor exponent = at::arange(0, headDim, 2, opts).slice(0, 0, headDim / 2) / static_cast<double>(headDim);
+    at::Tensor inv = at::pow(at::scalar_tensor(base, opts), exponent).reciprocal();
+    if (scaling != 1.0) inv = inv / scaling;
+    return inv;
+}
+
+at::Tensor applyRope(const at::Tensor& x, const at::Tensor& invFreq, int64_t p0) {
+    const int64_t L = x.size(2);
+    const int64_t half = x.size(3) / 2;
+    at::Tensor t = at::arange(p0, p0 + L, invFreq.options());
+    at::Tensor ang = at::outer(t, invFreq);  // [L, D/2]
+    at::Tensor c = ang.cos(), s = ang.sin();
+    at::Tensor xf = x.scalar_type() == at::kFloat ? x : x.to(at::kFloat);
+    at::Tensor x1 = xf.narrow(-1, 0, half), x2 = xf.narrow(-1, half, half);
+    at::Tensor o1 = x1 * c - x2 * s;
+    at::Tensor o2 = x2 * c + x1 * s;
+    at::Tensor out = at::cat({o1, o2}, -1);
+    return out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
+}
+
+at::Tensor allowedMask(int64_t L, int64_t q0, int64_t T, int64_t k0, bool causal, int64_t window,
+                       const at::Tensor& keyMask, const at::Tensor& like) {
+    at::Tensor allowed;
+    const bool needPos = (causal && k0 + T - 1 > q0) || (window > 0 && q0 + L - 1 - k0 >= window);
+    if (needPos) {
+        auto opts = like.options().dtype(at::kLong);
+        at::Tensor qp = at::arange(q0, q0 + L, opts).unsqueeze(1);
+        at::Tensor kp = at::arange(k0, k0 + T, opts).unsqueeze(0);
+        allowed = causal ? kp.le(qp) : at::ones({L, T}, opts.dtype(at::kBool));
+        if (window > 0) allowed = allowed.logical_and((qp - kp).lt(window));
+        allowed = allowed.view({1, 1, L, T});
+    }
+    if (keyMask.defined()) {
+        at::Tensor km = keyMask.to(like.device()).to(at::kBool).view({keyMask.size(0), 1, 1, T});
+        allowed = allowed.defined() ? allowed.logical_and(km) : km;
+    }
+    return allowed;
+}
+
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                     std::optional<double> softcap, bool wantProbs, at::Tensor* probs) {
+    const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
+    const int64_t Hkv = k.size(1), T = k.size(2);
+    const int64_t G = H / Hkv;
+    at::Tensor qg = q.reshape({B, Hkv, G * L, D});
+    at::Tensor scores = at::matmul(qg, k.transpose(-1, -2)).view({B, H, L, T});
+    if (scores.scalar_type() != at::kFloat) scores = scores.to(at::kFloat);
+    if (softcap) {
+        scores.div_(*softcap).tanh_().mul_(*softcap);
+    }
+    if (allowed.defined()) scores.masked_fill_(allowed.logical_not(), std::numeric_limits<float>::lowest());
+    at::Tensor p = at::softmax(scores, -1);
+    if (p.scalar_type() != q.scalar_type()) p = p.to(q.scalar_type());
+    if (wantProbs && probs) *probs = p;
+    at::Tensor out = at::matmul(p.view({B, Hkv, G * L, T}), v);  // [B, Hkv, G*L, D]
+    return out.view({B, H, L, D}).transpose(1, 2).reshape({B, L, H * D});
+}
+
+}  // namespace embedlab::nn
