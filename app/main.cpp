@@ -8,6 +8,7 @@
 #include "workspace/workspace.h"
 
 #include "core/error.h"
+#include "device/blas_setup.h"
 #include "tokenizers/interop_selftest.h"
 
 #include <QApplication>
@@ -18,6 +19,7 @@
 #include <cstdio>
 
 int main(int argc, char** argv) {
+    embedlab::reexecWithFastBlasIfNeeded(argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("embedlab"));
     QApplication::setApplicationName(QStringLiteral("embedlab"));

@@ -2,6 +2,7 @@
 // tokens/s, f32 and bf16) and a BERT-base-shaped encoder (sentences/s for embeddings).
 // Prints one JSON object. Usage: bench_models [--threads N] [--prefill N] [--decode N] [--quick]
 // Compare with bench/pytorch_baseline.py (same shapes, same machine, same threads).
+#include "device/blas_setup.h"
 #include "device/device.h"
 #include "models/dtype.h"
 #include "models/embedding.h"
@@ -74,6 +75,7 @@ static ModelConfig bertBase() {
 }
 
 int main(int argc, char** argv) {
+    embedlab::reexecWithFastBlasIfNeeded(argv);
     int threads = 2;
     int64_t prefill = 512, decode = 64;
     bool quick = false;

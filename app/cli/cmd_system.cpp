@@ -1,6 +1,7 @@
 // `embedlab-cli version` and `embedlab-cli devices`.
 #include "cli.h"
 
+#include "device/blas_setup.h"
 #include "device/device.h"
 
 namespace embedlab::cli {
@@ -23,6 +24,7 @@ int runVersion(Args&) {
     for (const auto& d : listDevices()) j["devices"].push_back(d.name);
     const std::string blas = blasDescription();
     if (!blas.empty()) j["blas"] = blas;
+    if (*blasCoreName()) j["blas_core"] = blasCoreName();
     printJson(j);
     return 0;
 }

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "core/error.h"
+#include "device/blas_setup.h"
 #include "device/device.h"
 
 #include <cstdio>
@@ -28,6 +29,7 @@ static void printUsage(FILE* to) {
 }
 
 int main(int argc, char** argv) {
+    reexecWithFastBlasIfNeeded(argv);
     if (argc < 2) {
         printUsage(stderr);
         return 2;

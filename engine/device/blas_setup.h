@@ -1,0 +1,19 @@
+// embedlab engine — making sure OpenBLAS runs its fast kernels.
+//
+// Debian's OpenBLAS is built with DYNAMIC_ARCH and picks its kernels from the CPU model. On virtual
+// machines that report an unknown model ("Intel Xeon Processor") it falls back to "Prescott" (SSE3)
+// kernels, which are 2–4× slower than the AVX2 ones on the same CPU. The choice is made when
+// libopenblas is loaded, before main(), and can only be changed through OPENBLAS_CORETYPE. So:
+// when the user has not set OPENBLAS_CORETYPE, OpenBLAS picked a pre-AVX2 core although the CPU has
+// AVX2 and FMA, the binary re-executes itself once with OPENBLAS_CORETYPE=Haswell. Set
+// EMBEDLAB_KEEP_BLAS_CORE=1 to disable this.
+#pragma once
+
+namespace embedlab {
+
+// Call first thing in main(). Returns only when no re-execution was needed (or it failed).
+void reexecWithFastBlasIfNeeded(char** argv);
+// The OpenBLAS core in use ("Haswell", "Prescott", ...), "" when OpenBLAS is not the BLAS.
+const char* blasCoreName();
+
+}  // namespace embedlab
