@@ -1,0 +1,974 @@
+// The seed's Turkish morphological tokenizer: reference-exact encoding, context-aware lossless decoding.
+// See turkish_tokenizer.h and docs/tokenizers.md.
+#include "tokenizers/turkish_tokenizer.h"
+
+#include "core/error.h"
+#include "io/file_io.h"
+
+#include <nlohmann/json.hpp>
+#include <unicode/uchar.h>
+
+#ifdef EMBEDLAB_HAVE_HUNSPELL
+#include <hunspell.hxx>
+#endif
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+namespace embedlab {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// UTF-8
+
+void appendUtf8(std::string& out, char32_t c) {
+    if (c < 0x80) {
+        out += static_cast<char>(c);
+    } else if (c < 0x800) {
+        out += static_cast<char>(0xC0 | (c >> 6));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        out += static_cast<char>(0xE0 | (c >> 12));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (c >> 18));
+        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+}
+
+
+// Decodes UTF-8; each maximal invalid subpart becomes U+FFFD. offsets[i] is the byte offset of code
+// point i, offsets[n] == text.size().
+void decodeUtf8(std::string_view text, std::u32string& cps, std::vector<size_t>& offsets) {
+    cps.clear();
+    offsets.clear();
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size();
+    size_t i = 0;
+    while (i < n) {
+        offsets.push_back(i);
+        const unsigned char b = s[i];
+        if (b < 0x80) {
+            cps.push_back(b);
+            ++i;
+            continue;
+        }
+        int len = 0;
+        char32_t c = 0;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (b >= 0xC2 && b <= 0xDF) {
+            len = 2;
+            c = b & 0x1F;
+        } else if (b >= 0xE0 && b <= 0xEF) {
+            len = 3;
+            c = b & 0x0F;
+            if (b == 0xE0) lo = 0xA0;
+            if (b == 0xED) hi = 0x9F;
+        } else if (b >= 0xF0 && b <= 0xF4) {
+            len = 4;
+            c = b & 0x07;
+            if (b == 0xF0) lo = 0x90;
+            if (b == 0xF4) hi = 0x8F;
+        } else {
+            cps.push_back(0xFFFD);
+            ++i;
+            continue;
+        }
+        size_t j = i + 1;
+        bool ok = true;
+        for (int k = 1; k < len; ++k, ++j) {
+            const unsigned char lo2 = k == 1 ? lo : 0x80, hi2 = k == 1 ? hi : 0xBF;
+            if (j >= n || s[j] < lo2 || s[j] > hi2) {
+                ok = false;
+                break;
+            }
+            c = (c << 6) | (s[j] & 0x3F);
+        }
+        cps.push_back(ok ? c : 0xFFFD);
+        i = j;  // on failure j points at the first byte that is not part of the maximal subpart
+    }
+    offsets.push_back(n);
+}
+
+std::u32string toU32(const std::string& s) {
+    std::u32string cps;
+    std::vector<size_t> offs;
+    decodeUtf8(s, cps, offs);
+    return cps;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python's str semantics, which the reference uses.
+
+bool pyIsSpace(char32_t c) {
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+bool pyIsUpper(char32_t c) { return c >= 'A' && (c <= 'Z' || c > 0x7F) && u_isUUppercase(static_cast<UChar32>(c)); }
+// _tr_lower: İ→i, I→ı, then str.lower() (simple mapping equals the full one for every code point but U+0130).
+char32_t trLower(char32_t c) {
+    if (c == U'I') return 0x131;
+    if (c == 0x130) return U'i';
+    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    return static_cast<char32_t>(u_tolower(static_cast<UChar32>(c)));
+}
+// The inverse used by decode for a letter that followed <uppercase>.
+char32_t trUpper(char32_t c) {
+    if (c == U'i') return 0x130;
+    if (c == 0x131) return U'I';
+    if (c == 0xDF) return 0x1E9E;  // ß ← ẞ
+    if (c < 0x80) return (c >= 'a' && c <= 'z') ? c - 32 : c;
+    return static_cast<char32_t>(u_toupper(static_cast<UChar32>(c)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A byte trie for longest-prefix matching (keys are valid UTF-8, so matches end on code points).
+
+class Trie {
+public:
+    void insert(const std::string& key, int32_t value) {
+        uint32_t node = 0;
+        for (unsigned char b : key) {
+            const uint64_t k = (uint64_t(node) << 8) | b;
+            auto it = edges_.find(k);
+            if (it == edges_.end()) {
+                values_.push_back(-1);
+                const auto child = static_cast<uint32_t>(values_.size() - 1);
+                edges_.emplace(k, child);
+                node = child;
+            } else {
+                node = it->second;
+            }
+        }
+        values_[node] = value;  // a repeated key keeps the last value, as Python's json.load does
+    }
+    // Longest key that is a prefix of s[pos..]; returns {value, bytes} or {-1, 0}.
+    std::pair<int32_t, size_t> longest(const std::string& s, size_t pos) const {
+        uint32_t node = 0;
+        std::pair<int32_t, size_t> best{-1, 0};
+        for (size_t i = pos; i < s.size(); ++i) {
+            auto it = edges_.find((uint64_t(node) << 8) | static_cast<unsigned char>(s[i]));
+            if (it == edges_.end()) break;
+            node = it->second;
+            if (values_[node] >= 0) best = {values_[node], i + 1 - pos};
+        }
+        return best;
+    }
+
+private:
+    std::vector<int32_t> values_{-1};
+    std::unordered_map<uint64_t, uint32_t> edges_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Turkish phonology helpers for the decoder.
+
+bool isVowel(char32_t c) {
+    switch (c) {
+    case U'a': case U'e': case 0x131: case U'i': case U'o': case 0xF6: case U'u': case 0xFC:
+    case 0xE2: case 0xEE: case 0xFB:
+        return true;
+    default:
+        return false;
+    }
+}
+bool isFrontVowel(char32_t c) { return c == U'e' || c == U'i' || c == 0xF6 || c == 0xFC || c == 0xEE; }
+bool isRoundVowel(char32_t c) { return c == U'o' || c == 0xF6 || c == U'u' || c == 0xFC || c == 0xFB; }
+bool isHighVowel(char32_t c) { return c == 0x131 || c == U'i' || c == U'u' || c == 0xFC || c == 0xEE || c == 0xFB; }
+// fıstıkçı şahap
+bool isVoiceless(char32_t c) {
+    return c == U'f' || c == U's' || c == U't' || c == U'k' || c == 0xE7 || c == 0x15F || c == U'h' || c == U'p';
+}
+bool isDigit(char32_t c) { return c >= U'0' && c <= U'9'; }
+bool isApostrophe(char32_t c) { return c == U'\'' || c == 0x2019; }
+bool isLetter(char32_t c) { return u_isalpha(static_cast<UChar32>(c)) != 0; }
+// voiceless final ↔ the form used before a vowel
+bool finalPair(char32_t voiceless, char32_t voiced) {
+    return (voiceless == U'k' && (voiced == 0x11F || voiced == U'g' || voiced == U'y')) ||
+           (voiceless == U't' && voiced == U'd') || (voiceless == U'p' && voiced == U'b') ||
+           (voiceless == 0xE7 && voiced == U'c');
+}
+
+// The last word a Turkish reader says for a run of digits ("30" → "otuz", "2024" → "dört").
+std::u32string numberWord(const std::u32string& digits) {
+    static const char* ones[] = {"", "bir", "iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz"};
+    static const char* tens[] = {"", "on", "yirmi", "otuz", "kırk", "elli", "altmış", "yetmiş", "seksen", "doksan"};
+    size_t zeros = 0;
+    size_t i = digits.size();
+    while (i > 0 && digits[i - 1] == U'0') {
+        ++zeros;
+        --i;
+    }
+    if (i == 0) return toU32("sıfır");
+    const int d = static_cast<int>(digits[i - 1] - U'0');
+    if (zeros == 0) return toU32(ones[d]);
+    if (zeros == 1) return toU32(tens[d]);
+    if (zeros == 2) return toU32("yüz");
+    if (zeros <= 5) return toU32("bin");
+    if (zeros <= 8) return toU32("milyon");
+    if (zeros <= 11) return toU32("milyar");
+    return toU32("trilyon");
+}
+
+// Roots whose last syllable takes front-vowel suffixes although its vowel is back (Arabic/French loans).
+const std::vector<std::u32string>& palatalRoots() {
+    static const std::vector<std::u32string> v = [] {
+        std::vector<std::u32string> r;
+        for (const char* w : {"saat", "kilovatsaat", "ziraat", "itaat", "istikbal", "hal", "kalp", "kalb", "gol",
+                              "rol", "alkol", "kontrol", "protokol", "sembol", "petrol", "hayal", "ideal", "meal",
+                              "emsal", "misal", "usul", "kabul", "sual", "hakikat", "cemaat", "dikkat", "harf",
+                              "hilal", "idrak", "ihtimal", "istiklal", "ihmal", "iptal", "mahal", "metropol",
+                              "moral", "santral", "normal", "final", "terminal", "sinyal", "orijinal", "ekol"}) {
+            r.push_back(toU32(w));
+        }
+        return r;
+    }();
+    return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Form {
+    std::u32string text;
+    std::string utf8;
+    // Flags that tie the choice of this form to its neighbours (computed from the other forms of the id).
+    bool voicedFinal = false;     // kitab, ağac, lığ, may: wants a vowel next
+    bool voicelessFinal = false;  // kitap, ağaç, lık, mak: wants no vowel next (a voiced partner exists)
+    bool dropForm = false;        // burn (of burun), kayd (of kayıt): wants a vowel next
+    bool fullOfDrop = false;      // burun: wants no vowel next
+    bool narrowed = false;        // söylü (of söyle): before -yor
+    bool wide = false;            // söyle: a narrowed partner exists
+    bool truncated = false;       // küçü (of küçük): before -cük
+    bool hasTruncated = false;    // küçük
+    bool yBuffer = false;         // yla, yacak: after a vowel
+    bool noYBuffer = false;       // la, acak: after a consonant
+    bool circumflex = false;      // zekâ
+};
+
+struct Group {
+    std::vector<Form> forms;
+    bool harmony = false;          // the forms differ in their vowels
+    bool initialVoicing = false;   // the forms differ in d/t or c/ç at the start
+};
+
+std::u32string removeLastVowel(const std::u32string& s) {
+    for (size_t i = s.size(); i-- > 0;) {
+        if (isVowel(s[i])) return s.substr(0, i) + s.substr(i + 1);
+    }
+    return s;
+}
+
+void analyseGroup(Group& g) {
+    auto& fs = g.forms;
+    auto has = [&](const std::u32string& t) {
+        for (const auto& f : fs)
+            if (f.text == t) return true;
+        return false;
+    };
+    for (auto& f : fs) {
+        const auto& t = f.text;
+        if (t.empty()) continue;
+        for (const auto& o : fs) {
+            const auto& u = o.text;
+            if (&o == &f || u.empty()) continue;
+            if (t.size() == u.size() && t.substr(0, t.size() - 1) == u.substr(0, u.size() - 1)) {
+                if (finalPair(u.back(), t.back())) f.voicedFinal = true;
+                if (finalPair(t.back(), u.back())) f.voicelessFinal = true;
+                if (isVowel(t.back()) && isVowel(u.back()) && isHighVowel(t.back()) && !isHighVowel(u.back()))
+                    f.narrowed = true;
+                if (isVowel(t.back()) && isVowel(u.back()) && !isHighVowel(t.back()) && isHighVowel(u.back()))
+                    f.wide = true;
+            }
+            // burun → burn, kayıt → kayd, kutup → kutb
+            if (t.size() + 1 == u.size()) {
+                std::u32string d = removeLastVowel(u);
+                if (d == t) f.dropForm = true;
+                if (d.size() == t.size() && d.substr(0, d.size() - 1) == t.substr(0, t.size() - 1) &&
+                    finalPair(d.back(), t.back()))
+                    f.dropForm = true;
+            }
+            if (u.size() + 1 == t.size()) {
+                std::u32string d = removeLastVowel(t);
+                if (d == u || (d.size() == u.size() && d.substr(0, d.size() - 1) == u.substr(0, u.size() - 1) &&
+                               finalPair(d.back(), u.back())))
+                    f.fullOfDrop = true;
+                // küçü ← küçük (the shorter form ends in a vowel)
+                if (u == t.substr(0, t.size() - 1) && isVowel(u.back()) && !isVowel(t.back())) f.hasTruncated = true;
+            }
+            if (t.size() + 1 == u.size() && t == u.substr(0, u.size() - 1) && isVowel(t.back()) && !isVowel(u.back()))
+                f.truncated = true;
+        }
+        if (t.size() > 1 && t[0] == U'y' && has(t.substr(1))) f.yBuffer = true;
+        if (has(U"y" + t)) f.noYBuffer = true;
+        for (char32_t c : t)
+            if (c == 0xE2 || c == 0xEE || c == 0xFB) f.circumflex = true;
+    }
+    // Vowel sets and initial consonants.
+    auto vowelsOf = [](const std::u32string& t) {
+        std::u32string v;
+        for (char32_t c : t)
+            if (isVowel(c)) v += c;
+        return v;
+    };
+    for (size_t i = 1; i < fs.size(); ++i) {
+        if (vowelsOf(fs[i].text) != vowelsOf(fs[0].text)) g.harmony = true;
+    }
+    bool d = false, t = false;
+    for (const auto& f : fs) {
+        if (f.text.empty()) continue;
+        const char32_t c = f.yBuffer ? (f.text.size() > 1 ? f.text[1] : 0) : f.text[0];
+        if (c == U'd' || c == U'c') d = true;
+        if (c == U't' || c == 0xE7) t = true;
+    }
+    g.initialVoicing = d && t;
+}
+
+// What the decoder knows about the text so far in the current word.
+struct Context {
+    bool any = false;       // a sound is known
+    char32_t last = 0;      // the last sound (lowercase letter)
+    bool hasVowel = false;
+    char32_t lastVowel = 0;
+};
+
+// The Turkish name of a letter as read in an abbreviation (ABD'de, PDF'ye, HTML'de).
+std::u32string letterName(char32_t c) {
+    switch (c) {
+    case U'q': return U"kü";
+    case U'x': return U"iks";
+    case U'w': return U"ve";
+    case 0x11F: return U"ge";
+    default: return std::u32string(1, c) + U"e";
+    }
+}
+
+// `cased`: the same text with its capitals (empty: unknown).
+Context contextOf(const std::u32string& word, const std::u32string& cased = {}) {
+    Context ctx;
+    size_t end = word.size();
+    while (end > 0 && isApostrophe(word[end - 1])) --end;
+    if (end == 0) return ctx;
+    std::u32string spoken;
+    // An abbreviation before an apostrophe: capitals only, ending in two consonants (ABD, PDF, HTML, USB).
+    if (end < word.size() && cased.size() == word.size() && end >= 2 && isLetter(word[end - 1]) &&
+        !isVowel(word[end - 1]) && isLetter(word[end - 2]) && !isVowel(word[end - 2])) {
+        size_t b = end;
+        bool caps = true;
+        while (b > 0 && isLetter(cased[b - 1])) {
+            caps &= u_isUUppercase(static_cast<UChar32>(cased[b - 1])) != 0;
+            --b;
+        }
+        if (caps && end - b >= 2) {
+            spoken = letterName(word[end - 1]);
+            ctx.any = true;
+            ctx.last = spoken.back();
+            ctx.hasVowel = true;
+            for (char32_t c : spoken)
+                if (isVowel(c)) ctx.lastVowel = c;
+            return ctx;
+        }
+    }
+    if (isDigit(word[end - 1])) {
+        size_t b = end;
+        while (b > 0 && isDigit(word[b - 1])) --b;
+        spoken = numberWord(word.substr(b, end - b));
+    } else if (isLetter(word[end - 1])) {
+        size_t b = end;
+        while (b > 0 && (isLetter(word[b - 1]) || word[b - 1] == U'-')) --b;
+        spoken = word.substr(b, end - b);
+        for (const auto& p : palatalRoots()) {
+            if (spoken == p) {
+                // front unrounded harmony, the last consonant as written
+                ctx.any = true;
+                ctx.last = spoken.back();
+                ctx.hasVowel = true;
+                ctx.lastVowel = U'i';
+                return ctx;
+            }
+        }
+    } else {
+        return ctx;
+    }
+    if (spoken.empty()) return ctx;
+    ctx.any = true;
+    ctx.last = spoken.back();
+    for (size_t i = spoken.size(); i-- > 0;) {
+        if (isVowel(spoken[i])) {
+            ctx.hasVowel = true;
+            ctx.lastVowel = spoken[i];
+            break;
+        }
+    }
+    return ctx;
+}
+
+char32_t firstVowel(const std::u32string& t) {
+    for (char32_t c : t)
+        if (isVowel(c)) return c;
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class TurkishTokenizer final : public Tokenizer {
+public:
+    explicit TurkishTokenizer(const std::string& dir);
+
+    std::string kind() const override { return "turkish-seed"; }
+    std::string name() const override { return name_; }
+    Encoding encode(std::string_view text, bool addSpecial) const override;
+    std::string decode(const std::vector<int64_t>& ids, bool skipSpecial) const override;
+    int64_t vocabSize() const override { return static_cast<int64_t>(groups_.size()); }
+    std::string idToToken(int64_t id) const override {
+        if (id < 0 || id >= vocabSize() || groups_[id].forms.empty()) return {};
+        return groups_[id].forms[0].utf8;
+    }
+    std::optional<int64_t> tokenToId(const std::string& token) const override {
+        auto it = vocab_.find(token);
+        if (it == vocab_.end()) return std::nullopt;
+        return it->second;
+    }
+    TokenType tokenType(int64_t id) const override {
+        if (id < 0 || id >= vocabSize()) return TokenType::Unknown;
+        return types_[id];
+    }
+    std::optional<int64_t> eosId() const override { return kEos; }
+    std::optional<int64_t> padId() const override { return kPad; }
+    std::optional<int64_t> unkId() const override { return kUnknown; }
+
+private:
+    static constexpr int64_t kUpper = 0, kUnknown = 1, kSpace = 2, kNewline = 3, kTab = 4, kPad = 5, kEos = 6;
+
+    void loadTable(const std::string& dir, const char* file, TokenType type, Trie& trie);
+    void encodeWord(const std::u32string& cps, const std::vector<size_t>& offs, size_t a, size_t b,
+                    Encoding& enc) const;
+    void push(Encoding& enc, int64_t id, const std::string& tok, std::pair<size_t, size_t> off) const {
+        enc.ids.push_back(id);
+        enc.tokens.push_back(tok);
+        enc.types.push_back(types_[id]);
+        enc.offsets.push_back(off);
+    }
+    struct Piece {
+        int64_t id;
+        bool upper;
+    };
+    std::string decodeWord(const std::vector<Piece>& pieces, const std::u32string& prevWord, bool skipSpecial) const;
+
+    std::string name_;
+    std::vector<Group> groups_;
+    std::vector<TokenType> types_;
+    std::unordered_map<std::string, int64_t> vocab_;
+    std::vector<int> initialPref_;  // per id: the usual form at the start of a word, -1 if none
+    int64_t cliticId_ = -1;         // da/de/ta/te: also the conjunction, harmonising with the word before
+    Trie roots_, suffixes_, bpe_;
+};
+
+void TurkishTokenizer::loadTable(const std::string& dir, const char* file, TokenType type, Trie& trie) {
+    const std::string path = joinPath(dir, file);
+    if (!isRegularFile(path))
+        throw Error::badInput("turkish tokenizer: " + path + " is missing (a seed-format folder holds kokler.json, "
+                              "ekler.json and bpe_tokenler.json)");
+    const std::string text = readFile(path, 64ull << 20);
+    nlohmann::ordered_json j;
+    try {
+        j = nlohmann::ordered_json::parse(text);
+    } catch (const std::exception& e) {
+        throw Error::badInput("turkish tokenizer: " + path + " is not valid JSON: " + e.what());
+    }
+    if (!j.is_object()) throw Error::badInput("turkish tokenizer: " + path + " must be a JSON object {\"token\": id}");
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!it.value().is_number_integer())
+            throw Error::badInput("turkish tokenizer: " + path + ": the id of \"" + it.key() + "\" is not an integer");
+        const int64_t id = it.value().get<int64_t>();
+        if (id < 0 || id > (1 << 24))
+            throw Error::badInput("turkish tokenizer: " + path + ": id " + std::to_string(id) + " is out of range");
+        if (it.key().empty()) throw Error::badInput("turkish tokenizer: " + path + ": an empty token string");
+        if (static_cast<size_t>(id) >= groups_.size()) {
+            groups_.resize(id + 1);
+            types_.resize(id + 1, TokenType::Unknown);
+        }
+        Form f;
+        f.utf8 = it.key();
+        f.text = toU32(it.key());
+        groups_[id].forms.push_back(std::move(f));
+        if (types_[id] == TokenType::Unknown) types_[id] = type;
+        vocab_.emplace(it.key(), id);
+        trie.insert(it.key(), static_cast<int32_t>(id));
+    }
+}
+
+TurkishTokenizer::TurkishTokenizer(const std::string& dir) : name_(baseName(dir)) {
+    if (name_.empty()) name_ = "turkish-seed";
+    if (!isDirectory(dir)) throw Error::badInput("turkish tokenizer: " + dir + " is not a folder");
+    loadTable(dir, "kokler.json", TokenType::Root, roots_);
+    loadTable(dir, "ekler.json", TokenType::Suffix, suffixes_);
+    loadTable(dir, "bpe_tokenler.json", TokenType::Bpe, bpe_);
+    const std::array<std::pair<int64_t, const char*>, 7> specials{
+        {{kUpper, "<uppercase>"}, {kUnknown, "<unknown>"}, {kSpace, " "}, {kNewline, "\n"}, {kTab, "\t"},
+         {kPad, "<pad>"}, {kEos, "<eos>"}}};
+    for (const auto& [id, tok] : specials) {
+        auto it = vocab_.find(tok);
+        if (it == vocab_.end() || it->second != id)
+            throw Error::badInput(std::string("turkish tokenizer: kokler.json must map the special token \"") +
+                                  (id == kSpace ? "<space>" : id == kNewline ? "\\n" : id == kTab ? "\\t" : tok) +
+                                  "\" to id " + std::to_string(id));
+        types_[id] = TokenType::Special;
+    }
+    for (auto& g : groups_)
+        if (g.forms.size() > 1) analyseGroup(g);
+    // The form each suffix group takes most often when it starts a word (measured on manpages-tr,
+    // docs/tokenizers.md): "en" (not "an"), "tür", "siz", "in", "çık" ...
+    initialPref_.assign(groups_.size(), -1);
+    for (const char* w : {"ya", "ma", "çe", "kan", "sek", "en", "ım", "iz", "su", "yi", "li", "siz", "in", "nin",
+                          "la", "da", "den", "di", "çı", "tür", "lik", "çık", "mak", "acak"}) {
+        auto it = vocab_.find(w);
+        if (it == vocab_.end() || groups_[it->second].forms.size() < 2) continue;
+        const auto& fs = groups_[it->second].forms;
+        for (size_t k = 0; k < fs.size(); ++k)
+            if (fs[k].utf8 == w) initialPref_[it->second] = static_cast<int>(k);
+    }
+    auto de = vocab_.find("de");
+    auto da = vocab_.find("da");
+    if (de != vocab_.end() && da != vocab_.end() && de->second == da->second) cliticId_ = de->second;
+}
+
+void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<size_t>& offs, size_t a, size_t b,
+                                  Encoding& enc) const {
+    size_t s = a;
+    std::string low;
+    std::vector<size_t> cpOfByte;  // lowered byte position → original code point index
+    while (s < b) {
+        size_t e = s + 1;
+        while (e < b && !pyIsUpper(cps[e])) ++e;
+        if (pyIsUpper(cps[s])) push(enc, kUpper, "<uppercase>", {offs[s], offs[s]});
+        low.clear();
+        cpOfByte.clear();
+        for (size_t i = s; i < e; ++i) {
+            const size_t before = low.size();
+            appendUtf8(low, trLower(cps[i]));
+            cpOfByte.resize(low.size(), i);
+            (void)before;
+        }
+        cpOfByte.push_back(e);
+        size_t pos = 0;
+        while (pos < low.size()) {
+            std::pair<int32_t, size_t> m = roots_.longest(low, pos);
+            if (m.first < 0) m = suffixes_.longest(low, pos);
+            if (m.first < 0) m = bpe_.longest(low, pos);
+            const size_t c0 = cpOfByte[pos];
+            if (m.first < 0) {
+                push(enc, kUnknown, "<unknown>", {offs[c0], offs[c0 + 1]});
+                size_t next = pos + 1;
+                while (next < low.size() && (static_cast<unsigned char>(low[next]) & 0xC0) == 0x80) ++next;
+                pos = next;
+                continue;
+            }
+            const size_t c1 = cpOfByte[pos + m.second];
+            push(enc, m.first, low.substr(pos, m.second), {offs[c0], offs[c1]});
+            pos += m.second;
+        }
+        s = e;
+    }
+}
+
+Encoding TurkishTokenizer::encode(std::string_view text, bool /*addSpecial: the seed adds no special tokens*/) const {
+    Encoding enc;
+    std::u32string cps;
+    std::vector<size_t> offs;
+    decodeUtf8(text, cps, offs);
+    const size_t n = cps.size();
+    size_t start = 0;
+    for (size_t i = 0; i <= n; ++i) {
+        if (i < n && cps[i] != U' ') continue;
+        bool content = false;
+        for (size_t k = start; k < i && !content; ++k) content = !pyIsSpace(cps[k]);
+        if (content) encodeWord(cps, offs, start, i, enc);
+        if (i < n) push(enc, kSpace, " ", {offs[i], offs[i + 1]});
+        start = i + 1;
+    }
+    return enc;
+}
+
+// Penalty of choosing form `f` (of group g) for a piece, given the word so far and the next piece.
+// `word`: the lowercase text of the word so far; `prevWord`: the word before (for the clitic de/da);
+// `initialPref`: the usual form of this id at the start of a word (-1: none); `innerCapital`: the piece
+// starts a capitalised segment inside a word (YouTube), where a suffix-like piece is a new stem;
+// `nextIsLetter`: a letter follows in the same word.
+double ownPenalty(const Group& g, size_t fi, const std::u32string& word, const std::u32string& cased,
+                  const std::u32string& prevWord,
+                  const Group* next, int initialPref, bool innerCapital, bool nextIsLetter, bool clitic) {
+    const Form& f = g.forms[fi];
+    double pen = 0.001 * static_cast<double>(fi);
+    if (f.circumflex) pen += 0.5;
+    Context ctx = contextOf(word, cased);
+    if (!ctx.any && clitic && !nextIsLetter) ctx = contextOf(prevWord);
+    if (!ctx.any && initialPref >= 0 && static_cast<size_t>(initialPref) != fi) pen += 0.3;
+    // "şu an", "bir an", "her an" … but "en" (the superlative) elsewhere
+    if (!ctx.any && !nextIsLetter && f.text == U"an") {
+        static const std::vector<std::u32string> determiners = {U"şu", U"bu", U"o", U"bir", U"her", U"aynı",
+                                                                 U"ilk", U"son", U"hiçbir", U"öyle", U"böyle"};
+        const bool det = std::find(determiners.begin(), determiners.end(), prevWord) != determiners.end();
+        pen += det ? -0.6 : 0;
+    }
+    if (innerCapital) ctx.last = U't';  // a new stem: no voicing, no buffer from the letters before
+    if (g.harmony) {
+        const char32_t v = firstVowel(f.text);
+        if (v) {
+            if (ctx.hasVowel) {
+                if (isFrontVowel(v) != isFrontVowel(ctx.lastVowel)) pen += 1;
+                if (isHighVowel(v) && isRoundVowel(v) != isRoundVowel(ctx.lastVowel)) pen += 1;
+            } else if (next && next->forms.size() == 1) {
+                const char32_t nv = firstVowel(next->forms[0].text);
+                if (nv && isFrontVowel(v) != isFrontVowel(nv)) pen += 0.2;
+            }
+        }
+    }
+    if (g.initialVoicing && ctx.any) {
+        const char32_t c = f.yBuffer ? f.text[1] : f.text[0];
+        const bool voiceless = c == U't' || c == 0xE7;
+        const bool voiced = c == U'd' || c == U'c';
+        if ((voiceless || voiced) && voiceless != isVoiceless(ctx.last)) pen += 1;
+    }
+    if (ctx.any) {
+        // -(y)la: the buffered form only ends a word (arabayla); inside a word -la- is a verb suffix (yapılan)
+        const bool shortY = f.yBuffer && f.text.size() <= 3;
+        if (f.yBuffer && (!isVowel(ctx.last) || (shortY && nextIsLetter))) pen += 1;
+        if (f.noYBuffer && f.text.size() <= 2 && isVowel(ctx.last) && !nextIsLetter) pen += 1;
+        if (f.noYBuffer && f.text.size() > 2 && isVowel(ctx.last)) pen += 1;
+    }
+    return pen;
+}
+
+// Penalty of the previous piece's form given what follows it (`next` empty: the word ends).
+double pairPenalty(const Form& prev, const std::u32string& next) {
+    const bool nv = !next.empty() && isVowel(next[0]);
+    double pen = 0;
+    if (prev.voicedFinal && !nv) pen += 1;
+    if (prev.voicelessFinal && nv) pen += 1;
+    if (prev.dropForm && !nv) pen += 1;
+    if (prev.fullOfDrop && nv) pen += 1;
+    const bool yor = next.size() >= 2 && next[0] == U'y' && next[1] == U'o';
+    // söyle/söylü, bile/bili, sına/sını: the narrowed vowel before -yor and, as the more frequent
+    // choice in running text (docs/tokenizers.md), at the end of a word and before r, k, l, z, ğ, ş, s;
+    // the wide vowel before m, y, c, ç, d, t, b, n.
+    if (prev.narrowed || prev.wide) {
+        const char32_t c = next.empty() ? 0 : next[0];
+        const bool wideNext = !yor && (c == U'm' || c == U'y' || c == U'c' || c == 0xE7 || c == U'd' ||
+                                       c == U't' || c == U'b' || c == U'n');
+        if (prev.narrowed && wideNext) pen += 1;
+        if (prev.wide && !wideNext) pen += 1;
+    }
+    const bool c = !next.empty() && next[0] == U'c';
+    if (prev.truncated && !c) pen += 2;
+    if (prev.hasTruncated && c) pen += 1;
+    return pen;
+}
+
+std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const std::u32string& prevWord,
+                                         bool skipSpecial) const {
+    struct Cand {
+        std::u32string text;   // lowercase
+        std::u32string cased;  // with the capitals
+        double pen = 0;
+        std::vector<uint8_t> choice;
+    };
+    std::vector<Cand> beam(1);
+    constexpr size_t kBeam = 16;
+    for (size_t i = 0; i < pieces.size(); ++i) {
+        const int64_t id = pieces[i].id;
+        const Group* g = id == kUnknown ? nullptr : &groups_[id];
+        const Group* next = (i + 1 < pieces.size() && pieces[i + 1].id != kUnknown) ? &groups_[pieces[i + 1].id]
+                                                                                   : nullptr;
+        bool nextIsLetter = false;
+        if (next) {
+            for (const auto& f : next->forms) nextIsLetter |= !f.text.empty() && isLetter(f.text[0]);
+        }
+        const bool innerCapital = i > 0 && pieces[i].upper;
+        int pref = i == 0 ? initialPref_[id < 0 ? 0 : id] : -1;
+        if (g && pieces[i].upper && g->forms.size() > 1) {
+            // A capital I lowercases to ı, İ to i; English words (Impress, Internet, Inc.) make I the
+            // more frequent of the two in running Turkish text about software.
+            for (size_t k = 0; k < g->forms.size(); ++k)
+                if (g->forms[k].text[0] == 0x131) pref = static_cast<int>(k);
+        }
+        std::vector<Cand> nb;
+        for (const auto& c : beam) {
+            const size_t nf = g ? g->forms.size() : 1;
+            for (size_t fi = 0; fi < nf; ++fi) {
+                Cand x = c;
+                const std::u32string& t = g ? g->forms[fi].text : std::u32string(1, 0xFFFD);
+                if (i > 0 && pieces[i - 1].id != kUnknown)
+                    x.pen += pairPenalty(groups_[pieces[i - 1].id].forms[c.choice.back()], t);
+                if (g && nf > 1)
+                    x.pen += ownPenalty(*g, fi, c.text, c.cased, prevWord, next, pref, innerCapital, nextIsLetter,
+                                        id == cliticId_);
+                x.text += t;
+                for (size_t k = 0; k < t.size(); ++k) x.cased += (k == 0 && pieces[i].upper) ? trUpper(t[k]) : t[k];
+                x.choice.push_back(static_cast<uint8_t>(fi));
+                nb.push_back(std::move(x));
+            }
+        }
+        std::stable_sort(nb.begin(), nb.end(), [](const Cand& a, const Cand& b) { return a.pen < b.pen; });
+        if (nb.size() > kBeam) nb.resize(kBeam);
+        beam = std::move(nb);
+    }
+    if (!pieces.empty() && pieces.back().id != kUnknown) {
+        for (auto& c : beam) c.pen += pairPenalty(groups_[pieces.back().id].forms[c.choice.back()], {});
+        std::stable_sort(beam.begin(), beam.end(), [](const Cand& a, const Cand& b) { return a.pen < b.pen; });
+    }
+    auto render = [&](const Cand& c, bool forCheck) {
+        std::string out;
+        for (size_t i = 0; i < pieces.size(); ++i) {
+            if (pieces[i].id == kUnknown) {
+                if (forCheck) return std::string();  // words with <unknown> cannot be checked
+                if (!skipSpecial) out += "\xEF\xBF\xBD";
+                continue;
+            }
+            const std::u32string& t = groups_[pieces[i].id].forms[c.choice[i]].text;
+            for (size_t k = 0; k < t.size(); ++k) appendUtf8(out, (k == 0 && pieces[i].upper) ? trUpper(t[k]) : t[k]);
+        }
+        return out;
+    };
+    // Among the candidates whose re-encoding gives back the same ids (the encoder is greedy, so a form
+    // that would have been split differently is impossible), the best by rule penalty plus, where the
+    // Turkish hunspell dictionary is installed, 1.5 per letter run that the dictionary rejects
+    // (it knows kitabı/hayatı, belirten/gereken, which phonological rules alone get wrong).
+    bool hasUnknown = false;
+    for (const auto& p : pieces) hasUnknown |= p.id == kUnknown;
+    if (!hasUnknown && beam.size() > 1) {
+        std::vector<int64_t> want;
+        for (const auto& p : pieces) {
+            if (p.upper) want.push_back(kUpper);
+            want.push_back(p.id);
+        }
+        const TurkishSpeller& speller = TurkishSpeller::instance();
+        const bool lexicon = speller.available() && beam[1].pen <= beam[0].pen + 1.5;
+        std::string best;
+        double bestScore = 1e30;
+        for (const auto& c : beam) {
+            if (c.pen >= bestScore) break;  // sorted by penalty; the lexicon term is never negative
+            const std::string s = render(c, true);
+            if (encode(s, false).ids != want) continue;
+            double score = c.pen;
+            if (lexicon) score += 1.5 * static_cast<double>(speller.rejectedRuns(s));
+            if (score < bestScore) {
+                bestScore = score;
+                best = s;
+            }
+        }
+        if (bestScore < 1e30) return best;
+    }
+    return render(beam.front(), false);
+}
+
+std::string TurkishTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecial) const {
+    std::string out;
+    std::vector<Piece> word;
+    std::u32string prevWord;
+    bool upper = false;
+    auto flush = [&] {
+        if (word.empty()) return;
+        const std::string w = decodeWord(word, prevWord, skipSpecial);
+        out += w;
+        prevWord = toU32(turkishLower(w));
+        word.clear();
+    };
+    for (int64_t id : ids) {
+        if (id < 0 || id >= vocabSize() || groups_[id].forms.empty()) continue;
+        switch (id) {
+        case kUpper: upper = true; continue;
+        case kSpace: flush(); out += ' '; break;
+        case kNewline: flush(); out += '\n'; break;
+        case kTab: flush(); out += '\t'; break;
+        case kPad:
+        case kEos:
+            flush();
+            if (!skipSpecial) out += groups_[id].forms[0].utf8;
+            break;
+        default: word.push_back({id, upper}); break;
+        }
+        upper = false;
+    }
+    flush();
+    return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct TurkishSpeller::Impl {
+#ifdef EMBEDLAB_HAVE_HUNSPELL
+    std::unique_ptr<Hunspell> hs;
+    bool latin5 = false;  // the dictionary is ISO-8859-9 encoded
+#endif
+    mutable std::mutex mutex;
+};
+
+TurkishSpeller::TurkishSpeller(const std::string& dictPrefix) : impl_(std::make_unique<Impl>()) {
+#ifdef EMBEDLAB_HAVE_HUNSPELL
+    const std::string aff = dictPrefix + ".aff", dic = dictPrefix + ".dic";
+    if (!isRegularFile(aff) || !isRegularFile(dic)) return;
+    impl_->hs = std::make_unique<Hunspell>(aff.c_str(), dic.c_str());
+    std::string enc = impl_->hs->get_dict_encoding();
+    for (auto& ch : enc) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    impl_->latin5 = enc.find("8859-9") != std::string::npos || enc.find("8859_9") != std::string::npos;
+#else
+    (void)dictPrefix;
+#endif
+}
+
+TurkishSpeller::~TurkishSpeller() = default;
+
+const TurkishSpeller& TurkishSpeller::instance() {
+    static const TurkishSpeller s([] {
+        const char* env = std::getenv("EMBEDLAB_TR_HUNSPELL");
+        return std::string(env && *env ? env : "/usr/share/hunspell/tr_TR");
+    }());
+    return s;
+}
+
+bool TurkishSpeller::available() const {
+#ifdef EMBEDLAB_HAVE_HUNSPELL
+    return impl_->hs != nullptr;
+#else
+    return false;
+#endif
+}
+
+// The word in the dictionary's encoding; false when it cannot be represented there.
+static bool toDictEncoding(const std::string& word, bool latin5, std::string& w) {
+    if (!latin5) {
+        w = word;
+        return true;
+    }
+    // UTF-8 → ISO-8859-9 (Latin-5)
+    std::u32string cps;
+    std::vector<size_t> offs;
+    decodeUtf8(word, cps, offs);
+    w.clear();
+    for (char32_t c : cps) {
+        switch (c) {
+        case 0x11E: w += '\xD0'; continue;
+        case 0x130: w += '\xDD'; continue;
+        case 0x15E: w += '\xDE'; continue;
+        case 0x11F: w += '\xF0'; continue;
+        case 0x131: w += '\xFD'; continue;
+        case 0x15F: w += '\xFE'; continue;
+        default: break;
+        }
+        if (c < 0x100 && c != 0xD0 && c != 0xDD && c != 0xDE && c != 0xF0 && c != 0xFD && c != 0xFE)
+            w += static_cast<char>(c);
+        else
+            return false;
+    }
+    return true;
+}
+
+bool TurkishSpeller::check(const std::string& word) const {
+#ifdef EMBEDLAB_HAVE_HUNSPELL
+    std::string w;
+    if (!impl_->hs || word.empty() || !toDictEncoding(word, impl_->latin5, w)) return false;
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    return impl_->hs->spell(w);
+#else
+    (void)word;
+    (void)toDictEncoding;
+    return false;
+#endif
+}
+
+bool TurkishSpeller::isStem(const std::string& word) const {
+#ifdef EMBEDLAB_HAVE_HUNSPELL
+    std::string w;
+    if (!impl_->hs || word.empty() || !toDictEncoding(word, impl_->latin5, w)) return false;
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (!impl_->hs->spell(w)) return false;
+    for (const auto& st : impl_->hs->stem(w))
+        if (st == w) return true;
+    return false;
+#else
+    (void)word;
+    return false;
+#endif
+}
+
+size_t TurkishSpeller::rejectedRuns(const std::string& text) const {
+    std::u32string cps;
+    std::vector<size_t> offs;
+    decodeUtf8(text, cps, offs);
+    size_t rejected = 0;
+    size_t i = 0;
+    while (i < cps.size()) {
+        if (!isLetter(cps[i])) {
+            ++i;
+            continue;
+        }
+        // a run: letters and digits joined by inner apostrophes (2024'te is one run, and not checked)
+        size_t j = i;
+        bool digits = i > 0 && (isDigit(cps[i - 1]) || isApostrophe(cps[i - 1]));
+        while (j < cps.size() && (isLetter(cps[j]) || isDigit(cps[j]) ||
+                                  (isApostrophe(cps[j]) && j + 1 < cps.size() && isLetter(cps[j + 1])))) {
+            digits |= isDigit(cps[j]);
+            ++j;
+        }
+        std::string run;
+        for (size_t k = i; k < j; ++k) appendUtf8(run, cps[k]);
+        if (!digits && !check(run)) ++rejected;
+        i = j;
+    }
+    return rejected;
+}
+
+std::unique_ptr<Tokenizer> loadTurkishTokenizer(const std::string& dir) {
+    return std::make_unique<TurkishTokenizer>(dir);
+}
+
+bool isTurkishTokenizerDir(const std::string& dir) {
+    return isRegularFile(joinPath(dir, "kokler.json")) && isRegularFile(joinPath(dir, "ekler.json")) &&
+           isRegularFile(joinPath(dir, "bpe_tokenler.json"));
+}
+
+std::vector<std::string> loadTurkishSuffixList(const std::string& eklerJsonPath) {
+    const std::string text = readFile(eklerJsonPath, 64ull << 20);
+    nlohmann::ordered_json j;
+    try {
+        j = nlohmann::ordered_json::parse(text);
+    } catch (const std::exception& e) {
+        throw Error::badInput("turkish suffix list: " + eklerJsonPath + " is not valid JSON: " + e.what());
+    }
+    if (!j.is_object()) throw Error::badInput("turkish suffix list: " + eklerJsonPath + " must be a JSON object");
+    std::vector<std::string> out;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (it.key().rfind("ek_temp_", 0) == 0) continue;
+        out.push_back(it.key());
+    }
+    return out;
+}
+
+std::string turkishCapitalize(const std::string& utf8) {
+    std::u32string cps;
+    std::vector<size_t> offs;
+    decodeUtf8(utf8, cps, offs);
+    std::string out;
+    for (size_t i = 0; i < cps.size(); ++i) appendUtf8(out, i == 0 ? trUpper(cps[i]) : cps[i]);
+    return out;
+}
+
+std::string turkishLower(const std::string& utf8) {
+    std::u32string cps;
+    std::vector<size_t> offs;
+    decodeUtf8(utf8, cps, offs);
+    std::string out;
+    for (char32_t c : cps) appendUtf8(out, trLower(c));
+    return out;
+}
+
+}  // namespace embedlab
