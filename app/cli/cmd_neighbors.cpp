@@ -1,0 +1,86 @@
+// `embedlab-cli neighbors`: the k nearest rows of a vectors file to one row (by number or label), or an
+// analogy a − b + c (../shared/design/cli.md).
+#include "cli.h"
+
+#include "analysis/knn.h"
+#include "core/error.h"
+#include "io/vectors.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace embedlab::cli {
+namespace {
+
+// A label (exact match first) or a row number of the source file → the row in `set`.
+int64_t resolveRow(const VectorSet& set, const std::string& q) {
+    if (!set.labels.empty()) {
+        auto it = std::find(set.labels.begin(), set.labels.end(), q);
+        if (it != set.labels.end()) return static_cast<int64_t>(it - set.labels.begin());
+    }
+    int64_t r = -1;
+    auto res = std::from_chars(q.data(), q.data() + q.size(), r);
+    if (res.ec != std::errc() || res.ptr != q.data() + q.size() || r < 0) {
+        throw Error::badInput("--query '" + q + "' is neither a label in the file nor a row number");
+    }
+    auto it = std::lower_bound(set.sourceRows.begin(), set.sourceRows.end(), r);
+    if (it == set.sourceRows.end() || *it != r) {
+        const int64_t rowsRead = set.sourceRows.empty() ? 0 : set.sourceRows.back() + 1;
+        if (r < rowsRead) throw Error::badInput("row " + q + " holds NaN or Inf and was excluded");
+        throw Error::badInput("row " + q + " is out of range (the file has " + std::to_string(rowsRead) + " rows)");
+    }
+    return static_cast<int64_t>(it - set.sourceRows.begin());
+}
+
+int runNeighbors(Args& a) {
+    const std::string input = a.require("input");
+    if (!a.has("query") && !a.has("analogy")) throw UsageError("missing --query (or --analogy A,B,C)");
+    const long long k = a.getInt("k", 10);
+    if (k < 1) throw UsageError("--k must be at least 1");
+    const std::string mname = a.get("metric", "cosine");
+    if (mname != "cosine" && mname != "dot" && mname != "euclidean") throw UsageError("--metric must be cosine, dot or euclidean");
+    const Metric metric = parseMetric(mname);
+    VectorReadOptions ro;
+    ro.tensorName = a.get("tensor");
+    ro.metadataPath = a.get("metadata");
+    VectorReadReport rep;
+    StderrProgress progress("neighbors");
+    VectorSet set = readVectors(input, ro, &rep, progress);
+    for (const auto& w : rep.warnings) std::fprintf(stderr, "warning: %s: %s\n", input.c_str(), w.c_str());
+    std::vector<Neighbor> nb;
+    if (a.has("analogy")) {
+        const std::string s = a.get("analogy");
+        std::vector<std::string> parts;
+        size_t p = 0;
+        while (true) {
+            auto c = s.find(',', p);
+            parts.push_back(s.substr(p, c == std::string::npos ? std::string::npos : c - p));
+            if (c == std::string::npos) break;
+            p = c + 1;
+        }
+        if (parts.size() != 3) throw UsageError("--analogy expects A,B,C (a − b + c)");
+        nb = analogy(set.data, resolveRow(set, parts[0]), resolveRow(set, parts[1]), resolveRow(set, parts[2]), k, metric);
+    } else {
+        nb = nearestToRow(set.data, resolveRow(set, a.get("query")), k, metric);
+    }
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& n : nb) {
+        nlohmann::json lab = set.labels.empty() ? nlohmann::json(nullptr) : nlohmann::json(set.labels[static_cast<size_t>(n.row)]);
+        out.push_back({{"row", set.sourceRows[static_cast<size_t>(n.row)]}, {"label", lab}, {"score", n.score}});
+    }
+    printJson(out);
+    return 0;
+}
+
+}  // namespace
+
+EMBEDLAB_CLI_COMMAND(Command{"neighbors",
+                             "neighbors --input VECTORS (--query ROW|LABEL | --analogy A,B,C) [--k 10]\n"
+                             "  [--metric cosine|dot|euclidean] [--tensor NAME] [--metadata FILE.tsv]",
+                             {},
+                             {"input", "query", "analogy", "k", "metric", "tensor", "metadata"},
+                             runNeighbors});
+
+}  // namespace embedlab::cli
