@@ -5,6 +5,7 @@
 //
 //   bench_projection --input X.npy [--threads 2] [--methods pca,tsne,umap] [--seed 0]
 //                    [--quality-sample 10000] [--baseline-dir DIR] [--out-dir DIR]
+#include "device/blas_setup.h"
 #include "analysis/pca.h"
 #include "analysis/projection_quality.h"
 #include "analysis/tsne.h"
@@ -66,6 +67,7 @@ void saveNpyF32(const std::string& path, const at::Tensor& t) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    embedlab::reexecWithFastBlasIfNeeded(argv);
     std::map<std::string, std::string> a = {{"threads", "2"}, {"methods", "tsne,umap"}, {"seed", "0"},
                                             {"quality-sample", "10000"}};
     for (int i = 1; i + 1 < argc; i += 2) {

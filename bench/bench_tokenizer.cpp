@@ -8,6 +8,7 @@
 // Without TEXT_FILE the text is ~4 MB of Turkish lines built from the fixture sentences' words in a
 // fixed pseudo-random order (so that lines are not repeated and the word cache does not flatter the
 // figures). Fixtures come from $EMBEDLAB_FIXTURES (default ../shared/fixtures). Prints JSON.
+#include "device/blas_setup.h"
 #include "core/error.h"
 #include "io/file_io.h"
 #include "tokenizers/hf_tokenizer.h"
@@ -99,6 +100,7 @@ Rate throughput(const std::vector<std::string>& lines, size_t bytes, Fn fn, doub
 }  // namespace
 
 int main(int argc, char** argv) {
+    embedlab::reexecWithFastBlasIfNeeded(argv);
     try {
         size_t bytes = 0;
         const auto lines = buildText(argc > 1 ? argv[1] : "", &bytes);

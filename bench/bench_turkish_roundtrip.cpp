@@ -6,6 +6,7 @@
 //
 // Prints one JSON object on stdout; with --show N, the N most frequent failing words (original → decoded)
 // on stderr. The corpus comes from tools/extract_turkish_corpus.py (see docs/tokenizers.md).
+#include "device/blas_setup.h"
 #include "core/error.h"
 #include "tokenizers/turkish_tokenizer.h"
 
@@ -21,6 +22,7 @@
 #include <vector>
 
 int main(int argc, char** argv) {
+    embedlab::reexecWithFastBlasIfNeeded(argv);
     std::string tokDir, input;
     size_t show = 0;
     for (int i = 1; i + 1 < argc; i += 2) {

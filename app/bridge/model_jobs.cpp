@@ -1,4 +1,5 @@
 #include "bridge/model_jobs.h"
+#include "bridge/model_session_p.h"
 
 #include "core/error.h"
 #include "device/device.h"
@@ -14,14 +15,6 @@
 #include <mutex>
 
 namespace embedlab {
-
-class ModelSession {
-public:
-    std::string path;
-    std::unique_ptr<Model> model;
-    std::unique_ptr<Tokenizer> tokenizer;
-    std::mutex mutex;  // jobs run on one engine thread; the mutex guards against misuse elsewhere
-};
 
 namespace {
 

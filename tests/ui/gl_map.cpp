@@ -54,7 +54,7 @@ MapData clusterData(int n = 10000) {
     MapData d = MapData::fromArrays(xyz.data(), n, 3, labels);
     d.columns.push_back(MetaColumn::categorical(QStringLiteral("cluster"), cluster));
     d.tokenTypes.resize(size_t(n));
-    for (int i = 0; i < n; ++i) d.tokenTypes[size_t(i)] = TokenType(i % kTokenTypeCount);
+    for (int i = 0; i < n; ++i) d.tokenTypes[size_t(i)] = PointType(i % kPointTypeCount);
     return d;
 }
 
@@ -271,27 +271,27 @@ private Q_SLOTS:
         // One isolated, big point per token type, so the framebuffer shows its exact colour.
         std::vector<float> xy;
         MapData d;
-        for (int t = 0; t < kTokenTypeCount; ++t) {
+        for (int t = 0; t < kPointTypeCount; ++t) {
             xy.push_back(float(t));
             xy.push_back(float(t % 2));
         }
-        d = MapData::fromArrays(xy.data(), kTokenTypeCount, 2);
-        for (int t = 0; t < kTokenTypeCount; ++t) d.tokenTypes.push_back(TokenType(t));
+        d = MapData::fromArrays(xy.data(), kPointTypeCount, 2);
+        for (int t = 0; t < kPointTypeCount; ++t) d.tokenTypes.push_back(PointType(t));
         EmbeddingMapView* v = freshView(d);
         QVERIFY(v);
         v->setPointSize(14);
         QVERIFY(v->setColorByTokenType());
         const QImage img = v->grabFramebuffer();
         const qreal dpr = v->devicePixelRatioF();
-        for (int t = 0; t < kTokenTypeCount; ++t) {
+        for (int t = 0; t < kPointTypeCount; ++t) {
             const QPointF p = v->screenPos(t) * dpr;
             const QRgb px = img.pixel(int(p.x()), int(p.y()));
-            const QColor want = MapScene::tokenTypeColor(TokenType(t));
+            const QColor want = MapScene::tokenTypeColor(PointType(t));
             QVERIFY2(colourDistance(px, want) <= 6, qPrintable(QStringLiteral("%1: got %2, want %3")
-                                                                   .arg(tokenTypeName(TokenType(t)), QColor(px).name(), want.name())));
+                                                                   .arg(pointTypeName(PointType(t)), QColor(px).name(), want.name())));
         }
         // The legend lists the token types.
-        QCOMPARE(v->scene().legend().size(), kTokenTypeCount);
+        QCOMPARE(v->scene().legend().size(), kPointTypeCount);
         // Colour by a categorical column.
         MapData c = d2_;
         EmbeddingMapView* w = freshView(c);

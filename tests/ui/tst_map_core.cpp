@@ -96,8 +96,8 @@ private Q_SLOTS:
         QVERIFY(!cat.isNumeric());
         QCOMPARE(cat.categories, QStringList({QStringLiteral("NOUN"), QStringLiteral("VERB")}));
         QCOMPARE(cat.codes, (std::vector<std::int32_t>{0, 1, 0}));
-        QCOMPARE(tokenTypeFromName(u"Suffix"), TokenType::Suffix);
-        QCOMPARE(tokenTypeFromName(u"nonsense"), TokenType::Unknown);
+        QCOMPARE(pointTypeFromName(u"Suffix"), PointType::Suffix);
+        QCOMPARE(pointTypeFromName(u"nonsense"), PointType::Unknown);
     }
 
     void nonFiniteRowsAreExcludedAndCounted() {
@@ -118,14 +118,14 @@ private Q_SLOTS:
         MapData h;
         h.coords = {0, 0, nan, 1, 2, 2};
         h.labels = LabelStore::fromList({QStringLiteral("x"), QStringLiteral("y"), QStringLiteral("z")});
-        h.tokenTypes = {TokenType::Root, TokenType::Suffix, TokenType::Bpe};
+        h.tokenTypes = {PointType::Root, PointType::Suffix, PointType::Bpe};
         h.columns.push_back(MetaColumn::numeric(QStringLiteral("f"), {1.f, 2.f, 3.f}));
         MapScene s;
         s.setData(h);
         QCOMPARE(s.size(), 2);
         QCOMPARE(s.data().excluded, 1);
         QCOMPARE(s.data().label(1), QStringLiteral("z"));
-        QCOMPARE(s.data().tokenTypes[1], TokenType::Bpe);
+        QCOMPARE(s.data().tokenTypes[1], PointType::Bpe);
         QCOMPARE(s.data().columns[0].numbers[1], 3.f);
         QCOMPARE(s.data().sourceRow(1), std::int64_t(2));
 
@@ -143,7 +143,7 @@ private Q_SLOTS:
     void csvQuotesLabels() {
         const std::vector<float> xy{1.5f, -2.f, 3.f, 4.f};
         MapData d = MapData::fromArrays(xy.data(), 2, 2, {QStringLiteral("a,b \"q\""), QStringLiteral("tab\there\nnl")});
-        d.tokenTypes = {TokenType::Root, TokenType::Special};
+        d.tokenTypes = {PointType::Root, PointType::Special};
         const QString csv = QString::fromUtf8(d.toCsv());
         QVERIFY2(csv.startsWith(QStringLiteral("row,x,y,label,token_type\n")), qPrintable(csv));
         QVERIFY(csv.contains(QStringLiteral("0,1.5,-2,\"a,b \"\"q\"\"\",root\n")));
@@ -258,14 +258,14 @@ private Q_SLOTS:
     void coloursAndState() {
         MapData d = clusters(100, 2, 3);
         d.tokenTypes.resize(100);
-        for (int i = 0; i < 100; ++i) d.tokenTypes[size_t(i)] = TokenType(i % kTokenTypeCount);
+        for (int i = 0; i < 100; ++i) d.tokenTypes[size_t(i)] = PointType(i % kPointTypeCount);
         std::vector<float> f(100);
         for (int i = 0; i < 100; ++i) f[size_t(i)] = float(i);
         d.columns.push_back(MetaColumn::numeric(QStringLiteral("freq"), f));
         MapScene s;
         s.setData(d);
         QVERIFY(s.setColorByTokenType());
-        for (int i = 0; i < 14; ++i) QCOMPARE(s.pointColor(i), MapScene::tokenTypeColor(TokenType(i % kTokenTypeCount)));
+        for (int i = 0; i < 14; ++i) QCOMPARE(s.pointColor(i), MapScene::tokenTypeColor(PointType(i % kPointTypeCount)));
         QVERIFY(s.setColorByColumn(QStringLiteral("cluster")));
         QCOMPARE(s.pointColor(3), MapScene::categoricalColor(3));
         QVERIFY(s.setColorByColumn(QStringLiteral("freq")));

@@ -18,25 +18,25 @@ QString turkishFold(QStringView s) {
     return out.toLower();
 }
 
-QString tokenTypeName(TokenType t) {
+QString pointTypeName(PointType t) {
     switch (t) {
-    case TokenType::Normal: return QStringLiteral("normal");
-    case TokenType::Root: return QStringLiteral("root");
-    case TokenType::Suffix: return QStringLiteral("suffix");
-    case TokenType::Bpe: return QStringLiteral("bpe");
-    case TokenType::Special: return QStringLiteral("special");
-    case TokenType::Byte: return QStringLiteral("byte");
-    case TokenType::Unknown: return QStringLiteral("unknown");
+    case PointType::Normal: return QStringLiteral("normal");
+    case PointType::Root: return QStringLiteral("root");
+    case PointType::Suffix: return QStringLiteral("suffix");
+    case PointType::Bpe: return QStringLiteral("bpe");
+    case PointType::Special: return QStringLiteral("special");
+    case PointType::Byte: return QStringLiteral("byte");
+    case PointType::Unknown: return QStringLiteral("unknown");
     }
     return QStringLiteral("unknown");
 }
 
-TokenType tokenTypeFromName(QStringView name) {
-    for (int i = 0; i < kTokenTypeCount; ++i) {
-        const auto t = TokenType(i);
-        if (name.compare(tokenTypeName(t), Qt::CaseInsensitive) == 0) return t;
+PointType pointTypeFromName(QStringView name) {
+    for (int i = 0; i < kPointTypeCount; ++i) {
+        const auto t = PointType(i);
+        if (name.compare(pointTypeName(t), Qt::CaseInsensitive) == 0) return t;
     }
-    return TokenType::Unknown;
+    return PointType::Unknown;
 }
 
 // ---- LabelStore ----
@@ -206,7 +206,7 @@ void MapData::dropNonFinite() {
     std::vector<float> c;
     c.reserve(keep.size() * size_t(dims));
     LabelStore l;
-    std::vector<TokenType> t;
+    std::vector<PointType> t;
     std::vector<std::int64_t> src;
     for (int i : keep) {
         for (int k = 0; k < dims; ++k) c.push_back(coords[size_t(i) * size_t(dims) + size_t(k)]);
@@ -274,7 +274,7 @@ QByteArray MapData::toCsv() const {
         for (int k = 0; k < dims; ++k)
             out += QLatin1Char(',') + QString::number(double(coords[size_t(i) * size_t(dims) + size_t(k)]), 'g', 9);
         out += QLatin1Char(',') + csvField(i < labels.size() ? labels.at(i) : QString());
-        if (!tokenTypes.empty()) out += QLatin1Char(',') + tokenTypeName(tokenTypes[size_t(i)]);
+        if (!tokenTypes.empty()) out += QLatin1Char(',') + pointTypeName(tokenTypes[size_t(i)]);
         for (const MetaColumn& c : columns) out += QLatin1Char(',') + csvField(c.valueText(i));
         out += QLatin1Char('\n');
     }
@@ -285,7 +285,7 @@ QString MapData::describe(int row) const {
     if (row < 0 || row >= size()) return {};
     QString s = label(row);
     s += QStringLiteral("\nrow: %1").arg(sourceRow(row));
-    if (size_t(row) < tokenTypes.size()) s += QStringLiteral("\ntoken type: ") + tokenTypeName(tokenTypes[size_t(row)]);
+    if (size_t(row) < tokenTypes.size()) s += QStringLiteral("\ntoken type: ") + pointTypeName(tokenTypes[size_t(row)]);
     for (const MetaColumn& c : columns) s += QStringLiteral("\n%1: %2").arg(c.name, c.valueText(row));
     return s;
 }

@@ -17,10 +17,10 @@ namespace embedlab {
 // "İstanbul" to "istanbul", while "Irmak" folds to "ırmak", not "irmak").
 QString turkishFold(QStringView s);
 
-enum class TokenType : std::uint8_t { Normal = 0, Root, Suffix, Bpe, Special, Byte, Unknown };
-constexpr int kTokenTypeCount = 7;
-QString tokenTypeName(TokenType t);              // "normal", "root", "suffix", "bpe", "special", ...
-TokenType tokenTypeFromName(QStringView name);   // unknown names → TokenType::Unknown
+enum class PointType : std::uint8_t { Normal = 0, Root, Suffix, Bpe, Special, Byte, Unknown };
+constexpr int kPointTypeCount = 7;
+QString pointTypeName(PointType t);              // "normal", "root", "suffix", "bpe", "special", ...
+PointType pointTypeFromName(QStringView name);   // unknown names → PointType::Unknown
 
 // All labels in one buffer plus offsets: ~2 bytes per character + 8 bytes per label, instead of a
 // QString (and its heap block) per label.
@@ -74,7 +74,7 @@ struct MapData {
     std::vector<float> coords;           // size() * dims, row-major
     LabelStore labels;                   // empty, or one per row
     std::vector<MetaColumn> columns;     // each with one value per row
-    std::vector<TokenType> tokenTypes;   // empty, or one per row
+    std::vector<PointType> tokenTypes;   // empty, or one per row
     std::vector<std::int64_t> sourceRows;  // empty (row i is source row i), or the source row of each row
     int excluded = 0;                    // rows dropped because they held NaN/Inf
 

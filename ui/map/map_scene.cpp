@@ -57,7 +57,7 @@ void MapScene::setData(MapData data) {
     matches_.clear();
     hovered_ = -1;
     if (colorMode_ == ColorMode::Column && size_t(colorColumn_) >= data_.columns.size()) colorMode_ = ColorMode::Uniform;
-    if (colorMode_ == ColorMode::TokenType && data_.tokenTypes.empty()) colorMode_ = ColorMode::Uniform;
+    if (colorMode_ == ColorMode::PointType && data_.tokenTypes.empty()) colorMode_ = ColorMode::Uniform;
     ++dataVersion_;
     rebuildColors();
     if (!search_.isEmpty()) setSearch(search_);
@@ -210,15 +210,15 @@ QRectF MapScene::visibleDataRect() const {
 
 // ---------------------------------------------------------------- colours
 
-QColor MapScene::tokenTypeColor(TokenType t) {
+QColor MapScene::tokenTypeColor(PointType t) {
     switch (t) {
-    case TokenType::Normal: return QColor(0x7f, 0x7f, 0x7f);
-    case TokenType::Root: return QColor(0x1f, 0x77, 0xb4);
-    case TokenType::Suffix: return QColor(0xff, 0x7f, 0x0e);
-    case TokenType::Bpe: return QColor(0x2c, 0xa0, 0x2c);
-    case TokenType::Special: return QColor(0xd6, 0x27, 0x28);
-    case TokenType::Byte: return QColor(0x94, 0x67, 0xbd);
-    case TokenType::Unknown: return QColor(0xc7, 0xc7, 0xc7);
+    case PointType::Normal: return QColor(0x7f, 0x7f, 0x7f);
+    case PointType::Root: return QColor(0x1f, 0x77, 0xb4);
+    case PointType::Suffix: return QColor(0xff, 0x7f, 0x0e);
+    case PointType::Bpe: return QColor(0x2c, 0xa0, 0x2c);
+    case PointType::Special: return QColor(0xd6, 0x27, 0x28);
+    case PointType::Byte: return QColor(0x94, 0x67, 0xbd);
+    case PointType::Unknown: return QColor(0xc7, 0xc7, 0xc7);
     }
     return kMissing;
 }
@@ -271,7 +271,7 @@ bool MapScene::setColorByColumn(const QString& name) { return setColorByColumn(d
 
 bool MapScene::setColorByTokenType() {
     if (data_.tokenTypes.empty()) return false;
-    colorMode_ = ColorMode::TokenType;
+    colorMode_ = ColorMode::PointType;
     colorColumn_ = -1;
     rebuildColors();
     return true;
@@ -287,10 +287,10 @@ void MapScene::rebuildColors() {
         p[2] = std::uint8_t(c.blue());
         p[3] = 255;
     };
-    if (colorMode_ == ColorMode::TokenType && int(data_.tokenTypes.size()) == n) {
-        QColor lut[kTokenTypeCount];
-        for (int t = 0; t < kTokenTypeCount; ++t) lut[t] = tokenTypeColor(TokenType(t));
-        for (int i = 0; i < n; ++i) put(i, lut[std::min<int>(kTokenTypeCount - 1, int(data_.tokenTypes[size_t(i)]))]);
+    if (colorMode_ == ColorMode::PointType && int(data_.tokenTypes.size()) == n) {
+        QColor lut[kPointTypeCount];
+        for (int t = 0; t < kPointTypeCount; ++t) lut[t] = tokenTypeColor(PointType(t));
+        for (int i = 0; i < n; ++i) put(i, lut[std::min<int>(kPointTypeCount - 1, int(data_.tokenTypes[size_t(i)]))]);
     } else if (colorMode_ == ColorMode::Column && size_t(colorColumn_) < data_.columns.size()) {
         const MetaColumn& c = data_.columns[size_t(colorColumn_)];
         if (c.isNumeric()) {
@@ -318,11 +318,11 @@ QColor MapScene::pointColor(int row) const {
 
 QVector<QPair<QString, QColor>> MapScene::legend(int max) const {
     QVector<QPair<QString, QColor>> out;
-    if (colorMode_ == ColorMode::TokenType) {
-        std::vector<int> count(kTokenTypeCount, 0);
-        for (TokenType t : data_.tokenTypes) ++count[std::min<int>(kTokenTypeCount - 1, int(t))];
-        for (int t = 0; t < kTokenTypeCount && out.size() < max; ++t)
-            if (count[size_t(t)] > 0) out.append({tokenTypeName(TokenType(t)), tokenTypeColor(TokenType(t))});
+    if (colorMode_ == ColorMode::PointType) {
+        std::vector<int> count(kPointTypeCount, 0);
+        for (PointType t : data_.tokenTypes) ++count[std::min<int>(kPointTypeCount - 1, int(t))];
+        for (int t = 0; t < kPointTypeCount && out.size() < max; ++t)
+            if (count[size_t(t)] > 0) out.append({pointTypeName(PointType(t)), tokenTypeColor(PointType(t))});
     } else if (colorMode_ == ColorMode::Column && size_t(colorColumn_) < data_.columns.size()) {
         const MetaColumn& c = data_.columns[size_t(colorColumn_)];
         if (c.isNumeric()) {

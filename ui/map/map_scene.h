@@ -36,7 +36,7 @@ struct MapRenderOptions {
 
 class MapScene {
 public:
-    enum class ColorMode { Uniform, Column, TokenType };
+    enum class ColorMode { Uniform, Column, PointType };
     // Roles of the points drawn on top of the cloud, in order of precedence (lowest first).
     enum Role : std::uint8_t { SearchMatch = 1, Highlight = 2, Selected = 4, Hovered = 8 };
     struct OverlayPoint {
@@ -92,7 +92,7 @@ public:
     QColor pointColor(int row) const;
     const std::vector<std::uint8_t>& colors() const { return rgba_; }  // 4 bytes (RGBA) per row
     std::uint64_t colorsVersion() const { return colorsVersion_; }
-    static QColor tokenTypeColor(TokenType t);
+    static QColor tokenTypeColor(PointType t);
     static QColor categoricalColor(int code);     // code < 0: missing
     static QColor continuousColor(double t);      // viridis, t in [0, 1]; NaN: missing
     static QColor roleColor(Role r);

@@ -1,12 +1,16 @@
 #include "workspace/workspace.h"
 
+#include "evaluation/evaluation_panel.h"
 #include "generation/generation_view.h"
 #include "log/log_panel.h"
+#include "map/map_workbench.h"
 #include "mainwindow/main_window.h"
 #include "models/models_panel.h"
+#include "similarity/similarity_panel.h"
 #include "tokenizers/tokenizer_lab.h"
 
 #include <QCoreApplication>
+#include <QDockWidget>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -21,14 +25,25 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     models_ = new ModelsPanel(runner);
     lab_ = new TokenizerLab(runner);
     generation_ = new GenerationView(runner);
+    map_ = new MapWorkbench(runner);
+    window->setPanel(QStringLiteral("map"), map_);
     window->setPanel(QStringLiteral("models"), models_);
     window->setPanel(QStringLiteral("tokenizers"), lab_);
     window->setPanel(QStringLiteral("generation"), generation_);
+    similarity_ = new SimilarityPanel(runner);
+    evaluation_ = new EvaluationPanel(runner);
+    window->setPanel(QStringLiteral("similarity"), similarity_);
+    window->setPanel(QStringLiteral("evaluation"), evaluation_);
     models_->setDefaultDevice(window->currentDevice());
 
     connect(window, &MainWindow::modelFolderOpened, models_, &ModelsPanel::loadModel);
     connect(window, &MainWindow::tokenizerOpened, lab_, &TokenizerLab::loadTokenizer);
     connect(window, &MainWindow::deviceChanged, models_, &ModelsPanel::setDefaultDevice);
+    connect(window, &MainWindow::vectorsOpened, this, [this](const QString& path) {
+        window_->panelDock(QStringLiteral("map"))->raise();
+        map_->openVectors(path);
+    });
+    connect(window, &MainWindow::corpusOpened, similarity_, &SimilarityPanel::openCorpus);
     connect(window, &MainWindow::corpusOpened, this, [this](const QString& path) {
         if (lab_->tokenizerCount() > 0) {
             lab_->compareOnCorpus(path);
@@ -40,8 +55,10 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         if (i < 0 || i >= models_->modelCount()) return;
         const ModelInfo info = models_->info(i);
         generation_->setModel(models_->session(i), info.name, info.causal);
+        similarity_->setModel(models_->session(i), info);
     };
     connect(models_, &ModelsPanel::currentModelChanged, this, select);
+    connect(models_, &ModelsPanel::infoChanged, evaluation_, [this](int i) { evaluation_->updateModel(i, models_->info(i)); });
     connect(models_, &ModelsPanel::modelLoaded, this, [this, select](int i) {
         const ModelInfo info = models_->info(i);
         window_->log()->append(LogPanel::Level::Info,
@@ -51,6 +68,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
                                    .arg(info.dtype, info.device)
                                    .arg(info.loadSeconds, 0, 'f', 2));
         for (const auto& w : info.warnings) window_->log()->append(LogPanel::Level::Warning, info.name + QStringLiteral(": ") + w);
+        evaluation_->addModel(models_->session(i), info);
         select(i);
     });
 }

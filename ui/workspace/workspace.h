@@ -16,6 +16,9 @@ class MainWindow;
 class ModelsPanel;
 class TokenizerLab;
 class GenerationView;
+class MapWorkbench;
+class SimilarityPanel;
+class EvaluationPanel;
 
 class Workspace : public QObject {
     Q_OBJECT
@@ -30,12 +33,18 @@ public:
     ModelsPanel* models() const { return models_; }
     TokenizerLab* tokenizerLab() const { return lab_; }
     GenerationView* generation() const { return generation_; }
+    MapWorkbench* map() const { return map_; }
+    SimilarityPanel* similarity() const { return similarity_; }
+    EvaluationPanel* evaluation() const { return evaluation_; }
 
 private:
     MainWindow* window_;
     ModelsPanel* models_;
     TokenizerLab* lab_;
     GenerationView* generation_;
+    MapWorkbench* map_;
+    SimilarityPanel* similarity_;
+    EvaluationPanel* evaluation_;
 };
 
 }  // namespace embedlab

@@ -1,0 +1,701 @@
+#include "bridge/eval_jobs.h"
+#include "bridge/model_session_p.h"
+
+#include "core/error.h"
+#include "eval/bitext.h"
+#include "eval/classification.h"
+#include "eval/clustering.h"
+#include "eval/compute.h"
+#include "eval/matrix.h"
+#include "eval/perplexity.h"
+#include "eval/retrieval.h"
+#include "eval/sts.h"
+#include "io/corpus.h"
+#include "io/file_io.h"
+#include "io/vector_store.h"
+#include "models/embedding.h"
+#include "models/model.h"
+#include "tokenizers/tokenizer.h"
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <QDateTime>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <numeric>
+
+namespace embedlab {
+
+// An opened vector store and what the panels need from it; used only on the engine thread.
+class EmbeddingStore {
+public:
+    VectorStore store;
+    EmbeddingOptions options;
+    std::string modelPath;
+    StoreInfo info;
+    // The whole matrix as an eval::Matrix, built on first search.
+    const eval::Matrix& matrix() {
+        if (matrix_.rows != store.size()) {
+            matrix_ = eval::Matrix(store.size(), store.dim());
+            if (!matrix_.data.empty())
+                std::memcpy(matrix_.data.data(), store.data(), matrix_.data.size() * sizeof(float));
+        }
+        return matrix_;
+    }
+
+private:
+    eval::Matrix matrix_;
+};
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+std::string ss(const QString& s) { return s.toStdString(); }
+
+// A Progress for one stage of a longer job: maps its fractions onto [begin, end] of the parent and
+// forwards every report, so the parent's cancel stops the stage at its next report.
+class StageProgress : public Progress {
+public:
+    StageProgress(Progress& parent, double begin, double end, std::string prefix = {}) {
+        setListener(
+            [&parent, begin, end, prefix](const ProgressSnapshot& s) {
+                const double f = s.fraction < 0 ? 0.0 : s.fraction;
+                parent.report(begin + (end - begin) * f, prefix.empty() ? s.message : prefix + ": " + s.message);
+            },
+            0);
+    }
+};
+
+CorpusOptions toOptions(const CorpusParams& p) {
+    CorpusOptions o;
+    if (!p.format.isEmpty()) o.format = parseCorpusFormat(ss(p.format));
+    if (!p.encoding.isEmpty()) o.encoding = parseEncoding(ss(p.encoding));
+    o.unit = parseTextUnit(ss(p.unit.isEmpty() ? QStringLiteral("lines") : p.unit));
+    o.textColumn = ss(p.textColumn);
+    o.labelColumn = ss(p.labelColumn);
+    o.dedupe = p.dedupe;
+    o.maxRecords = p.maxRecords;
+    return o;
+}
+
+EmbeddingOptions toOptions(const EmbedParams& p) {
+    EmbeddingOptions o;
+    o.pooling = parsePooling(ss(p.pooling));
+    o.layer = p.layer;
+    o.normalize = p.normalize;
+    if (p.batchSize <= 0) throw Error::badInput("batch size must be positive");
+    o.batchSize = p.batchSize;
+    o.maxLength = p.maxLength;
+    return o;
+}
+
+void requireTokenizer(const ModelSession& s) {
+    if (!s.model) throw Error::badInput("no model is loaded");
+    if (!s.tokenizer)
+        throw Error::badInput("the model folder " + s.path +
+                              " has no tokenizer (tokenizer.json or tokenizer.model), so texts cannot be embedded");
+}
+
+// The JSONL fields of the first object (nested objects as a.b), for the field chooser.
+QStringList jsonlFields(const std::string& path) {
+    QStringList out;
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    for (int tries = 0; tries < 20 && std::getline(in, line); ++tries) {
+        if (line.size() >= 3 && static_cast<unsigned char>(line[0]) == 0xEF) line.erase(0, 3);  // BOM
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(line);
+        } catch (const std::exception&) {
+            continue;
+        }
+        if (!j.is_object()) continue;
+        std::function<void(const nlohmann::json&, const std::string&)> walk = [&](const nlohmann::json& o,
+                                                                                  const std::string& prefix) {
+            for (auto it = o.begin(); it != o.end(); ++it) {
+                const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+                if (it->is_object()) walk(*it, key);
+                else if (!it->is_array()) out << qs(key);
+            }
+        };
+        walk(j, {});
+        break;
+    }
+    return out;
+}
+
+// Default JSONL text field: text, sentence, metin, cümle, content, body, else the first field.
+QString defaultJsonlField(const QStringList& fields) {
+    for (const char* n : {"text", "sentence", "metin", "cümle", "content", "body"}) {
+        const QString f = QString::fromUtf8(n);
+        if (fields.contains(f)) return f;
+    }
+    return fields.isEmpty() ? QString() : fields.first();
+}
+
+eval::Matrix toMatrix(const at::Tensor& t0) {
+    at::Tensor t = t0.to(at::kCPU, at::kFloat).contiguous();
+    eval::Matrix m(t.size(0), t.size(1));
+    if (!m.data.empty()) std::memcpy(m.data.data(), t.data_ptr<float>(), m.data.size() * sizeof(float));
+    return m;
+}
+
+StoreInfo describeStore(const VectorStore& vs) {
+    StoreInfo info;
+    info.path = qs(vs.path());
+    info.count = vs.size();
+    info.dim = vs.dim();
+    const nlohmann::json meta = vs.manifest().value("metadata", nlohmann::json::object());
+    info.model = qs(meta.value("model", std::string()));
+    info.pooling = qs(meta.value("pooling", std::string("mean")));
+    info.layer = meta.value("layer", -1);
+    info.normalized = meta.value("normalize", false);
+    info.source = qs(meta.value("source", std::string()));
+    const auto& labels = vs.labels();
+    const auto& rows = vs.metadataRows();
+    info.texts.reserve(static_cast<int>(labels.size()));
+    bool anyLabel = false;
+    for (size_t i = 0; i < labels.size(); ++i) {
+        const nlohmann::json& m = rows[i];
+        const bool hasText = m.is_object() && m.contains("text") && m["text"].is_string();
+        info.texts << (hasText ? qs(m["text"].get<std::string>()) : qs(labels[i]));
+        // With a "text" in the metadata, the label is the corpus label ("" when the corpus had none).
+        const QString label = hasText ? qs(m.value("label", std::string())) : qs(labels[i]);
+        anyLabel |= !label.isEmpty();
+        info.labels << label;
+    }
+    if (!anyLabel) info.labels = QStringList();
+    return info;
+}
+
+EmbeddingStorePtr openEmbeddingStore(const std::string& path) {
+    auto st = std::make_shared<EmbeddingStore>();
+    st->store = VectorStore::open(path);
+    st->info = describeStore(st->store);
+    const nlohmann::json meta = st->store.manifest().value("metadata", nlohmann::json::object());
+    st->modelPath = meta.value("model", std::string());
+    st->options.pooling = parsePooling(meta.value("pooling", std::string("mean")));
+    st->options.layer = meta.value("layer", -1);
+    st->options.normalize = meta.value("normalize", false);
+    st->options.maxLength = meta.value("max_length", 0);
+    st->options.batchSize = 32;
+    return st;
+}
+
+std::string canonical(const std::string& p) {
+    const QString c = QFileInfo(qs(p)).canonicalFilePath();
+    return c.isEmpty() ? p : ss(c);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// OpenCorpusJob
+
+std::string OpenCorpusJob::name() const { return "Open corpus " + baseName(ss(path_)); }
+
+void OpenCorpusJob::run(Progress& progress) {
+    const std::string path = ss(path_);
+    CorpusOptions o = toOptions(params_);
+    const CorpusFormat fmt = o.format == CorpusFormat::Auto ? corpusFormatFromPath(path) : o.format;
+    QStringList fields;
+    if (fmt == CorpusFormat::Jsonl) {
+        fields = jsonlFields(path);
+        if (o.textColumn.empty()) o.textColumn = ss(defaultJsonlField(fields));
+    }
+    // Streamed: only the preview is kept, so a 1 GB file is never held in memory here.
+    const CorpusInfo i = streamCorpus(
+        path, o,
+        [this](CorpusRecord&& r) {
+            if (result.preview.size() < 200) result.preview << qs(r.text);
+        },
+        progress);
+    result.path = path_;
+    result.format = QString::fromLatin1(corpusFormatName(i.format));
+    result.encoding = QString::fromLatin1(encodingName(i.encoding));
+    result.encodingReason = qs(i.encodingReason);
+    result.encodingDetected = i.encodingDetected;
+    if (fmt == CorpusFormat::Jsonl) {
+        result.columns = fields;
+        result.textColumn = fields.indexOf(qs(o.textColumn));
+        result.labelColumn = o.labelColumn.empty() ? -1 : static_cast<int>(fields.indexOf(qs(o.labelColumn)));
+    } else {
+        for (const auto& col : i.columns) result.columns << qs(col);
+        result.textColumn = static_cast<int>(i.textColumn);
+        result.labelColumn = static_cast<int>(i.labelColumn);
+    }
+    const CorpusStats& s = i.stats;
+    result.records = s.records;
+    result.lines = s.lines;
+    result.bytes = s.bytes;
+    result.words = s.words;
+    result.uniqueWords = s.uniqueWords;
+    result.duplicatesRemoved = s.duplicatesRemoved;
+    result.emptySkipped = s.emptySkipped;
+    result.distinctLabels = s.distinctLabels;
+    result.meanChars = s.meanChars;
+    progress.report(1.0, "read");
+}
+
+std::string OpenCorpusJob::summary() const {
+    return std::to_string(result.records) + " records, " + ss(result.encoding);
+}
+
+// ---------------------------------------------------------------------------------------------
+// EmbedCorpusJob
+
+EmbedCorpusJob::EmbedCorpusJob(ModelSessionPtr session, QString corpusPath, CorpusParams corpus, EmbedParams embed,
+                               QString storePath)
+    : session_(std::move(session)), corpusPath_(std::move(corpusPath)), corpus_(std::move(corpus)),
+      embed_(std::move(embed)), storePath_(std::move(storePath)) {}
+
+std::string EmbedCorpusJob::name() const { return "Embed corpus " + baseName(ss(corpusPath_)); }
+
+void EmbedCorpusJob::run(Progress& progress) {
+    if (!session_) throw Error::badInput("load a model first (Models panel) to embed a corpus");
+    std::lock_guard<std::mutex> lock(session_->mutex);
+    requireTokenizer(*session_);
+    Model& model = *session_->model;
+    const Tokenizer& tok = *session_->tokenizer;
+    const EmbeddingOptions eo = toOptions(embed_);
+    const int64_t layer = resolveLayer(model, eo.layer);
+    const auto t0 = std::chrono::steady_clock::now();
+
+    CorpusOptions co = toOptions(corpus_);
+    const std::string path = ss(corpusPath_);
+    if ((co.format == CorpusFormat::Auto ? corpusFormatFromPath(path) : co.format) == CorpusFormat::Jsonl &&
+        co.textColumn.empty())
+        co.textColumn = ss(defaultJsonlField(jsonlFields(path)));
+    Corpus corpus;
+    {
+        StageProgress read(progress, 0.0, 0.05, "reading corpus");
+        corpus = readCorpus(path, co, read);
+    }
+    const int64_t n = static_cast<int64_t>(corpus.records.size());
+    if (n == 0) throw Error::badInput(path + ": empty corpus (no non-empty records)");
+
+    nlohmann::json meta = {{"model", session_->path},
+                           {"model_name", baseName(session_->path)},
+                           {"pooling", poolingName(eo.pooling)},
+                           {"layer", layer},
+                           {"normalize", eo.normalize},
+                           {"max_length", eo.maxLength},
+                           {"source", path},
+                           {"unit", textUnitName(co.unit)},
+                           {"encoding", encodingName(corpus.info.encoding)},
+                           {"text_column", co.textColumn},
+                           {"label_column", co.labelColumn},
+                           {"created", ss(QDateTime::currentDateTimeUtc().toString(Qt::ISODate))}};
+    std::unique_ptr<VectorStoreWriter> writer;
+    const int64_t chunk = std::max<int64_t>(64, eo.batchSize * 4);
+    const auto e0 = std::chrono::steady_clock::now();
+    for (int64_t b = 0; b < n; b += chunk) {
+        const int64_t e = std::min(n, b + chunk);
+        std::vector<std::string> texts, labels;
+        std::vector<nlohmann::json> rows;
+        for (int64_t i = b; i < e; ++i) {
+            const CorpusRecord& r = corpus.records[static_cast<size_t>(i)];
+            texts.push_back(r.text);
+            labels.push_back(r.label.empty() ? r.text : r.label);
+            nlohmann::json m = {{"text", r.text}, {"line", r.line}};
+            if (!r.label.empty()) m["label"] = r.label;
+            rows.push_back(std::move(m));
+        }
+        const double f0 = 0.05 + 0.93 * double(b) / double(n), f1 = 0.05 + 0.93 * double(e) / double(n);
+        at::Tensor v;
+        {
+            StageProgress stage(progress, f0, f1,
+                                "embedding " + std::to_string(e) + " of " + std::to_string(n));
+            v = embedTexts(model, tok, texts, eo, stage);
+        }
+        if (!writer) writer = std::make_unique<VectorStoreWriter>(ss(storePath_), v.size(1), meta);
+        writer->append(v, labels, rows);
+        progress.report(f1, "embedded " + std::to_string(e) + " of " + std::to_string(n));
+    }
+    const double embedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+    progress.report(0.99, "writing the vector store");
+    writer->commit();
+    writer.reset();
+    store = openEmbeddingStore(ss(storePath_));
+    info = store->info;
+    info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    info.sentencesPerSecond = embedSeconds > 0 ? double(n) / embedSeconds : 0.0;
+    store->info = info;
+    progress.report(1.0, "embedded");
+}
+
+std::string EmbedCorpusJob::summary() const {
+    return std::to_string(info.count) + " × " + std::to_string(info.dim) + ", " +
+           std::to_string(static_cast<int>(info.sentencesPerSecond)) + " sentences/s";
+}
+
+std::string OpenStoreJob::name() const { return "Open vector store " + baseName(ss(path_)); }
+
+void OpenStoreJob::run(Progress& progress) {
+    progress.report(0.1, "opening");
+    store = openEmbeddingStore(ss(path_));
+    info = store->info;
+    info.reopened = true;
+    store->info = info;
+    progress.report(1.0, "opened");
+}
+
+// ---------------------------------------------------------------------------------------------
+// SimilarityMatrixJob
+
+SimilarityMatrixJob::SimilarityMatrixJob(EmbeddingStorePtr store, QVector<qint64> rows0, MatrixOrder order)
+    : rows(std::move(rows0)), store_(std::move(store)), order_(order) {}
+
+void SimilarityMatrixJob::run(Progress& progress) {
+    if (!store_) throw Error::badInput("embed a corpus first");
+    const int n = rows.size();
+    if (n == 0) throw Error::badInput("the subset is empty: choose at least one sentence");
+    const VectorStore& vs = store_->store;
+    const int64_t d = vs.dim();
+    for (qint64 r : rows)
+        if (r < 0 || r >= vs.size())
+            throw Error::badInput("row " + std::to_string(r) + " is not in the vector store (" +
+                                  std::to_string(vs.size()) + " rows)");
+    // Unit vectors in double precision.
+    std::vector<double> u(static_cast<size_t>(n) * static_cast<size_t>(d));
+    for (int i = 0; i < n; ++i) {
+        const float* p = vs.row(rows[i]);
+        double norm = 0;
+        for (int64_t k = 0; k < d; ++k) norm += double(p[k]) * double(p[k]);
+        norm = std::sqrt(norm);
+        for (int64_t k = 0; k < d; ++k) u[size_t(i) * size_t(d) + size_t(k)] = norm > 0 ? double(p[k]) / norm : 0.0;
+    }
+    QVector<float> sim(n * n);
+    for (int i = 0; i < n; ++i) {
+        if ((i & 15) == 0) progress.report(0.8 * double(i) / n, "cosine similarities");
+        const double* a = &u[size_t(i) * size_t(d)];
+        for (int j = i; j < n; ++j) {
+            const double* b = &u[size_t(j) * size_t(d)];
+            double s = 0;
+            for (int64_t k = 0; k < d; ++k) s += a[k] * b[k];
+            sim[i * n + j] = sim[j * n + i] = static_cast<float>(s);
+        }
+    }
+    QVector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    if (order_ == MatrixOrder::Sorted) order = sortedOrder(sim, n);
+    else if (order_ == MatrixOrder::Clustered) order = clusteredOrder(sim, n, &progress);
+    QVector<qint64> outRows(n);
+    matrix.resize(n * n);
+    for (int i = 0; i < n; ++i) {
+        outRows[i] = rows[order[i]];
+        for (int j = 0; j < n; ++j) matrix[i * n + j] = sim[order[i] * n + order[j]];
+    }
+    rows = outRows;
+    texts.clear();
+    for (qint64 r : rows) texts << store_->info.texts.value(static_cast<int>(r));
+    progress.report(1.0, "done");
+}
+
+QVector<int> SimilarityMatrixJob::sortedOrder(const QVector<float>& sim, int n) {
+    QVector<double> mean(n, 0.0);
+    for (int i = 0; i < n; ++i) {
+        double s = 0;
+        for (int j = 0; j < n; ++j)
+            if (j != i) s += sim[i * n + j];
+        mean[i] = n > 1 ? s / (n - 1) : 0.0;
+    }
+    QVector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return mean[a] > mean[b]; });
+    return order;
+}
+
+QVector<int> SimilarityMatrixJob::clusteredOrder(const QVector<float>& sim, int n, Progress* progress) {
+    if (n <= 2) {
+        QVector<int> o(n);
+        std::iota(o.begin(), o.end(), 0);
+        return o;
+    }
+    // Average linkage on distance 1 − s (UPGMA), O(n³) with a distance matrix kept between live clusters.
+    std::vector<double> dist(size_t(n) * size_t(n));
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) dist[size_t(i) * size_t(n) + size_t(j)] = 1.0 - double(sim[i * n + j]);
+    std::vector<std::vector<int>> members(static_cast<size_t>(n));
+    std::vector<bool> alive(static_cast<size_t>(n), true);
+    for (int i = 0; i < n; ++i) members[size_t(i)] = {i};
+    for (int step = 0; step < n - 1; ++step) {
+        if (progress && (step & 7) == 0) progress->report(0.8 + 0.2 * double(step) / n, "clustering");
+        int bi = -1, bj = -1;
+        double best = std::numeric_limits<double>::infinity();
+        for (int i = 0; i < n; ++i) {
+            if (!alive[size_t(i)]) continue;
+            for (int j = i + 1; j < n; ++j) {
+                if (!alive[size_t(j)]) continue;
+                const double v = dist[size_t(i) * size_t(n) + size_t(j)];
+                if (v < best) {
+                    best = v;
+                    bi = i;
+                    bj = j;
+                }
+            }
+        }
+        const double ni = double(members[size_t(bi)].size()), nj = double(members[size_t(bj)].size());
+        for (int k = 0; k < n; ++k) {
+            if (!alive[size_t(k)] || k == bi || k == bj) continue;
+            const double v = (ni * dist[size_t(bi) * size_t(n) + size_t(k)] + nj * dist[size_t(bj) * size_t(n) + size_t(k)]) /
+                             (ni + nj);
+            dist[size_t(bi) * size_t(n) + size_t(k)] = dist[size_t(k) * size_t(n) + size_t(bi)] = v;
+        }
+        // Leaf order: the merged cluster keeps its members in dendrogram order; the pair is joined
+        // at the ends that are most similar.
+        auto& a = members[size_t(bi)];
+        auto& b = members[size_t(bj)];
+        auto s = [&](int x, int y) { return double(sim[x * n + y]); };
+        const double ab = s(a.back(), b.front()), aRb = s(a.back(), b.back()), Rab = s(a.front(), b.front()),
+                     RaRb = s(a.front(), b.back());
+        const double m = std::max({ab, aRb, Rab, RaRb});
+        if (m == aRb) std::reverse(b.begin(), b.end());
+        else if (m == Rab) std::reverse(a.begin(), a.end());
+        else if (m == RaRb) {
+            std::reverse(a.begin(), a.end());
+            std::reverse(b.begin(), b.end());
+        }
+        a.insert(a.end(), b.begin(), b.end());
+        b.clear();
+        alive[size_t(bj)] = false;
+    }
+    for (int i = 0; i < n; ++i)
+        if (alive[size_t(i)]) return QVector<int>(members[size_t(i)].begin(), members[size_t(i)].end());
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// SearchJob, PairScoreJob
+
+SearchJob::SearchJob(ModelSessionPtr session, EmbeddingStorePtr store, QString query, int k)
+    : session_(std::move(session)), store_(std::move(store)), query_(std::move(query)), k_(k) {}
+
+void SearchJob::run(Progress& progress) {
+    if (!store_) throw Error::badInput("embed a corpus first");
+    if (query_.trimmed().isEmpty()) throw Error::badInput("type a query to search for");
+    if (!session_) throw Error::badInput("load the model that embedded the corpus to search it");
+    if (k_ <= 0) throw Error::badInput("k must be positive");
+    std::lock_guard<std::mutex> lock(session_->mutex);
+    requireTokenizer(*session_);
+    if (!store_->modelPath.empty() && canonical(store_->modelPath) != canonical(session_->path))
+        throw Error::badInput("the vector store was embedded with " + store_->modelPath +
+                              "; select that model to search it (this one is " + session_->path + ")");
+    progress.report(0.1, "embedding the query");
+    EmbeddingOptions o = store_->options;
+    const eval::Matrix q = toMatrix(embedTexts(*session_->model, *session_->tokenizer, {ss(query_)}, o));
+    progress.report(0.4, "searching");
+    const auto nn = eval::cosineTopK(q, store_->matrix(), k_, {}, progress);
+    for (const auto& h : nn.front()) {
+        SearchHit hit;
+        hit.row = h.index;
+        hit.score = h.score;
+        hit.text = store_->info.texts.value(static_cast<int>(h.index));
+        hit.label = store_->info.labels.value(static_cast<int>(h.index));
+        hits.push_back(hit);
+    }
+    progress.report(1.0, "done");
+}
+
+PairScoreJob::PairScoreJob(ModelSessionPtr session, QString a, QString b, EmbedParams params)
+    : session_(std::move(session)), a_(std::move(a)), b_(std::move(b)), params_(std::move(params)) {}
+
+void PairScoreJob::run(Progress& progress) {
+    if (!session_) throw Error::badInput("load a model first (Models panel) to score a pair");
+    if (a_.trimmed().isEmpty() || b_.trimmed().isEmpty()) throw Error::badInput("type two texts to compare");
+    std::lock_guard<std::mutex> lock(session_->mutex);
+    requireTokenizer(*session_);
+    progress.report(0.1, "embedding");
+    const eval::Matrix m = toMatrix(
+        embedTexts(*session_->model, *session_->tokenizer, {ss(a_), ss(b_)}, toOptions(params_), progress));
+    cosine = eval::pairedCosine(m.slice(0, 1), m.slice(1, 2)).front();
+    progress.report(1.0, "done");
+}
+
+// ---------------------------------------------------------------------------------------------
+// EvaluateJob
+
+double EvalRow::metric(const QString& name, double fallback) const {
+    for (const auto& m : metrics)
+        if (m.first == name) return m.second;
+    return fallback;
+}
+
+QStringList EvaluateJob::tasks() {
+    return {QStringLiteral("sts"),        QStringLiteral("bitext"),         QStringLiteral("retrieval"),
+            QStringLiteral("clustering"), QStringLiteral("classification"), QStringLiteral("perplexity")};
+}
+
+QString EvaluateJob::mainMetric(const QString& task) {
+    if (task == QLatin1String("sts")) return QStringLiteral("spearman");
+    if (task == QLatin1String("bitext")) return QStringLiteral("f1");
+    if (task == QLatin1String("retrieval")) return QStringLiteral("ndcg@10");
+    if (task == QLatin1String("clustering")) return QStringLiteral("v_measure");
+    if (task == QLatin1String("classification")) return QStringLiteral("accuracy");
+    if (task == QLatin1String("perplexity")) return QStringLiteral("perplexity");
+    return {};
+}
+
+EvaluateJob::EvaluateJob(ModelSessionPtr session, QString modelName, QString task, QString dataPath, EvalParams params)
+    : session_(std::move(session)), modelName_(std::move(modelName)), task_(std::move(task)), data_(std::move(dataPath)),
+      params_(std::move(params)) {}
+
+std::string EvaluateJob::name() const { return "Evaluate " + ss(task_) + " · " + ss(modelName_); }
+
+namespace {
+template <typename T>
+std::vector<T> concat(const std::vector<T>& a, const std::vector<T>& b) {
+    std::vector<T> c(a);
+    c.insert(c.end(), b.begin(), b.end());
+    return c;
+}
+}  // namespace
+
+void EvaluateJob::run(Progress& progress) {
+    if (!session_) throw Error::badInput("load a model first (Models panel) to evaluate it");
+    if (!tasks().contains(task_))
+        throw Error::badInput("unknown task '" + ss(task_) +
+                              "': sts, bitext, retrieval, clustering, classification or perplexity");
+    if (data_.isEmpty()) throw Error::badInput("choose the task's data file (or folder for retrieval)");
+    std::lock_guard<std::mutex> lock(session_->mutex);
+    requireTokenizer(*session_);
+    Model& model = *session_->model;
+    const Tokenizer& tok = *session_->tokenizer;
+    const std::string data = ss(data_);
+    eval::ComputeTimer timer;
+    row.model = modelName_.isEmpty() ? qs(baseName(session_->path)) : modelName_;
+    row.modelPath = qs(session_->path);
+    row.task = task_;
+    row.data = data_;
+    row.main = mainMetric(task_);
+    auto put = [this](const char* name, double v) { row.metrics.push_back({QString::fromLatin1(name), v}); };
+    double embedSeconds = 0;
+    int64_t sentences = 0;
+
+    if (task_ == QLatin1String("perplexity")) {
+        if (!model.config().isCausalLM())
+            throw Error::badInput("perplexity needs a causal language model (GPT-2 or Gemma 3); " + baseName(session_->path) +
+                                  " is an encoder");
+        CorpusOptions co;
+        if (!params_.encoding.isEmpty()) co.encoding = parseEncoding(ss(params_.encoding));
+        co.format = CorpusFormat::Text;
+        Corpus corpus;
+        {
+            StageProgress read(progress, 0.0, 0.1, "reading");
+            corpus = readCorpus(data, co, read);
+        }
+        eval::PerplexityOptions po;
+        po.maxLength = params_.maxLength;
+        po.stride = params_.stride;
+        const auto t0 = std::chrono::steady_clock::now();
+        eval::PerplexityResult r;
+        {
+            StageProgress stage(progress, 0.1, 1.0, "perplexity");
+            r = eval::evaluatePerplexity(model, tok, corpus.texts(), po, stage);
+        }
+        embedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        sentences = static_cast<int64_t>(corpus.records.size());
+        put("perplexity", r.perplexity);
+        put("mean_nll", r.meanNll);
+        put("tokens", double(r.tokens));
+        put("windows", double(r.windows));
+        row.settings = QStringLiteral("max length %1 · stride %2").arg(r.maxLength).arg(r.stride);
+    } else {
+        const EmbeddingOptions eo = toOptions(params_.embed);
+        const int64_t layer = resolveLayer(model, eo.layer);
+        row.settings = QStringLiteral("%1 · layer %2%3")
+                           .arg(QString::fromLatin1(poolingName(eo.pooling)))
+                           .arg(layer)
+                           .arg(eo.normalize ? QStringLiteral(" · normalized") : QString());
+        auto embed = [&](const std::vector<std::string>& texts, double f0, double f1) {
+            sentences += static_cast<int64_t>(texts.size());
+            const auto t0 = std::chrono::steady_clock::now();
+            StageProgress stage(progress, f0, f1, "embedding");
+            eval::Matrix m = toMatrix(embedTexts(model, tok, texts, eo, stage));
+            embedSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            return m;
+        };
+        progress.report(0.01, "reading the data");
+        if (task_ == QLatin1String("sts")) {
+            const auto d = eval::readStsData(data, params_.minScore, params_.maxScore);
+            const eval::Matrix e = embed(concat(d.s1, d.s2), 0.02, 0.95);
+            const int64_t n = static_cast<int64_t>(d.gold.size());
+            const auto r = eval::evaluateSts(e.slice(0, n), e.slice(n, 2 * n), d.gold);
+            put("spearman", r.spearman);
+            put("pearson", r.pearson);
+            put("pairs", double(r.pairs));
+        } else if (task_ == QLatin1String("bitext")) {
+            const auto d = eval::readBitextData(data);
+            const eval::Matrix e = embed(concat(d.src, d.tgt), 0.02, 0.9);
+            const int64_t n = static_cast<int64_t>(d.src.size());
+            StageProgress stage(progress, 0.9, 1.0, "mining");
+            const auto r = eval::evaluateBitext(e.slice(0, n), e.slice(n, 2 * n), stage);
+            put("f1", r.f1);
+            put("accuracy", r.accuracy);
+            put("precision", r.precision);
+            put("recall", r.recall);
+            put("pairs", double(r.pairs));
+        } else if (task_ == QLatin1String("retrieval")) {
+            const auto d = eval::readRetrievalData(data);
+            const eval::Matrix e = embed(concat(d.queryTexts, d.docTexts), 0.02, 0.9);
+            const int64_t nq = static_cast<int64_t>(d.queryTexts.size());
+            StageProgress stage(progress, 0.9, 1.0, "ranking");
+            const auto r = eval::evaluateRetrieval(d, e.slice(0, nq), e.slice(nq, e.rows), stage);
+            put("ndcg@10", r.ndcgAt10);
+            put("mrr@10", r.mrrAt10);
+            for (const auto& [k, v] : r.recall) row.metrics.push_back({QStringLiteral("recall@%1").arg(k), v});
+            put("queries", double(r.queriesEvaluated));
+            put("documents", double(r.documents));
+        } else if (task_ == QLatin1String("clustering")) {
+            const auto d = eval::readClusteringData(data);
+            const eval::Matrix e = embed(d.texts, 0.02, 0.8);
+            eval::ClusteringOptions o;
+            o.seed = params_.seed;
+            StageProgress stage(progress, 0.8, 1.0, "k-means");
+            const auto r = eval::evaluateClustering(e, d.labels, o, stage);
+            put("v_measure", r.vMeasure);
+            put("v_measure_std", r.vMeasureStd);
+            put("v_measure_full", r.vMeasureFull);
+            put("clusters", double(r.clusters));
+            put("points", double(r.points));
+        } else {  // classification
+            const auto d = eval::readClassificationData(data);
+            const eval::Matrix e = embed(concat(d.trainTexts, d.testTexts), 0.02, 0.8);
+            const int64_t ntr = static_cast<int64_t>(d.trainTexts.size());
+            eval::ClassificationOptions o;
+            o.seed = params_.seed;
+            StageProgress stage(progress, 0.8, 1.0, "logistic regression");
+            const auto r = eval::evaluateClassification(e.slice(0, ntr), d.trainLabels, e.slice(ntr, e.rows), d.testLabels,
+                                                        static_cast<int64_t>(d.labelNames.size()), o, stage);
+            put("accuracy", r.accuracy);
+            put("f1", r.f1);
+            put("f1_weighted", r.f1Weighted);
+            put("train", double(r.train));
+            put("test", double(r.test));
+            put("classes", double(r.classes));
+        }
+    }
+    const eval::ComputeFigures c = timer.finish(sentences, embedSeconds);
+    row.seconds = c.seconds;
+    row.embedSeconds = c.embedSeconds;
+    row.sentences = c.sentences;
+    row.sentencesPerSecond = c.sentencesPerSecond;
+    row.peakRssBytes = c.peakRssBytes;
+    row.mainValue = row.metric(row.main);
+    progress.report(1.0, "done");
+}
+
+std::string EvaluateJob::summary() const {
+    return ss(row.task) + " " + ss(row.main) + " = " + std::to_string(row.mainValue);
+}
+
+}  // namespace embedlab

@@ -1,0 +1,216 @@
+// The map workbench end to end (runs under xvfb-run for a real GL context): a model's token
+// embeddings, hidden states of a text and an imported vectors file are projected on the engine
+// thread; coordinates, quality figures and neighbours are checked against the engine called directly.
+#include "bridge/job_runner.h"
+#include "byte_tokenizer.h"
+#include "map/map_panel.h"
+#include "map/map_workbench.h"
+#include "models/models_panel.h"
+#include "test_paths.h"
+
+#include "analysis/knn.h"
+#include "analysis/pca.h"
+#include "io/npy.h"
+#include "models/model.h"
+#include "models/model_loader.h"
+
+#include <ATen/ATen.h>
+
+#include <QDir>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <cmath>
+
+using namespace embedlab;
+
+class TestMapWorkbench : public QObject {
+    Q_OBJECT
+    QString fx(const QString& rel) const { return QString::fromStdString(test::fixture(rel.toStdString())); }
+    QString tmp(const QString& rel) const {
+        const QString base = QString::fromStdString(test::tmpDir()) + QStringLiteral("/gl_map_workbench");
+        QDir().mkpath(base);
+        return base + QLatin1Char('/') + rel;
+    }
+
+    static ModelSessionPtr load(JobRunner& runner, ModelsPanel& models, const QString& dir) {
+        models.loadModel(dir);
+        runner.waitForIdle(30000);
+        return models.modelCount() ? models.session(models.modelCount() - 1) : nullptr;
+    }
+
+private Q_SLOTS:
+    void tokenEmbeddingsProjectWithPcaLikeTheEngine() {
+        JobRunner runner;
+        ModelsPanel models(&runner);
+        MapWorkbench wb(&runner);
+        wb.resize(1200, 800);
+        wb.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&wb));
+        auto session = load(runner, models, fx(QStringLiteral("models/gemma3_tiny")));
+        QVERIFY(session);
+        wb.setModel(session, QStringLiteral("gemma3_tiny"));
+        ProjectionParams p;
+        p.method = QStringLiteral("pca");
+        p.metric = QStringLiteral("euclidean");
+        p.dims = 2;
+        wb.setProjectionParams(p);
+        QSignalSpy done(&wb, &MapWorkbench::projectionFinished);
+        QVERIFY(wb.loadSource(MapWorkbench::Source::TokenEmbeddings) != 0);
+        QVERIFY(runner.waitForIdle(60000));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+        QCOMPARE(done.at(0).at(0).toBool(), true);
+        QCOMPARE(wb.spaceInfo().rows, qint64(512));
+        QCOMPARE(wb.spaceInfo().dim, qint64(64));
+        QCOMPARE(wb.panel()->data().size(), 512);
+
+        // Reference: the engine's PCA of the same matrix, called directly.
+        auto model = loadModel(fx(QStringLiteral("models/gemma3_tiny")).toStdString());
+        PcaOptions o;
+        o.components = 2;
+        const at::Tensor ref = pca(model->inputEmbeddings().to(at::kFloat), o).coords;
+        const auto& c = wb.lastProjection().coords;
+        QCOMPARE(c.size(), 1024);
+        double maxDiff = 0;
+        for (int i = 0; i < 512; ++i)
+            for (int d = 0; d < 2; ++d)
+                maxDiff = std::max(maxDiff, std::abs(double(c[i * 2 + d]) - ref[i][d].item<double>()));
+        QVERIFY2(maxDiff < 1e-4, qPrintable(QString::number(maxDiff)));
+        // The map shows what was projected.
+        QCOMPARE(wb.panel()->data().x(7), c[14]);
+        const double tw = wb.lastProjection().trustworthiness;
+        QVERIFY(tw > 0.5 && tw <= 1.0);
+        QVERIFY(wb.qualityText().contains(QStringLiteral("trustworthiness")));
+        QVERIFY(wb.qualityText().contains(QStringLiteral("all points")));
+    }
+
+    void tsneStreamsPreviewsAndNeighboursMatchTheEngine() {
+        JobRunner runner;
+        ModelsPanel models(&runner);
+        MapWorkbench wb(&runner);
+        wb.resize(1200, 800);
+        wb.show();
+        auto session = load(runner, models, fx(QStringLiteral("models/gpt2_tiny")));
+        QVERIFY(session);
+        wb.setModel(session, QStringLiteral("gpt2_tiny"));
+        ProjectionParams p;
+        p.method = QStringLiteral("tsne");
+        p.iterations = 300;
+        p.perplexity = 20;
+        p.previewEvery = 25;
+        p.metric = QStringLiteral("cosine");
+        wb.setProjectionParams(p);
+        QSignalSpy done(&wb, &MapWorkbench::projectionFinished);
+        wb.loadSource(MapWorkbench::Source::TokenEmbeddings);
+        QVERIFY(runner.waitForIdle(120000));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+        QVERIFY(done.at(0).at(0).toBool());
+        QVERIFY(wb.previewsSeen() > 0);
+
+        // Neighbours of row 5 by cosine, through the panel, equal nearestToRow on the matrix.
+        QSignalSpy shown(&wb, &MapWorkbench::neighboursShown);
+        NeighbourQuery q;
+        q.row = 5;
+        q.k = 6;
+        q.metric = NeighbourMetric::Cosine;
+        Q_EMIT wb.panel()->neighbours()->neighboursRequested(q);
+        QVERIFY(runner.waitForIdle(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 1, 2000);
+        QCOMPARE(shown.at(0).at(0).toInt(), 6);
+        auto model = loadModel(fx(QStringLiteral("models/gpt2_tiny")).toStdString());
+        const auto ref = nearestToRow(model->inputEmbeddings().to(at::kFloat), 5, 6, Metric::Cosine);
+        QCOMPARE(wb.panel()->view()->highlightedRows().size(), 6);
+        for (const auto& n : ref) QVERIFY(wb.panel()->view()->highlightedRows().contains(static_cast<int>(n.row)));
+    }
+
+    void hiddenStatesFollowEveryLayer() {
+        const QString dir = tmp(QStringLiteral("gpt2_bytes"));
+        QVERIFY(test::makeModelWithByteTokenizer(fx(QStringLiteral("models/gpt2_tiny")), dir));
+        JobRunner runner;
+        ModelsPanel models(&runner);
+        MapWorkbench wb(&runner);
+        auto session = load(runner, models, dir);
+        QVERIFY(session);
+        wb.setModel(session, QStringLiteral("gpt2_bytes"));
+        QSignalSpy ready(&wb, &MapWorkbench::sourceReady);
+        wb.loadSource(MapWorkbench::Source::HiddenStates, QStringLiteral("Merhaba"));
+        QVERIFY(runner.waitForIdle(60000));
+        QCOMPARE(ready.count(), 1);
+        // 7 byte tokens × (embeddings + 2 layers) = 21 rows, with layer/position/token columns.
+        QCOMPARE(wb.spaceInfo().rows, qint64(7 * 3));
+        QVERIFY(wb.spaceInfo().metadataColumns.contains(QStringLiteral("layer")));
+        QCOMPARE(wb.spaceInfo().labels.at(7), QStringLiteral("L1:M"));
+    }
+
+    void vectorsFileWithNanRowsIsCounted() {
+        // 40 points in two clusters plus one NaN row.
+        std::vector<float> data;
+        for (int i = 0; i < 41; ++i)
+            for (int d = 0; d < 8; ++d)
+                data.push_back(i == 13 ? std::nanf("") : float((i < 20 ? 5.0 : -5.0) + 0.01 * ((i * 7 + d * 3) % 11)));
+        const QString path = tmp(QStringLiteral("two_clusters.npy"));
+        writeNpy(path.toStdString(), data.data(), {41, 8});
+        JobRunner runner;
+        MapWorkbench wb(&runner);
+        wb.resize(900, 700);
+        wb.show();
+        ProjectionParams p;
+        p.method = QStringLiteral("umap");
+        p.neighbors = 5;
+        wb.setProjectionParams(p);
+        QSignalSpy done(&wb, &MapWorkbench::projectionFinished);
+        wb.openVectors(path);
+        QVERIFY(runner.waitForIdle(60000));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+        QVERIFY(done.at(0).at(0).toBool());
+        QCOMPARE(wb.spaceInfo().rows, qint64(40));
+        QCOMPARE(wb.spaceInfo().excludedRows, qint64(1));
+        QVERIFY(wb.panel()->statusText().contains(QStringLiteral("1")));
+        QVERIFY(wb.qualityText().contains(QStringLiteral("1 excluded")));
+        // The two clusters stay apart on the map: every point is closer to its own cluster's centre.
+        const auto& c = wb.lastProjection().coords;
+        double ax = 0, ay = 0, bx = 0, by = 0;
+        for (int i = 0; i < 40; ++i) {
+            const bool first = wb.spaceInfo().labels.at(i).toInt() < 20;
+            (first ? ax : bx) += c[i * 2] / 20.0;
+            (first ? ay : by) += c[i * 2 + 1] / 20.0;
+        }
+        for (int i = 0; i < 40; ++i) {
+            const bool first = wb.spaceInfo().labels.at(i).toInt() < 20;
+            const double da = std::hypot(c[i * 2] - ax, c[i * 2 + 1] - ay);
+            const double db = std::hypot(c[i * 2] - bx, c[i * 2 + 1] - by);
+            QVERIFY(first ? da < db : db < da);
+        }
+        QDir().mkpath(QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots"));
+        QVERIFY(wb.panel()->view()->grabFramebuffer().save(QString::fromStdString(test::tmpDir()) +
+                                                           QStringLiteral("/screenshots/map_workbench.png")));
+    }
+
+    void parameterChangeRestartsTheProjection() {
+        JobRunner runner;
+        ModelsPanel models(&runner);
+        MapWorkbench wb(&runner);
+        auto session = load(runner, models, fx(QStringLiteral("models/gemma3_tiny")));
+        wb.setModel(session, QStringLiteral("gemma3_tiny"));
+        ProjectionParams p;
+        p.method = QStringLiteral("tsne");
+        p.iterations = 5000;
+        wb.setProjectionParams(p);
+        QSignalSpy ready(&wb, &MapWorkbench::sourceReady);
+        QSignalSpy done(&wb, &MapWorkbench::projectionFinished);
+        wb.loadSource(MapWorkbench::Source::TokenEmbeddings);
+        QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 30000);
+        // The long t-SNE is running; switching to PCA supersedes it.
+        p.method = QStringLiteral("pca");
+        wb.setProjectionParams(p);
+        wb.project();
+        QVERIFY(runner.waitForIdle(60000));
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() >= 1, 5000);
+        QCOMPARE(done.last().at(0).toBool(), true);
+        QCOMPARE(wb.lastProjection().dims, 2);
+        QVERIFY(wb.qualityText().contains(QStringLiteral("trustworthiness")));
+    }
+};
+
+QTEST_MAIN(TestMapWorkbench)
+#include "gl_map_workbench.moc"

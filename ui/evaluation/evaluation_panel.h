@@ -1,0 +1,111 @@
+// embedlab ui — the Evaluation panel: pick a task (STS, bitext mining, retrieval, clustering,
+// classification, perplexity) and its data file (a folder for retrieval), run it on the checked
+// models, and compare them side by side: a results table (rows = model × task; columns = the
+// metrics, sentences/s, peak memory and seconds), bar charts of each task's main metric per model
+// (perplexity on its own axis), CSV and JSON export of the table and PNG/SVG of the charts.
+// Metric definitions: docs/evaluation.md.
+#pragma once
+
+#include "bridge/eval_jobs.h"
+#include "bridge/job_runner.h"
+#include "bridge/model_jobs.h"
+
+#include <QSet>
+#include <QVector>
+#include <QWidget>
+
+class QCheckBox;
+class QChartView;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace embedlab {
+
+class EvaluationPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit EvaluationPanel(JobRunner* runner, QWidget* parent = nullptr);
+
+    // Models offered for evaluation (checked by default).
+    void addModel(ModelSessionPtr session, const ModelInfo& info);
+    void updateModel(int index, const ModelInfo& info);
+    int modelCount() const { return models_.size(); }
+    void setModelChecked(int index, bool checked);
+
+    void setTask(const QString& task);  // sts, bitext, retrieval, clustering, classification, perplexity
+    QString task() const;
+    void setDataPath(const QString& path);
+    QString dataPath() const;
+    void setEvalParams(const EvalParams& p);
+    EvalParams evalParams() const;
+
+    // Queues one EvaluateJob per checked model; results arrive one by one (resultAdded).
+    QVector<JobId> run();
+    void cancel();
+    bool busy() const { return !pending_.isEmpty(); }
+
+    const QVector<EvalRow>& results() const { return results_; }
+    void clearResults();
+    QTableWidget* resultsTable() const { return table_; }
+    QWidget* chartArea() const { return chartArea_; }
+    // The metric columns of the table, in order (after Model, Task, Data, Settings).
+    QStringList metricColumns() const { return metricColumns_; }
+
+    bool exportCsv(const QString& path, QString* error = nullptr);
+    bool exportJson(const QString& path, QString* error = nullptr);
+    bool exportChart(const QString& path, QString* error = nullptr);  // .png / .svg / .pdf
+
+    QString statusText() const;
+
+Q_SIGNALS:
+    void resultAdded(int row);
+    void runFinished();
+    void failed(const QString& message);
+
+private:
+    void addResult(const EvalRow& row);
+    void rebuildTable();
+    void rebuildCharts();
+    void setStatus(const QString& text, bool error = false);
+    void jobEnded(JobId id);
+
+    struct ModelEntry {
+        ModelSessionPtr session;
+        ModelInfo info;
+    };
+    JobRunner* runner_;
+    QVector<ModelEntry> models_;
+    QVector<EvalRow> results_;
+    QStringList metricColumns_;
+    QSet<JobId> pending_;
+    int failures_ = 0;
+
+    QComboBox* task_;
+    QLineEdit* data_;
+    QListWidget* modelList_;
+    QComboBox* pooling_;
+    QSpinBox* layer_;
+    QCheckBox* normalize_;
+    QSpinBox* seed_;
+    QDoubleSpinBox* minScore_;
+    QDoubleSpinBox* maxScore_;
+    QSpinBox* maxLength_;
+    QSpinBox* stride_;
+    QPushButton* runButton_;
+    QPushButton* cancelButton_;
+    QProgressBar* progress_;
+    QTableWidget* table_;
+    QWidget* chartArea_;
+    QChartView* metricView_;
+    QChartView* perplexityView_;
+    QLabel* status_;
+};
+
+}  // namespace embedlab

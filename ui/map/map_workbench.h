@@ -1,0 +1,79 @@
+// embedlab ui — the embedding-map workbench: choose a source (a model's token embeddings or LM head,
+// the hidden states of a text at every layer, or an imported vectors file), project it (PCA, t-SNE,
+// UMAP; 2-D/3-D) on the engine thread with live previews, read trustworthiness and kNN recall, and
+// query neighbours and analogies. Changing a parameter while a projection runs restarts it.
+#pragma once
+
+#include "bridge/job_runner.h"
+#include "bridge/map_jobs.h"
+#include "bridge/model_jobs.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QSpinBox;
+class QLineEdit;
+class QLabel;
+class QPushButton;
+
+namespace embedlab {
+
+class MapPanel;
+
+class MapWorkbench : public QWidget {
+    Q_OBJECT
+public:
+    explicit MapWorkbench(JobRunner* runner, QWidget* parent = nullptr);
+
+    enum class Source { TokenEmbeddings, LmHead, HiddenStates, VectorsFile };
+
+    void setModel(ModelSessionPtr session, const QString& name);
+    JobId openVectors(const QString& path);
+    JobId loadSource(Source source, const QString& textOrPath = {});
+    JobId project();  // with the current parameters; restarts a running projection
+
+    void setProjectionParams(const ProjectionParams& p);
+    ProjectionParams projectionParams() const;
+
+    MapPanel* panel() const { return panel_; }
+    const VectorSpaceInfo& spaceInfo() const { return info_; }
+    const ProjectionOutput& lastProjection() const { return output_; }
+    QString qualityText() const;
+    int previewsSeen() const { return previews_; }
+
+Q_SIGNALS:
+    void sourceReady();
+    void projectionFinished(bool ok);
+    void neighboursShown(int count);
+
+private:
+    void showSpace();
+    void applyCoords(const QVector<float>& coords, int dims);
+    void onSpaceJob(JobPtr job);
+
+    JobRunner* runner_;
+    MapPanel* panel_;
+    QComboBox* source_;
+    QLineEdit* text_;
+    QComboBox* method_;
+    QComboBox* dims_;
+    QComboBox* metric_;
+    QDoubleSpinBox* perplexity_;
+    QSpinBox* neighbors_;
+    QDoubleSpinBox* minDist_;
+    QSpinBox* iterations_;
+    QSpinBox* seed_;
+    QPushButton* projectButton_;
+    QLabel* quality_;
+    ModelSessionPtr model_;
+    QString modelName_;
+    VectorSpacePtr space_;
+    VectorSpaceInfo info_;
+    ProjectionOutput output_;
+    JobId spaceJob_ = 0, projectJob_ = 0, neighboursJob_ = 0;
+    int previews_ = 0;
+    bool autoProject_ = true;
+};
+
+}  // namespace embedlab
