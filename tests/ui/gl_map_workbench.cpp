@@ -5,6 +5,8 @@
 #include "byte_tokenizer.h"
 #include "map/map_panel.h"
 #include "map/map_workbench.h"
+#include "mainwindow/main_window.h"
+#include "workspace/workspace.h"
 #include "models/models_panel.h"
 #include "test_paths.h"
 
@@ -184,6 +186,25 @@ private Q_SLOTS:
         QDir().mkpath(QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots"));
         QVERIFY(wb.panel()->view()->grabFramebuffer().save(QString::fromStdString(test::tmpDir()) +
                                                            QStringLiteral("/screenshots/map_workbench.png")));
+    }
+
+    void droppedVectorsReachTheMapInTheMainWindow() {
+        std::vector<float> data;
+        for (int i = 0; i < 30; ++i)
+            for (int d = 0; d < 4; ++d) data.push_back(float((i * 13 + d * 7) % 17));
+        const QString path = tmp(QStringLiteral("dropped.npy"));
+        writeNpy(path.toStdString(), data.data(), {30, 4});
+        JobRunner runner;
+        MainWindow w(&runner);
+        Workspace ws(&w);
+        QVERIFY(ws.map());  // a GL session
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy done(ws.map(), &MapWorkbench::projectionFinished);
+        QCOMPARE(w.openPath(path), PathKind::Vectors);
+        QVERIFY(runner.waitForIdle(60000));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+        QCOMPARE(ws.map()->panel()->data().size(), 30);
     }
 
     void parameterChangeRestartsTheProjection() {

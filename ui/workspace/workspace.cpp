@@ -2,6 +2,7 @@
 
 #include "evaluation/evaluation_panel.h"
 #include "generation/generation_view.h"
+#include "common/gl_support.h"
 #include "log/log_panel.h"
 #include "map/map_workbench.h"
 #include "mainwindow/main_window.h"
@@ -10,6 +11,8 @@
 #include "tokenizers/tokenizer_lab.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
+#include <QLabel>
 #include <QDockWidget>
 #include <QDir>
 #include <QFile>
@@ -25,8 +28,20 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     models_ = new ModelsPanel(runner);
     lab_ = new TokenizerLab(runner);
     generation_ = new GenerationView(runner);
-    map_ = new MapWorkbench(runner);
-    window->setPanel(QStringLiteral("map"), map_);
+    // The map is an OpenGL view; without OpenGL (e.g. QT_QPA_PLATFORM=offscreen) the panel says so
+    // instead of crashing, and `embedlab-cli project` remains available.
+    map_ = openGLAvailable() ? new MapWorkbench(runner) : nullptr;
+    if (map_) {
+        window->setPanel(QStringLiteral("map"), map_);
+    } else {
+        auto* note = new QLabel(tr("The embedding map needs OpenGL, which this session does not have (platform "
+                                   "'%1'). Run embedlab in a desktop session (or under xvfb-run); headless "
+                                   "projections work with embedlab-cli project.")
+                                    .arg(QGuiApplication::platformName()));
+        note->setWordWrap(true);
+        note->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+        window->setPanel(QStringLiteral("map"), note);
+    }
     window->setPanel(QStringLiteral("models"), models_);
     window->setPanel(QStringLiteral("tokenizers"), lab_);
     window->setPanel(QStringLiteral("generation"), generation_);
@@ -41,7 +56,11 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     connect(window, &MainWindow::deviceChanged, models_, &ModelsPanel::setDefaultDevice);
     connect(window, &MainWindow::vectorsOpened, this, [this](const QString& path) {
         window_->panelDock(QStringLiteral("map"))->raise();
-        map_->openVectors(path);
+        if (map_)
+            map_->openVectors(path);
+        else
+            window_->log()->append(LogPanel::Level::Error,
+                                   tr("Cannot show %1 on the map: this session has no OpenGL.").arg(path));
     });
     connect(window, &MainWindow::corpusOpened, similarity_, &SimilarityPanel::openCorpus);
     connect(window, &MainWindow::corpusOpened, this, [this](const QString& path) {
@@ -56,6 +75,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         const ModelInfo info = models_->info(i);
         generation_->setModel(models_->session(i), info.name, info.causal);
         similarity_->setModel(models_->session(i), info);
+        if (map_) map_->setModel(models_->session(i), info.name);
     };
     connect(models_, &ModelsPanel::currentModelChanged, this, select);
     connect(models_, &ModelsPanel::infoChanged, evaluation_, [this](int i) { evaluation_->updateModel(i, models_->info(i)); });

@@ -33,7 +33,7 @@ public:
     ModelsPanel* models() const { return models_; }
     TokenizerLab* tokenizerLab() const { return lab_; }
     GenerationView* generation() const { return generation_; }
-    MapWorkbench* map() const { return map_; }
+    MapWorkbench* map() const { return map_; }  // null when this session has no OpenGL
     SimilarityPanel* similarity() const { return similarity_; }
     EvaluationPanel* evaluation() const { return evaluation_; }
 
