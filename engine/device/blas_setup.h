@@ -2,11 +2,11 @@
 //
 // Debian's OpenBLAS is built with DYNAMIC_ARCH and picks its kernels from the CPU model. On virtual
 // machines that report an unknown model ("Intel Xeon Processor") it falls back to "Prescott" (SSE3)
-// kernels, which are 2–4× slower than the AVX2 ones on the same CPU. The choice is made when
+// kernels, which are 2–4× slower than the AVX2/AVX-512 ones on the same CPU. The choice is made when
 // libopenblas is loaded, before main(), and can only be changed through OPENBLAS_CORETYPE. So:
 // when the user has not set OPENBLAS_CORETYPE, OpenBLAS picked a pre-AVX2 core although the CPU has
-// AVX2 and FMA, the binary re-executes itself once with OPENBLAS_CORETYPE=Haswell. Set
-// EMBEDLAB_KEEP_BLAS_CORE=1 to disable this.
+// AVX2 and FMA, the binary re-executes itself once with OPENBLAS_CORETYPE=SkylakeX (AVX-512 CPUs)
+// or Haswell (AVX2). Set EMBEDLAB_KEEP_BLAS_CORE=1 to disable this.
 #pragma once
 
 namespace embedlab {

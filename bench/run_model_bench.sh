@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One command, one machine state: embedlab's model benchmark and the PyTorch eager baseline of the
+# same shapes (Debian's python3-torch), then the ratios.
+#   bench/run_model_bench.sh [BUILD_DIR] [--prefill N --decode N --sentences N]
+set -euo pipefail
+BUILD=${1:-build}; shift || true
+ARGS=("--threads" "2" "--prefill" "512" "--decode" "32" "--sentences" "32" "$@")
+here=$(cd "$(dirname "$0")" && pwd)
+ours=$("$BUILD/bin/bench_models" "${ARGS[@]}" 2>/dev/null)
+# The baseline gets the same OpenBLAS kernels that bench_models chose for itself.
+core=$(echo "$ours" | /usr/bin/python3 -c 'import json,sys; b=json.load(sys.stdin)["blas"].split(); print(b[b.index("NO_AFFINITY")+1] if "NO_AFFINITY" in b else "")')
+base=$(OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-$core} /usr/bin/python3 "$here/pytorch_baseline.py" "${ARGS[@]}" 2>/dev/null)
+/usr/bin/python3 - "$ours" "$base" <<'PY'
+import json, sys
+ours, base = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+def find(rows, dtype):
+    return next(r for r in rows if r["dtype"] == dtype)
+print(json.dumps({"embedlab": ours, "pytorch": base}))
+print(f"machine: {ours['machine']}, threads {ours['threads']}, {ours['blas']}", file=sys.stderr)
+for dt in ("f32", "bf16"):
+    o, b = find(ours["gemma3_270m"], dt), find(base["gemma3_270m"], dt)
+    print(f"gemma3-270m {dt}: prefill {o['prefill_tokens_per_second']:.1f} tok/s (pytorch {b['prefill_tokens_per_second']:.1f}, "
+          f"{o['prefill_tokens_per_second']/b['prefill_tokens_per_second']:.2f}x), decode {o['decode_tokens_per_second']:.2f} tok/s "
+          f"(pytorch {b['decode_tokens_per_second']:.2f}, {o['decode_tokens_per_second']/b['decode_tokens_per_second']:.2f}x)", file=sys.stderr)
+    o, b = find(ours["bert_base_embed"], dt), find(base["bert_base_embed"], dt)
+    print(f"bert-base {dt}: {o['sentences_per_second']:.1f} sentences/s (pytorch {b['sentences_per_second']:.1f}, "
+          f"{o['sentences_per_second']/b['sentences_per_second']:.2f}x)", file=sys.stderr)
+PY
