@@ -3,6 +3,10 @@ find_package(Torch REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
+# ATen's parallel_for is a header template that runs `#pragma omp parallel` in *our* translation
+# units (Debian's LibTorch uses the OpenMP backend): without -fopenmp every at::parallel_for in the
+# engine would silently run on one thread.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 find_library(SENTENCEPIECE_TRAIN_LIB NAMES sentencepiece_train REQUIRED)
