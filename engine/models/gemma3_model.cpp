@@ -80,12 +80,8 @@ ForwardOutput Gemma3Model::forwardCached(const at::Tensor& inputIds, KVCache& ca
 ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, KVCache* cache, const ForwardOptions& o) {
     at::InferenceMode guard;
     const auto& c = config_;
-    if (idsIn.dim() != 2) throw Error::badInput("input_ids must be [batch, length]");
-    at::Tensor ids = idsIn.to(device_, at::kLong);
+    at::Tensor ids = nn::checkedInputIds(idsIn, c.vocabSize, device_);
     const int64_t B = ids.size(0), L = ids.size(1), D = c.headDim;
-    if (L == 0) throw Error::badInput("empty input");
-    if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.vocabSize)
-        throw Error::badInput("token id outside the vocabulary (0.." + std::to_string(c.vocabSize - 1) + ")");
     at::Tensor mask;
     if (maskIn.defined() && !maskIn.to(at::kBool).all().item<bool>()) mask = maskIn.to(device_);
     const int64_t p0 = cache ? cache->length() : 0;

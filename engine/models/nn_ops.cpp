@@ -9,6 +9,15 @@
 
 namespace embedlab::nn {
 
+at::Tensor checkedInputIds(const at::Tensor& idsIn, int64_t vocabSize, c10::Device device) {
+    if (idsIn.dim() != 2) throw Error::badInput("input_ids must be [batch, length]");
+    at::Tensor ids = idsIn.to(device, at::kLong);
+    if (ids.size(1) == 0) throw Error::badInput("empty input");
+    if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= vocabSize)
+        throw Error::badInput("token id outside the vocabulary (0.." + std::to_string(vocabSize - 1) + ")");
+    return ids;
+}
+
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
     // One f32 row (decoding): BLAS gemv is markedly faster than a 1-row gemm on OpenBLAS.
     if (x.scalar_type() == at::kFloat && x.numel() == x.size(-1) && x.device().is_cpu()) {

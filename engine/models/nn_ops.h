@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <cstdint>
 #include <optional>
@@ -9,6 +10,10 @@
 namespace embedlab::nn {
 
 // x [.., in] · w[out,in]ᵀ + b.
+// Validates input_ids ([batch, length] with length > 0, every id in 0..vocabSize-1) and returns them
+// as int64 on `device`. Throws Error(BadInput).
+at::Tensor checkedInputIds(const at::Tensor& ids, int64_t vocabSize, c10::Device device);
+
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b = at::Tensor());
 // GPT-2 Conv1D: x [.., in] · w[in,out] + b.
 at::Tensor conv1d(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);

@@ -1,6 +1,8 @@
 #include "common/export.h"
 
 #include <QFileInfo>
+
+#include <functional>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSaveFile>
@@ -28,50 +30,45 @@ bool exportWidget(QWidget* w, const QString& path, QString* error) {
         }
         return true;
     }
-    if (ext == QLatin1String("svg")) {
+    // Vector formats: paint into a temporary file beside the target, then rename it into place.
+    auto paintAtomically = [&](const std::function<bool(const QString& tmp)>& paint) {
         const QString tmp = path + QStringLiteral(".part");
-        {
+        if (!paint(tmp)) {
+            QFile::remove(tmp);
+            if (error) *error = QStringLiteral("cannot write %1").arg(path);
+            return false;
+        }
+        QFile::remove(path);
+        if (!QFile::rename(tmp, path)) {
+            if (error) *error = QStringLiteral("cannot write %1").arg(path);
+            return false;
+        }
+        return true;
+    };
+    if (ext == QLatin1String("svg")) {
+        return paintAtomically([&](const QString& tmp) {
             QSvgGenerator gen;
             gen.setFileName(tmp);
             gen.setSize(size);
             gen.setViewBox(QRect(QPoint(0, 0), size));
             gen.setTitle(w->windowTitle());
             QPainter p;
-            if (!p.begin(&gen)) {
-                if (error) *error = QStringLiteral("cannot write %1").arg(path);
-                return false;
-            }
+            if (!p.begin(&gen)) return false;
             w->render(&p);
-            p.end();
-        }
-        QFile::remove(path);
-        if (!QFile::rename(tmp, path)) {
-            if (error) *error = QStringLiteral("cannot write %1").arg(path);
-            return false;
-        }
-        return true;
+            return p.end();
+        });
     }
     if (ext == QLatin1String("pdf")) {
-        const QString tmp = path + QStringLiteral(".part");
-        {
+        return paintAtomically([&](const QString& tmp) {
             QPdfWriter pdf(tmp);
             pdf.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
             pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
             pdf.setResolution(72);
             QPainter p;
-            if (!p.begin(&pdf)) {
-                if (error) *error = QStringLiteral("cannot write %1").arg(path);
-                return false;
-            }
+            if (!p.begin(&pdf)) return false;
             w->render(&p);
-            p.end();
-        }
-        QFile::remove(path);
-        if (!QFile::rename(tmp, path)) {
-            if (error) *error = QStringLiteral("cannot write %1").arg(path);
-            return false;
-        }
-        return true;
+            return p.end();
+        });
     }
     if (error) *error = QStringLiteral("unknown image format '%1': use .png, .svg or .pdf").arg(ext);
     return false;
