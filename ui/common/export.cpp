@@ -1,13 +1,13 @@
 #include "common/export.h"
 
 #include <QFileInfo>
-
-#include <functional>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSaveFile>
 #include <QSvgGenerator>
 #include <QWidget>
+
+#include <functional>
 
 namespace embedlab {
 
