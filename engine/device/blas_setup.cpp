@@ -19,11 +19,12 @@ void reexecWithFastBlasIfNeeded(char** argv) {
     if (std::getenv("EMBEDLAB_KEEP_BLAS_CORE")) return;
     bool changed = false;
     // OpenBLAS (pthreads) and LibTorch's OpenMP run side by side: with libgomp's default spinning
-    // (300,000 spins), idle OpenMP threads occupy the cores OpenBLAS needs, and an f32 Gemma decode
-    // step with 512 keys of context took 145 ms instead of ~50 ms here. A short spin keeps most of
-    // the benefit of spinning for oneDNN's bf16 kernels. libgomp reads this only at start-up.
+    // (300,000 spins), idle OpenMP threads occupy the cores OpenBLAS needs during GEMM-heavy work
+    // (prefill, encoders), while decoding — a chain of short OpenMP regions in the fused kernels —
+    // wants the threads awake. 10,000 spins measured best for both on the 2-core VM (three
+    // interleaved runs each of 1,000 / 10,000 / 30,000: docs/benchmarks.md). Read only at start-up.
     if (!std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT")) {
-        ::setenv("GOMP_SPINCOUNT", "1000", 1);
+        ::setenv("GOMP_SPINCOUNT", "10000", 1);
         changed = true;
     }
 #if defined(__x86_64__) || defined(__i386__)

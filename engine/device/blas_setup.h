@@ -6,7 +6,7 @@
 // libopenblas is loaded, before main(), and can only be changed through OPENBLAS_CORETYPE. So:
 // when the user has not set OPENBLAS_CORETYPE, OpenBLAS picked a pre-AVX2 core although the CPU has
 // AVX2 and FMA, the binary re-executes itself once with OPENBLAS_CORETYPE=SkylakeX (AVX-512 CPUs)
-// or Haswell (AVX2). It also sets GOMP_SPINCOUNT=1000 when neither it nor OMP_WAIT_POLICY is set,
+// or Haswell (AVX2). It also sets GOMP_SPINCOUNT=10000 when neither it nor OMP_WAIT_POLICY is set,
 // so that LibTorch's idle OpenMP threads do not spin on the cores OpenBLAS needs (≈3x on an f32
 // Gemma decode step here).
 // Both are read only at process start-up, hence the re-exec. Set EMBEDLAB_KEEP_BLAS_CORE=1 to

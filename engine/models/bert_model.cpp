@@ -141,22 +141,38 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
     ForwardOutput out;
     at::Tensor x = at::embedding(word_, ids) + at::embedding(type_, types) + at::embedding(pos_, posIds);
     x = nn::layerNorm(x, embLnW_, embLnB_, c.normEps);
-    if (o.hiddenStates) out.hiddenStates.push_back(x);
+    // Unpadded execution: with padding present and no attention maps asked for, the dense layers run
+    // on the N real tokens only ([N, H]); attention alone sees the padded [B, L] layout.
+    const bool packed = mask.defined() && o.padPositionsUnused && !o.attentions;
+    at::Tensor realIdx;
+    if (packed) realIdx = mask.reshape({-1}).to(at::kBool).nonzero().squeeze(1);
+    const int64_t H = c.hiddenSize;
+    auto unpack = [&](const at::Tensor& t) {  // [N, H] → [B, L, H] with zeros at padded positions
+        if (!packed) return t;
+        at::Tensor p = at::zeros({B * L, t.size(-1)}, t.options());
+        p.index_copy_(0, realIdx, t);
+        return p.view({B, L, t.size(-1)});
+    };
+    if (packed) x = x.reshape({B * L, H}).index_select(0, realIdx);
+    if (o.hiddenStates) out.hiddenStates.push_back(unpack(x));
     at::Tensor allowed = mask.defined() ? nn::allowedMask(L, 0, L, 0, false, 0, mask, ids) : at::Tensor();
     const double scaling = 1.0 / std::sqrt(static_cast<double>(hd));
+    auto heads = [&](const at::Tensor& t) { return unpack(t).view({B, L, nh, hd}).transpose(1, 2); };
     for (int64_t i = 0; i < last; ++i) {
         const Layer& l = layers_[static_cast<size_t>(i)];
-        at::Tensor q = nn::linear(x, l.qW, l.qB).view({B, L, nh, hd}).transpose(1, 2).mul(scaling);
-        at::Tensor k = nn::linear(x, l.kW, l.kB).view({B, L, nh, hd}).transpose(1, 2);
-        at::Tensor v = nn::linear(x, l.vW, l.vB).view({B, L, nh, hd}).transpose(1, 2);
+        at::Tensor q = heads(nn::linear(x, l.qW, l.qB)).mul(scaling);
+        at::Tensor k = heads(nn::linear(x, l.kW, l.kB));
+        at::Tensor v = heads(nn::linear(x, l.vW, l.vB));
         at::Tensor probs;
         at::Tensor a = nn::attention(q, k, v, allowed, std::nullopt, o.attentions, &probs);
         if (o.attentions) out.attentions.push_back(probs);
+        if (packed) a = a.reshape({B * L, H}).index_select(0, realIdx);
         x = nn::layerNorm(nn::linear(a, l.oW, l.oB).add_(x), l.ln1w, l.ln1b, c.normEps);
         at::Tensor h = nn::activation(nn::linear(x, l.iW, l.iB), c.activation);
         x = nn::layerNorm(nn::linear(h, l.outW, l.outB).add_(x), l.ln2w, l.ln2b, c.normEps);
-        if (o.hiddenStates) out.hiddenStates.push_back(x);
+        if (o.hiddenStates) out.hiddenStates.push_back(unpack(x));
     }
+    x = unpack(x);
     if (!o.hiddenStates) out.hiddenStates.push_back(x);
     out.lastHidden = x;
     if (last < c.numLayers || !o.logits) return out;

@@ -1,6 +1,7 @@
 #include "models/gemma3_model.h"
 
 #include "core/error.h"
+#include "models/cpu_kernels.h"
 #include "models/kv_cache.h"
 #include "models/nn_ops.h"
 
@@ -95,19 +96,56 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
 
     // Masks depend only on the window kind when there is no cache (same key range for every layer).
     at::Tensor maskFull, maskSliding;
+    // On CPU in f32/bf16 the norms and RoPE run as fused kernels (models/cpu_kernels.h) with RoPE
+    // tables computed once per call for each base; elsewhere as ATen compositions.
+    const bool fused = kernels::applies(x) && kernels::applies(norm_);
+    at::Tensor cosLocal, sinLocal, cosGlobal, sinGlobal;
+    if (fused) {
+        auto tables = [&](const at::Tensor& inv, at::Tensor& cs, at::Tensor& sn) {
+            at::Tensor ang = at::outer(at::arange(p0, p0 + L, inv.options()), inv);
+            cs = ang.cos().contiguous();
+            sn = ang.sin().contiguous();
+        };
+        tables(invFreqLocal_, cosLocal, sinLocal);
+        tables(invFreqGlobal_, cosGlobal, sinGlobal);
+    }
+    auto norm = [&](const at::Tensor& t, const at::Tensor& w) {
+        return fused ? kernels::rmsNorm(t, w, c.normEps, 1.f) : nn::gemmaRmsNorm(t, w, c.normEps);
+    };
+    auto addNorm = [&](const at::Tensor& residual, const at::Tensor& t, const at::Tensor& w) {
+        return fused ? kernels::addRmsNorm(residual, t, w, c.normEps, 1.f) : residual + nn::gemmaRmsNorm(t, w, c.normEps);
+    };
     for (int64_t i = 0; i < last; ++i) {
         const Layer& l = layers_[static_cast<size_t>(i)];
         const int64_t window = c.windowOf(i);
-        at::Tensor h = nn::gemmaRmsNorm(x, l.inNorm, c.normEps);
-        at::Tensor q = nn::linear(h, l.q).view({B, L, c.numHeads, D});
-        at::Tensor k = nn::linear(h, l.k).view({B, L, c.numKvHeads, D});
-        at::Tensor v = nn::linear(h, l.v).view({B, L, c.numKvHeads, D}).transpose(1, 2);
-        q = nn::gemmaRmsNorm(q, l.qNorm, c.normEps).transpose(1, 2);
-        k = nn::gemmaRmsNorm(k, l.kNorm, c.normEps).transpose(1, 2);
-        const at::Tensor& inv = window > 0 ? invFreqLocal_ : invFreqGlobal_;
-        q = nn::applyRope(q, inv, p0);
-        k = nn::applyRope(k, inv, p0);
-        q.mul_(scaling);
+        at::Tensor h = norm(x, l.inNorm);
+        at::Tensor q, k, v;
+        if (fused && kernels::gemvApplies(h, l.q)) {  // one row (decoding): Q, K and V in one pass
+            auto qkv = kernels::gemvMany(h, {l.q, l.k, l.v});
+            q = qkv[0], k = qkv[1], v = qkv[2];
+        } else {
+            q = nn::linear(h, l.q), k = nn::linear(h, l.k), v = nn::linear(h, l.v);
+        }
+        q = q.view({B, L, c.numHeads, D});
+        k = k.view({B, L, c.numKvHeads, D});
+        v = v.view({B, L, c.numKvHeads, D}).transpose(1, 2);
+        if (fused) {
+            const at::Tensor& cs = window > 0 ? cosLocal : cosGlobal;
+            const at::Tensor& sn = window > 0 ? sinLocal : sinGlobal;
+            q = q.contiguous();
+            k = k.contiguous();
+            kernels::headNormRopeInPlace(q, l.qNorm, c.normEps, 1.f, cs, sn, static_cast<float>(scaling));
+            kernels::headNormRopeInPlace(k, l.kNorm, c.normEps, 1.f, cs, sn, 1.f);
+            q = q.transpose(1, 2);
+            k = k.transpose(1, 2);
+        } else {
+            q = nn::gemmaRmsNorm(q, l.qNorm, c.normEps).transpose(1, 2);
+            k = nn::gemmaRmsNorm(k, l.kNorm, c.normEps).transpose(1, 2);
+            const at::Tensor& inv = window > 0 ? invFreqLocal_ : invFreqGlobal_;
+            q = nn::applyRope(q, inv, p0);
+            k = nn::applyRope(k, inv, p0);
+            q.mul_(scaling);
+        }
         at::Tensor keys = k, values = v, allowed;
         if (cache) {
             KVCache::View view = cache->append(i, k, v);
@@ -123,11 +161,18 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
         at::Tensor a = nn::attention(q, keys, values, allowed, c.attnLogitSoftcap, o.attentions, &probs);
         if (o.attentions) out.attentions.push_back(probs);
         a = nn::linear(a, l.o);
-        x = x + nn::gemmaRmsNorm(a, l.postAttnNorm, c.normEps);
-        h = nn::gemmaRmsNorm(x, l.preFfNorm, c.normEps);
-        at::Tensor g = nn::geluTanh(nn::linear(h, l.gate));
-        g.mul_(nn::linear(h, l.up));
-        x = x + nn::gemmaRmsNorm(nn::linear(g, l.down), l.postFfNorm, c.normEps);
+        x = addNorm(x, a, l.postAttnNorm);
+        h = norm(x, l.preFfNorm);
+        at::Tensor g, u;
+        if (fused && kernels::gemvApplies(h, l.gate)) {
+            auto gu = kernels::gemvMany(h, {l.gate, l.up});
+            g = gu[0], u = gu[1];
+        } else {
+            g = nn::linear(h, l.gate), u = nn::linear(h, l.up);
+        }
+        g = nn::geluTanh(g);
+        g.mul_(u);
+        x = addNorm(x, nn::linear(g, l.down), l.postFfNorm);
         if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
     }
     if (cache) cache->advance(L);
@@ -137,7 +182,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
         return out;
     }
     out.preNormLast = x;
-    x = nn::gemmaRmsNorm(x, norm_, c.normEps);
+    x = norm(x, norm_);
     out.hiddenStates.push_back(x);
     if (!o.hiddenStates) out.hiddenStates = {x};
     out.lastHidden = x;

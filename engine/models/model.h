@@ -30,6 +30,9 @@ struct ForwardOptions {
     // Stop after hidden state `upToHiddenState` (0 = embeddings … numLayers); -1 = run every layer.
     // Logits are not computed when the model stops early.
     int64_t upToHiddenState = -1;
+    // The caller never reads hidden states at padded positions (mask 0), e.g. masked pooling. Encoders
+    // then run their dense layers on the real tokens only ("unpadded" execution) and return zeros there.
+    bool padPositionsUnused = false;
 };
 
 struct ForwardOutput {

@@ -1,6 +1,7 @@
 #include "models/nn_ops.h"
 
 #include "core/error.h"
+#include "models/cpu_kernels.h"
 
 #include <ATen/ATen.h>
 
@@ -19,14 +20,11 @@ at::Tensor checkedInputIds(const at::Tensor& idsIn, int64_t vocabSize, c10::Devi
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
-    // One f32 row (decoding): BLAS gemv is markedly faster than a 1-row gemm on OpenBLAS.
-    if (x.scalar_type() == at::kFloat && x.numel() == x.size(-1) && x.device().is_cpu()) {
-        auto sizes = x.sizes().vec();
-        sizes.back() = w.size(0);
-        at::Tensor y = at::mv(w, x.reshape({-1}));
-        if (b.defined()) y.add_(b);
-        return y.view(sizes);
-    }
+    // One row (decoding) on CPU: a memory-bound matrix-vector product. OpenBLAS's 1-row gemm and
+    // oneDNN's bf16 path are far from the memory bandwidth; kernels::gemv reaches it.
+    if (x.numel() == x.size(-1) && kernels::applies(x) && kernels::applies(w) && w.scalar_type() == x.scalar_type() &&
+        w.is_contiguous() && w.dim() == 2)
+        return kernels::gemv(x, w, b);
     return at::linear(x, w, b.defined() ? c10::optional<at::Tensor>(b) : c10::nullopt);
 }
 
@@ -104,6 +102,8 @@ at::Tensor allowedMask(int64_t L, int64_t q0, int64_t T, int64_t k0, bool causal
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
                      std::optional<double> softcap, bool wantProbs, at::Tensor* probs) {
+    if (q.size(2) == 1 && kernels::decodeAttentionApplies(q, k, v))  // decoding on CPU: one fused pass
+        return kernels::decodeAttention(q, k, v, allowed, softcap, wantProbs ? probs : nullptr);
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
     const int64_t Hkv = k.size(1), T = k.size(2);
     const int64_t G = H / Hkv;

@@ -286,6 +286,36 @@ TEST(Generation, SamplingIsReproducibleAndFiltersWork) {
     EXPECT_THROW(generate(*bert, {101, 102}, greedy), Error);
 }
 
+TEST(Embedding, UnpaddedEncoderEqualsPaddedAtRealPositions) {
+    for (const char* name : {"bert_tiny", "xlmr_tiny"}) {
+        auto m = loadModel(test::fixture(std::string("models/") + name));
+        const int64_t pad = m->config().padTokenId >= 0 ? m->config().padTokenId : 0;
+        at::Tensor ids = at::tensor(std::vector<int64_t>{5, 6, 7, 8, 9, 10, 11, 12, pad, pad, pad, pad}, at::kLong).view({2, 6});
+        ids[0][0] = 2;
+        at::Tensor mask = ids.ne(pad).to(at::kLong);
+        mask[0].fill_(1);
+        ForwardOptions fo;
+        fo.logits = false;
+        ForwardOutput ref = m->forward(ids, mask, at::Tensor(), fo);
+        fo.padPositionsUnused = true;
+        ForwardOutput un = m->forward(ids, mask, at::Tensor(), fo);
+        ASSERT_EQ(un.hiddenStates.size(), ref.hiddenStates.size()) << name;
+        at::Tensor real = mask.to(at::kBool).unsqueeze(-1);
+        for (size_t i = 0; i < ref.hiddenStates.size(); ++i) {
+            const at::Tensor& a = un.hiddenStates[i];
+            EXPECT_EQ(a.sizes(), ref.hiddenStates[i].sizes());
+            EXPECT_LT((a - ref.hiddenStates[i]).masked_fill(real.logical_not(), 0).abs().max().item<double>(), 2e-5)
+                << name << " layer " << i;
+            EXPECT_EQ(a.masked_fill(real, 0).abs().max().item<double>(), 0.0) << "padded positions are zero";
+        }
+        // attention maps need the padded layout: asking for them turns the unpadded path off
+        fo.attentions = true;
+        ForwardOutput withAttn = m->forward(ids, mask, at::Tensor(), fo);
+        EXPECT_EQ(withAttn.attentions.size(), static_cast<size_t>(m->config().numLayers));
+        EXPECT_TRUE(withAttn.lastHidden.equal(ref.lastHidden));
+    }
+}
+
 TEST(Embedding, PoolingModesLayersAndNormalisation) {
     at::Tensor h = at::arange(2 * 3 * 2, at::kFloat).view({2, 3, 2});
     at::Tensor mask = at::tensor({1, 1, 1, 1, 1, 0}, at::kLong).view({2, 3});

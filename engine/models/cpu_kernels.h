@@ -1,0 +1,59 @@
+// embedlab engine — fused CPU kernels for the hot paths of the model families.
+//
+// Why: a decode step of gemma3-270m is ~1,000 small ATen ops and 127 matrix–vector products. On
+// 2 cores the ops cost more in dispatch, thread wake-ups and extra memory passes than in arithmetic,
+// and LibTorch 1.13 has no fast bf16 matrix–vector product on CPU (oneDNN's brgemm with one row
+// reaches about a third of the memory bandwidth; Debian's OpenBLAS is built without its bf16
+// kernels). These kernels read f32 or bf16, compute in f32 and round exactly where the ATen
+// composition they replace rounds, so results match that composition (tests/engine/models).
+//
+// Every function takes CPU tensors of float or bfloat16 only; callers check `applies()` first and
+// fall back to plain ATen ops (CUDA, MPS, other dtypes).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace embedlab::kernels {
+
+// True when `t` is a CPU tensor of float or bfloat16.
+bool applies(const at::Tensor& t);
+
+// One input row: x [.., K] with numel K, w [N, K] (f32 or bf16, any strides in memory order rows),
+// optional bias b [N]. Returns x·wᵀ + b shaped [.., N] in x's dtype; sums in f32, split over the
+// intra-op threads by rows of w. Memory-bound: reads w once.
+at::Tensor gemv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b = at::Tensor());
+
+// True when gemv/gemvMany run the kernel for x and w (else they fall back to at::linear).
+bool gemvApplies(const at::Tensor& x, const at::Tensor& w);
+
+// x·wᵢᵀ for several matrices that share the one input row (Q/K/V, gate/up), in one parallel region;
+// each result shaped [.., Nᵢ] in x's dtype.
+std::vector<at::Tensor> gemvMany(const at::Tensor& x, const std::vector<at::Tensor>& ws);
+
+// RMSNorm over the last dimension: x · rsqrt(mean(x²) + eps) · (w + offset), computed in f32 and
+// rounded once to x's dtype. offset = 1 is Gemma's (1 + w) form.
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& w, double eps, float offset);
+
+// residual + rmsNorm(x) in one pass (Gemma's post-attention and post-feed-forward norms); rounds
+// the normalised value to the dtype before the add, as the two-op composition does.
+at::Tensor addRmsNorm(const at::Tensor& residual, const at::Tensor& x, const at::Tensor& w, double eps, float offset);
+
+// In place on x [B, L, heads, D] (contiguous): per-head RMSNorm with (w + offset), then split-half
+// rotary embedding with cos/sin tables [L, D/2] (f32, the angles of positions p0..p0+L-1), then a
+// multiplication by `scale` (skipped when 1). Each stage rounds to x's dtype like the ATen ops.
+void headNormRopeInPlace(at::Tensor& x, const at::Tensor& w, double eps, float offset, const at::Tensor& cos,
+                         const at::Tensor& sin, float scale);
+
+// Attention for one query position per sequence (decoding), in one parallel region over
+// batch × heads: q [B, H, 1, D] (already scaled), k/v [B, Hkv, T, D] whose rows are contiguous
+// (KV-cache views), allowed bool [B|1, 1, 1, T] or undefined, optional tanh soft-cap. Rounds as
+// nn::attention's ATen composition does. Returns [B, 1, H*D]; probs [B, H, 1, T] when asked.
+bool decodeAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                           std::optional<double> softcap, at::Tensor* probs);
+
+}  // namespace embedlab::kernels

@@ -1,0 +1,175 @@
+// Fused CPU kernels against the ATen compositions they replace (models/cpu_kernels.h), in f32 and
+// bf16, at several thread counts; and the models' fused paths against their ATen paths.
+#include "models/cpu_kernels.h"
+#include "models/nn_ops.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <gtest/gtest.h>
+
+using namespace embedlab;
+
+namespace {
+
+at::Tensor randn(std::vector<int64_t> shape, at::ScalarType dt, uint64_t seed) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    return at::randn(shape, gen, at::TensorOptions().dtype(at::kFloat)).to(dt);
+}
+
+// max |a - b| relative to max |b|.
+double relErr(const at::Tensor& a, const at::Tensor& b) {
+    at::Tensor af = a.to(at::kFloat), bf = b.to(at::kFloat);
+    return (af - bf).abs().max().item<double>() / std::max(1e-12, bf.abs().max().item<double>());
+}
+
+// The composition of Gemma's reference RMSNorm and the rotary embedding (ATen ops).
+at::Tensor refHeadNormRope(const at::Tensor& x, const at::Tensor& w, const at::Tensor& inv, int64_t p0, double scale) {
+    at::Tensor y = nn::gemmaRmsNorm(x, w, 1e-6).transpose(1, 2);  // [B, heads, L, D]
+    y = nn::applyRope(y, inv, p0);
+    if (scale != 1.0) y.mul_(scale);
+    return y.transpose(1, 2);
+}
+
+class KernelThreads : public ::testing::TestWithParam<int> {
+protected:
+    void SetUp() override {
+        saved_ = at::get_num_threads();
+        at::set_num_threads(GetParam());
+    }
+    void TearDown() override { at::set_num_threads(saved_); }
+    int saved_ = 1;
+};
+
+}  // namespace
+
+TEST_P(KernelThreads, GemvEqualsMatmulF32AndBf16) {
+    for (int64_t K : {1, 7, 64, 640, 1000}) {
+        for (int64_t N : {1, 3, 256, 4099}) {
+            at::Tensor w = randn({N, K}, at::kFloat, 11 + static_cast<uint64_t>(K * N));
+            at::Tensor x = randn({1, 1, K}, at::kFloat, 5);
+            at::Tensor b = randn({N}, at::kFloat, 7);
+            at::Tensor ref = at::matmul(x.to(at::kDouble), w.to(at::kDouble).t()) + b.to(at::kDouble);
+            at::Tensor y = kernels::gemv(x, w, b);
+            ASSERT_EQ(y.sizes(), (std::vector<int64_t>{1, 1, N}));
+            EXPECT_EQ(y.scalar_type(), at::kFloat);
+            EXPECT_LT(relErr(y, ref), 2e-6) << "f32 K=" << K << " N=" << N;
+
+            // bf16 weights and input: the exact products of the bf16 values, summed in f32, rounded once.
+            at::Tensor wb = w.to(at::kBFloat16), xb = x.to(at::kBFloat16), bb = b.to(at::kBFloat16);
+            at::Tensor refb = (at::matmul(xb.to(at::kDouble), wb.to(at::kDouble).t()) + bb.to(at::kDouble));
+            at::Tensor yb = kernels::gemv(xb, wb, bb);
+            EXPECT_EQ(yb.scalar_type(), at::kBFloat16);
+            EXPECT_LT(relErr(yb, refb), 8e-3) << "bf16 K=" << K << " N=" << N;  // one bf16 rounding
+            EXPECT_LT(relErr(yb, at::linear(xb, wb, bb)), 1.6e-2) << "bf16 vs ATen K=" << K << " N=" << N;
+        }
+    }
+}
+
+TEST_P(KernelThreads, RmsNormAndResidualFormMatchAten) {
+    for (auto dt : {at::kFloat, at::kBFloat16}) {
+        at::Tensor x = randn({3, 17, 640}, dt, 1), w = randn({640}, dt, 2).mul(0.1), r = randn({3, 17, 640}, dt, 3);
+        at::Tensor ref = nn::gemmaRmsNorm(x, w, 1e-6);
+        at::Tensor y = kernels::rmsNorm(x, w, 1e-6, 1.f);
+        EXPECT_EQ(y.scalar_type(), dt);
+        EXPECT_LT(relErr(y, ref), dt == at::kFloat ? 2e-6 : 8e-3);
+        at::Tensor refAdd = r + ref;
+        at::Tensor yAdd = kernels::addRmsNorm(r, x, w, 1e-6, 1.f);
+        EXPECT_LT(relErr(yAdd, refAdd), dt == at::kFloat ? 2e-6 : 8e-3);
+        // offset 0 is the plain (LLaMA-style) RMSNorm
+        at::Tensor xf = x.to(at::kFloat);
+        at::Tensor plain = xf * at::rsqrt(xf.pow(2).mean(-1, true) + 1e-6) * w.to(at::kFloat);
+        EXPECT_LT(relErr(kernels::rmsNorm(x, w, 1e-6, 0.f), plain), dt == at::kFloat ? 2e-6 : 8e-3);
+        // non-contiguous input is accepted
+        at::Tensor xt = randn({640, 5}, dt, 4).t();
+        EXPECT_LT(relErr(kernels::rmsNorm(xt, w, 1e-6, 1.f), nn::gemmaRmsNorm(xt, w, 1e-6)), dt == at::kFloat ? 2e-6 : 8e-3);
+    }
+}
+
+TEST_P(KernelThreads, HeadNormRopeMatchesComposition) {
+    for (auto dt : {at::kFloat, at::kBFloat16}) {
+        for (int64_t p0 : {0, 37, 511}) {
+            const int64_t B = 2, L = 5, heads = 4, D = 256;
+            at::Tensor x = randn({B, L, heads, D}, dt, 9 + static_cast<uint64_t>(p0));
+            at::Tensor w = randn({D}, dt, 10).mul(0.1);
+            at::Tensor inv = nn::ropeInvFreq(D, 10000.0, 1.0, x);
+            at::Tensor ang = at::outer(at::arange(p0, p0 + L, inv.options()), inv);
+            at::Tensor cs = ang.cos().contiguous(), sn = ang.sin().contiguous();
+            for (double scale : {1.0, 0.0625}) {
+                at::Tensor ref = refHeadNormRope(x, w, inv, p0, scale);
+                at::Tensor y = x.clone();
+                kernels::headNormRopeInPlace(y, w, 1e-6, 1.f, cs, sn, static_cast<float>(scale));
+                EXPECT_LT(relErr(y, ref), dt == at::kFloat ? 5e-6 : 8e-3) << "p0=" << p0 << " scale=" << scale;
+                if (dt == at::kBFloat16) {
+                    // the same roundings as the composition: nearly every element is bit-identical
+                    const double same = y.eq(ref).to(at::kFloat).mean().item<double>();
+                    EXPECT_GT(same, 0.98) << "p0=" << p0;
+                }
+            }
+        }
+    }
+}
+
+TEST(CpuKernels, LinearRoutesOneRowToGemvAndKeepsShape) {
+    at::Tensor w = randn({33, 20}, at::kFloat, 1), x = randn({1, 20}, at::kFloat, 2);
+    at::Tensor y = nn::linear(x, w);
+    EXPECT_EQ(y.sizes(), (std::vector<int64_t>{1, 33}));
+    EXPECT_LT(relErr(y, at::linear(x, w)), 2e-6);
+    // a non-contiguous weight (a transposed view) falls back to ATen and is still right
+    at::Tensor wt = randn({20, 33}, at::kFloat, 3).t();
+    EXPECT_LT(relErr(nn::linear(x, wt), at::linear(x, wt)), 2e-6);
+    // f64 is outside the kernels: ATen handles it
+    EXPECT_FALSE(kernels::applies(x.to(at::kDouble)));
+    EXPECT_LT(relErr(nn::linear(x.to(at::kDouble), w.to(at::kDouble)), at::linear(x, w)), 1e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, KernelThreads, ::testing::Values(1, 2, 3));
+
+TEST_P(KernelThreads, GemvManyEqualsSeparateProducts) {
+    for (auto dt : {at::kFloat, at::kBFloat16}) {
+        at::Tensor x = randn({1, 1, 96}, dt, 1);
+        std::vector<at::Tensor> ws = {randn({256, 96}, dt, 2), randn({3, 96}, dt, 3), randn({1000, 96}, dt, 4)};
+        auto outs = kernels::gemvMany(x, ws);
+        ASSERT_EQ(outs.size(), 3u);
+        for (size_t i = 0; i < ws.size(); ++i) {
+            EXPECT_EQ(outs[i].sizes(), (std::vector<int64_t>{1, 1, ws[i].size(0)}));
+            EXPECT_TRUE(outs[i].equal(kernels::gemv(x, ws[i]))) << i;  // the same arithmetic, bit for bit
+        }
+    }
+}
+
+TEST_P(KernelThreads, DecodeAttentionMatchesComposition) {
+    for (auto dt : {at::kFloat, at::kBFloat16}) {
+        for (bool masked : {false, true}) {
+            for (std::optional<double> cap : {std::optional<double>(), std::optional<double>(50.0)}) {
+                const int64_t B = 2, H = 4, Hkv = 2, T = 37, D = 64, cap_ = 48;
+                // cache-like views: [B, Hkv, cap, D] storage, narrowed along T
+                at::Tensor kStore = randn({B, Hkv, cap_, D}, dt, 5), vStore = randn({B, Hkv, cap_, D}, dt, 6);
+                at::Tensor k = kStore.narrow(2, 3, T), v = vStore.narrow(2, 3, T);
+                at::Tensor q = randn({B, 1, H, D}, dt, 7).mul(0.125).transpose(1, 2);
+                at::Tensor allowed;
+                if (masked) {
+                    allowed = at::ones({B, 1, 1, T}, at::TensorOptions().dtype(at::kBool));
+                    allowed.select(0, 1).narrow(-1, 0, 10).fill_(false);
+                }
+                ASSERT_TRUE(kernels::decodeAttentionApplies(q, k, v));
+                at::Tensor pk, pr;
+                at::Tensor out = kernels::decodeAttention(q, k, v, allowed, cap, &pk);
+                // the ATen composition (force it: contiguous copies of a 2-position query, first row)
+                at::Tensor q2 = at::cat({q, q}, 2);
+                at::Tensor allowed2 = masked ? allowed.expand({B, 1, 2, T}) : allowed;
+                at::Tensor ref = nn::attention(q2, k.contiguous(), v.contiguous(), allowed2, cap, true, &pr);
+                ref = ref.narrow(1, 0, 1);
+                EXPECT_EQ(out.sizes(), ref.sizes());
+                const double tol = dt == at::kFloat ? 1e-5 : 1.6e-2;
+                EXPECT_LT(relErr(out, ref), tol) << "masked=" << masked << " cap=" << cap.has_value();
+                EXPECT_LT(relErr(pk, pr.narrow(2, 0, 1)), tol);
+                if (masked) {
+                    EXPECT_EQ(pk.select(0, 1).narrow(-1, 0, 10).abs().max().item<double>(), 0.0);
+                }
+                // and through nn::attention, which routes one-position queries to the kernel
+                at::Tensor viaNn = nn::attention(q, k, v, allowed, cap, false, nullptr);
+                EXPECT_TRUE(viaNn.equal(out));
+            }
+        }
+    }
+}
