@@ -275,13 +275,6 @@ void EmbedCorpusJob::run(Progress& progress) {
     if ((co.format == CorpusFormat::Auto ? corpusFormatFromPath(path) : co.format) == CorpusFormat::Jsonl &&
         co.textColumn.empty())
         co.textColumn = ss(defaultJsonlField(jsonlFields(path)));
-    Corpus corpus;
-    {
-        StageProgress read(progress, 0.0, 0.05, "reading corpus");
-        corpus = readCorpus(path, co, read);
-    }
-    const int64_t n = static_cast<int64_t>(corpus.records.size());
-    if (n == 0) throw Error::badInput(path + ": empty corpus (no non-empty records)");
 
     nlohmann::json meta = {{"model", session_->path},
                            {"model_name", baseName(session_->path)},
@@ -291,37 +284,61 @@ void EmbedCorpusJob::run(Progress& progress) {
                            {"max_length", eo.maxLength},
                            {"source", path},
                            {"unit", textUnitName(co.unit)},
-                           {"encoding", encodingName(corpus.info.encoding)},
                            {"text_column", co.textColumn},
                            {"label_column", co.labelColumn},
                            {"created", ss(QDateTime::currentDateTimeUtc().toString(Qt::ISODate))}};
+    // Streamed: records are embedded in chunks as the reader produces them and appended to the store,
+    // so memory holds one chunk, whatever the corpus size. Progress follows the bytes read.
     std::unique_ptr<VectorStoreWriter> writer;
-    const int64_t chunk = std::max<int64_t>(64, eo.batchSize * 4);
-    const auto e0 = std::chrono::steady_clock::now();
-    for (int64_t b = 0; b < n; b += chunk) {
-        const int64_t e = std::min(n, b + chunk);
+    const size_t chunk = static_cast<size_t>(std::max<int64_t>(256, eo.batchSize * 16));
+    std::vector<CorpusRecord> pending;
+    int64_t n = 0;
+    double readFraction = 0.0;
+    double embedSeconds = 0.0;
+    auto flush = [&]() {
+        if (pending.empty()) return;
         std::vector<std::string> texts, labels;
         std::vector<nlohmann::json> rows;
-        for (int64_t i = b; i < e; ++i) {
-            const CorpusRecord& r = corpus.records[static_cast<size_t>(i)];
+        for (const CorpusRecord& r : pending) {
             texts.push_back(r.text);
             labels.push_back(r.label.empty() ? r.text : r.label);
             nlohmann::json m = {{"text", r.text}, {"line", r.line}};
             if (!r.label.empty()) m["label"] = r.label;
             rows.push_back(std::move(m));
         }
-        const double f0 = 0.05 + 0.93 * double(b) / double(n), f1 = 0.05 + 0.93 * double(e) / double(n);
+        const double f = 0.98 * readFraction;
+        const auto e0 = std::chrono::steady_clock::now();
         at::Tensor v;
         {
-            StageProgress stage(progress, f0, f1,
-                                "embedding " + std::to_string(e) + " of " + std::to_string(n));
+            StageProgress stage(progress, f, f,
+                                "embedding sentences " + std::to_string(n + 1) + "–" + std::to_string(n + int64_t(pending.size())));
             v = embedTexts(model, tok, texts, eo, stage);
         }
+        embedSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
         if (!writer) writer = std::make_unique<VectorStoreWriter>(ss(storePath_), v.size(1), meta);
         writer->append(v, labels, rows);
-        progress.report(f1, "embedded " + std::to_string(e) + " of " + std::to_string(n));
-    }
-    const double embedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+        n += static_cast<int64_t>(pending.size());
+        pending.clear();
+        progress.report(f, "embedded " + std::to_string(n) + " sentences");
+    };
+    Progress reading;
+    reading.setListener(
+        [&](const ProgressSnapshot& s) {
+            if (s.fraction >= 0) readFraction = s.fraction;
+            progress.report(0.98 * readFraction, "reading and embedding (" + std::to_string(n) + " sentences so far)");
+        },
+        0);
+    CorpusInfo corpusInfo = streamCorpus(
+        path, co,
+        [&](CorpusRecord&& r) {
+            pending.push_back(std::move(r));
+            if (pending.size() >= chunk) flush();
+            else progress.checkCancelled();
+        },
+        reading);
+    flush();
+    if (n == 0) throw Error::badInput(path + ": empty corpus (no non-empty records)");
+    writer->setMetadata("encoding", encodingName(corpusInfo.encoding));
     progress.report(0.99, "writing the vector store");
     writer->commit();
     writer.reset();

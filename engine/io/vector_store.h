@@ -43,6 +43,8 @@ public:
                 const std::vector<nlohmann::json>& meta = {});
     int64_t count() const { return count_; }
     int64_t dim() const { return dim_; }
+    // Sets one field of the store's metadata (written at commit()).
+    void setMetadata(const std::string& key, nlohmann::json value) { metadata_[key] = std::move(value); }
     // Finalises the header and manifest, fsyncs, and renames the store into place.
     void commit();
     // Removes the temporary folder; the destination is untouched. Safe to call twice.

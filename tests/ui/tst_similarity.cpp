@@ -14,6 +14,7 @@
 #include "test_paths.h"
 #include "workspace/workspace.h"
 
+#include "io/vector_store.h"
 #include "models/embedding.h"
 #include "models/model.h"
 #include "models/model_loader.h"
@@ -352,6 +353,53 @@ private Q_SLOTS:
         QVERIFY(t.elapsed() < 2000);
         QCOMPARE(panel.storeInfo().count, qint64(std::size(kSentences)));
         QCOMPARE(panel.storeInfo().texts, si.texts);
+    }
+
+    // The corpus is streamed: read, embedded and appended in chunks (a few hundred records each).
+    // Rows must still line up with the file, across chunk boundaries, and equal the direct vectors.
+    void streamsALongCorpusInChunksInOrder() {
+        JobRunner runner;
+        ModelsPanel models(&runner);
+        SimilarityPanel panel(&runner);
+        loadInto(runner, models, panel);
+        const QString path = tmp(QStringLiteral("akis.txt"));
+        const int n = 1300;  // > 2 chunks of 512
+        std::vector<std::string> lines;
+        QByteArray data;
+        for (int i = 0; i < n; ++i) {
+            lines.push_back(std::string(kSentences[(i * 7) % std::size(kSentences)]) + " " + std::to_string(i));
+            data += QByteArray::fromStdString(lines.back()) + "\n";
+        }
+        QVERIFY(writeFile(path, data));
+        panel.openCorpus(path);
+        QVERIFY(runner.waitForIdle(60000));
+        QDir(panel.storePathFor(path)).removeRecursively();
+        QStringList messages;
+        connect(&runner, &JobRunner::jobProgress, &panel,
+                [&](JobId, double, const QString& msg, double) { messages << msg; });
+        QSignalSpy storeReady(&panel, &SimilarityPanel::storeReady);
+        panel.embed();
+        QVERIFY(runner.waitForIdle(120000));
+        QCOMPARE(storeReady.count(), 1);
+        QCOMPARE(panel.storeInfo().count, qint64(n));
+        QVERIFY2(messages.filter(QStringLiteral("so far")).size() + messages.filter(QStringLiteral("embedded")).size() > 0,
+                 qPrintable(messages.join(QLatin1Char('|'))));
+        VectorStore vs = VectorStore::open(panel.storeInfo().path.toStdString());
+        QCOMPARE(vs.size(), int64_t(n));
+        QCOMPARE(QString::fromStdString(vs.manifest()["metadata"]["encoding"].get<std::string>()), QStringLiteral("utf-8"));
+        const std::vector<int> probe = {0, 511, 512, 513, 1024, n - 1};
+        std::vector<std::string> probeText;
+        for (int i : probe) probeText.push_back(lines[static_cast<size_t>(i)]);
+        at::Tensor want = embedTexts(*model_, *tok_, probeText, options()).contiguous();
+        for (size_t j = 0; j < probe.size(); ++j) {
+            const int i = probe[j];
+            QCOMPARE(QString::fromStdString(vs.metadataRows()[static_cast<size_t>(i)]["text"].get<std::string>()),
+                     QString::fromStdString(lines[static_cast<size_t>(i)]));
+            double diff = 0;
+            for (int64_t k = 0; k < vs.dim(); ++k)
+                diff = std::max(diff, std::abs(double(vs.row(i)[k]) - double(want[static_cast<int64_t>(j)][k].item<float>())));
+            QVERIFY2(diff < 1e-5, qPrintable(QStringLiteral("row %1 differs by %2").arg(i).arg(diff)));
+        }
     }
 
     void cancelStopsEmbeddingWithin200ms() {
