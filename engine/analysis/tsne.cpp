@@ -70,7 +70,6 @@ at::Tensor binarySearchPerplexity(const at::Tensor& distIn, double perplexity, P
 namespace {
 
 constexpr int kLevels = 21;
-constexpr int kChunks = 64;  // fixed work split: results do not depend on the thread count
 
 struct Csr {
     std::vector<int64_t> rowPtr;
@@ -258,6 +257,92 @@ private:
     }
 };
 
+constexpr int kGroup = 128;  // points per group in the repulsion walk
+
+// A group's interaction list, structure-of-arrays: positions (cell centres of mass or points) and
+// their point counts.
+template <int D>
+struct Interactions {
+    std::vector<float> c[D];
+    std::vector<float> count;
+    void clear() {
+        for (auto& v : c) v.clear();
+        count.clear();
+    }
+    void push(const float* at, float cnt) {
+        for (int d = 0; d < D; ++d) c[d].push_back(at[d]);
+        count.push_back(cnt);
+    }
+};
+
+// Σ cnt·q and the force Σ cnt·q²·(y − c) of one point against a list; q = (dof / (dof + d²))^((dof+1)/2)
+// with dof = 1 (2-D) or 2 (3-D). Cloned for AVX-512 / AVX2 / baseline x86-64.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EMBEDLAB_TSNE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define EMBEDLAB_TSNE_CLONES
+#endif
+EMBEDLAB_TSNE_CLONES float repulsion2(float px, float py, const float* cx, const float* cy, const float* cnt, int64_t m,
+                                      float* fx, float* fy) {
+    float sq = 0.f, ax = 0.f, ay = 0.f;
+#pragma omp simd reduction(+ : sq, ax, ay)
+    for (int64_t t = 0; t < m; ++t) {
+        const float dx = px - cx[t], dy = py - cy[t];
+        const float q = 1.f / (1.f + dx * dx + dy * dy);
+        const float w = cnt[t] * q;
+        sq += w;
+        ax += w * q * dx;
+        ay += w * q * dy;
+    }
+    *fx = ax;
+    *fy = ay;
+    return sq;
+}
+EMBEDLAB_TSNE_CLONES float repulsion3(const float* p, const float* cx, const float* cy, const float* cz, const float* cnt,
+                                      int64_t m, float* f) {
+    float sq = 0.f, ax = 0.f, ay = 0.f, az = 0.f;
+#pragma omp simd reduction(+ : sq, ax, ay, az)
+    for (int64_t t = 0; t < m; ++t) {
+        const float dx = p[0] - cx[t], dy = p[1] - cy[t], dz = p[2] - cz[t];
+        const float base = 2.f / (2.f + dx * dx + dy * dy + dz * dz);
+        const float q = base * std::sqrt(base);  // exponent (dof + 1) / 2 = 1.5
+        const float w = cnt[t] * q;
+        sq += w;
+        ax += w * q * dx;
+        ay += w * q * dy;
+        az += w * q * dz;
+    }
+    f[0] = ax;
+    f[1] = ay;
+    f[2] = az;
+    return sq;
+}
+
+// Σ p_ij·q_ij·(y_i − y_j) over one row of P, 2-D (q = 1 / (1 + d²)); gathers, vectorised.
+EMBEDLAB_TSNE_CLONES void attraction2(const float* y, int64_t i, const int32_t* cols, const float* vals, int64_t m,
+                                      float* f) {
+    const float px = y[2 * i], py = y[2 * i + 1];
+    float ax = 0.f, ay = 0.f;
+#pragma omp simd reduction(+ : ax, ay)
+    for (int64_t t = 0; t < m; ++t) {
+        const int64_t j = cols[t];
+        const float dx = px - y[2 * j], dy = py - y[2 * j + 1];
+        const float w = vals[t] / (1.f + dx * dx + dy * dy);
+        ax += w * dx;
+        ay += w * dy;
+    }
+    f[0] = ax;
+    f[1] = ay;
+}
+
+template <int D>
+float repulsion(const float* p, const Interactions<D>& l, double dof, float* f) {
+    (void)dof;
+    const int64_t m = static_cast<int64_t>(l.count.size());
+    if constexpr (D == 2) return repulsion2(p[0], p[1], l.c[0].data(), l.c[1].data(), l.count.data(), m, &f[0], &f[1]);
+    else return repulsion3(p, l.c[0].data(), l.c[1].data(), l.c[2].data(), l.count.data(), m, f);
+}
+
 template <int D>
 void runTsne(float* y, int64_t n, const Csr& P, const TsneOptions& o, double lr, Progress& progress, TsneResult& res) {
     const double dof = std::max(D - 1, 1);
@@ -267,7 +352,8 @@ void runTsne(float* y, int64_t n, const Csr& P, const TsneOptions& o, double lr,
     std::vector<float> update(static_cast<size_t>(n * D), 0.f), gains(static_cast<size_t>(n * D), 1.f),
         grad(static_cast<size_t>(n * D)), neg(static_cast<size_t>(n * D));
     BhTree<D> tree;
-    double sumQChunk[kChunks];
+    std::vector<int32_t> groups;
+    std::vector<double> groupQ;
     std::atomic<bool> stop{false};
     auto qOf = [&](float d2) -> float {
         float q = static_cast<float>(dof / (dof + d2));
@@ -284,68 +370,106 @@ void runTsne(float* y, int64_t n, const Csr& P, const TsneOptions& o, double lr,
         const float momentum = exploring ? 0.5f : 0.8f;
         tree.build(y, n);
         const auto& nodes = tree.nodes;
-        // Negative forces in Morton order (cache friendly), over a fixed chunking.
-        at::parallel_for(0, kChunks, 1, [&](int64_t cb, int64_t ce) {
+        // Negative forces, by groups of Morton-consecutive points (tree nodes of at most kGroup
+        // points; Barnes 1990): one tree walk per group, opening a cell unless it is far from the
+        // group's bounding box — a stricter test than sklearn's per-point one, so never less
+        // accurate — then one flat, vectorised loop per point over the group's interaction list.
+        groups.clear();
+        {
             int32_t stack[kLevels * (1 << D) + 16];
-            for (int64_t ch = cb; ch < ce; ++ch) {
-                const int64_t p0 = n * ch / kChunks, p1 = n * (ch + 1) / kChunks;
-                double sQ = 0;
-                for (int64_t p = p0; p < p1; ++p) {
-                    if (((p - p0) & 1023) == 0 && progress.cancelled()) {
-                        stop = true;
-                        break;
+            int sp = 0;
+            stack[sp++] = 0;
+            while (sp) {
+                const int32_t ni = stack[--sp];
+                const Node<D>& nd = nodes[static_cast<size_t>(ni)];
+                if (nd.first < 0 || nd.count <= float(kGroup)) groups.push_back(ni);
+                else
+                    for (int s2 = nd.nchild - 1; s2 >= 0; --s2) stack[sp++] = nd.first + s2;
+            }
+        }
+        const int64_t ng = static_cast<int64_t>(groups.size());
+        groupQ.assign(static_cast<size_t>(ng), 0.0);
+        at::parallel_for(0, ng, 1, [&](int64_t g0, int64_t g1) {
+            int32_t stack[kLevels * (1 << D) + 16];
+            Interactions<D> list;
+            for (int64_t gi = g0; gi < g1; ++gi) {
+                if ((gi & 63) == 0 && progress.cancelled()) {
+                    stop = true;
+                    break;
+                }
+                const Node<D>& grp = nodes[static_cast<size_t>(groups[static_cast<size_t>(gi)])];
+                float lo[D], hi[D];
+                for (int d = 0; d < D; ++d) lo[d] = hi[d] = tree.ys[static_cast<size_t>(grp.begin * D + d)];
+                for (int32_t p = grp.begin + 1; p < grp.end; ++p)
+                    for (int d = 0; d < D; ++d) {
+                        lo[d] = std::min(lo[d], tree.ys[static_cast<size_t>(p * D + d)]);
+                        hi[d] = std::max(hi[d], tree.ys[static_cast<size_t>(p * D + d)]);
                     }
-                    const float* yi = &tree.ys[static_cast<size_t>(p * D)];
-                    float f[D] = {};
-                    int sp = 0;
-                    stack[sp++] = 0;
-                    while (sp) {
-                        const Node<D>& nd = nodes[static_cast<size_t>(stack[--sp])];
-                        float dx[D], d2 = 0;
+                list.clear();
+                int sp = 0;
+                stack[sp++] = 0;
+                while (sp) {
+                    const Node<D>& nd = nodes[static_cast<size_t>(stack[--sp])];
+                    const bool overlaps = nd.begin < grp.end && grp.begin < nd.end;
+                    if (overlaps && grp.begin <= nd.begin && nd.end <= grp.end) {
+                        // the group itself (or part of it): its points pairwise, self included
+                        for (int32_t p = nd.begin; p < nd.end; ++p) list.push(&tree.ys[static_cast<size_t>(p * D)], 1.f);
+                        continue;
+                    }
+                    if (!overlaps) {
+                        float d2 = 0;
                         for (int d = 0; d < D; ++d) {
-                            dx[d] = yi[d] - nd.com[d];
-                            d2 += dx[d] * dx[d];
+                            const float out = std::max(0.f, std::max(lo[d] - nd.com[d], nd.com[d] - hi[d]));
+                            d2 += out * out;
                         }
-                        const bool self = p >= nd.begin && p < nd.end;
-                        const bool leaf = nd.first < 0;
-                        if (leaf || (!self && nd.width2 < theta2 * d2)) {
-                            const float cnt = nd.count - (self ? 1.f : 0.f);
-                            if (cnt <= 0.f) continue;
-                            const float q = qOf(d2);
-                            sQ += double(cnt * q);
-                            const float m = cnt * q * q;
-                            for (int d = 0; d < D; ++d) f[d] += m * dx[d];
-                        } else {
-                            for (int s = 0; s < nd.nchild; ++s) stack[sp++] = nd.first + s;
+                        if (nd.width2 < theta2 * d2) {
+                            list.push(nd.com, nd.count);
+                            continue;
+                        }
+                        if (nd.first < 0) {
+                            for (int32_t p = nd.begin; p < nd.end; ++p) list.push(&tree.ys[static_cast<size_t>(p * D)], 1.f);
+                            continue;
                         }
                     }
+                    for (int s2 = 0; s2 < nd.nchild; ++s2) stack[sp++] = nd.first + s2;
+                }
+                double sQ = 0;
+                for (int32_t p = grp.begin; p < grp.end; ++p) {
+                    float f[D];
+                    // minus the point's own term (q(0) = 1, zero force)
+                    sQ += double(repulsion<D>(&tree.ys[static_cast<size_t>(p * D)], list, dof, f)) - 1.0;
                     const int32_t i = tree.order[static_cast<size_t>(p)];
                     for (int d = 0; d < D; ++d) neg[static_cast<size_t>(i * D + d)] = f[d];
                 }
-                sumQChunk[ch] = sQ;
+                groupQ[static_cast<size_t>(gi)] = sQ;
             }
         });
         if (stop) progress.checkCancelled();
         double sumQ = 0;
-        for (int ch = 0; ch < kChunks; ++ch) sumQ += sumQChunk[ch];
+        for (double q : groupQ) sumQ += q;  // in group order: independent of the thread count
         const float invQ = static_cast<float>(1.0 / std::max(sumQ, 1e-12));
         // Positive forces, the gradient and the update.
         at::parallel_for(0, n, 512, [&](int64_t s, int64_t e) {
             for (int64_t i = s; i < e; ++i) {
                 float f[D] = {};
-                const float* yi = y + i * D;
-                for (int64_t t = P.rowPtr[static_cast<size_t>(i)]; t < P.rowPtr[static_cast<size_t>(i) + 1]; ++t) {
-                    const float* yj = y + int64_t(P.cols[static_cast<size_t>(t)]) * D;
-                    float dx[D], d2 = 0;
-                    for (int d = 0; d < D; ++d) {
-                        dx[d] = yi[d] - yj[d];
-                        d2 += dx[d] * dx[d];
+                const int64_t r0 = P.rowPtr[static_cast<size_t>(i)], r1 = P.rowPtr[static_cast<size_t>(i) + 1];
+                if constexpr (D == 2) {
+                    attraction2(y, i, P.cols.data() + r0, P.vals.data() + r0, r1 - r0, f);
+                } else {
+                    const float* yi = y + i * D;
+                    for (int64_t t = r0; t < r1; ++t) {
+                        const float* yj = y + int64_t(P.cols[static_cast<size_t>(t)]) * D;
+                        float dx[D], d2 = 0;
+                        for (int d = 0; d < D; ++d) {
+                            dx[d] = yi[d] - yj[d];
+                            d2 += dx[d] * dx[d];
+                        }
+                        const float w = P.vals[static_cast<size_t>(t)] * qOf(d2);
+                        for (int d = 0; d < D; ++d) f[d] += w * dx[d];
                     }
-                    const float w = P.vals[static_cast<size_t>(t)] * exag * qOf(d2);
-                    for (int d = 0; d < D; ++d) f[d] += w * dx[d];
                 }
                 for (int d = 0; d < D; ++d)
-                    grad[static_cast<size_t>(i * D + d)] = c * (f[d] - neg[static_cast<size_t>(i * D + d)] * invQ);
+                    grad[static_cast<size_t>(i * D + d)] = c * (exag * f[d] - neg[static_cast<size_t>(i * D + d)] * invQ);
             }
         });
         const float lrF = static_cast<float>(lr);
