@@ -100,7 +100,8 @@ inline float fastLog2(float x) {
 }
 inline float fastExp2(float x) {
     x = std::max(-126.f, std::min(126.f, x));
-    const float fl = std::floor(x);
+    const float t = float(int32_t(x));   // floor without a libm call (x is clamped, so it fits)
+    const float fl = t > x ? t - 1.f : t;
     const float f = x - fl;
     const float p = 1.0f + f * (0.69314718f + f * (0.24022650f + f * (0.05550411f + f * (0.00961813f + f * 0.00133336f))));
     const int32_t e = int32_t(fl) + 127;
@@ -369,6 +370,10 @@ void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps
                         }
                         nextSample[static_cast<size_t>(e)] += eps[static_cast<size_t>(e)];
                         const int nNeg = static_cast<int>((fep - nextNeg[static_cast<size_t>(e)]) / epsNeg[static_cast<size_t>(e)]);
+                        // The negative samples' gradients are all taken at the same position and applied
+                        // together: independent computations the CPU overlaps, where applying each before
+                        // the next was one long dependency chain (the samples' order is random anyway).
+                        float step[D] = {};
                         for (int p = 0; p < nNeg; ++p) {
                             const int64_t k = static_cast<int64_t>(((rng.next() >> 32) * uint64_t(n)) >> 32);
                             const float* ok = prev.data() + k * D;
@@ -381,11 +386,10 @@ void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps
                             if (dd2 > 0) coeff = 2.f * gamma * fb / ((0.001f + dd2) * (fa * fastPow(dd2, fb) + 1.f));
                             else if (k == i) continue;
                             else coeff = 0.f;
-                            for (int d = 0; d < D; ++d) {
-                                const float gd = coeff > 0 ? std::max(-4.f, std::min(4.f, coeff * df[d])) : 4.f;
-                                cur[d] += gd * alpha;
-                            }
+                            for (int d = 0; d < D; ++d)
+                                step[d] += (coeff > 0 ? std::max(-4.f, std::min(4.f, coeff * df[d])) : 4.f) * alpha;
                         }
+                        for (int d = 0; d < D; ++d) cur[d] += step[d];
                         nextNeg[static_cast<size_t>(e)] += float(nNeg) * epsNeg[static_cast<size_t>(e)];
                     }
                 }
