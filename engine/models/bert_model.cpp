@@ -134,9 +134,8 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
     if (types.sizes() != ids.sizes()) throw Error::badInput("token_type_ids must have the shape of input_ids");
     if (types.min().item<int64_t>() < 0 || types.max().item<int64_t>() >= c.typeVocabSize)
         throw Error::badInput("token type id outside 0.." + std::to_string(c.typeVocabSize - 1));
-    at::Tensor mask;
-    if (maskIn.defined() && !maskIn.to(at::kBool).all().item<bool>()) mask = maskIn.to(device_);
-    const int64_t last = o.upToHiddenState < 0 ? c.numLayers : std::min(o.upToHiddenState, c.numLayers);
+    const at::Tensor mask = effectiveMask(maskIn);
+    const int64_t last = layersToRun(o);
 
     ForwardOutput out;
     at::Tensor x = at::embedding(word_, ids) + at::embedding(type_, types) + at::embedding(pos_, posIds);

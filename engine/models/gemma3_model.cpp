@@ -13,7 +13,7 @@ namespace embedlab {
 
 Gemma3Model::Gemma3Model(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device,
                          c10::ScalarType dtype)
-    : Model(std::move(config), std::move(weights), device, dtype) {
+    : CausalLm(std::move(config), std::move(weights), device, dtype) {
     bind();
 }
 
@@ -69,24 +69,14 @@ void Gemma3Model::bind() {
     invFreqGlobal_ = nn::ropeInvFreq(c.headDim, c.ropeTheta, c.ropeScalingFactor, embed_);
 }
 
-ForwardOutput Gemma3Model::forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor&,
-                                   const ForwardOptions& options) {
-    return run(inputIds, attentionMask, nullptr, options);
-}
-
-ForwardOutput Gemma3Model::forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) {
-    return run(inputIds, at::Tensor(), &cache, options);
-}
-
 ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, KVCache* cache, const ForwardOptions& o) {
     at::InferenceMode guard;
     const auto& c = config_;
     at::Tensor ids = nn::checkedInputIds(idsIn, c.vocabSize, device_);
     const int64_t B = ids.size(0), L = ids.size(1), D = c.headDim;
-    at::Tensor mask;
-    if (maskIn.defined() && !maskIn.to(at::kBool).all().item<bool>()) mask = maskIn.to(device_);
+    const at::Tensor mask = effectiveMask(maskIn);
     const int64_t p0 = cache ? cache->length() : 0;
-    const int64_t last = o.upToHiddenState < 0 ? c.numLayers : std::min(o.upToHiddenState, c.numLayers);
+    const int64_t last = layersToRun(o);
 
     ForwardOutput out;
     at::Tensor x = at::embedding(embed_, ids);

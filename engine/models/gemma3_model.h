@@ -7,13 +7,9 @@
 
 namespace embedlab {
 
-class Gemma3Model final : public Model {
+class Gemma3Model final : public CausalLm {
 public:
     Gemma3Model(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device, c10::ScalarType dtype);
-
-    ForwardOutput forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor& tokenTypeIds,
-                          const ForwardOptions& options) override;
-    ForwardOutput forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) override;
 
     // name → shape of every tensor this config needs (lm_head.weight only when untied).
     static std::map<std::string, std::vector<int64_t>> expectedShapes(const ModelConfig& c);
@@ -24,8 +20,9 @@ protected:
     std::string lmHeadKey() const override { return "lm_head.weight"; }
     bool isEmbeddingTable(const std::string& name) const override { return name == "embed_tokens.weight"; }
 
+    ForwardOutput run(const at::Tensor& ids, const at::Tensor& mask, KVCache* cache, const ForwardOptions& o) override;
+
 private:
-    ForwardOutput run(const at::Tensor& ids, const at::Tensor& mask, KVCache* cache, const ForwardOptions& o);
     struct Layer {
         at::Tensor q, k, v, o, qNorm, kNorm, inNorm, postAttnNorm, preFfNorm, postFfNorm, gate, up, down;
     };

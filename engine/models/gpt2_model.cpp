@@ -12,7 +12,7 @@ namespace embedlab {
 
 Gpt2Model::Gpt2Model(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device,
                      c10::ScalarType dtype)
-    : Model(std::move(config), std::move(weights), device, dtype) {
+    : CausalLm(std::move(config), std::move(weights), device, dtype) {
     bind();
 }
 
@@ -68,15 +68,6 @@ void Gpt2Model::bind() {
     head_ = lmHead();
 }
 
-ForwardOutput Gpt2Model::forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor&,
-                                 const ForwardOptions& options) {
-    return run(inputIds, attentionMask, nullptr, options);
-}
-
-ForwardOutput Gpt2Model::forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) {
-    return run(inputIds, at::Tensor(), &cache, options);
-}
-
 ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, KVCache* cache, const ForwardOptions& o) {
     at::InferenceMode guard;
     const auto& c = config_;
@@ -86,9 +77,8 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
     if (p0 + L > c.maxPositions)
         throw Error::badInput("sequence of " + std::to_string(p0 + L) + " tokens exceeds GPT-2's " +
                               std::to_string(c.maxPositions) + " positions");
-    at::Tensor mask;
-    if (maskIn.defined() && !maskIn.to(at::kBool).all().item<bool>()) mask = maskIn.to(device_);
-    const int64_t last = o.upToHiddenState < 0 ? c.numLayers : std::min(o.upToHiddenState, c.numLayers);
+    const at::Tensor mask = effectiveMask(maskIn);
+    const int64_t last = layersToRun(o);
 
     ForwardOutput out;
     at::Tensor x = at::embedding(wte_, ids) + wpe_.narrow(0, p0, L).unsqueeze(0);

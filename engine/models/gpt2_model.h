@@ -7,13 +7,9 @@
 
 namespace embedlab {
 
-class Gpt2Model final : public Model {
+class Gpt2Model final : public CausalLm {
 public:
     Gpt2Model(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device, c10::ScalarType dtype);
-
-    ForwardOutput forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor& tokenTypeIds,
-                          const ForwardOptions& options) override;
-    ForwardOutput forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) override;
 
     static std::map<std::string, std::vector<int64_t>> expectedShapes(const ModelConfig& c);
 
@@ -23,8 +19,9 @@ protected:
     std::string lmHeadKey() const override { return "lm_head.weight"; }
     bool isEmbeddingTable(const std::string& name) const override { return name == "wte.weight" || name == "wpe.weight"; }
 
+    ForwardOutput run(const at::Tensor& ids, const at::Tensor& mask, KVCache* cache, const ForwardOptions& o) override;
+
 private:
-    ForwardOutput run(const at::Tensor& ids, const at::Tensor& mask, KVCache* cache, const ForwardOptions& o);
     struct Layer {
         at::Tensor ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, fcProjW, fcProjB;
     };

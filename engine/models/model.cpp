@@ -56,6 +56,24 @@ ForwardOutput Model::forwardCached(const at::Tensor&, KVCache&, const ForwardOpt
     throw Error::badInput(std::string(architectureName(config_.arch)) + " is an encoder: it has no incremental decoding");
 }
 
+at::Tensor Model::effectiveMask(const at::Tensor& attentionMask) const {
+    if (!attentionMask.defined() || attentionMask.to(at::kBool).all().item<bool>()) return at::Tensor();
+    return attentionMask.to(device_);
+}
+
+int64_t Model::layersToRun(const ForwardOptions& o) const {
+    return o.upToHiddenState < 0 ? config_.numLayers : std::min(o.upToHiddenState, config_.numLayers);
+}
+
+ForwardOutput CausalLm::forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor&,
+                                const ForwardOptions& options) {
+    return run(inputIds, attentionMask, nullptr, options);
+}
+
+ForwardOutput CausalLm::forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) {
+    return run(inputIds, at::Tensor(), &cache, options);
+}
+
 KVCache Model::makeCache() const {
     std::vector<int64_t> windows;
     for (int64_t i = 0; i < config_.numLayers; ++i) windows.push_back(config_.windowOf(i));

@@ -100,12 +100,29 @@ protected:
     virtual bool isEmbeddingTable(const std::string& name) const = 0;
 
     const at::Tensor& w(const std::string& name) const;
+    // The attention mask on the model's device, or undefined when it masks nothing (all ones / none).
+    at::Tensor effectiveMask(const at::Tensor& attentionMask) const;
+    // How many layers a forward runs for these options (upToHiddenState, else all).
+    int64_t layersToRun(const ForwardOptions& o) const;
 
     ModelConfig config_;
     std::map<std::string, at::Tensor> weights_;
     c10::Device device_;
     c10::ScalarType dtype_;
     std::vector<std::string> warnings_;
+};
+
+// A causal LM: forward (optionally masked, no cache) and forwardCached (no mask, with a cache) are one
+// `run` with either argument.
+class CausalLm : public Model {
+public:
+    ForwardOutput forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor& tokenTypeIds,
+                          const ForwardOptions& options) final;
+    ForwardOutput forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) final;
+
+protected:
+    using Model::Model;
+    virtual ForwardOutput run(const at::Tensor& ids, const at::Tensor& mask, KVCache* cache, const ForwardOptions& o) = 0;
 };
 
 }  // namespace embedlab

@@ -148,6 +148,18 @@ class TestSimilarity : public QObject {
         o.normalize = true;
         return o;
     }
+    // Writes n lines "sentence i" (sentence (i·stride) mod the list) to the temp folder; "" on failure.
+    QString numberedCorpus(const QString& name, int n, int stride, std::vector<std::string>* lines = nullptr) const {
+        QByteArray data;
+        for (int i = 0; i < n; ++i) {
+            const std::string line = std::string(kSentences[(size_t(i) * size_t(stride)) % std::size(kSentences)]) + " " +
+                                     std::to_string(i);
+            if (lines) lines->push_back(line);
+            data += QByteArray::fromStdString(line) + "\n";
+        }
+        const QString path = tmp(name);
+        return writeFile(path, data) ? path : QString();
+    }
     // Loads the byte-tokenizer GPT-2 fixture through a Models panel and hands it to the panel.
     void loadInto(JobRunner& runner, ModelsPanel& models, SimilarityPanel& panel) {
         QSignalSpy loaded(&models, &ModelsPanel::modelLoaded);
@@ -362,15 +374,10 @@ private Q_SLOTS:
         ModelsPanel models(&runner);
         SimilarityPanel panel(&runner);
         loadInto(runner, models, panel);
-        const QString path = tmp(QStringLiteral("akis.txt"));
         const int n = 1300;  // > 2 chunks of 512
         std::vector<std::string> lines;
-        QByteArray data;
-        for (int i = 0; i < n; ++i) {
-            lines.push_back(std::string(kSentences[(i * 7) % std::size(kSentences)]) + " " + std::to_string(i));
-            data += QByteArray::fromStdString(lines.back()) + "\n";
-        }
-        QVERIFY(writeFile(path, data));
+        const QString path = numberedCorpus(QStringLiteral("akis.txt"), n, 7, &lines);
+        QVERIFY(!path.isEmpty());
         panel.openCorpus(path);
         QVERIFY(runner.waitForIdle(60000));
         QDir(panel.storePathFor(path)).removeRecursively();
@@ -408,11 +415,8 @@ private Q_SLOTS:
         SimilarityPanel panel(&runner);
         loadInto(runner, models, panel);
         // A long corpus: every sentence with a running number, many times over.
-        const QString big = tmp(QStringLiteral("buyuk.txt"));
-        QByteArray data;
-        for (int i = 0; i < 40000; ++i)
-            data += QByteArray(kSentences[i % std::size(kSentences)]) + " " + QByteArray::number(i) + "\n";
-        QVERIFY(writeFile(big, data));
+        const QString big = numberedCorpus(QStringLiteral("buyuk.txt"), 40000, 1);
+        QVERIFY(!big.isEmpty());
         panel.openCorpus(big);
         QVERIFY(runner.waitForIdle(60000));
         QCOMPARE(panel.corpus().records, qint64(40000));

@@ -1,5 +1,6 @@
 #include "evaluation/evaluation_panel.h"
 
+#include "common/result_widgets.h"
 #include "common/export.h"
 
 #include <QBarCategoryAxis>
@@ -172,23 +173,13 @@ EvaluationPanel::EvaluationPanel(JobRunner* runner, QWidget* parent) : QWidget(p
     auto* clear = new QPushButton(tr("Clear"), right);
     for (QPushButton* b : {csv, json, chart, clear}) bar->addWidget(b);
     rl->addLayout(bar);
-    table_ = new QTableWidget(0, 0, right);
-    table_->setObjectName(QStringLiteral("evalResults"));
-    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_ = makeResultsTable(right, QStringLiteral("evalResults"), 0);
     table_->verticalHeader()->setVisible(false);
     rl->addWidget(table_, 2);
-    chartArea_ = new QWidget(right);
-    chartArea_->setObjectName(QStringLiteral("evalChartArea"));
-    auto* cl = new QHBoxLayout(chartArea_);
-    cl->setContentsMargins(0, 0, 0, 0);
-    metricView_ = new QChartView(new QChart, chartArea_);
-    perplexityView_ = new QChartView(new QChart, chartArea_);
-    for (QChartView* v : {metricView_, perplexityView_}) {
-        v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumHeight(240);
-        cl->addWidget(v);
-    }
+    const ChartRow charts = makeChartRow(right, QStringLiteral("evalChartArea"), 2, 240);
+    chartArea_ = charts.area;
+    metricView_ = charts.views[0];
+    perplexityView_ = charts.views[1];
     metricView_->chart()->setTitle(tr("Main metric per model"));
     perplexityView_->setVisible(false);
     rl->addWidget(chartArea_, 3);

@@ -1,5 +1,6 @@
 #include "tokenizers/tokenizer_lab.h"
 
+#include "common/result_widgets.h"
 #include "common/export.h"
 #include "common/token_strip.h"
 
@@ -102,25 +103,15 @@ TokenizerLab::TokenizerLab(JobRunner* runner, QWidget* parent) : QWidget(parent)
     cbar->addWidget(exportChartBtn);
     cbar->addWidget(exportCsvBtn);
     bl->addLayout(cbar);
-    table_ = new QTableWidget(0, 9, bottom);
-    table_->setObjectName(QStringLiteral("tokStatsTable"));
+    table_ = makeResultsTable(bottom, QStringLiteral("tokStatsTable"), 9);
     table_->setHorizontalHeaderLabels({tr("Tokenizer"), tr("Tokens"), tr("Words"), tr("Chars"), tr("Fertility"),
                                        tr("Unique"), tr("TR %"), tr("Pure %"), tr("Seconds")});
-    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setMaximumHeight(140);
     bl->addWidget(table_);
-    chartArea_ = new QWidget(bottom);
-    chartArea_->setObjectName(QStringLiteral("tokChartArea"));
-    auto* charts = new QHBoxLayout(chartArea_);
-    charts->setContentsMargins(0, 0, 0, 0);
-    fertilityView_ = new QChartView(new QChart, chartArea_);
-    shareView_ = new QChartView(new QChart, chartArea_);
-    for (QChartView* v : {fertilityView_, shareView_}) {
-        v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumHeight(220);
-        charts->addWidget(v);
-    }
+    const ChartRow charts = makeChartRow(bottom, QStringLiteral("tokChartArea"), 2, 220);
+    chartArea_ = charts.area;
+    fertilityView_ = charts.views[0];
+    shareView_ = charts.views[1];
     fertilityView_->chart()->setTitle(tr("Fertility (tokens per word) — lower is better"));
     shareView_->chart()->setTitle(tr("TR % and Pure % of unique tokens"));
     bl->addWidget(chartArea_, 1);
