@@ -6,6 +6,8 @@
 // Text given to these helpers is valid UTF-8 (the tokenizer sanitises its input first).
 #pragma once
 
+#include "core/utf8.h"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
@@ -57,7 +59,7 @@ inline uint32_t decodeUtf8(std::string_view s, size_t i, size_t* len) {
     for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     return cp;
 }
-void appendUtf8(std::string& out, uint32_t cp);
+using embedlab::appendUtf8;  // core/utf8.h
 
 // Unicode properties (ICU).
 bool isWhitespace(uint32_t cp);   // White_Space (as Rust char::is_whitespace)
