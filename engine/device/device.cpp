@@ -12,6 +12,8 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
+
 #include <thread>
 
 namespace embedlab {
@@ -32,6 +34,30 @@ int setThreadCount(int n) {
     if (auto fn = reinterpret_cast<SetFn>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
     return at::get_num_threads();
 }
+
+namespace {
+std::atomic<int> gSingleThreadedBlas{0};
+using BlasSetFn = void (*)(int);
+using BlasGetFn = int (*)();
+BlasSetFn blasSet() { return reinterpret_cast<BlasSetFn>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")); }
+BlasGetFn blasGet() { return reinterpret_cast<BlasGetFn>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads")); }
+}  // namespace
+
+SingleThreadedBlas::SingleThreadedBlas() {
+    static const BlasSetFn set = blasSet();
+    static const BlasGetFn get = blasGet();
+    if (!set || !get) return;
+    saved_ = get();
+    if (gSingleThreadedBlas.fetch_add(1) == 0) set(1);
+}
+
+SingleThreadedBlas::~SingleThreadedBlas() {
+    static const BlasSetFn set = blasSet();
+    if (!set || saved_ == 0) return;
+    if (gSingleThreadedBlas.fetch_sub(1) == 1) set(saved_);
+}
+
+bool blasSingleThreaded() { return gSingleThreadedBlas.load() > 0; }
 
 std::string blasDescription() {
     using CfgFn = char* (*)();

@@ -43,4 +43,20 @@ std::string embedlabVersion();
 // The BLAS library that LibTorch resolved at run time (e.g. "OpenBLAS 0.3.21 pthread"), "" if unknown.
 std::string blasDescription();
 
+// While alive, OpenBLAS runs every call on the calling thread (its own thread pool stays asleep) and
+// blasSingleThreaded() is true: the model code then splits matrix products over LibTorch's OpenMP
+// threads itself, so that one pool of threads, not two, shares the cores (see docs/models.md).
+// Nestable; restores OpenBLAS's thread count on destruction. A no-op without OpenBLAS.
+class SingleThreadedBlas {
+public:
+    SingleThreadedBlas();
+    ~SingleThreadedBlas();
+    SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+    SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+private:
+    int saved_ = 0;
+};
+bool blasSingleThreaded();
+
 }  // namespace embedlab

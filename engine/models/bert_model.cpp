@@ -1,11 +1,13 @@
 #include "models/bert_model.h"
 
 #include "core/error.h"
+#include "device/device.h"
 #include "models/nn_ops.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <optional>
 
 namespace embedlab {
 
@@ -123,6 +125,9 @@ at::Tensor BertModel::positionIds(const ModelConfig& c, const at::Tensor& ids) {
 ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& maskIn, const at::Tensor& typesIn,
                                  const ForwardOptions& o) {
     at::InferenceMode guard;
+    // One pool of threads on CPU: OpenBLAS single-threaded, products split over OpenMP (nn_ops).
+    std::optional<SingleThreadedBlas> oneBlasPool;
+    if (device_.is_cpu()) oneBlasPool.emplace();
     const auto& c = config_;
     at::Tensor ids = nn::checkedInputIds(idsIn, c.vocabSize, device_);
     const int64_t B = ids.size(0), L = ids.size(1), nh = c.numHeads, hd = c.headDim;

@@ -424,4 +424,39 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::T
     return out;
 }
 
+at::Tensor rowParallelMatmul(const at::Tensor& x, const at::Tensor& b, const at::Tensor& bias) {
+    const int64_t M = x.size(0), N = b.size(1);
+    at::Tensor out = at::empty({M, N}, x.options());
+    const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), M / 16));
+    at::parallel_for(0, parts, 1, [&](int64_t p0, int64_t p1) {
+        at::InferenceMode inference;  // thread-local: the worker threads need it too
+        for (int64_t p = p0; p < p1; ++p) {
+            const int64_t r0 = M * p / parts, r1 = M * (p + 1) / parts;
+            if (r1 <= r0) continue;
+            at::Tensor o = out.narrow(0, r0, r1 - r0);
+            if (bias.defined()) at::addmm_out(o, bias, x.narrow(0, r0, r1 - r0), b);
+            else at::mm_out(o, x.narrow(0, r0, r1 - r0), b);
+        }
+    });
+    return out;
+}
+
+at::Tensor batchParallelBmm(const at::Tensor& a, const at::Tensor& b) {
+    const int64_t n = a.size(0);
+    if (n < at::get_num_threads()) {  // fewer matrices than threads (one KV head): split their rows instead
+        std::vector<at::Tensor> parts;
+        for (int64_t i = 0; i < n; ++i) parts.push_back(rowParallelMatmul(a.select(0, i), b.select(0, i)));
+        return at::stack(parts);
+    }
+    at::Tensor out = at::empty({n, a.size(1), b.size(2)}, a.options());
+    at::parallel_for(0, n, 1, [&](int64_t i0, int64_t i1) {
+        at::InferenceMode inference;  // thread-local: the worker threads need it too
+        for (int64_t i = i0; i < i1; ++i) {
+            at::Tensor o = out.select(0, i);
+            at::mm_out(o, a.select(0, i), b.select(0, i));
+        }
+    });
+    return out;
+}
+
 }  // namespace embedlab::kernels

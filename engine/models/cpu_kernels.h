@@ -48,6 +48,13 @@ at::Tensor addRmsNorm(const at::Tensor& residual, const at::Tensor& x, const at:
 void headNormRopeInPlace(at::Tensor& x, const at::Tensor& w, double eps, float offset, const at::Tensor& cos,
                          const at::Tensor& sin, float scale);
 
+// x [M, K] · b [K, N] (+ bias [N]) with the rows of x split over the intra-op threads, each part one
+// BLAS call on its own thread. For use while SingleThreadedBlas is alive (device/device.h); f32 CPU.
+at::Tensor rowParallelMatmul(const at::Tensor& x, const at::Tensor& b, const at::Tensor& bias = at::Tensor());
+
+// out[i] = a[i] · b[i] for 3-D batches, the batch split over the intra-op threads (as above).
+at::Tensor batchParallelBmm(const at::Tensor& a, const at::Tensor& b);
+
 // Attention for one query position per sequence (decoding), in one parallel region over
 // batch × heads: q [B, H, 1, D] (already scaled), k/v [B, Hkv, T, D] whose rows are contiguous
 // (KV-cache views), allowed bool [B|1, 1, 1, T] or undefined, optional tanh soft-cap. Rounds as

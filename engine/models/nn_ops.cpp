@@ -1,6 +1,7 @@
 #include "models/nn_ops.h"
 
 #include "core/error.h"
+#include "device/device.h"
 #include "models/cpu_kernels.h"
 
 #include <ATen/ATen.h>
@@ -25,12 +26,21 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b)
     if (x.numel() == x.size(-1) && kernels::applies(x) && kernels::applies(w) && w.scalar_type() == x.scalar_type() &&
         w.is_contiguous() && w.dim() == 2)
         return kernels::gemv(x, w, b);
+    // Several rows in f32 while OpenBLAS is single-threaded: split the rows over the OpenMP threads.
+    if (blasSingleThreaded() && x.scalar_type() == at::kFloat && x.device().is_cpu() && w.scalar_type() == at::kFloat &&
+        x.numel() >= 32 * x.size(-1)) {
+        auto sizes = x.sizes().vec();
+        sizes.back() = w.size(0);
+        return kernels::rowParallelMatmul(x.reshape({-1, x.size(-1)}), w.t(), b).view(sizes);
+    }
     return at::linear(x, w, b.defined() ? c10::optional<at::Tensor>(b) : c10::nullopt);
 }
 
 at::Tensor conv1d(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
     auto sizes = x.sizes().vec();
-    at::Tensor out = at::addmm(b, x.reshape({-1, x.size(-1)}), w);
+    at::Tensor out = blasSingleThreaded() && x.scalar_type() == at::kFloat && x.device().is_cpu() && x.numel() >= 32 * x.size(-1)
+                         ? kernels::rowParallelMatmul(x.reshape({-1, x.size(-1)}), w, b)
+                         : at::addmm(b, x.reshape({-1, x.size(-1)}), w);
     sizes.back() = w.size(1);
     return out.view(sizes);
 }
@@ -108,7 +118,12 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
     const int64_t Hkv = k.size(1), T = k.size(2);
     const int64_t G = H / Hkv;
     at::Tensor qg = q.reshape({B, Hkv, G * L, D});
-    at::Tensor scores = at::matmul(qg, k.transpose(-1, -2)).view({B, H, L, T});
+    // With OpenBLAS single-threaded, the (batch, head) products are split over the OpenMP threads.
+    const bool split = blasSingleThreaded() && q.scalar_type() == at::kFloat && q.device().is_cpu();
+    at::Tensor scores =
+        (split ? kernels::batchParallelBmm(qg.reshape({B * Hkv, G * L, D}), k.reshape({B * Hkv, T, D}).transpose(1, 2))
+               : at::matmul(qg, k.transpose(-1, -2)))
+            .view({B, H, L, T});
     if (scores.scalar_type() != at::kFloat) scores = scores.to(at::kFloat);
     if (softcap) {
         scores.div_(*softcap).tanh_().mul_(*softcap);
@@ -117,7 +132,8 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
     at::Tensor p = at::softmax(scores, -1);
     if (p.scalar_type() != q.scalar_type()) p = p.to(q.scalar_type());
     if (wantProbs && probs) *probs = p;
-    at::Tensor out = at::matmul(p.view({B, Hkv, G * L, T}), v);  // [B, Hkv, G*L, D]
+    at::Tensor out = split ? kernels::batchParallelBmm(p.reshape({B * Hkv, G * L, T}), v.reshape({B * Hkv, T, D}))
+                           : at::matmul(p.view({B, Hkv, G * L, T}), v);  // [B, Hkv, G*L, D]
     return out.view({B, H, L, D}).transpose(1, 2).reshape({B, L, H * D});
 }
 

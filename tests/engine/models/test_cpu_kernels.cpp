@@ -1,5 +1,6 @@
 // Fused CPU kernels against the ATen compositions they replace (models/cpu_kernels.h), in f32 and
 // bf16, at several thread counts; and the models' fused paths against their ATen paths.
+#include "device/device.h"
 #include "models/cpu_kernels.h"
 #include "models/nn_ops.h"
 
@@ -172,4 +173,38 @@ TEST_P(KernelThreads, DecodeAttentionMatchesComposition) {
             }
         }
     }
+}
+
+// Under SingleThreadedBlas the model code splits products over the OpenMP threads itself; the
+// results are the same products (each part is one BLAS call), also on inference tensors.
+TEST_P(KernelThreads, RowAndBatchParallelProductsEqualAten) {
+    at::InferenceMode inference;
+    SingleThreadedBlas one;
+    EXPECT_TRUE(blasSingleThreaded());
+    for (int64_t M : {1, 17, 33, 300}) {
+        at::Tensor x = randn({M, 48}, at::kFloat, 1), w = randn({80, 48}, at::kFloat, 2), b = randn({80}, at::kFloat, 3);
+        EXPECT_LT(relErr(kernels::rowParallelMatmul(x, w.t(), b), at::addmm(b, x, w.t())), 1e-6) << M;
+        EXPECT_LT(relErr(kernels::rowParallelMatmul(x, w.t()), at::mm(x, w.t())), 1e-6) << M;
+        // nn::linear routes multi-row f32 input here while the guard is alive
+        at::Tensor x3 = randn({2, M, 48}, at::kFloat, 4);
+        EXPECT_LT(relErr(nn::linear(x3, w, b), at::linear(x3, w, b)), 1e-6) << M;
+    }
+    for (int64_t n : {1, 2, 7}) {
+        at::Tensor a = randn({n, 19, 32}, at::kFloat, 5), c = randn({n, 32, 23}, at::kFloat, 6);
+        EXPECT_LT(relErr(kernels::batchParallelBmm(a, c), at::bmm(a, c)), 1e-6) << n;
+        EXPECT_LT(relErr(kernels::batchParallelBmm(a, c.transpose(1, 2).contiguous().transpose(1, 2)), at::bmm(a, c)), 1e-6);
+    }
+}
+
+TEST(CpuKernels, SingleThreadedBlasNestsAndRestores) {
+    EXPECT_FALSE(blasSingleThreaded());
+    {
+        SingleThreadedBlas a;
+        {
+            SingleThreadedBlas b;
+            EXPECT_TRUE(blasSingleThreaded());
+        }
+        EXPECT_TRUE(blasSingleThreaded());
+    }
+    EXPECT_FALSE(blasSingleThreaded());
 }
