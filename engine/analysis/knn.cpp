@@ -1,6 +1,7 @@
 #include "analysis/knn.h"
 
 #include "core/error.h"
+#include "device/device.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -41,35 +42,45 @@ KnnGraph knnExact(const at::Tensor& xIn, const at::Tensor& qIn, int64_t k, Metri
     if (metric == Metric::Cosine) invx = 1.0 / x.norm(2, 1).clamp_min(1e-12);
     const int64_t bs = batchRows(n);
     const at::Tensor xt = x.t();
-    for (int64_t b0 = 0; b0 < nq; b0 += bs) {
-        progress.report(double(b0) / double(nq), "nearest neighbours");
-        const int64_t b1 = std::min(nq, b0 + bs);
-        at::Tensor qb = q.slice(0, b0, b1);
-        at::Tensor s = at::mm(qb, xt);  // [B, N]
-        switch (metric) {
-        case Metric::Dot: s.neg_(); break;
-        case Metric::Cosine: {
-            at::Tensor invq = 1.0 / qb.norm(2, 1).clamp_min(1e-12);
-            s.mul_(invq.unsqueeze(1)).mul_(invx.unsqueeze(0)).neg_().add_(1.0);
-            break;
-        }
-        case Metric::Euclidean:
-            s.mul_(-2.0).add_(xn.unsqueeze(0)).add_((qb * qb).sum(1).unsqueeze(1)).clamp_min_(0.0);
-            break;
-        }
-        if (!selfRows.empty()) {
-            float* sp = s.data_ptr<float>();
-            for (int64_t r = b0; r < b1; ++r) {
-                const int64_t c = selfRows[static_cast<size_t>(r)];
-                if (c >= 0 && c < n) sp[(r - b0) * n + c] = std::numeric_limits<float>::infinity();
+    const int64_t blocks = (nq + bs - 1) / bs;
+    // Blocks of queries in parallel, each one single-threaded BLAS product and top-k: one pool of
+    // threads instead of OpenBLAS's and OpenMP's taking turns on the cores (device/device.h).
+    SingleThreadedBlas oneBlasPool;
+    std::atomic<int64_t> done{0};
+    at::parallel_for(0, blocks, 1, [&](int64_t blk0, int64_t blk1) {
+        at::InferenceMode inference;  // thread-local; the results may be inference tensors
+        for (int64_t blk = blk0; blk < blk1; ++blk) {
+            const int64_t b0 = blk * bs, b1 = std::min(nq, b0 + bs);
+            if (at::get_thread_num() == 0) progress.report(double(done.load()) / double(nq), "nearest neighbours");
+            else progress.checkCancelled();
+            at::Tensor qb = q.slice(0, b0, b1);
+            at::Tensor s = at::mm(qb, xt);  // [B, N]
+            switch (metric) {
+            case Metric::Dot: s.neg_(); break;
+            case Metric::Cosine: {
+                at::Tensor invq = 1.0 / qb.norm(2, 1).clamp_min(1e-12);
+                s.mul_(invq.unsqueeze(1)).mul_(invx.unsqueeze(0)).neg_().add_(1.0);
+                break;
             }
+            case Metric::Euclidean:
+                s.mul_(-2.0).add_(xn.unsqueeze(0)).add_((qb * qb).sum(1).unsqueeze(1)).clamp_min_(0.0);
+                break;
+            }
+            if (!selfRows.empty()) {
+                float* sp = s.data_ptr<float>();
+                for (int64_t r = b0; r < b1; ++r) {
+                    const int64_t c = selfRows[static_cast<size_t>(r)];
+                    if (c >= 0 && c < n) sp[(r - b0) * n + c] = std::numeric_limits<float>::infinity();
+                }
+            }
+            auto tk = at::topk(s, k, 1, /*largest=*/false, /*sorted=*/true);
+            at::Tensor d = std::get<0>(tk);
+            if (metric == Metric::Euclidean) d = d.sqrt();
+            g.distances.slice(0, b0, b1).copy_(d);
+            g.indices.slice(0, b0, b1).copy_(std::get<1>(tk));
+            done += b1 - b0;
         }
-        auto tk = at::topk(s, k, 1, /*largest=*/false, /*sorted=*/true);
-        at::Tensor d = std::get<0>(tk);
-        if (metric == Metric::Euclidean) d = d.sqrt();
-        g.distances.slice(0, b0, b1).copy_(d);
-        g.indices.slice(0, b0, b1).copy_(std::get<1>(tk));
-    }
+    });
     progress.report(1.0, "nearest neighbours");
     return g;
 }
