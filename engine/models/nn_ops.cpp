@@ -20,15 +20,21 @@ at::Tensor checkedInputIds(const at::Tensor& idsIn, int64_t vocabSize, c10::Devi
     return ids;
 }
 
+namespace {
+// Several f32 rows on CPU while OpenBLAS is single-threaded: the product's rows are split over the
+// OpenMP threads (kernels::rowParallelMatmul).
+bool splitRows(const at::Tensor& x) {
+    return blasSingleThreaded() && x.scalar_type() == at::kFloat && x.device().is_cpu() && x.numel() >= 32 * x.size(-1);
+}
+}  // namespace
+
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
     // One row (decoding) on CPU: a memory-bound matrix-vector product. OpenBLAS's 1-row gemm and
     // oneDNN's bf16 path are far from the memory bandwidth; kernels::gemv reaches it.
     if (x.numel() == x.size(-1) && kernels::applies(x) && kernels::applies(w) && w.scalar_type() == x.scalar_type() &&
         w.is_contiguous() && w.dim() == 2)
         return kernels::gemv(x, w, b);
-    // Several rows in f32 while OpenBLAS is single-threaded: split the rows over the OpenMP threads.
-    if (blasSingleThreaded() && x.scalar_type() == at::kFloat && x.device().is_cpu() && w.scalar_type() == at::kFloat &&
-        x.numel() >= 32 * x.size(-1)) {
+    if (splitRows(x) && w.scalar_type() == at::kFloat) {
         auto sizes = x.sizes().vec();
         sizes.back() = w.size(0);
         return kernels::rowParallelMatmul(x.reshape({-1, x.size(-1)}), w.t(), b).view(sizes);
@@ -38,7 +44,7 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b)
 
 at::Tensor conv1d(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
     auto sizes = x.sizes().vec();
-    at::Tensor out = blasSingleThreaded() && x.scalar_type() == at::kFloat && x.device().is_cpu() && x.numel() >= 32 * x.size(-1)
+    at::Tensor out = splitRows(x) && w.scalar_type() == at::kFloat
                          ? kernels::rowParallelMatmul(x.reshape({-1, x.size(-1)}), w, b)
                          : at::addmm(b, x.reshape({-1, x.size(-1)}), w);
     sizes.back() = w.size(1);
