@@ -7,6 +7,7 @@
 #include <c10/util/BFloat16.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -246,9 +247,7 @@ at::Tensor gemvConcat(const at::Tensor& xIn, const std::vector<at::Tensor>& ws, 
     const float* xp = x.data_ptr<float>();
     float* yp = y.data_ptr<float>();
     const bool bf16 = xIn.scalar_type() == at::kBFloat16;
-    // At least ~64 KB of weights per task, so small matrices stay on one thread.
-    const int64_t grain = std::max<int64_t>(1, (64 * 1024) / (K * (bf16 ? 2 : 4)));
-    at::parallel_for(0, total, grain, [&](int64_t r0, int64_t r1) {
+    auto rows = [&](int64_t r0, int64_t r1) {
         for (size_t i = 0; i < ws.size() && r0 < r1; ++i) {
             const int64_t a = std::max(r0, start[i]), b = std::min(r1, start[i + 1]);
             if (a >= b) continue;
@@ -258,6 +257,19 @@ at::Tensor gemvConcat(const at::Tensor& xIn, const std::vector<at::Tensor>& ws, 
             else
                 dotRows(ws[i].data_ptr<float>() + local * K, xp, yp + a, b - a, K);
         }
+    };
+    // Blocks of ~256 KB of weights handed out dynamically: a thread whose core is busy elsewhere
+    // (another VM, the desktop) takes fewer blocks instead of holding the others at the barrier.
+    // Small products (< 2 blocks) stay on the calling thread.
+    const int64_t block = std::max<int64_t>(1, (256 * 1024) / (K * (bf16 ? 2 : 4)));
+    const int64_t blocks = (total + block - 1) / block;
+    if (blocks < 2 || at::get_num_threads() < 2 || at::in_parallel_region()) {
+        rows(0, total);
+        return y;
+    }
+    std::atomic<int64_t> next{0};
+    at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) {
+        for (int64_t blk = next++; blk < blocks; blk = next++) rows(blk * block, std::min(total, (blk + 1) * block));
     });
     return y;
 }
