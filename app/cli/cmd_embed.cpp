@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "io/file_io.h"
 #include "io/npy.h"
+#include "io/model_presets.h"
 #include "io/safetensors.h"
 #include "models/dtype.h"
 #include "models/embedding.h"
@@ -15,10 +16,19 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 namespace embedlab::cli {
 namespace {
+
+// Forwards a chunk's progress (0..1) into its share of the whole run.
+class StageRelay : public Progress {
+public:
+    explicit StageRelay(Progress::Scope& scope) {
+        setListener([&scope](const ProgressSnapshot& s) { scope.report(s.fraction < 0 ? 0.0 : s.fraction, "embedding"); }, 0);
+    }
+};
 
 bool endsWith(const std::string& s, const std::string& suf) {
     return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
@@ -41,48 +51,77 @@ int runEmbed(Args& a) {
     o.maxLength = a.getInt("max-length", 0);
     if (o.batchSize <= 0) throw UsageError("--batch-size must be positive");
 
-    std::vector<std::string> lines;
+    // Streamed: the input is read twice (once to count its lines, then chunk by chunk) and every
+    // chunk's vectors are written as soon as they are computed, so memory holds one chunk of texts
+    // and vectors whatever the corpus size. The output appears atomically when all is written.
+    auto openInput = [&]() {
+        std::ifstream in(input, std::ios::binary);
+        if (!in) throw Error::badInput("cannot open " + input);
+        return in;
+    };
+    int64_t n = 0;
     {
-        std::istringstream in(readFile(input));
+        std::ifstream in = openInput();
         std::string line;
-        while (std::getline(in, line)) {
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            sanitizeUtf8(line);
-            lines.push_back(line);
-        }
+        while (std::getline(in, line)) ++n;
     }
-    if (lines.empty()) throw Error::badInput(input + " has no lines");
+    if (n == 0) throw Error::badInput(input + " has no lines");
     auto tok = loadTokenizer(dir);
     const c10::Device device(deviceFromArgs(a));
     const c10::ScalarType dtype = parseDtype(dtypeFromArgs(a));
     std::vector<std::string> warnings;
     auto model = loadModel(dir, device, dtype, &warnings);
     for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    const int64_t d = model->config().hiddenSize;
+    AtomicFile out(outPath);
+    if (fmt == Npy) out.write(npyPrefix({n, d}));
+    if (fmt == Safetensors)
+        out.write(safeTensorsPrefix({{"embeddings", "F32", {n, d}}},
+                                    {{"format", "pt"}, {"model", dir}, {"pooling", poolingName(o.pooling)},
+                                     {"layer", std::to_string(resolveLayer(*model, o.layer))},
+                                     {"normalized", o.normalize ? "1" : "0"}}));
     StderrProgress progress("embed");
     const auto t0 = std::chrono::steady_clock::now();
-    at::Tensor e = embedTexts(*model, *tok, lines, o, progress).contiguous();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int64_t n = e.size(0), d = e.size(1);
-    if (fmt == Npy) {
-        writeNpy(outPath, e.data_ptr<float>(), {n, d});
-    } else if (fmt == Safetensors) {
-        saveSafeTensors(outPath, {{"embeddings", e}},
-                        {{"format", "pt"}, {"model", dir}, {"pooling", poolingName(o.pooling)},
-                         {"layer", std::to_string(resolveLayer(*model, o.layer))}, {"normalized", o.normalize ? "1" : "0"}});
-    } else {
-        std::string out;
+    const int64_t chunk = std::max<int64_t>(1024, int64_t(o.batchSize) * 32);
+    std::ifstream in = openInput();
+    std::vector<std::string> lines;
+    int64_t done = 0;
+    auto flush = [&]() {
+        if (lines.empty()) return;
+        Progress::Scope scope(progress, double(done) / double(n), double(done + int64_t(lines.size())) / double(n));
+        StageRelay relay(scope);
+        at::Tensor e = embedTexts(*model, *tok, lines, o, relay).to(at::kCPU, at::kFloat).contiguous();
         const float* p = e.data_ptr<float>();
-        char buf[32];
-        for (int64_t i = 0; i < n; ++i) {
-            for (int64_t j = 0; j < d; ++j) {
-                std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(p[i * d + j]));
-                if (j) out += '\t';
-                out += buf;
+        if (fmt == Tsv) {
+            std::string text;
+            char buf[32];
+            for (int64_t i = 0; i < e.size(0); ++i) {
+                for (int64_t j = 0; j < d; ++j) {
+                    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(p[i * d + j]));
+                    if (j) text += '\t';
+                    text += buf;
+                }
+                text += '\n';
             }
-            out += '\n';
+            out.write(text);
+        } else {
+            out.write(p, static_cast<uint64_t>(e.numel()) * sizeof(float));
         }
-        writeFileAtomic(outPath, out);
+        done += static_cast<int64_t>(lines.size());
+        lines.clear();
+    };
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        sanitizeUtf8(line);
+        lines.push_back(std::move(line));
+        if (static_cast<int64_t>(lines.size()) >= chunk) flush();
     }
+    flush();
+    if (done != n) throw Error::badInput(input + " changed while it was being read (" + std::to_string(n) + " lines, then " +
+                                         std::to_string(done) + ")");
+    out.commit();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     printJson({{"count", n},
                {"dim", d},
                {"seconds", secs},

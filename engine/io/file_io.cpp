@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -86,33 +87,45 @@ std::string readMaybeGzip(const std::string& path, uint64_t maxBytes) {
     return out;
 }
 
-void writeFileAtomic(const std::string& path, const std::string& data) {
+AtomicFile::AtomicFile(const std::string& path) : path_(path) {
     std::random_device rd;
-    const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error::runtime("cannot write " + path + ": " + std::strerror(errno));
-    size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-        if (n < 0) {
+    tmp_ = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error::runtime("cannot write " + path + ": " + std::strerror(errno));
+}
+
+AtomicFile::~AtomicFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(tmp_.c_str());
+}
+
+void AtomicFile::write(const void* data, uint64_t n) {
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+        const size_t chunk = static_cast<size_t>(std::min<uint64_t>(n, 1ull << 30));
+        const ssize_t w = ::write(fd_, p, chunk);
+        if (w < 0) {
             if (errno == EINTR) continue;
-            const std::string why = std::strerror(errno);
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw Error::runtime("cannot write " + path + ": " + why);
+            throw Error::runtime("cannot write " + path_ + ": " + std::strerror(errno));
         }
-        off += static_cast<size_t>(n);
+        p += w;
+        n -= static_cast<uint64_t>(w);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        throw Error::runtime("cannot write " + path + ": " + why);
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        throw Error::runtime("cannot write " + path + ": " + why);
-    }
+}
+
+void AtomicFile::commit() {
+    if (::fsync(fd_) != 0) throw Error::runtime("cannot write " + path_ + ": " + std::strerror(errno));
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw Error::runtime("cannot write " + path_ + ": " + std::strerror(errno));
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw Error::runtime("cannot write " + path_ + ": " + std::strerror(errno));
+    committed_ = true;
+}
+
+void writeFileAtomic(const std::string& path, const std::string& data) {
+    AtomicFile f(path);
+    f.write(data);
+    f.commit();
 }
 
 }  // namespace embedlab

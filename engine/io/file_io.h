@@ -14,6 +14,25 @@ std::string readMaybeGzip(const std::string& path, uint64_t maxBytes = (1ull << 
 // An existing file is replaced only when the write has fully succeeded. Throws Error(Runtime).
 void writeFileAtomic(const std::string& path, const std::string& data);
 
+// A file written piece by piece and put in place atomically: the data go to a temporary file in the
+// same folder; commit() fsyncs and renames it over `path`. Destroyed uncommitted (an error, a cancel),
+// it removes the temporary file and leaves `path` untouched. Throws Error(Runtime) on I/O errors.
+class AtomicFile {
+public:
+    explicit AtomicFile(const std::string& path);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+    void write(const void* data, uint64_t n);
+    void write(const std::string& s) { write(s.data(), s.size()); }
+    void commit();
+
+private:
+    std::string path_, tmp_;
+    int fd_ = -1;
+    bool committed_ = false;
+};
+
 bool isDirectory(const std::string& path);
 bool isRegularFile(const std::string& path);
 std::string joinPath(const std::string& a, const std::string& b);

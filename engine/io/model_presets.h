@@ -37,6 +37,11 @@ void writeSafeTensorsStreaming(const std::string& path, std::vector<SafeTensorSp
                                const std::function<at::Tensor(const SafeTensorSpec&)>& produce,
                                const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
 
+// The bytes before the tensor data of such a file (8-byte header length + padded JSON header), for
+// writers that stream the data themselves (tensors in name order, each row-major).
+std::string safeTensorsPrefix(std::vector<SafeTensorSpec> specs,
+                              const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
+
 // ---- Presets and configs --------------------------------------------------------------------------
 
 // gemma3-270m, gemma3-270m-tr, gpt2, bert-base, xlm-roberta-base.

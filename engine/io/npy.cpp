@@ -3,16 +3,15 @@
 #include "core/error.h"
 #include "io/file_io.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace embedlab {
 
-void writeNpy(const std::string& path, const float* data, const std::vector<int64_t>& shape) {
-    int64_t n = 1;
+std::string npyPrefix(const std::vector<int64_t>& shape) {
     std::string dims;
     for (int64_t d : shape) {
         if (d < 0) throw Error::runtime("writeNpy: negative dimension");
-        n *= d;
         dims += std::to_string(d) + ",";
     }
     if (shape.size() > 1) dims.pop_back();
@@ -21,16 +20,20 @@ void writeNpy(const std::string& path, const float* data, const std::vector<int6
     const size_t unpadded = 10 + header.size() + 1;
     header.append((64 - unpadded % 64) % 64, ' ');
     header.push_back('\n');
-    std::string out;
-    out.reserve(10 + header.size() + static_cast<size_t>(n) * 4);
-    out.append("\x93NUMPY", 6);
+    std::string out("\x93NUMPY", 6);
     out.push_back('\x01');
     out.push_back('\x00');
     const uint16_t hl = static_cast<uint16_t>(header.size());
     out.push_back(static_cast<char>(hl & 0xff));
     out.push_back(static_cast<char>(hl >> 8));
-    out += header;
-    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n) * sizeof(float));
+    return out + header;
+}
+
+void writeNpy(const std::string& path, const float* data, const std::vector<int64_t>& shape) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    std::string out = npyPrefix(shape);
+    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(std::max<int64_t>(n, 0)) * sizeof(float));
     writeFileAtomic(path, out);
 }
 

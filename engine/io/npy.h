@@ -14,6 +14,9 @@ struct NpyArray {
 
 // Writes a float32 array of `shape` (product must equal data.size()) atomically. Throws Error(Runtime).
 void writeNpy(const std::string& path, const float* data, const std::vector<int64_t>& shape);
+// The bytes before the data of a float32 .npy of `shape` (magic, version, padded header), for
+// writers that stream the data themselves.
+std::string npyPrefix(const std::vector<int64_t>& shape);
 // Reads a little-endian <f4, <f8, <i8 or <i4 array in C order. Throws Error(BadInput) for anything else.
 NpyArray readNpy(const std::string& path);
 

@@ -106,49 +106,6 @@ std::string buildHeader(const std::vector<SafeTensorSpec>& specs, const std::map
     return text;
 }
 
-class TempFile {
-public:
-    explicit TempFile(const std::string& path) : path_(path) {
-        std::random_device rd;
-        tmp_ = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
-        fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd_ < 0) throw Error::runtime("cannot write " + path + ": " + errnoText());
-    }
-    ~TempFile() {
-        if (fd_ >= 0) ::close(fd_);
-        if (!committed_) ::unlink(tmp_.c_str());
-    }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-
-    void write(const void* data, uint64_t n) {
-        const char* p = static_cast<const char*>(data);
-        while (n > 0) {
-            const size_t chunk = static_cast<size_t>(std::min<uint64_t>(n, 1ull << 30));
-            ssize_t w = ::write(fd_, p, chunk);
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                throw Error::runtime("cannot write " + path_ + ": " + errnoText());
-            }
-            p += w;
-            n -= static_cast<uint64_t>(w);
-        }
-    }
-    void commit() {
-        if (::fsync(fd_) != 0) throw Error::runtime("cannot write " + path_ + ": " + errnoText());
-        const int fd = fd_;
-        fd_ = -1;
-        if (::close(fd) != 0) throw Error::runtime("cannot write " + path_ + ": " + errnoText());
-        if (::rename(tmp_.c_str(), path_.c_str()) != 0)
-            throw Error::runtime("cannot write " + path_ + ": " + errnoText());
-        committed_ = true;
-    }
-
-private:
-    std::string path_, tmp_;
-    int fd_ = -1;
-    bool committed_ = false;
-};
 
 }  // namespace
 
@@ -446,7 +403,7 @@ void writeSafeTensorsStreaming(const std::string& path, std::vector<SafeTensorSp
     std::vector<uint64_t> sizes;
     const std::string header = buildHeader(specs, metadata, path, &sizes);
 
-    TempFile out(path);
+    AtomicFile out(path);
     const uint64_t n = header.size();
     out.write(&n, 8);
     out.write(header.data(), header.size());
@@ -465,6 +422,16 @@ void writeSafeTensorsStreaming(const std::string& path, std::vector<SafeTensorSp
         if (sizes[i]) out.write(t.data_ptr(), sizes[i]);
     }
     out.commit();
+}
+
+std::string safeTensorsPrefix(std::vector<SafeTensorSpec> specs, const std::map<std::string, std::string>& metadata) {
+    std::sort(specs.begin(), specs.end(), [](const SafeTensorSpec& a, const SafeTensorSpec& b) { return a.name < b.name; });
+    std::vector<uint64_t> sizes;
+    const std::string header = buildHeader(specs, metadata, "safetensors header", &sizes);
+    const uint64_t n = header.size();
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
+    return out + header;
 }
 
 void saveSafeTensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors,

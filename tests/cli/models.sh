@@ -158,6 +158,30 @@ a = load(sys.argv[2])['embeddings']
 assert a.shape == (3, 32) and np.allclose(np.linalg.norm(a, axis=1), 1, atol=1e-5)
 PY"
 check "embed tsv equals npy" "'$CLI' embed --model '$M' --input '$T/lines.txt' --out '$T/e.tsv' --batch-size 3 > /dev/null && '$PY' -c \"import numpy as np; a=np.loadtxt('$T/e.tsv', delimiter='\\t', ndmin=2); b=np.load('$T/e.npy'); assert a.shape==b.shape and np.allclose(a,b,atol=1e-5), abs(a-b).max()\""
+# A long input is streamed in chunks (1,024 lines with --batch-size 32): rows must line up with the
+# lines across chunk boundaries, in every output format, and equal the same lines embedded alone.
+"$PY" -c "
+import sys
+src = open('$T/lines.txt', encoding='utf-8').read().splitlines()
+open('$T/long.txt', 'w', encoding='utf-8').write(''.join(f'{src[i % len(src)]} {i}\\n' for i in range(2500)))
+open('$T/probe.txt', 'w', encoding='utf-8').write(''.join(f'{src[i % len(src)]} {i}\\n' for i in (0, 1023, 1024, 2499)))"
+check "embed a 2,500-line input (streamed) to npy, safetensors and tsv" "'$CLI' embed --model '$M' --input '$T/long.txt' --out '$T/long.npy' > /dev/null && '$CLI' embed --model '$M' --input '$T/long.txt' --out '$T/long.safetensors' > /dev/null && '$CLI' embed --model '$M' --input '$T/long.txt' --out '$T/long.tsv' > /dev/null && '$CLI' embed --model '$M' --input '$T/probe.txt' --out '$T/probe.npy' > /dev/null"
+check "streamed rows line up across chunks and formats" "'$PY' - '$T/st.py' '$T' <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1].rsplit('/', 1)[0])
+import numpy as np
+from st import load
+T = sys.argv[2]
+a = np.load(T + '/long.npy'); p = np.load(T + '/probe.npy')
+assert a.shape == (2500, 32), a.shape
+assert np.allclose(a[[0, 1023, 1024, 2499]], p, atol=1e-5), abs(a[[0, 1023, 1024, 2499]] - p).max()
+s = load(T + '/long.safetensors')['embeddings']
+assert s.shape == (2500, 32) and np.array_equal(s, a)
+t = np.loadtxt(T + '/long.tsv', delimiter='\t', ndmin=2)
+assert t.shape == (2500, 32) and np.allclose(t, a, atol=1e-6)
+PY"
+ls "$T"/long.npy.tmp-* > /dev/null 2>&1; rc=$?
+check "no temporary files left behind" "[ $rc -ne 0 ]"
 "$CLI" embed --model "$M" --input "$T/lines.txt" --out "$T/e.npy" --layer 5 > /dev/null 2>&1; rc=$?
 check "embed with an out-of-range layer exits 3" "[ $rc -eq 3 ]"
 "$CLI" embed --model "$FX/models/bert_tiny" --input "$T/lines.txt" --out "$T/e.npy" > /dev/null 2>&1; rc=$?
