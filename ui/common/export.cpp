@@ -1,5 +1,7 @@
 #include "common/export.h"
 
+#include <QAbstractButton>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QPainter>
 #include <QPdfWriter>
@@ -81,6 +83,16 @@ bool saveTextAtomically(const QString& path, const QByteArray& data, QString* er
         return false;
     }
     return true;
+}
+
+QString imageFileFilter() { return QObject::tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"); }
+
+void onClickSaveAs(QAbstractButton* button, QWidget* parent, const QString& title, const QString& suggested,
+                   const QString& filter, std::function<void(const QString&)> save) {
+    QObject::connect(button, &QAbstractButton::clicked, parent, [=] {
+        const QString f = QFileDialog::getSaveFileName(parent, title, suggested, filter);
+        if (!f.isEmpty()) save(f);
+    });
 }
 
 }  // namespace embedlab

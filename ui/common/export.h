@@ -4,6 +4,9 @@
 
 #include <QString>
 
+#include <functional>
+
+class QAbstractButton;
 class QWidget;
 
 namespace embedlab {
@@ -12,5 +15,12 @@ namespace embedlab {
 bool exportWidget(QWidget* w, const QString& path, QString* error = nullptr);
 // Writes text atomically. Returns false and sets `error` on failure.
 bool saveTextAtomically(const QString& path, const QByteArray& data, QString* error = nullptr);
+
+// The save-dialog filter for chart and image exports: PNG, SVG, PDF.
+QString imageFileFilter();
+// When `button` is clicked, asks for a file to save (dialog title, suggested name, filter) and hands
+// the chosen path to `save`; nothing happens when the dialog is cancelled.
+void onClickSaveAs(QAbstractButton* button, QWidget* parent, const QString& title, const QString& suggested,
+                   const QString& filter, std::function<void(const QString&)> save);
 
 }  // namespace embedlab

@@ -217,21 +217,12 @@ EvaluationPanel::EvaluationPanel(JobRunner* runner, QWidget* parent) : QWidget(p
     connect(runButton_, &QPushButton::clicked, this, [this] { run(); });
     connect(cancelButton_, &QPushButton::clicked, this, &EvaluationPanel::cancel);
     connect(clear, &QPushButton::clicked, this, &EvaluationPanel::clearResults);
-    connect(csv, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export results"), QStringLiteral("evaluation.csv"),
-                                                       tr("CSV (*.csv)"));
-        if (!f.isEmpty()) exportCsv(f);
-    });
-    connect(json, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export results"), QStringLiteral("evaluation.json"),
-                                                       tr("JSON (*.json)"));
-        if (!f.isEmpty()) exportJson(f);
-    });
-    connect(chart, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export chart"), QStringLiteral("evaluation.png"),
-                                                       tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
-        if (!f.isEmpty()) exportChart(f);
-    });
+    onClickSaveAs(csv, this, tr("Export results"), QStringLiteral("evaluation.csv"), tr("CSV (*.csv)"),
+                  [this](const QString& f) { exportCsv(f); });
+    onClickSaveAs(json, this, tr("Export results"), QStringLiteral("evaluation.json"), tr("JSON (*.json)"),
+                  [this](const QString& f) { exportJson(f); });
+    onClickSaveAs(chart, this, tr("Export chart"), QStringLiteral("evaluation.png"), imageFileFilter(),
+                  [this](const QString& f) { exportChart(f); });
 
     connect(runner_, &JobRunner::jobProgress, this, [this](JobId id, double f, const QString& msg, double) {
         if (!pending_.contains(id)) return;

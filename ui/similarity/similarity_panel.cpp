@@ -285,16 +285,10 @@ SimilarityPanel::SimilarityPanel(JobRunner* runner, QWidget* parent) : QWidget(p
     connect(embedButton_, &QPushButton::clicked, this, [this] { embed(); });
     connect(cancelButton_, &QPushButton::clicked, this, &SimilarityPanel::cancelEmbedding);
     connect(showButton_, &QPushButton::clicked, this, [this] { computeHeatmap(); });
-    connect(exportImg, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export heatmap"), QStringLiteral("heatmap.png"),
-                                                       tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
-        if (!f.isEmpty()) exportHeatmap(f);
-    });
-    connect(exportCsv, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export heatmap values"), QStringLiteral("heatmap.csv"),
-                                                       tr("CSV (*.csv)"));
-        if (!f.isEmpty()) exportHeatmapCsv(f);
-    });
+    onClickSaveAs(exportImg, this, tr("Export heatmap"), QStringLiteral("heatmap.png"), imageFileFilter(),
+                  [this](const QString& f) { exportHeatmap(f); });
+    onClickSaveAs(exportCsv, this, tr("Export heatmap values"), QStringLiteral("heatmap.csv"), tr("CSV (*.csv)"),
+                  [this](const QString& f) { exportHeatmapCsv(f); });
     connect(searchButton_, &QPushButton::clicked, this, [this] { search(query_->text(), k_->value()); });
     connect(query_, &QLineEdit::returnPressed, this, [this] { search(query_->text(), k_->value()); });
     connect(pairButton_, &QPushButton::clicked, this,

@@ -131,16 +131,10 @@ TokenizerLab::TokenizerLab(JobRunner* runner, QWidget* parent) : QWidget(parent)
                                                        tr("Text (*.txt *.md *.tsv *.csv *.jsonl);;All files (*)"));
         if (!f.isEmpty()) compareOnCorpus(f);
     });
-    connect(exportChartBtn, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export chart"), QStringLiteral("tokenizers.png"),
-                                                       tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
-        if (!f.isEmpty()) exportChart(f);
-    });
-    connect(exportCsvBtn, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export table"), QStringLiteral("tokenizers.csv"),
-                                                       tr("CSV (*.csv)"));
-        if (!f.isEmpty()) exportTableCsv(f);
-    });
+    onClickSaveAs(exportChartBtn, this, tr("Export chart"), QStringLiteral("tokenizers.png"), imageFileFilter(),
+                  [this](const QString& f) { exportChart(f); });
+    onClickSaveAs(exportCsvBtn, this, tr("Export table"), QStringLiteral("tokenizers.csv"), tr("CSV (*.csv)"),
+                  [this](const QString& f) { exportTableCsv(f); });
 
     connect(runner_, &JobRunner::jobSucceeded, this, [this](JobId id, JobPtr job) {
         if (pendingLoads_.contains(id)) {
