@@ -43,10 +43,10 @@ BlasSetFn blasSet() { return reinterpret_cast<BlasSetFn>(::dlsym(RTLD_DEFAULT, "
 BlasGetFn blasGet() { return reinterpret_cast<BlasGetFn>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads")); }
 }  // namespace
 
-SingleThreadedBlas::SingleThreadedBlas() {
+SingleThreadedBlas::SingleThreadedBlas(bool active) {
     static const BlasSetFn set = blasSet();
     static const BlasGetFn get = blasGet();
-    if (!set || !get) return;
+    if (!active || !set || !get) return;
     saved_ = get();
     if (gSingleThreadedBlas.fetch_add(1) == 0) set(1);
 }

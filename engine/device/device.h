@@ -49,7 +49,8 @@ std::string blasDescription();
 // Nestable; restores OpenBLAS's thread count on destruction. A no-op without OpenBLAS.
 class SingleThreadedBlas {
 public:
-    SingleThreadedBlas();
+    // active = false: does nothing (e.g. a model on CUDA, where OpenBLAS is not involved).
+    explicit SingleThreadedBlas(bool active = true);
     ~SingleThreadedBlas();
     SingleThreadedBlas(const SingleThreadedBlas&) = delete;
     SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;

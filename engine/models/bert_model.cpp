@@ -7,7 +7,6 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
-#include <optional>
 
 namespace embedlab {
 
@@ -126,8 +125,7 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
                                  const ForwardOptions& o) {
     at::InferenceMode guard;
     // One pool of threads on CPU: OpenBLAS single-threaded, products split over OpenMP (nn_ops).
-    std::optional<SingleThreadedBlas> oneBlasPool;
-    if (device_.is_cpu()) oneBlasPool.emplace();
+    SingleThreadedBlas oneBlasPool(device_.is_cpu());
     const auto& c = config_;
     at::Tensor ids = nn::checkedInputIds(idsIn, c.vocabSize, device_);
     const int64_t B = ids.size(0), L = ids.size(1), nh = c.numHeads, hd = c.headDim;

@@ -31,9 +31,7 @@ bool splitRows(const at::Tensor& x) {
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
     // One row (decoding) on CPU: a memory-bound matrix-vector product. OpenBLAS's 1-row gemm and
     // oneDNN's bf16 path are far from the memory bandwidth; kernels::gemv reaches it.
-    if (x.numel() == x.size(-1) && kernels::applies(x) && kernels::applies(w) && w.scalar_type() == x.scalar_type() &&
-        w.is_contiguous() && w.dim() == 2)
-        return kernels::gemv(x, w, b);
+    if (kernels::gemvApplies(x, w)) return kernels::gemv(x, w, b);
     if (splitRows(x) && w.scalar_type() == at::kFloat) {
         auto sizes = x.sizes().vec();
         sizes.back() = w.size(0);
