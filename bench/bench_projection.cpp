@@ -19,6 +19,7 @@
 
 #include <sys/utsname.h>
 
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -115,19 +116,31 @@ int main(int argc, char** argv) {
         std::map<std::string, json> ours;
         for (std::string m; std::getline(ms, m, ',');) {
             at::Tensor y;
+            // Seconds per stage: the progress message without its trailing counter ("UMAP epoch 17"
+            // → "UMAP epoch"), from its first report to the next stage's (listener every 0 ms).
+            Progress progress;
+            std::vector<std::pair<std::string, double>> stages;
+            progress.setListener(
+                [&](const ProgressSnapshot& s) {
+                    std::string stem = s.message;
+                    while (!stem.empty() && (std::isdigit(static_cast<unsigned char>(stem.back())) || stem.back() == ' '))
+                        stem.pop_back();
+                    if (stages.empty() || stages.back().first != stem) stages.emplace_back(stem, s.elapsedSeconds);
+                },
+                0);
             const double t0 = now(), c0 = cpuNow();
             if (m == "pca") {
                 PcaOptions o;
                 o.seed = seed;
-                y = pca(set.data, o).coords;
+                y = pca(set.data, o, progress).coords;
             } else if (m == "tsne") {
                 TsneOptions o;
                 o.seed = seed;
-                y = tsne(set.data, o).embedding;
+                y = tsne(set.data, o, progress).embedding;
             } else if (m == "umap") {
                 UmapOptions o;
                 o.seed = seed;
-                y = umap(set.data, o).embedding;
+                y = umap(set.data, o, progress).embedding;
             } else {
                 std::fprintf(stderr, "unknown method %s\n", m.c_str());
                 return 2;
@@ -136,6 +149,11 @@ int main(int argc, char** argv) {
             if (a.count("out-dir")) saveNpyF32(a["out-dir"] + "/embedlab_" + m + ".npy", y);
             ours[m] = score("embedlab_" + m, secs, y);
             ours[m]["cpu_seconds"] = cpu;
+            json st = json::array();
+            for (size_t i = 0; i < stages.size(); ++i)
+                st.push_back({{"stage", stages[i].first},
+                              {"seconds", (i + 1 < stages.size() ? stages[i + 1].second : secs) - stages[i].second}});
+            ours[m]["stages"] = st;
             out["results"].push_back(ours[m]);
         }
         if (a.count("baseline-dir")) {

@@ -41,6 +41,13 @@ KnnGraph knnGraph(const at::Tensor& x, const KnnOptions& options, Progress& prog
 KnnGraph knnExact(const at::Tensor& x, const at::Tensor& queries, int64_t k, Metric metric,
                   const std::vector<int64_t>& selfRows = {}, Progress& progress = nullProgress());
 
+// Which exact kernel runs on CPU: Auto picks the fused AVX-512 distance-and-selection kernel where the
+// CPU has it, else a BLAS product per tile scanned by an AVX2 or plain loop; Blas forces the latter
+// (tests and benchmarks compare the two).
+enum class KnnKernel { Auto, Blas };
+void setKnnKernel(KnnKernel kernel);
+KnnKernel knnKernel();
+
 struct Neighbor {
     int64_t row = 0;
     double score = 0;  // cosine similarity, dot product, or euclidean distance

@@ -6,6 +6,7 @@
 #include "analysis_test_util.h"
 #include "core/error.h"
 
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -58,6 +59,62 @@ TEST(Knn, ExactMatchesNumpyBruteForce) {
         // distances ascend
         EXPECT_TRUE((g.distances.slice(1, 1) >= g.distances.slice(1, 0, 9)).all().item<bool>());
     }
+}
+
+// The tiled search (several column tiles with a ragged last one, many query blocks and a ragged last
+// group, column parts merged for few queries, k above the SIMD width), with the fused kernel (where
+// the CPU has AVX-512) and with the BLAS one, against a float64 brute force.
+class KnnKernels : public ::testing::TestWithParam<KnnKernel> {
+protected:
+    void SetUp() override { setKnnKernel(GetParam()); }
+    void TearDown() override { setKnnKernel(KnnKernel::Auto); }
+};
+INSTANTIATE_TEST_SUITE_P(Knn, KnnKernels, ::testing::Values(KnnKernel::Auto, KnnKernel::Blas));
+
+TEST_P(KnnKernels, ExactTiledMatchesDoubleBruteForce) {
+    at::set_num_threads(2);
+    at::manual_seed(11);
+    const int64_t n = 6007, dim = 100;  // 1,280- and 2,592-column tiles: the last one ragged
+    at::Tensor x = at::randn({n, dim});
+    x.slice(0, 0, 2000) *= 3.0;  // unequal norms, so dot differs from cosine
+    at::Tensor xd = x.to(at::kDouble);
+    at::Tensor qRows = at::arange(0, n, 97, at::kLong);  // 62 checked rows, spread over the blocks
+    for (Metric m : {Metric::Euclidean, Metric::Cosine, Metric::Dot})
+        for (int64_t k : {15, 300}) {
+            at::Tensor qd = xd.index_select(0, qRows);
+            at::Tensor ref;
+            if (m == Metric::Euclidean) ref = at::cdist(qd, xd);
+            else if (m == Metric::Cosine)
+                ref = 1.0 - at::mm(qd / qd.norm(2, 1, true), (xd / xd.norm(2, 1, true)).t());
+            else ref = -at::mm(qd, xd.t());
+            for (int64_t r = 0; r < qRows.size(0); ++r) ref[r][qRows[r].item<int64_t>()] = INFINITY;
+            at::Tensor refSorted = std::get<0>(ref.sort(1)).slice(1, 0, k);
+            // All rows as queries (self excluded), and the checked rows alone as free vectors.
+            KnnOptions o;
+            o.k = k;
+            o.metric = m;
+            KnnGraph all = knnGraph(x, o);
+            std::vector<int64_t> self(qRows.data_ptr<int64_t>(), qRows.data_ptr<int64_t>() + qRows.size(0));
+            KnnGraph few = knnExact(x, x.index_select(0, qRows), k, m, self);
+            for (const KnnGraph* g : {&all, &few}) {
+                at::Tensor idx = g == &all ? g->indices.index_select(0, qRows) : g->indices;
+                at::Tensor dist = g == &all ? g->distances.index_select(0, qRows) : g->distances;
+                ASSERT_EQ(idx.size(1), k);
+                const double tol = m == Metric::Dot ? 2e-3 : 1e-4;
+                // the distances are the k smallest, in order, and each index is at its distance
+                EXPECT_LT((dist.to(at::kDouble) - refSorted).abs().max().item<double>(), tol * (m == Metric::Dot ? 100 : 1))
+                    << metricName(m) << " k=" << k;
+                at::Tensor at_ = ref.gather(1, idx);
+                EXPECT_LT((at_ - dist.to(at::kDouble)).abs().max().item<double>(), tol * (m == Metric::Dot ? 100 : 1))
+                    << metricName(m) << " k=" << k;
+                for (int64_t r = 0; r < idx.size(0); ++r) {
+                    std::set<int64_t> uniq;
+                    for (int64_t j = 0; j < k; ++j) uniq.insert(idx[r][j].item<int64_t>());
+                    EXPECT_EQ(static_cast<int64_t>(uniq.size()), k);
+                    EXPECT_EQ(uniq.count(qRows[r].item<int64_t>()), 0u);
+                }
+            }
+        }
 }
 
 TEST(Knn, HnswRecallOnRandomSet) {
