@@ -1,5 +1,6 @@
 #include "analysis/knn.h"
 
+#include "core/cpu_isa.h"
 #include "core/error.h"
 #include "device/device.h"
 
@@ -8,7 +9,9 @@
 
 #include <hnswlib/hnswlib.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -30,7 +33,6 @@ namespace {
 // at 70,000 points).
 constexpr int64_t kQueryBlock = 128;  // product path
 constexpr int kGroupRows = 12;         // fused path: queries per register block
-std::atomic<KnnKernel> gKnnKernel{KnnKernel::Auto};
 
 struct BestK {
     float* key;
@@ -62,6 +64,8 @@ void scanRowScalar(const float* s, const float* a, float c, int64_t nt, int64_t 
     }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EMBEDLAB_KNN_X86 1
 __attribute__((target("avx512f"))) void scanRowAvx512(const float* s, const float* a, float c, int64_t nt,
                                                       int64_t j0, int64_t self, BestK best) {
     float thr = best.key[best.k - 1];
@@ -110,18 +114,19 @@ __attribute__((target("avx2,fma"))) void scanRowAvx2(const float* s, const float
     scanRowScalar(s + b, a + b, c, nt - b, j0 + b, self, best);
 }
 
+#endif
+
 using ScanFn = void (*)(const float*, const float*, float, int64_t, int64_t, int64_t, BestK);
 
 ScanFn scanRowFn() {
-    static const ScanFn fn = [] {
-        if (__builtin_cpu_supports("avx512f")) return &scanRowAvx512;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &scanRowAvx2;
-        return &scanRowScalar;
-    }();
-    return fn;
+#ifdef EMBEDLAB_KNN_X86
+    if (cpuIsa() == CpuIsa::Avx512) return &scanRowAvx512;
+    if (cpuIsa() == CpuIsa::Avx2) return &scanRowAvx2;
+#endif
+    return &scanRowScalar;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef EMBEDLAB_KNN_X86
 #define EMBEDLAB_KNN_FUSED 1
 // GCC 12's own AVX-512 intrinsic headers trip -Wmaybe-uninitialized (GCC bug 105593).
 #pragma GCC diagnostic push
@@ -204,9 +209,6 @@ __attribute__((target("avx512f"))) void fusedGroup(const float* qg, int nReal, i
 
 }  // namespace
 
-void setKnnKernel(KnnKernel k) { gKnnKernel.store(k); }
-KnnKernel knnKernel() { return gKnnKernel.load(); }
-
 KnnGraph knnExact(const at::Tensor& xIn, const at::Tensor& qIn, int64_t k, Metric metric,
                   const std::vector<int64_t>& selfRows, Progress& progress) {
     at::Tensor x = checkedMatrix(xIn, "kNN");
@@ -238,7 +240,7 @@ KnnGraph knnExact(const at::Tensor& xIn, const at::Tensor& qIn, int64_t k, Metri
     const at::Tensor qn = metric == Metric::Euclidean ? (q * q).sum(1).contiguous() : at::Tensor();
     const int64_t threads = at::get_num_threads();
 #ifdef EMBEDLAB_KNN_FUSED
-    const bool fused = knnKernel() == KnnKernel::Auto && __builtin_cpu_supports("avx512f");
+    const bool fused = cpuIsa() == CpuIsa::Avx512;
 #else
     const bool fused = false;
 #endif

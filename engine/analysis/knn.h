@@ -1,7 +1,9 @@
 // embedlab engine — k nearest neighbours of embedding vectors.
 //
-// Exact: batched matmul + top-k over all rows (cosine, dot, euclidean), used up to `exactLimit`
-// points (200,000 by default). Beyond that an HNSW index (hnswlib, M=16, efConstruction=200) is
+// Exact: every distance, with a running k-best list per query (cosine, dot, euclidean), used up to
+// `exactLimit` points (200,000 by default). With AVX-512 (core/cpu_isa.h) a fused kernel computes
+// the distances in registers and selects in place; otherwise a BLAS product per L2-sized tile is
+// scanned with AVX2 or a plain loop. Beyond that an HNSW index (hnswlib, M=16, efConstruction=200) is
 // built in parallel and queried with ef = max(2k, 64); its recall is ≥ 0.95 on typical data.
 // All calls take Progress&, report at least every 50 ms and are cancellable.
 #pragma once
@@ -40,13 +42,6 @@ KnnGraph knnGraph(const at::Tensor& x, const KnnOptions& options, Progress& prog
 // Q entries) names the row of x that each query is, to be excluded.
 KnnGraph knnExact(const at::Tensor& x, const at::Tensor& queries, int64_t k, Metric metric,
                   const std::vector<int64_t>& selfRows = {}, Progress& progress = nullProgress());
-
-// Which exact kernel runs on CPU: Auto picks the fused AVX-512 distance-and-selection kernel where the
-// CPU has it, else a BLAS product per tile scanned by an AVX2 or plain loop; Blas forces the latter
-// (tests and benchmarks compare the two).
-enum class KnnKernel { Auto, Blas };
-void setKnnKernel(KnnKernel kernel);
-KnnKernel knnKernel();
 
 struct Neighbor {
     int64_t row = 0;

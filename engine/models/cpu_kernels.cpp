@@ -1,5 +1,7 @@
 #include "models/cpu_kernels.h"
 
+#include "core/cpu_isa.h"
+
 #include "core/error.h"
 
 #include <ATen/ATen.h>
@@ -138,24 +140,12 @@ __attribute__((target("avx2,fma"))) void dotRowsAvx2(const W* w, const float* x,
 #pragma GCC diagnostic pop
 #endif
 
-enum class Isa { Portable, Avx2, Avx512 };
-
-Isa detectIsa() {
-#ifdef EMBEDLAB_X86_KERNELS
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
-        return Isa::Avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
-#endif
-    return Isa::Portable;
-}
-
 template <typename W>
 void dotRows(const W* w, const float* x, float* y, int64_t rows, int64_t K) {
-    static const Isa isa = detectIsa();
 #ifdef EMBEDLAB_X86_KERNELS
-    if (isa == Isa::Avx512) return dotRowsAvx512(w, x, y, rows, K);
-    if (isa == Isa::Avx2) return dotRowsAvx2(w, x, y, rows, K);
+    const CpuIsa isa = cpuIsa();
+    if (isa == CpuIsa::Avx512) return dotRowsAvx512(w, x, y, rows, K);
+    if (isa == CpuIsa::Avx2) return dotRowsAvx2(w, x, y, rows, K);
 #endif
     dotRowsPortable(w, x, y, rows, K);
 }

@@ -4,6 +4,7 @@
 #include "analysis/pca.h"
 #include "analysis/projection_quality.h"
 #include "analysis_test_util.h"
+#include "core/cpu_isa.h"
 #include "core/error.h"
 
 #include <ATen/Parallel.h>
@@ -62,14 +63,18 @@ TEST(Knn, ExactMatchesNumpyBruteForce) {
 }
 
 // The tiled search (several column tiles with a ragged last one, many query blocks and a ragged last
-// group, column parts merged for few queries, k above the SIMD width), with the fused kernel (where
-// the CPU has AVX-512) and with the BLAS one, against a float64 brute force.
-class KnnKernels : public ::testing::TestWithParam<KnnKernel> {
+// group, column parts merged for few queries, k above the SIMD width), with the fused AVX-512 kernel and
+// the BLAS one scanned by AVX2 and by plain code (each where the CPU has it), against float64.
+class KnnKernels : public ::testing::TestWithParam<CpuIsa> {
 protected:
-    void SetUp() override { setKnnKernel(GetParam()); }
-    void TearDown() override { setKnnKernel(KnnKernel::Auto); }
+    void SetUp() override {
+        if (detectedCpuIsa() < GetParam()) GTEST_SKIP() << "this CPU has no " << cpuIsaName(GetParam());
+        setCpuIsaLimit(GetParam());
+    }
+    void TearDown() override { setCpuIsaLimit(CpuIsa::Avx512); }
 };
-INSTANTIATE_TEST_SUITE_P(Knn, KnnKernels, ::testing::Values(KnnKernel::Auto, KnnKernel::Blas));
+INSTANTIATE_TEST_SUITE_P(Knn, KnnKernels, ::testing::Values(CpuIsa::Avx512, CpuIsa::Avx2, CpuIsa::Portable),
+                         [](const auto& info) { return std::string(cpuIsaName(info.param)); });
 
 TEST_P(KnnKernels, ExactTiledMatchesDoubleBruteForce) {
     at::set_num_threads(2);

@@ -1,5 +1,6 @@
 // Fused CPU kernels against the ATen compositions they replace (models/cpu_kernels.h), in f32 and
 // bf16, at several thread counts; and the models' fused paths against their ATen paths.
+#include "core/cpu_isa.h"
 #include "device/device.h"
 #include "models/cpu_kernels.h"
 #include "models/nn_ops.h"
@@ -43,7 +44,12 @@ protected:
 
 }  // namespace
 
+// Every instruction-set path this CPU has (AVX-512, AVX2, portable).
 TEST_P(KernelThreads, GemvEqualsMatmulF32AndBf16) {
+  for (CpuIsa isa : {CpuIsa::Avx512, CpuIsa::Avx2, CpuIsa::Portable}) {
+    if (detectedCpuIsa() < isa) continue;
+    setCpuIsaLimit(isa);
+    SCOPED_TRACE(cpuIsaName(isa));
     for (int64_t K : {1, 7, 64, 640, 1000}) {
         for (int64_t N : {1, 3, 256, 4099}) {
             at::Tensor w = randn({N, K}, at::kFloat, 11 + static_cast<uint64_t>(K * N));
@@ -64,6 +70,8 @@ TEST_P(KernelThreads, GemvEqualsMatmulF32AndBf16) {
             EXPECT_LT(relErr(yb, at::linear(xb, wb, bb)), 1.6e-2) << "bf16 vs ATen K=" << K << " N=" << N;
         }
     }
+    setCpuIsaLimit(CpuIsa::Avx512);
+  }
 }
 
 TEST_P(KernelThreads, RmsNormAndResidualFormMatchAten) {

@@ -1,0 +1,41 @@
+#include "core/cpu_isa.h"
+
+#include <algorithm>
+#include <atomic>
+
+namespace embedlab {
+
+namespace {
+std::atomic<int> gLimit{static_cast<int>(CpuIsa::Avx512)};
+}
+
+CpuIsa detectedCpuIsa() {
+    static const CpuIsa isa = [] {
+#if defined(__x86_64__) && defined(__GNUC__)
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vl"))
+            return CpuIsa::Avx512;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return CpuIsa::Avx2;
+#endif
+        return CpuIsa::Portable;
+    }();
+    return isa;
+}
+
+CpuIsa cpuIsa() {
+    return static_cast<CpuIsa>(std::min(static_cast<int>(detectedCpuIsa()), gLimit.load(std::memory_order_relaxed)));
+}
+
+void setCpuIsaLimit(CpuIsa limit) { gLimit.store(static_cast<int>(limit)); }
+
+const char* cpuIsaName(CpuIsa isa) {
+    switch (isa) {
+    case CpuIsa::Avx512: return "avx512";
+    case CpuIsa::Avx2: return "avx2";
+    case CpuIsa::Portable: break;
+    }
+    return "portable";
+}
+
+}  // namespace embedlab

@@ -1,0 +1,17 @@
+// embedlab engine — which SIMD instruction set the hand-written CPU kernels use.
+//
+// Kernels with explicit AVX-512 / AVX2 code (model matrix–vector products, exact kNN, UMAP's SGD)
+// ask cpuIsa() at run time; it is the best level this CPU has, capped by setCpuIsaLimit(). The cap
+// lets tests run every path on one machine and benchmarks compare them; it is process-wide.
+#pragma once
+
+namespace embedlab {
+
+enum class CpuIsa { Portable = 0, Avx2 = 1, Avx512 = 2 };  // Avx2 includes FMA; Avx512 is F+BW+VL
+
+CpuIsa cpuIsa();
+CpuIsa detectedCpuIsa();
+void setCpuIsaLimit(CpuIsa limit);
+const char* cpuIsaName(CpuIsa isa);
+
+}  // namespace embedlab
