@@ -2,10 +2,15 @@
 
 #include "analysis/knn.h"
 #include "analysis/pca.h"
+#include "core/cpu_isa.h"
 #include "core/error.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -320,6 +325,117 @@ at::Tensor scaleInit(at::Tensor c, uint64_t seed) {
     return (10.0 * (c - lo) / range).contiguous();
 }
 
+// One sampled edge (head i at `cur`, tail j) and its negative samples ks[0..nNeg): the sum of their
+// moves of the head, every term taken at the same position `cur` (umap-learn moves the head after
+// each term; the terms are small and their order is random anyway) — independent computations the
+// CPU overlaps, or SIMD lanes, instead of one long chain per term.
+struct EdgeParams {
+    float a, b, gamma, alpha;
+};
+
+template <int D>
+inline void edgeStepPortable(const float* cur, const float* prev, int64_t i, int32_t j, const int32_t* ks, int nNeg,
+                             const EdgeParams& p, float* step) {
+    for (int d = 0; d < D; ++d) step[d] = 0.f;
+    {
+        const float* other = prev + int64_t(j) * D;
+        float d2 = 0, diff[D];
+        for (int d = 0; d < D; ++d) {
+            diff[d] = cur[d] - other[d];
+            d2 += diff[d] * diff[d];
+        }
+        if (d2 > 0) {
+            const float pb1 = fastPow(d2, p.b - 1.f);
+            const float coeff = -2.f * p.a * p.b * pb1 / (p.a * pb1 * d2 + 1.f);
+            for (int d = 0; d < D; ++d)  // ×2: the edge's other end (umap's move_other)
+                step[d] += 2.f * std::max(-4.f, std::min(4.f, coeff * diff[d])) * p.alpha;
+        }
+    }
+    for (int q = 0; q < nNeg; ++q) {
+        const int64_t k = ks[q];
+        if (k == i) continue;
+        const float* ok = prev + k * D;
+        float dd2 = 0, df[D];
+        for (int d = 0; d < D; ++d) {
+            df[d] = cur[d] - ok[d];
+            dd2 += df[d] * df[d];
+        }
+        if (dd2 > 0) {
+            const float coeff = 2.f * p.gamma * p.b / ((0.001f + dd2) * (p.a * fastPow(dd2, p.b - 1.f) * dd2 + 1.f));
+            for (int d = 0; d < D; ++d) step[d] += std::max(-4.f, std::min(4.f, coeff * df[d])) * p.alpha;
+        } else {
+            for (int d = 0; d < D; ++d) step[d] += 4.f * p.alpha;
+        }
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EMBEDLAB_UMAP_AVX512 1
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12's AVX-512 headers (GCC bug 105593)
+// The same arithmetic in 16 lanes: lane 0 the edge's tail, lanes 1.. its negative samples. log2 and
+// exp2 use the scalar fastLog2/fastExp2 polynomials, with getexp/getmant and scalef for the exponents.
+template <int D>
+__attribute__((target("avx512f"))) void edgeStepAvx512(const float* cur, const float* prev, int64_t i, int32_t j,
+                                                       const int32_t* ks, int nNeg, const EdgeParams& p, float* step) {
+    for (int d = 0; d < D; ++d) step[d] = 0.f;
+    for (int q0 = -1; q0 < nNeg; q0 += 16) {
+        // Lanes hold tail/negatives q0 .. q0+15 (q = −1 is the tail).
+        alignas(64) int32_t idx[16];
+        const int cnt = std::min(16, nNeg - q0);
+        for (int t = 0; t < cnt; ++t) idx[t] = q0 + t < 0 ? j : ks[q0 + t];
+        const __mmask16 live = static_cast<__mmask16>((1u << cnt) - 1u);
+        const __m512i vi = _mm512_maskz_load_epi32(live, idx);
+        const __mmask16 tail = q0 < 0 ? __mmask16(1) : __mmask16(0);
+        const __mmask16 neg = _mm512_mask_cmpneq_epi32_mask(live & ~tail, vi, _mm512_set1_epi32(static_cast<int32_t>(i)));
+        const __m512i off = _mm512_mullo_epi32(vi, _mm512_set1_epi32(D));
+        __m512 diff[D];
+        __m512 d2 = _mm512_setzero_ps();
+        for (int d = 0; d < D; ++d) {
+            const __m512 o = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, _mm512_add_epi32(off, _mm512_set1_epi32(d)), prev, 4);
+            diff[d] = _mm512_sub_ps(_mm512_set1_ps(cur[d]), o);
+            d2 = _mm512_fmadd_ps(diff[d], diff[d], d2);
+        }
+        const __mmask16 pos = _mm512_cmp_ps_mask(d2, _mm512_setzero_ps(), _CMP_GT_OQ);
+        // pb1 = d2^(b−1) = exp2((b−1)·log2 d2)
+        const __m512 m = _mm512_getmant_ps(d2, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
+        const __m512 e = _mm512_getexp_ps(d2);
+        __m512 l = _mm512_fmadd_ps(_mm512_set1_ps(-0.056570851f), m, _mm512_set1_ps(0.44717955f));
+        l = _mm512_fmadd_ps(l, m, _mm512_set1_ps(-1.4699568f));
+        l = _mm512_fmadd_ps(l, m, _mm512_set1_ps(2.8212026f));
+        l = _mm512_fmadd_ps(l, m, _mm512_set1_ps(-1.7417939f));
+        __m512 t = _mm512_mul_ps(_mm512_set1_ps(p.b - 1.f), _mm512_add_ps(l, e));
+        t = _mm512_max_ps(_mm512_set1_ps(-126.f), _mm512_min_ps(_mm512_set1_ps(126.f), t));
+        const __m512 fl = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        const __m512 f = _mm512_sub_ps(t, fl);
+        __m512 x = _mm512_fmadd_ps(_mm512_set1_ps(0.00133336f), f, _mm512_set1_ps(0.00961813f));
+        x = _mm512_fmadd_ps(x, f, _mm512_set1_ps(0.05550411f));
+        x = _mm512_fmadd_ps(x, f, _mm512_set1_ps(0.24022650f));
+        x = _mm512_fmadd_ps(x, f, _mm512_set1_ps(0.69314718f));
+        x = _mm512_fmadd_ps(x, f, _mm512_set1_ps(1.0f));
+        const __m512 pb1 = _mm512_maskz_scalef_ps(pos, x, fl);  // 0 where d2 = 0
+        const __m512 apd = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(p.a), pb1), d2, _mm512_set1_ps(1.f));
+        // tail: −2ab·pb1 / apd; negatives: 2γb / ((0.001 + d2)·apd)
+        const __m512 num = _mm512_mask_mul_ps(_mm512_set1_ps(2.f * p.gamma * p.b), tail, _mm512_set1_ps(-2.f * p.a * p.b), pb1);
+        const __m512 den = _mm512_mask_mul_ps(apd, neg, apd, _mm512_add_ps(d2, _mm512_set1_ps(0.001f)));
+        const __m512 coeff = _mm512_div_ps(num, den);
+        // weights: 2α for the tail, α for negatives, 0 for dead lanes and the head itself
+        const __m512 wgt = _mm512_mask_blend_ps(tail, _mm512_maskz_mov_ps(neg, _mm512_set1_ps(p.alpha)), _mm512_set1_ps(2.f * p.alpha));
+        const __mmask16 four = neg & ~pos;  // a negative at distance 0 pushes by 4 (as umap-learn)
+        for (int d = 0; d < D; ++d) {
+            __m512 g = _mm512_max_ps(_mm512_set1_ps(-4.f), _mm512_min_ps(_mm512_set1_ps(4.f), _mm512_mul_ps(coeff, diff[d])));
+            g = _mm512_mask_mov_ps(g, four, _mm512_set1_ps(4.f));
+            step[d] += _mm512_reduce_add_ps(_mm512_mul_ps(g, wgt));
+        }
+    }
+}
+#pragma GCC diagnostic pop
+#endif
+
+// Cursors: each chunk's heads are split into this many runs that advance one edge each in turn —
+// independent dependency chains (a head's edges form one) for the CPU to overlap.
+constexpr int kCursors = 4;
+
 template <int D>
 void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps, int nEpochs, const UmapOptions& o,
               double a, double b, Progress& progress) {
@@ -340,57 +456,91 @@ void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps
         chunkStart[kChunks] = n;
         for (int c2 = 1; c2 <= kChunks; ++c2) chunkStart[static_cast<size_t>(c2)] = std::max(chunkStart[static_cast<size_t>(c2)], chunkStart[static_cast<size_t>(c2 - 1)]);
     }
+    using StepFn = void (*)(const float*, const float*, int64_t, int32_t, const int32_t*, int, const EdgeParams&, float*);
+    StepFn stepFn = &edgeStepPortable<D>;
+#ifdef EMBEDLAB_UMAP_AVX512
+    if (cpuIsa() == CpuIsa::Avx512) stepFn = &edgeStepAvx512<D>;
+#endif
     std::vector<float> prev(static_cast<size_t>(n * D));
-    const float fa = static_cast<float>(a), fb = static_cast<float>(b);
-    const float gamma = static_cast<float>(o.repulsionStrength);
+    const int64_t* rowPtr = g.rowPtr.data();
+    const int32_t* cols = g.cols.data();
     for (int ep = 0; ep < nEpochs; ++ep) {
-        const float alpha = static_cast<float>(o.learningRate * (1.0 - double(ep) / double(nEpochs)));
+        const EdgeParams par{static_cast<float>(a), static_cast<float>(b), static_cast<float>(o.repulsionStrength),
+                             static_cast<float>(o.learningRate * (1.0 - double(ep) / double(nEpochs)))};
         std::memcpy(prev.data(), y, sizeof(float) * static_cast<size_t>(n * D));
         const float fep = float(ep);
         at::parallel_for(0, kChunks, 1, [&](int64_t cb, int64_t ce) {
             for (int64_t ch = cb; ch < ce; ++ch) {
-                Rng rng(o.seed * 0x9E3779B97F4A7C15ull + uint64_t(ep) * 1315423911ull + uint64_t(ch) * 2654435761ull + 7);
-                for (int64_t i = chunkStart[static_cast<size_t>(ch)]; i < chunkStart[static_cast<size_t>(ch) + 1]; ++i) {
-                    float* cur = y + i * D;
-                    for (int64_t e = g.rowPtr[static_cast<size_t>(i)]; e < g.rowPtr[static_cast<size_t>(i) + 1]; ++e) {
-                        if (nextSample[static_cast<size_t>(e)] > fep) continue;
-                        const float* other = prev.data() + int64_t(g.cols[static_cast<size_t>(e)]) * D;
-                        float d2 = 0, diff[D];
-                        for (int d = 0; d < D; ++d) {
-                            diff[d] = cur[d] - other[d];
-                            d2 += diff[d] * diff[d];
+                // A cursor holds its next due edge ready: its negative samples drawn and the rows it will
+                // read prefetched, so that they arrive while the other cursors' edges are computed (the
+                // epoch's stream of edge arrays pushes `prev` out of L2; these reads were the bottleneck).
+                struct Cursor {
+                    int64_t i, iEnd, e, eEnd;
+                    float cur[D];
+                    Rng rng{0};
+                    int nNeg;
+                    std::vector<int32_t> ks;
+                };
+                const int64_t h0 = chunkStart[static_cast<size_t>(ch)], h1 = chunkStart[static_cast<size_t>(ch) + 1];
+                Cursor cs[kCursors];
+                // Moves cursor u to its next edge due this epoch and prepares it; false when its run of
+                // heads is done.
+                auto advance = [&](Cursor& u) {
+                    for (;;) {
+                        while (u.e < u.eEnd && nextSample[static_cast<size_t>(u.e)] > fep) ++u.e;
+                        if (u.e < u.eEnd) break;
+                        if (u.i >= u.iEnd) return false;
+                        std::memcpy(y + u.i * D, u.cur, sizeof(float) * D);
+                        if (++u.i >= u.iEnd) return false;
+                        u.e = rowPtr[u.i];
+                        u.eEnd = rowPtr[u.i + 1];
+                        std::memcpy(u.cur, y + u.i * D, sizeof(float) * D);
+                    }
+                    const size_t e = static_cast<size_t>(u.e);
+                    u.nNeg = std::max(0, static_cast<int>((fep - nextNeg[e]) / epsNeg[e]));
+                    if (static_cast<int>(u.ks.size()) < u.nNeg) u.ks.resize(static_cast<size_t>(u.nNeg));
+                    __builtin_prefetch(prev.data() + int64_t(cols[e]) * D);
+                    for (int q = 0; q < u.nNeg; ++q) {
+                        const int32_t k = static_cast<int32_t>(((u.rng.next() >> 32) * uint64_t(n)) >> 32);
+                        u.ks[static_cast<size_t>(q)] = k;
+                        __builtin_prefetch(prev.data() + int64_t(k) * D);
+                    }
+                    return true;
+                };
+                bool active[kCursors];
+                int live = 0;
+                for (int c = 0; c < kCursors; ++c) {
+                    Cursor& u = cs[c];
+                    u.i = h0 + (h1 - h0) * c / kCursors;
+                    u.iEnd = h0 + (h1 - h0) * (c + 1) / kCursors;
+                    u.rng = Rng(o.seed * 0x9E3779B97F4A7C15ull + uint64_t(ep) * 1315423911ull + uint64_t(ch) * 2654435761ull +
+                                uint64_t(c) * 97531ull + 7);
+                    u.e = u.eEnd = 0;
+                    u.ks.reserve(16);
+                    active[c] = false;
+                    if (u.i < u.iEnd) {
+                        u.e = rowPtr[u.i];
+                        u.eEnd = rowPtr[u.i + 1];
+                        std::memcpy(u.cur, y + u.i * D, sizeof(float) * D);
+                        active[c] = advance(u);
+                    }
+                    live += active[c];
+                }
+                while (live > 0) {
+                    for (int c = 0; c < kCursors; ++c) {
+                        if (!active[c]) continue;
+                        Cursor& u = cs[c];
+                        const size_t e = static_cast<size_t>(u.e);
+                        float step[D];
+                        stepFn(u.cur, prev.data(), u.i, cols[e], u.ks.data(), u.nNeg, par, step);
+                        for (int d = 0; d < D; ++d) u.cur[d] += step[d];
+                        nextSample[e] += eps[e];
+                        nextNeg[e] += float(u.nNeg) * epsNeg[e];
+                        ++u.e;
+                        if (!advance(u)) {
+                            active[c] = false;
+                            --live;
                         }
-                        if (d2 > 0) {
-                            const float pb1 = fastPow(d2, fb - 1.f);
-                            const float coeff = -2.f * fa * fb * pb1 / (fa * pb1 * d2 + 1.f);
-                            for (int d = 0; d < D; ++d) {
-                                const float gd = std::max(-4.f, std::min(4.f, coeff * diff[d]));
-                                cur[d] += 2.f * gd * alpha;  // ×2: the edge's other end (umap's move_other)
-                            }
-                        }
-                        nextSample[static_cast<size_t>(e)] += eps[static_cast<size_t>(e)];
-                        const int nNeg = static_cast<int>((fep - nextNeg[static_cast<size_t>(e)]) / epsNeg[static_cast<size_t>(e)]);
-                        // The negative samples' gradients are all taken at the same position and applied
-                        // together: independent computations the CPU overlaps, where applying each before
-                        // the next was one long dependency chain (the samples' order is random anyway).
-                        float step[D] = {};
-                        for (int p = 0; p < nNeg; ++p) {
-                            const int64_t k = static_cast<int64_t>(((rng.next() >> 32) * uint64_t(n)) >> 32);
-                            const float* ok = prev.data() + k * D;
-                            float dd2 = 0, df[D];
-                            for (int d = 0; d < D; ++d) {
-                                df[d] = cur[d] - ok[d];
-                                dd2 += df[d] * df[d];
-                            }
-                            float coeff;
-                            if (dd2 > 0) coeff = 2.f * gamma * fb / ((0.001f + dd2) * (fa * fastPow(dd2, fb) + 1.f));
-                            else if (k == i) continue;
-                            else coeff = 0.f;
-                            for (int d = 0; d < D; ++d)
-                                step[d] += (coeff > 0 ? std::max(-4.f, std::min(4.f, coeff * df[d])) : 4.f) * alpha;
-                        }
-                        for (int d = 0; d < D; ++d) cur[d] += step[d];
-                        nextNeg[static_cast<size_t>(e)] += float(nNeg) * epsNeg[static_cast<size_t>(e)];
                     }
                 }
             }
@@ -427,10 +577,22 @@ UmapResult umap(const at::Tensor& xIn, const UmapOptions& o, Progress& progress)
     ko.metric = o.metric;
     ko.exactLimit = o.knnExactLimit;
     KnnGraph kg;
-    {
+    if (o.knn.indices.defined()) {
+        const KnnGraph& p = o.knn;
+        if (p.indices.dim() != 2 || p.indices.size(0) != n || p.indices.size(1) < ko.k || !p.distances.defined() ||
+            p.distances.sizes() != p.indices.sizes())
+            throw Error::badInput("UMAP: the given neighbours do not fit the data (need " + std::to_string(n) + " rows of at least " +
+                                  std::to_string(ko.k) + ")");
+        kg.indices = p.indices.slice(1, 0, ko.k).to(at::kLong).contiguous();
+        kg.distances = p.distances.slice(1, 0, ko.k).to(at::kFloat).contiguous();
+        kg.exact = p.exact;
+        if (ko.k > 0 && ((kg.indices < 0).any().item<bool>() || (kg.indices >= n).any().item<bool>()))
+            throw Error::badInput("UMAP: the given neighbours name rows outside the data");
+    } else {
         SubProgress sub(progress, 0.0, 0.15);
         kg = knnGraph(x, ko, sub);
     }
+    r.knn = kg;
     r.exactKnn = kg.exact;
     Graph g;
     {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "analysis/analysis_common.h"
+#include "analysis/knn.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -37,6 +38,9 @@ struct UmapOptions {
     int previewEvery = 0;  // call `preview` every K epochs (0 → never)
     PreviewCallback preview;
     int64_t knnExactLimit = 200000;
+    // Neighbours of x already computed (UmapResult::knn of an earlier run on the same data and metric,
+    // when only the layout parameters change): N rows, at least nNeighbors − 1 columns. Empty → computed.
+    KnnGraph knn;
 };
 
 struct UmapResult {
@@ -47,6 +51,7 @@ struct UmapResult {
     std::string init;        // "spectral", "pca" or "random"
     int64_t components = 1;  // connected components of the kNN graph
     bool exactKnn = true;
+    KnnGraph knn;            // the neighbours used (reusable through UmapOptions::knn)
 };
 
 UmapResult umap(const at::Tensor& x, const UmapOptions& options = {}, Progress& progress = nullProgress());

@@ -4,7 +4,10 @@
 #include "analysis/tsne.h"
 #include "analysis/umap.h"
 #include "analysis_test_util.h"
+#include "core/cpu_isa.h"
 #include "core/error.h"
+
+#include <ATen/Parallel.h>
 
 #include <gtest/gtest.h>
 
@@ -159,9 +162,15 @@ TEST(Umap, FindAbMatchesUmapLearn) {
     EXPECT_NEAR(b2, 1.3341502, 2e-3);
 }
 
+// Every SGD path this CPU has: the AVX-512 edge step (lanes for the tail and the negative samples)
+// and the portable one.
 TEST(Umap, BlobsTrustworthyAndSeparatedIn2DAnd3D) {
     at::Tensor labels;
     at::Tensor x = test::blobs(100, 5, 32, 12, &labels);
+  for (CpuIsa isa : {CpuIsa::Avx512, CpuIsa::Portable}) {
+    if (detectedCpuIsa() < isa) continue;
+    setCpuIsaLimit(isa);
+    SCOPED_TRACE(cpuIsaName(isa));
     for (int dims : {2, 3}) {
         UmapOptions o;
         o.dims = dims;
@@ -181,6 +190,36 @@ TEST(Umap, BlobsTrustworthyAndSeparatedIn2DAnd3D) {
         EXPECT_GE(r.components, 5);
         EXPECT_GE(trustworthiness(x, r.embedding, 10), 0.9);
         expectSeparated(r.embedding, labels, 5);
+    }
+  }
+    setCpuIsaLimit(CpuIsa::Avx512);
+}
+
+// The AVX-512 and portable SGD compute the same step (the same samples and polynomials; only the
+// sums' rounding differs): a few epochs from the same start and neighbours agree closely. (Epoch 0
+// samples nothing; from epoch ~8 on, the early large steps amplify rounding chaotically.)
+TEST(Umap, SimdAndPortableStepsAgree) {
+    if (detectedCpuIsa() < CpuIsa::Avx512) GTEST_SKIP() << "this CPU has no AVX-512";
+    at::Tensor x = test::blobs(150, 4, 24, 6);
+    for (int dims : {2, 3}) {
+        UmapOptions o;
+        o.dims = dims;
+        o.seed = 3;
+        o.epochs = 3;
+        o.init = UmapOptions::Init::Random;
+        o.knn = knnGraph(x, KnnOptions{});  // one graph for both: its edge weights decide which edges are due
+        at::Tensor simd = umap(x, o).embedding;
+        setCpuIsaLimit(CpuIsa::Portable);
+        at::Tensor portable = umap(x, o).embedding;
+        setCpuIsaLimit(CpuIsa::Avx512);
+        // coordinates span [0, 10] at the start; a step is up to 4·α·(1 + negatives)
+        EXPECT_LT((simd - portable).abs().max().item<double>(), 1e-3) << dims;
+        EXPECT_GT((simd - at::rand_like(simd)).abs().max().item<double>(), 1e-3);
+        // the given neighbours are the ones used; a graph of the wrong size is refused
+        UmapResult again = umap(x, o);
+        EXPECT_TRUE(again.knn.indices.equal(o.knn.indices.slice(1, 0, 14)));
+        o.knn.indices = o.knn.indices.slice(0, 1);
+        EXPECT_THROW(umap(x, o), Error);
     }
 }
 
@@ -209,6 +248,11 @@ TEST(Umap, ReproducibleWithTheSameSeed) {
     o.epochs = 100;
     at::Tensor a = umap(x, o).embedding, b = umap(x, o).embedding;
     EXPECT_TRUE(at::equal(a, b));
+    // the work is split into fixed chunks and cursors, not by thread: one thread gives the same result
+    const int threads = at::get_num_threads();
+    at::set_num_threads(1);
+    EXPECT_TRUE(at::equal(a, umap(x, o).embedding));
+    at::set_num_threads(threads);
     o.seed = 10;
     EXPECT_FALSE(at::equal(a, umap(x, o).embedding));
 }
