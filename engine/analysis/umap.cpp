@@ -333,9 +333,13 @@ struct EdgeParams {
     float a, b, gamma, alpha;
 };
 
+// lanes[0] is the tail, lanes[1 .. count) the negative samples.
 template <int D>
-inline void edgeStepPortable(const float* cur, const float* prev, int64_t i, int32_t j, const int32_t* ks, int nNeg,
+inline void edgeStepPortable(const float* cur, const float* prev, int64_t i, const int32_t* lanes, int count,
                              const EdgeParams& p, float* step) {
+    const int32_t j = lanes[0];
+    const int32_t* ks = lanes + 1;
+    const int nNeg = count - 1;
     for (int d = 0; d < D; ++d) step[d] = 0.f;
     {
         const float* other = prev + int64_t(j) * D;
@@ -376,17 +380,14 @@ inline void edgeStepPortable(const float* cur, const float* prev, int64_t i, int
 // The same arithmetic in 16 lanes: lane 0 the edge's tail, lanes 1.. its negative samples. log2 and
 // exp2 use the scalar fastLog2/fastExp2 polynomials, with getexp/getmant and scalef for the exponents.
 template <int D>
-__attribute__((target("avx512f"))) void edgeStepAvx512(const float* cur, const float* prev, int64_t i, int32_t j,
-                                                       const int32_t* ks, int nNeg, const EdgeParams& p, float* step) {
+__attribute__((target("avx512f"))) void edgeStepAvx512(const float* cur, const float* prev, int64_t i,
+                                                       const int32_t* lanes, int count, const EdgeParams& p, float* step) {
     for (int d = 0; d < D; ++d) step[d] = 0.f;
-    for (int q0 = -1; q0 < nNeg; q0 += 16) {
-        // Lanes hold tail/negatives q0 .. q0+15 (q = −1 is the tail).
-        alignas(64) int32_t idx[16];
-        const int cnt = std::min(16, nNeg - q0);
-        for (int t = 0; t < cnt; ++t) idx[t] = q0 + t < 0 ? j : ks[q0 + t];
+    for (int q0 = 0; q0 < count; q0 += 16) {
+        const int cnt = std::min(16, count - q0);
         const __mmask16 live = static_cast<__mmask16>((1u << cnt) - 1u);
-        const __m512i vi = _mm512_maskz_load_epi32(live, idx);
-        const __mmask16 tail = q0 < 0 ? __mmask16(1) : __mmask16(0);
+        const __m512i vi = _mm512_maskz_loadu_epi32(live, lanes + q0);
+        const __mmask16 tail = q0 == 0 ? __mmask16(1) : __mmask16(0);
         const __mmask16 neg = _mm512_mask_cmpneq_epi32_mask(live & ~tail, vi, _mm512_set1_epi32(static_cast<int32_t>(i)));
         const __m512i off = _mm512_mullo_epi32(vi, _mm512_set1_epi32(D));
         __m512 diff[D];
@@ -456,12 +457,14 @@ void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps
         chunkStart[kChunks] = n;
         for (int c2 = 1; c2 <= kChunks; ++c2) chunkStart[static_cast<size_t>(c2)] = std::max(chunkStart[static_cast<size_t>(c2)], chunkStart[static_cast<size_t>(c2 - 1)]);
     }
-    using StepFn = void (*)(const float*, const float*, int64_t, int32_t, const int32_t*, int, const EdgeParams&, float*);
+    using StepFn = void (*)(const float*, const float*, int64_t, const int32_t*, int, const EdgeParams&, float*);
     StepFn stepFn = &edgeStepPortable<D>;
 #ifdef EMBEDLAB_UMAP_AVX512
     if (cpuIsa() == CpuIsa::Avx512) stepFn = &edgeStepAvx512<D>;
 #endif
     std::vector<float> prev(static_cast<size_t>(n * D));
+    int64_t maxDegree = 1;
+    for (int64_t i = 0; i < n; ++i) maxDegree = std::max(maxDegree, g.rowPtr[static_cast<size_t>(i) + 1] - g.rowPtr[static_cast<size_t>(i)]);
     const int64_t* rowPtr = g.rowPtr.data();
     const int32_t* cols = g.cols.data();
     for (int ep = 0; ep < nEpochs; ++ep) {
@@ -471,38 +474,48 @@ void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps
         const float fep = float(ep);
         at::parallel_for(0, kChunks, 1, [&](int64_t cb, int64_t ce) {
             for (int64_t ch = cb; ch < ce; ++ch) {
-                // A cursor holds its next due edge ready: its negative samples drawn and the rows it will
-                // read prefetched, so that they arrive while the other cursors' edges are computed (the
-                // epoch's stream of edge arrays pushes `prev` out of L2; these reads were the bottleneck).
+                // A cursor holds its next due edge ready: its lanes (tail, then negative samples) drawn and
+                // the rows they name prefetched, so that they arrive while the other cursors' edges are
+                // computed. A head's due edges are listed without branches when the cursor reaches it
+                // (an edge is due in ~30% of epochs: a test per edge mispredicted often and each
+                // misprediction discarded the other cursors' work in flight).
                 struct Cursor {
-                    int64_t i, iEnd, e, eEnd;
+                    int64_t i, iEnd;
+                    int pos, cnt;
                     float cur[D];
                     Rng rng{0};
-                    int nNeg;
-                    std::vector<int32_t> ks;
+                    int count;
+                    std::vector<int64_t> due;
+                    std::vector<int32_t> lanes;
                 };
                 const int64_t h0 = chunkStart[static_cast<size_t>(ch)], h1 = chunkStart[static_cast<size_t>(ch) + 1];
                 Cursor cs[kCursors];
-                // Moves cursor u to its next edge due this epoch and prepares it; false when its run of
-                // heads is done.
+                auto loadHead = [&](Cursor& u) {
+                    std::memcpy(u.cur, y + u.i * D, sizeof(float) * D);
+                    int c = 0;
+                    for (int64_t e = rowPtr[u.i]; e < rowPtr[u.i + 1]; ++e) {
+                        u.due[static_cast<size_t>(c)] = e;
+                        c += nextSample[static_cast<size_t>(e)] <= fep;
+                    }
+                    u.pos = 0;
+                    u.cnt = c;
+                };
+                // Moves cursor u to its next due edge and prepares it; false when its run of heads is done.
                 auto advance = [&](Cursor& u) {
-                    for (;;) {
-                        while (u.e < u.eEnd && nextSample[static_cast<size_t>(u.e)] > fep) ++u.e;
-                        if (u.e < u.eEnd) break;
-                        if (u.i >= u.iEnd) return false;
+                    while (u.pos >= u.cnt) {
                         std::memcpy(y + u.i * D, u.cur, sizeof(float) * D);
                         if (++u.i >= u.iEnd) return false;
-                        u.e = rowPtr[u.i];
-                        u.eEnd = rowPtr[u.i + 1];
-                        std::memcpy(u.cur, y + u.i * D, sizeof(float) * D);
+                        loadHead(u);
                     }
-                    const size_t e = static_cast<size_t>(u.e);
-                    u.nNeg = std::max(0, static_cast<int>((fep - nextNeg[e]) / epsNeg[e]));
-                    if (static_cast<int>(u.ks.size()) < u.nNeg) u.ks.resize(static_cast<size_t>(u.nNeg));
+                    const size_t e = static_cast<size_t>(u.due[static_cast<size_t>(u.pos)]);
+                    const int nNeg = std::max(0, static_cast<int>((fep - nextNeg[e]) / epsNeg[e]));
+                    u.count = 1 + nNeg;
+                    if (static_cast<int>(u.lanes.size()) < u.count) u.lanes.resize(static_cast<size_t>(u.count + 15) / 16 * 16);
+                    u.lanes[0] = cols[e];
                     __builtin_prefetch(prev.data() + int64_t(cols[e]) * D);
-                    for (int q = 0; q < u.nNeg; ++q) {
+                    for (int q = 1; q <= nNeg; ++q) {
                         const int32_t k = static_cast<int32_t>(((u.rng.next() >> 32) * uint64_t(n)) >> 32);
-                        u.ks[static_cast<size_t>(q)] = k;
+                        u.lanes[static_cast<size_t>(q)] = k;
                         __builtin_prefetch(prev.data() + int64_t(k) * D);
                     }
                     return true;
@@ -515,13 +528,11 @@ void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps
                     u.iEnd = h0 + (h1 - h0) * (c + 1) / kCursors;
                     u.rng = Rng(o.seed * 0x9E3779B97F4A7C15ull + uint64_t(ep) * 1315423911ull + uint64_t(ch) * 2654435761ull +
                                 uint64_t(c) * 97531ull + 7);
-                    u.e = u.eEnd = 0;
-                    u.ks.reserve(16);
+                    u.due.resize(static_cast<size_t>(maxDegree));
+                    u.lanes.resize(16);
                     active[c] = false;
                     if (u.i < u.iEnd) {
-                        u.e = rowPtr[u.i];
-                        u.eEnd = rowPtr[u.i + 1];
-                        std::memcpy(u.cur, y + u.i * D, sizeof(float) * D);
+                        loadHead(u);
                         active[c] = advance(u);
                     }
                     live += active[c];
@@ -530,13 +541,13 @@ void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps
                     for (int c = 0; c < kCursors; ++c) {
                         if (!active[c]) continue;
                         Cursor& u = cs[c];
-                        const size_t e = static_cast<size_t>(u.e);
+                        const size_t e = static_cast<size_t>(u.due[static_cast<size_t>(u.pos)]);
                         float step[D];
-                        stepFn(u.cur, prev.data(), u.i, cols[e], u.ks.data(), u.nNeg, par, step);
+                        stepFn(u.cur, prev.data(), u.i, u.lanes.data(), u.count, par, step);
                         for (int d = 0; d < D; ++d) u.cur[d] += step[d];
                         nextSample[e] += eps[e];
-                        nextNeg[e] += float(u.nNeg) * epsNeg[e];
-                        ++u.e;
+                        nextNeg[e] += float(u.count - 1) * epsNeg[e];
+                        ++u.pos;
                         if (!advance(u)) {
                             active[c] = false;
                             --live;
