@@ -10,13 +10,16 @@
 // so that LibTorch's idle OpenMP threads do not spin on the cores OpenBLAS needs (≈3x on an f32
 // Gemma decode step here).
 // Both are read only at process start-up, hence the re-exec. Set EMBEDLAB_KEEP_BLAS_CORE=1 to
-// disable this.
+// disable this. It also calls keepLargeAllocationsInHeap().
 #pragma once
 
 namespace embedlab {
 
 // Call first thing in main(). Returns only when no re-execution was needed (or it failed).
 void reexecWithFastBlasIfNeeded(char** argv);
+// glibc: blocks up to 256 MB from the heap, reused after free, instead of one mmap (and a page fault
+// per 4 KB) per allocation; up to 512 MB of free heap kept. +15% on BERT-base corpus embedding here.
+void keepLargeAllocationsInHeap();
 // The OpenBLAS core in use ("Haswell", "Prescott", ...), "" when OpenBLAS is not the BLAS.
 const char* blasCoreName();
 

@@ -1,11 +1,16 @@
 // Devices and threads: the CPU is always listed, the thread preference reaches LibTorch and the
 // engine's at::parallel_for really runs on several threads (it silently runs on one when the engine
-// is compiled without OpenMP, because ATen's parallel_for is a header template).
+// is compiled without OpenMP, because ATen's parallel_for is a header template); large freed blocks
+// are reused.
 #include "core/error.h"
+#include "device/blas_setup.h"
 #include "device/device.h"
 
+#include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
+
+#include <sys/resource.h>
 
 #include <chrono>
 #include <mutex>
@@ -56,4 +61,27 @@ TEST(Threads, ParallelForUsesSeveralThreads) {
     });
     EXPECT_GE(ids.size(), 2u);
     setThreadCount(0);
+}
+
+// keepLargeAllocationsInHeap: a freed 64 MB block is reused by the next one instead of being unmapped
+// and mapped (and page-faulted, 4 KB at a time) again.
+TEST(Allocator, LargeBlocksAreReusedWithoutPageFaults) {
+    auto faultsAllocatingAndTouching = [] {
+        rusage a{}, b{};
+        ::getrusage(RUSAGE_SELF, &a);
+        {
+            at::Tensor t = at::empty({16 << 20}, at::kFloat);  // 64 MB
+            t.fill_(1.f);
+            EXPECT_EQ(t[12345].item<float>(), 1.f);
+        }
+        ::getrusage(RUSAGE_SELF, &b);
+        return b.ru_minflt - a.ru_minflt;
+    };
+    faultsAllocatingAndTouching();
+    const long byDefault = faultsAllocatingAndTouching();
+    keepLargeAllocationsInHeap();
+    faultsAllocatingAndTouching();  // the heap grows once
+    const long kept = faultsAllocatingAndTouching();
+    EXPECT_GT(byDefault, 8000) << "glibc's default maps blocks above 32 MB afresh every time";
+    EXPECT_LT(kept, 1000);
 }
