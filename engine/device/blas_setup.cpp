@@ -21,7 +21,10 @@ void keepLargeAllocationsInHeap() {
     // glibc serves blocks above its mmap threshold (at most 32 MB) with a fresh mmap and unmaps them
     // on free, so every batch's activations (32 × 128 tokens × 3,072 floats = 50 MB in a BERT layer)
     // page-faulted in anew: ~10% of an encoder run in the kernel zeroing pages. Blocks up to 256 MB
-    // now come from the heap and are reused; up to 512 MB of free memory at its top is kept.
+    // now come from the heap and are reused; up to 512 MB of free memory at its top is kept. Cost:
+    // freed blocks can only serve requests that fit them (with alignment slack), so the heap holds
+    // some more memory — embedding 1,024 equal-length sentences peaked at 1.00 GB RSS instead of
+    // 0.91 GB (BERT-base, f32 then bf16), 16% faster.
     ::mallopt(M_MMAP_THRESHOLD, 256 << 20);
     ::mallopt(M_TRIM_THRESHOLD, 512 << 20);
 #endif

@@ -443,6 +443,29 @@ at::Tensor rowParallelMatmul(const at::Tensor& x, const at::Tensor& b, const at:
     return out;
 }
 
+at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias) {
+    const int64_t M = x.size(0), K = x.size(1), N = w.size(0);
+    const at::Tensor xf = x.to(at::kFloat).contiguous();  // exact
+    const at::Tensor wc = w.contiguous();
+    at::Tensor out = at::empty({M, N}, x.options().dtype(at::kFloat));
+    // Rows of w per block: its f32 copy about 512 KB.
+    const int64_t rows = std::clamp<int64_t>((int64_t(1) << 17) / std::max<int64_t>(K, 1), 16, 4096);
+    const int64_t blocks = (N + rows - 1) / rows;
+    at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+        at::InferenceMode inference;
+        at::Tensor wf = at::empty({rows, K}, xf.options());
+        for (int64_t blk = b0; blk < b1; ++blk) {
+            const int64_t n0 = blk * rows, n = std::min(rows, N - n0);
+            at::Tensor wb = wf.narrow(0, 0, n);
+            wb.copy_(wc.narrow(0, n0, n));
+            at::Tensor o = out.narrow(1, n0, n);  // rows of stride N: a BLAS-compatible output
+            if (bias.defined()) at::addmm_out(o, bias.narrow(0, n0, n).to(at::kFloat), xf, wb.t());
+            else at::mm_out(o, xf, wb.t());
+        }
+    });
+    return out.to(x.scalar_type());
+}
+
 at::Tensor batchParallelBmm(const at::Tensor& a, const at::Tensor& b) {
     const int64_t n = a.size(0);
     if (n < at::get_num_threads()) {  // fewer matrices than threads (one KV head): split their rows instead

@@ -52,6 +52,13 @@ void headNormRopeInPlace(at::Tensor& x, const at::Tensor& w, double eps, float o
 // BLAS call on its own thread. For use while SingleThreadedBlas is alive (device/device.h); f32 CPU.
 at::Tensor rowParallelMatmul(const at::Tensor& x, const at::Tensor& b, const at::Tensor& bias = at::Tensor());
 
+// bf16 x [M, K] · w [N, K]ᵀ (+ bias [N]) computed as f32 SGEMMs: blocks of w's rows are widened to
+// f32 on the thread that uses them (a block stays in L2) and multiplied with single-threaded BLAS;
+// the f32 sums are rounded once to bf16. On CPUs without native bf16 matrix units oneDNN's bf16
+// GEMM reaches ~60% of the f32 one here; the result equals its f32 accumulation up to the order of
+// the sums. For use while SingleThreadedBlas is alive, with M large enough to amortise the widening.
+at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias = at::Tensor());
+
 // out[i] = a[i] · b[i] for 3-D batches, the batch split over the intra-op threads (as above).
 at::Tensor batchParallelBmm(const at::Tensor& a, const at::Tensor& b);
 

@@ -26,6 +26,11 @@ namespace {
 bool splitRows(const at::Tensor& x) {
     return blasSingleThreaded() && x.scalar_type() == at::kFloat && x.device().is_cpu() && x.numel() >= 32 * x.size(-1);
 }
+// bf16 products of at least 32 rows on CPU (prefill, encoders) as f32 SGEMMs (kernels::linearBf16ViaF32);
+// fewer rows would spend more on widening the weights than the product gains.
+bool bf16ViaF32(const at::Tensor& x) {
+    return blasSingleThreaded() && x.scalar_type() == at::kBFloat16 && x.device().is_cpu() && x.numel() >= 32 * x.size(-1);
+}
 }  // namespace
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
@@ -36,6 +41,11 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b)
         auto sizes = x.sizes().vec();
         sizes.back() = w.size(0);
         return kernels::rowParallelMatmul(x.reshape({-1, x.size(-1)}), w.t(), b).view(sizes);
+    }
+    if (bf16ViaF32(x) && w.scalar_type() == at::kBFloat16) {
+        auto sizes = x.sizes().vec();
+        sizes.back() = w.size(0);
+        return kernels::linearBf16ViaF32(x.reshape({-1, x.size(-1)}), w, b).view(sizes);
     }
     return at::linear(x, w, b.defined() ? c10::optional<at::Tensor>(b) : c10::nullopt);
 }

@@ -204,6 +204,26 @@ TEST_P(KernelThreads, RowAndBatchParallelProductsEqualAten) {
     }
 }
 
+// bf16 products as blocked f32 SGEMMs: the exact products of the bf16 values summed in f32 and rounded
+// once (float64 reference), for shapes with ragged last blocks, with and without bias; nn::linear routes
+// bf16 inputs of 32+ rows there while OpenBLAS is single-threaded.
+TEST_P(KernelThreads, Bf16LinearViaF32EqualsRoundedExactProducts) {
+    SingleThreadedBlas oneBlasPool;
+    for (int64_t K : {64, 640, 1000})
+        for (int64_t N : {1, 200, 4099}) {
+            at::Tensor x = randn({37, K}, at::kBFloat16, 3), w = randn({N, K}, at::kBFloat16, 4 + static_cast<uint64_t>(N));
+            at::Tensor b = randn({N}, at::kBFloat16, 5);
+            at::Tensor ref = at::matmul(x.to(at::kDouble), w.to(at::kDouble).t());
+            at::Tensor y = kernels::linearBf16ViaF32(x, w);
+            EXPECT_EQ(y.scalar_type(), at::kBFloat16);
+            EXPECT_LT(relErr(y, ref), 8e-3) << "K=" << K << " N=" << N;  // one bf16 rounding
+            at::Tensor yb = kernels::linearBf16ViaF32(x, w, b);
+            EXPECT_LT(relErr(yb, ref + b.to(at::kDouble)), 8e-3) << "bias K=" << K << " N=" << N;
+            EXPECT_TRUE(nn::linear(x.view({1, 37, K}), w, b).view({37, N}).equal(yb));
+            EXPECT_LT(relErr(yb, at::linear(x, w, b)), 1.6e-2);  // oneDNN's bf16 GEMM
+        }
+}
+
 TEST(CpuKernels, SingleThreadedBlasNestsAndRestores) {
     EXPECT_FALSE(blasSingleThreaded());
     {
