@@ -125,40 +125,55 @@ void GenerateJob::run(Progress& progress) {
     if (prompts_.isEmpty()) throw Error::badInput("no prompt given");
 
     auto pieceText = [tok](int64_t id) { return tok->decode({id}, false); };
+    std::vector<std::vector<int64_t>> ids;
     for (int p = 0; p < prompts_.size(); ++p) {
         Encoding enc = tok->encode(prompts_[p].toStdString(), params_.addSpecial);
         if (enc.ids.empty()) throw Error::badInput("prompt " + std::to_string(p + 1) + " encodes to no tokens");
-        GenerationOptions o;
-        o.maxNewTokens = params_.maxNewTokens;
-        o.temperature = params_.temperature;
-        o.topK = params_.topK;
-        o.topP = params_.topP;
-        o.seed = params_.seed + static_cast<quint64>(p);
-        o.repetitionPenalty = params_.repetitionPenalty;
-        o.topLogprobs = params_.topAlternatives;
-        o.eosTokenIds = model.config().eosTokenIds;
-        for (const auto& s : params_.stopStrings) o.stopStrings.push_back(s.toStdString());
-        o.detokenize = [tok](const std::vector<int64_t>& ids) { return tok->decode(ids, true); };
-        int64_t produced = 0;
-        o.onToken = [&, p](const GenerationStep& step) {
-            ++produced;
-            if (onToken_) {
-                GeneratedToken t;
-                t.prompt = p;
-                t.id = step.id;
-                t.text = QString::fromStdString(pieceText(step.id));
-                t.prob = step.prob;
-                for (const auto& alt : step.top)
-                    t.alternatives.push_back({QString::fromStdString(pieceText(alt.id)), alt.prob});
-                onToken_(t);
-            }
-            progress.report((p + double(produced) / std::max<int64_t>(1, o.maxNewTokens)) / prompts_.size(),
-                            "prompt " + std::to_string(p + 1) + ": " + std::to_string(produced) + " tokens");
-            return true;
-        };
-        GenerationResult r = generate(model, enc.ids, o, progress);
+        ids.push_back(std::move(enc.ids));
+    }
+    GenerationOptions o;
+    o.maxNewTokens = params_.maxNewTokens;
+    o.temperature = params_.temperature;
+    o.topK = params_.topK;
+    o.topP = params_.topP;
+    o.seed = params_.seed;  // prompt p samples with seed + p, alone or in a batch
+    o.repetitionPenalty = params_.repetitionPenalty;
+    o.topLogprobs = params_.topAlternatives;
+    o.eosTokenIds = model.config().eosTokenIds;
+    for (const auto& s : params_.stopStrings) o.stopStrings.push_back(s.toStdString());
+    o.detokenize = [tok](const std::vector<int64_t>& t) { return tok->decode(t, true); };
+    std::vector<int64_t> produced(ids.size(), 0);
+    int64_t total = 0;
+    auto stream = [&](size_t p, const GenerationStep& step) {
+        ++produced[p];
+        ++total;
+        if (onToken_) {
+            GeneratedToken t;
+            t.prompt = static_cast<int>(p);
+            t.id = step.id;
+            t.text = QString::fromStdString(pieceText(step.id));
+            t.prob = step.prob;
+            for (const auto& alt : step.top) t.alternatives.push_back({QString::fromStdString(pieceText(alt.id)), alt.prob});
+            onToken_(t);
+        }
+        progress.report(double(total) / double(std::max<int64_t>(1, o.maxNewTokens) * static_cast<int64_t>(ids.size())),
+                        ids.size() == 1 ? std::to_string(produced[p]) + " tokens"
+                                        : "prompt " + std::to_string(p + 1) + ": " + std::to_string(produced[p]) + " tokens");
+        return true;
+    };
+    // Several prompts decode together: one forward per step for the whole batch (engine generateBatch).
+    std::vector<GenerationResult> results;
+    if (ids.size() == 1) {
+        o.onToken = [&](const GenerationStep& step) { return stream(0, step); };
+        results.push_back(generate(model, ids[0], o, progress));
+    } else {
+        o.onBatchToken = stream;
+        results = generateBatch(model, ids, o, progress);
+    }
+    for (size_t p = 0; p < results.size(); ++p) {
+        const GenerationResult& r = results[p];
         GenerationOutput out;
-        out.prompt = prompts_[p];
+        out.prompt = prompts_[static_cast<int>(p)];
         out.text = QString::fromStdString(r.text);
         out.stopReason = QString::fromStdString(r.stopReason);
         out.promptTokens = static_cast<int>(r.promptTokens);

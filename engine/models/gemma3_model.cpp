@@ -79,6 +79,9 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
     const int64_t B = ids.size(0), L = ids.size(1), D = c.headDim;
     const at::Tensor mask = effectiveMask(maskIn);
     const int64_t p0 = cache ? cache->length() : 0;
+    if (cache && !cache->leftPadding().empty() && static_cast<int64_t>(cache->leftPadding().size()) != B)
+        throw Error::runtime("KV cache padding has " + std::to_string(cache->leftPadding().size()) + " rows, the batch " +
+                             std::to_string(B));
     const int64_t last = layersToRun(o);
 
     ForwardOutput out;
@@ -144,7 +147,10 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
             KVCache::View view = cache->append(i, k, v);
             keys = view.keys;
             values = view.values;
-            allowed = nn::allowedMask(L, p0, keys.size(2), view.firstPosition, true, window, at::Tensor(), ids);
+            // Left-padded rows (batched generation): their padding keys are masked. RoPE makes scores
+            // depend on relative positions only, so a row shifted by its padding computes what it would alone.
+            allowed = nn::allowedMask(L, p0, keys.size(2), view.firstPosition, true, window,
+                                      cache->validKeys(view.firstPosition, keys.size(2), ids), ids);
         } else {
             at::Tensor& m = window > 0 ? maskSliding : maskFull;
             if (!m.defined()) m = nn::allowedMask(L, 0, L, 0, true, window, mask, ids);

@@ -43,6 +43,9 @@ struct GenerationOptions {
     bool keepLogits = false;  // keep each step's raw logits (f32, CPU) in GenerationResult::stepLogits
     // Called after every token; return false to stop.
     std::function<bool(const GenerationStep&)> onToken;
+    // generateBatch: called after every token of prompt `row` (instead of onToken when set); false
+    // stops that row.
+    std::function<bool(size_t row, const GenerationStep&)> onBatchToken;
 };
 
 struct GenerationResult {
@@ -60,7 +63,10 @@ struct GenerationResult {
 // Error::cancelled() when `progress` is cancelled.
 GenerationResult generate(Model& model, const std::vector<int64_t>& prompt, const GenerationOptions& options,
                           Progress& progress = nullProgress());
-// One result per prompt (each decoded with its own cache; the seed is offset by the prompt index).
+// One result per prompt, decoded together: one forward per step for the whole batch (prompts
+// left-padded to the longest; the KV cache masks the padding). Row b samples with seed + b, so it
+// produces what generate() gives for that prompt with that seed (up to the rounding of batched
+// products). Rows stop on their own; prefill/decode seconds are the batch's.
 std::vector<GenerationResult> generateBatch(Model& model, const std::vector<std::vector<int64_t>>& prompts,
                                             const GenerationOptions& options, Progress& progress = nullProgress());
 

@@ -7,6 +7,8 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+
 #include <cmath>
 
 namespace embedlab {
@@ -77,14 +79,28 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
     at::Tensor ids = nn::checkedInputIds(idsIn, c.vocabSize, device_);
     const int64_t B = ids.size(0), L = ids.size(1), nh = c.numHeads, hd = c.headDim;
     const int64_t p0 = cache ? cache->length() : 0;
-    if (p0 + L > c.maxPositions)
-        throw Error::badInput("sequence of " + std::to_string(p0 + L) + " tokens exceeds GPT-2's " +
+    // Left-padded rows (batched generation) count positions from their first real token.
+    const std::vector<int64_t> noPads;
+    const std::vector<int64_t>& pads = cache ? cache->leftPadding() : noPads;
+    if (!pads.empty() && static_cast<int64_t>(pads.size()) != B)
+        throw Error::runtime("KV cache padding has " + std::to_string(pads.size()) + " rows, the batch " + std::to_string(B));
+    const int64_t minPad = pads.empty() ? 0 : *std::min_element(pads.begin(), pads.end());
+    if (p0 + L - minPad > c.maxPositions && (pads.empty() || p0 + L - *std::max_element(pads.begin(), pads.end()) > c.maxPositions))
+        throw Error::badInput("sequence of " + std::to_string(p0 + L - minPad) + " tokens exceeds GPT-2's " +
                               std::to_string(c.maxPositions) + " positions");
     const at::Tensor mask = effectiveMask(maskIn);
     const int64_t last = layersToRun(o);
 
     ForwardOutput out;
-    at::Tensor x = at::embedding(wte_, ids) + wpe_.narrow(0, p0, L).unsqueeze(0);
+    at::Tensor posEmb;
+    if (minPad == 0 && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) {
+        posEmb = wpe_.narrow(0, p0, L).unsqueeze(0);
+    } else {  // rows past their own limit (finished in a batch) are clamped to the last position
+        at::Tensor pos = at::arange(p0, p0 + L, ids.options()).unsqueeze(0) -
+                         at::tensor(pads, at::TensorOptions().dtype(at::kLong)).to(ids.device()).unsqueeze(1);
+        posEmb = at::embedding(wpe_, pos.clamp(0, c.maxPositions - 1));
+    }
+    at::Tensor x = at::embedding(wte_, ids) + posEmb;
     if (o.hiddenStates) out.hiddenStates.push_back(x);
     const double scaling = 1.0 / std::sqrt(static_cast<double>(hd));
     at::Tensor fullMask;
@@ -100,7 +116,8 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
             KVCache::View view = cache->append(i, k, v);
             k = view.keys;
             v = view.values;
-            allowed = nn::allowedMask(L, p0, k.size(2), view.firstPosition, true, 0, at::Tensor(), ids);
+            allowed = nn::allowedMask(L, p0, k.size(2), view.firstPosition, true, 0,
+                                      cache->validKeys(view.firstPosition, k.size(2), ids), ids);
         } else {
             if (!fullMask.defined()) fullMask = nn::allowedMask(L, 0, L, 0, true, 0, mask, ids);
             allowed = fullMask;

@@ -21,6 +21,24 @@ void KVCache::clear() {
         s.used = 0;
     }
     length_ = 0;
+    pads_.clear();
+}
+
+void KVCache::setLeftPadding(std::vector<int64_t> pads) {
+    if (length_ > 0) throw Error::runtime("KV cache: padding must be set before the first token");
+    for (int64_t p : pads)
+        if (p < 0) throw Error::runtime("KV cache: negative padding");
+    pads_ = std::move(pads);
+}
+
+at::Tensor KVCache::validKeys(int64_t first, int64_t T, const at::Tensor& like) const {
+    bool any = false;
+    for (int64_t p : pads_) any = any || p > first;
+    if (!any) return at::Tensor();
+    auto opts = like.options().dtype(at::kLong);
+    at::Tensor pos = at::arange(first, first + T, opts).unsqueeze(0);                     // [1, T]
+    at::Tensor pads = at::tensor(pads_, at::TensorOptions().dtype(at::kLong)).to(like.device()).unsqueeze(1);  // [B, 1]
+    return pos.ge(pads);
 }
 
 int64_t KVCache::bytes() const {

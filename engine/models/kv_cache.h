@@ -2,7 +2,9 @@
 //
 // One slot per layer holds keys and values [B, kvHeads, T, headDim] for absolute positions
 // [start, length). Storage grows by doubling; a sliding-window layer drops keys older than its
-// window when it would otherwise grow, so its memory stays O(window).
+// window when it would otherwise grow, so its memory stays O(window). Rows of a batch may be
+// left-padded (setLeftPadding): models mask those keys and, where positions are absolute (GPT-2),
+// count positions from each row's first real token.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -34,6 +36,14 @@ public:
     void advance(int64_t n) { length_ += n; }
     int64_t bytes() const;
 
+    // Batched generation of prompts of different lengths: row b is left-padded with pads[b] tokens
+    // that no query may attend to. Set before the first forward; empty = no padding.
+    void setLeftPadding(std::vector<int64_t> pads);
+    const std::vector<int64_t>& leftPadding() const { return pads_; }
+    // [B, T] bool: which of the keys at absolute positions [first, first + T) are real tokens;
+    // undefined when there is no padding.
+    at::Tensor validKeys(int64_t first, int64_t T, const at::Tensor& like) const;
+
 private:
     struct Slot {
         at::Tensor k, v;       // [B, H, capacity, D]
@@ -43,6 +53,7 @@ private:
     };
     std::vector<Slot> layers_;
     int64_t length_ = 0;
+    std::vector<int64_t> pads_;
 };
 
 }  // namespace embedlab

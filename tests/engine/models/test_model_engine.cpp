@@ -286,6 +286,66 @@ TEST(Generation, SamplingIsReproducibleAndFiltersWork) {
     EXPECT_THROW(generate(*bert, {101, 102}, greedy), Error);
 }
 
+// Batched generation runs the prompts together (left-padded, padding masked by the KV cache, GPT-2
+// positions counted per row): each row equals the prompt generated alone — greedy ids, sampled ids
+// with seed + row, step logits — for Gemma 3 (sliding window shorter than the run, in f32 and bf16)
+// and GPT-2 (learned positions, rows reaching the last position at different steps).
+TEST(Generation, BatchRowsEqualPromptsGeneratedAlone) {
+    const std::vector<std::vector<int64_t>> prompts = {{2, 367, 406, 223, 162, 17, 90, 4, 33, 81, 7}, {2, 5, 6}, {2, 9}};
+    for (const char* name : {"gemma3_tiny", "gemma3_tiny_bf16", "gpt2_tiny"}) {
+        SCOPED_TRACE(name);
+        auto g = loadModel(test::fixture(std::string("models/") + name));
+        for (double temperature : {0.0, 1.1}) {
+            GenerationOptions o;
+            o.maxNewTokens = 14;
+            o.temperature = temperature;
+            o.topK = temperature > 0 ? 20 : 0;
+            o.seed = 7;
+            o.keepLogits = true;
+            std::vector<std::vector<int64_t>> streamed(prompts.size());
+            o.onBatchToken = [&](size_t row, const GenerationStep& st) {
+                streamed[row].push_back(st.id);
+                return true;
+            };
+            auto batch = generateBatch(*g, prompts, o);
+            ASSERT_EQ(batch.size(), prompts.size());
+            o.onBatchToken = nullptr;
+            for (size_t b = 0; b < prompts.size(); ++b) {
+                GenerationOptions alone = o;
+                alone.seed = o.seed + b;
+                auto r = generate(*g, prompts[b], alone);
+                EXPECT_EQ(batch[b].ids, r.ids) << "row " << b << " temperature " << temperature;
+                EXPECT_EQ(streamed[b], batch[b].ids);
+                EXPECT_EQ(batch[b].promptTokens, static_cast<int64_t>(prompts[b].size()));
+                ASSERT_EQ(batch[b].stepLogits.size(), r.stepLogits.size());
+                const bool bf16 = std::string(name).find("bf16") != std::string::npos;
+                for (size_t t = 0; t < r.stepLogits.size(); ++t)
+                    EXPECT_LT((batch[b].stepLogits[t] - r.stepLogits[t]).abs().max().item<double>(), bf16 ? 0.1 : 1e-3)
+                        << "row " << b << " step " << t;
+            }
+        }
+    }
+    // GPT-2: rows of different lengths reach the last position at different steps
+    auto gpt2 = loadModel(test::fixture("models/gpt2_tiny"));
+    const int64_t maxPos = gpt2->config().maxPositions;
+    std::vector<int64_t> longPrompt(static_cast<size_t>(maxPos - 3), 5), shortPrompt = {7, 8};
+    GenerationOptions o;
+    o.maxNewTokens = 6;
+    auto rows = generateBatch(*gpt2, {longPrompt, shortPrompt}, o);
+    EXPECT_EQ(rows[0].ids.size(), 3u);
+    EXPECT_EQ(rows[0].stopReason, "max_positions");
+    EXPECT_EQ(rows[1].ids.size(), 6u);
+    EXPECT_EQ(rows[1].stopReason, "length");
+    EXPECT_EQ(rows[1].ids, generate(*gpt2, shortPrompt, o).ids);
+    // a row stopped by its callback does not stop the others
+    o.onBatchToken = [](size_t row, const GenerationStep&) { return row != 0; };
+    rows = generateBatch(*gpt2, {shortPrompt, shortPrompt}, o);
+    EXPECT_EQ(rows[0].ids.size(), 1u);
+    EXPECT_EQ(rows[0].stopReason, "callback");
+    EXPECT_EQ(rows[1].ids.size(), 6u);
+    EXPECT_THROW(generateBatch(*gpt2, {shortPrompt, {}}, o), Error);
+}
+
 TEST(Embedding, UnpaddedEncoderEqualsPaddedAtRealPositions) {
     for (const char* name : {"bert_tiny", "xlmr_tiny"}) {
         auto m = loadModel(test::fixture(std::string("models/") + name));
