@@ -91,12 +91,15 @@ std::unique_ptr<Model> benchModel(const Args& a, c10::Device device, c10::Scalar
     return createRandomModel(parseModelConfig(cfg.dump(), name), static_cast<uint64_t>(a.getInt("seed", 0)), device, dtype);
 }
 
-// bench generate: prefill of --prompt-tokens random ids, then --new-tokens greedy steps through the KV cache.
+// bench generate: prefill of --prompt-tokens random ids, then --new-tokens greedy steps through the KV cache;
+// with --batch B, B such prompts decoded together (tokens/s count every row's tokens).
 int runGenerate(Args& a) {
     const std::string deviceName = deviceFromArgs(a), dtypeName = dtypeFromArgs(a);
     const c10::Device device(deviceName);
     const long long promptTokens = a.getInt("prompt-tokens", 512), newTokens = a.getInt("new-tokens", 32);
     if (promptTokens < 1 || newTokens < 1) throw UsageError("--prompt-tokens and --new-tokens must be positive");
+    const long long batch = a.getInt("batch", 1);
+    if (batch < 1 || batch > 4096) throw UsageError("--batch must be between 1 and 4096");
     const int reps = repeats(a);
     nlohmann::json out = header("generate", deviceName, dtypeName);
     auto model = benchModel(a, device, parseDtype(dtypeName), out);
@@ -106,7 +109,7 @@ int runGenerate(Args& a) {
         throw Error::badInput("--prompt-tokens + --new-tokens exceed the model's " + std::to_string(c.maxPositions) +
                               " positions");
     auto gen = at::detail::createCPUGenerator(1234);
-    at::Tensor prompt = at::randint(std::min<int64_t>(3, c.vocabSize - 1), c.vocabSize, {1, promptTokens}, gen,
+    at::Tensor prompt = at::randint(std::min<int64_t>(3, c.vocabSize - 1), c.vocabSize, {batch, promptTokens}, gen,
                                     at::TensorOptions().dtype(at::kLong));
     ForwardOptions fo;
     fo.hiddenStates = false;
@@ -119,23 +122,22 @@ int runGenerate(Args& a) {
         at::Tensor logits = model->forwardCached(r == 0 ? prompt.narrow(1, 0, std::min<long long>(8, promptTokens)) : prompt,
                                                  cache, fo)
                                 .logits;
-        int64_t next = logits.reshape({-1}).argmax().item<int64_t>();
+        at::Tensor next = logits.reshape({batch, -1}).argmax(1).view({batch, 1});
         const double p = since(t0);
         auto t1 = Clock::now();
         const long long steps = r == 0 ? 1 : newTokens;
-        for (long long i = 0; i < steps; ++i) {
-            at::Tensor in = at::full({1, 1}, next, at::TensorOptions().dtype(at::kLong));
-            next = model->forwardCached(in, cache, fo).logits.reshape({-1}).argmax().item<int64_t>();
-        }
+        for (long long i = 0; i < steps; ++i)
+            next = model->forwardCached(next, cache, fo).logits.reshape({batch, -1}).argmax(1).view({batch, 1}).contiguous();
         const double d = since(t1);
         if (r > 0) {
-            prefill.push_back(double(promptTokens) / p);
-            decode.push_back(double(newTokens) / d);
+            prefill.push_back(double(batch * promptTokens) / p);
+            decode.push_back(double(batch * newTokens) / d);
         }
         progress.report(double(r + 1) / double(reps + 1), "run " + std::to_string(r));
     }
     out["prompt_tokens"] = promptTokens;
     out["new_tokens"] = newTokens;
+    out["batch"] = batch;
     out["repeat"] = reps;
     out["prefill_tokens_per_second"] = median(prefill);
     out["decode_tokens_per_second"] = median(decode);
@@ -306,13 +308,13 @@ int runBench(Args& a) {
 
 EMBEDLAB_CLI_COMMAND(Command{
     "bench",
-    "bench generate (--model DIR | --preset NAME) [--prompt-tokens 512] [--new-tokens 32] [--repeat 3]\n"
+    "bench generate (--model DIR | --preset NAME) [--prompt-tokens 512] [--new-tokens 32] [--batch 1] [--repeat 3]\n"
     "  bench embed (--model DIR [--input FILE] | --preset NAME) [--sentences 128] [--batch-size 32] [--pooling P]\n"
     "  bench project [--input FILE | --points 10000 --dim 64] [--method tsne|umap|pca] [--repeat 1]\n"
     "  bench load --model DIR\n"
     "  → one JSON object: medians over --repeat runs (after a warm-up) with machine, threads, device, dtype",
     {},
-    {"model", "preset", "prompt-tokens", "new-tokens", "repeat", "seed", "input", "sentences", "batch-size", "pooling",
+    {"model", "preset", "prompt-tokens", "new-tokens", "batch", "repeat", "seed", "input", "sentences", "batch-size", "pooling",
      "layer", "points", "dim", "method", "quality-sample"},
     runBench});
 

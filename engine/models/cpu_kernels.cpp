@@ -219,21 +219,22 @@ bool applies(const at::Tensor& t) {
 
 bool gemvApplies(const at::Tensor& x, const at::Tensor& w) {
     const int64_t K = x.size(-1);
-    return x.numel() == K && w.dim() == 2 && w.size(1) == K && applies(x) && applies(w) && w.is_contiguous() &&
+    return K > 0 && x.numel() <= kGemvMaxRows * K && x.numel() > 0 && w.dim() == 2 && w.size(1) == K && applies(x) && applies(w) && w.is_contiguous() &&
            w.scalar_type() == x.scalar_type();
 }
 
 namespace {
 
-// x·wᵢᵀ for every matrix, in f32, concatenated; start[i] is where matrix i's rows begin. One parallel
-// region over the rows of all matrices, as if they were one.
+// x·wᵢᵀ for every matrix, in f32, concatenated: y [M, total], start[i] is where matrix i's columns
+// begin. One parallel region over the rows of all matrices, as if they were one; each block of
+// weight rows is used for all M input rows while it is in L2, so the weights are read from memory once.
 at::Tensor gemvConcat(const at::Tensor& xIn, const std::vector<at::Tensor>& ws, std::vector<int64_t>& start) {
-    const int64_t K = xIn.size(-1);
+    const int64_t K = xIn.size(-1), M = xIn.numel() / K;
     start.assign(ws.size() + 1, 0);
     for (size_t i = 0; i < ws.size(); ++i) start[i + 1] = start[i] + ws[i].size(0);
     const int64_t total = start.back();
-    at::Tensor x = xIn.reshape({K}).to(at::kFloat).contiguous();
-    at::Tensor y = at::empty({total}, x.options());
+    at::Tensor x = xIn.reshape({M, K}).to(at::kFloat).contiguous();
+    at::Tensor y = at::empty({M, total}, x.options());
     const float* xp = x.data_ptr<float>();
     float* yp = y.data_ptr<float>();
     const bool bf16 = xIn.scalar_type() == at::kBFloat16;
@@ -242,10 +243,13 @@ at::Tensor gemvConcat(const at::Tensor& xIn, const std::vector<at::Tensor>& ws, 
             const int64_t a = std::max(r0, start[i]), b = std::min(r1, start[i + 1]);
             if (a >= b) continue;
             const int64_t local = a - start[i];
-            if (bf16)
-                dotRows(reinterpret_cast<const uint16_t*>(ws[i].data_ptr<c10::BFloat16>()) + local * K, xp, yp + a, b - a, K);
-            else
-                dotRows(ws[i].data_ptr<float>() + local * K, xp, yp + a, b - a, K);
+            for (int64_t m = 0; m < M; ++m) {
+                if (bf16)
+                    dotRows(reinterpret_cast<const uint16_t*>(ws[i].data_ptr<c10::BFloat16>()) + local * K, xp + m * K,
+                            yp + m * total + a, b - a, K);
+                else
+                    dotRows(ws[i].data_ptr<float>() + local * K, xp + m * K, yp + m * total + a, b - a, K);
+            }
         }
     };
     // Blocks of ~256 KB of weights handed out dynamically: a thread whose core is busy elsewhere
@@ -282,8 +286,11 @@ std::vector<at::Tensor> gemvMany(const at::Tensor& xIn, const std::vector<at::Te
     }
     std::vector<int64_t> start;
     at::Tensor y = gemvConcat(xIn, ws, start).to(xIn.scalar_type());
-    for (size_t i = 0; i < ws.size(); ++i)
-        outs.push_back(y.narrow(0, start[i], ws[i].size(0)).view(withLast(xIn, ws[i].size(0))));
+    for (size_t i = 0; i < ws.size(); ++i) {
+        at::Tensor part = y.narrow(1, start[i], ws[i].size(0));
+        outs.push_back(ws.size() == 1 || y.size(0) == 1 ? part.view(withLast(xIn, ws[i].size(0)))
+                                                        : part.contiguous().view(withLast(xIn, ws[i].size(0))));
+    }
     return outs;
 }
 

@@ -22,9 +22,11 @@ namespace embedlab::kernels {
 // True when `t` is a CPU tensor of float or bfloat16.
 bool applies(const at::Tensor& t);
 
-// One input row: x [.., K] with numel K, w [N, K] (f32 or bf16, any strides in memory order rows),
-// optional bias b [N]. Returns x·wᵀ + b shaped [.., N] in x's dtype; sums in f32, split over the
-// intra-op threads by rows of w. Memory-bound: reads w once.
+// A few input rows (decoding one or a batch of sequences): x [.., K] with numel ≤ kGemvMaxRows·K,
+// w [N, K] (f32 or bf16, any strides in memory order rows), optional bias b [N]. Returns x·wᵀ + b
+// shaped [.., N] in x's dtype; sums in f32, split over the intra-op threads by rows of w, each block
+// of w used for every input row while it is in cache. Memory-bound: reads w once.
+constexpr int64_t kGemvMaxRows = 16;
 at::Tensor gemv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b = at::Tensor());
 
 // True when gemv/gemvMany run the kernel for x and w (else they fall back to at::linear).

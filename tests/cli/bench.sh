@@ -22,6 +22,11 @@ check "generate: median of the runs" "json $T/gen.json \"abs(j['decode_tokens_pe
 "$CLI" bench generate --model "$FX/gemma3_tiny_bf16" --dtype bf16 --prompt-tokens 8 --new-tokens 4 --repeat 1 > "$T/genb.json" 2>/dev/null
 check "generate bf16" "json $T/genb.json \"j['dtype']=='bf16' and j['decode_tokens_per_second']>0\""
 
+"$CLI" bench generate --model "$FX/gpt2_tiny" --prompt-tokens 8 --new-tokens 4 --batch 3 --repeat 1 > "$T/genbatch.json" 2>/dev/null
+check "generate --batch: the batch's tokens" "json $T/genbatch.json \"j['batch']==3 and j['decode_tokens_per_second']>0 and j['prefill_tokens_per_second']>0\""
+"$CLI" bench generate --model "$FX/gpt2_tiny" --batch 0 > /dev/null 2>&1
+check "generate --batch 0 is a usage error" "[ $? -eq 2 ]"
+
 "$CLI" bench embed --model "$FX/bert_tiny" --sentences 40 --batch-size 8 --repeat 2 > "$T/emb.json" 2>/dev/null
 check "bench embed exits 0" "[ $? -eq 0 ]"
 check "embed: fields and figures" "json $T/emb.json \"j['bench']=='embed' and j['sentences']==40 and j['batch_size']==8 and j['sentences_per_second']>0 and abs(j['tokens_per_second']-j['sentences_per_second']*j['tokens']/40)<1e-6*j['tokens_per_second']\""

@@ -53,11 +53,14 @@ TEST_P(KernelThreads, GemvEqualsMatmulF32AndBf16) {
     for (int64_t K : {1, 7, 64, 640, 1000}) {
         for (int64_t N : {1, 3, 256, 4099}) {
             at::Tensor w = randn({N, K}, at::kFloat, 11 + static_cast<uint64_t>(K * N));
-            at::Tensor x = randn({1, 1, K}, at::kFloat, 5);
+          for (int64_t M : {1, 3, 16}) {  // one sequence decoding, or a batch of them
+            SCOPED_TRACE("rows " + std::to_string(M));
+            at::Tensor x = randn({M, 1, K}, at::kFloat, 5);
             at::Tensor b = randn({N}, at::kFloat, 7);
             at::Tensor ref = at::matmul(x.to(at::kDouble), w.to(at::kDouble).t()) + b.to(at::kDouble);
+            ASSERT_TRUE(kernels::gemvApplies(x, w));
             at::Tensor y = kernels::gemv(x, w, b);
-            ASSERT_EQ(y.sizes(), (std::vector<int64_t>{1, 1, N}));
+            ASSERT_EQ(y.sizes(), (std::vector<int64_t>{M, 1, N}));
             EXPECT_EQ(y.scalar_type(), at::kFloat);
             EXPECT_LT(relErr(y, ref), 2e-6) << "f32 K=" << K << " N=" << N;
 
@@ -68,8 +71,10 @@ TEST_P(KernelThreads, GemvEqualsMatmulF32AndBf16) {
             EXPECT_EQ(yb.scalar_type(), at::kBFloat16);
             EXPECT_LT(relErr(yb, refb), 8e-3) << "bf16 K=" << K << " N=" << N;  // one bf16 rounding
             EXPECT_LT(relErr(yb, at::linear(xb, wb, bb)), 1.6e-2) << "bf16 vs ATen K=" << K << " N=" << N;
+          }
         }
     }
+    EXPECT_FALSE(kernels::gemvApplies(randn({kernels::kGemvMaxRows + 1, 64}, at::kFloat, 1), randn({8, 64}, at::kFloat, 2)));
     setCpuIsaLimit(CpuIsa::Avx512);
   }
 }
@@ -134,13 +139,14 @@ TEST(CpuKernels, LinearRoutesOneRowToGemvAndKeepsShape) {
 INSTANTIATE_TEST_SUITE_P(Threads, KernelThreads, ::testing::Values(1, 2, 3));
 
 TEST_P(KernelThreads, GemvManyEqualsSeparateProducts) {
-    for (auto dt : {at::kFloat, at::kBFloat16}) {
-        at::Tensor x = randn({1, 1, 96}, dt, 1);
+    for (auto dt : {at::kFloat, at::kBFloat16})
+      for (int64_t M : {1, 5}) {
+        at::Tensor x = randn({M, 1, 96}, dt, 1);
         std::vector<at::Tensor> ws = {randn({256, 96}, dt, 2), randn({3, 96}, dt, 3), randn({1000, 96}, dt, 4)};
         auto outs = kernels::gemvMany(x, ws);
         ASSERT_EQ(outs.size(), 3u);
         for (size_t i = 0; i < ws.size(); ++i) {
-            EXPECT_EQ(outs[i].sizes(), (std::vector<int64_t>{1, 1, ws[i].size(0)}));
+            EXPECT_EQ(outs[i].sizes(), (std::vector<int64_t>{M, 1, ws[i].size(0)}));
             EXPECT_TRUE(outs[i].equal(kernels::gemv(x, ws[i]))) << i;  // the same arithmetic, bit for bit
         }
     }
