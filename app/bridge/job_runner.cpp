@@ -86,6 +86,7 @@ void JobRunner::runOne(JobId id) {
             if (!it->key.isEmpty() && current_.value(it->key) == id) current_.remove(it->key);
             entries_.erase(it);
         }
+        ++announcing_;
     }
     if (superseded || outcome.status == JobStatus::Cancelled) {
         Q_EMIT jobCancelled(id, name);
@@ -94,6 +95,8 @@ void JobRunner::runOne(JobId id) {
     } else {
         Q_EMIT jobSucceeded(id, job);
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    --announcing_;
 }
 
 void JobRunner::cancel(JobId id) {
@@ -120,13 +123,20 @@ int JobRunner::activeCount() const {
 bool JobRunner::waitForIdle(int timeoutMs) {
     QElapsedTimer t;
     t.start();
-    while (activeCount() > 0) {
+    // Idle = no job queued or running and every outcome signal posted: a job leaves entries_ before its
+    // signal is emitted (handlers see it inactive), so waiting on entries_ alone could return before
+    // the signal was in the queue.
+    auto busy = [this] {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return entries_.size() + announcing_ > 0;
+    };
+    while (busy()) {
         if (t.elapsed() > timeoutMs) return false;
         QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
         QThread::msleep(1);
     }
-    // Deliver the last queued signals.
-    QCoreApplication::processEvents();
+    // Deliver the last queued signals (and what their handlers queue in turn).
+    for (int i = 0; i < 3; ++i) QCoreApplication::processEvents();
     return true;
 }
 

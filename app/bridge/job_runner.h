@@ -69,6 +69,7 @@ private:
     QObject* worker_ = nullptr;  // lives on the engine thread
     mutable std::mutex mutex_;
     QHash<JobId, Entry> entries_;
+    int announcing_ = 0;  // jobs removed from entries_ whose outcome signal is not yet posted (under mutex_)
     QHash<QString, JobId> current_;
     JobId nextId_ = 1;
 };
