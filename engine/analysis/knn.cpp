@@ -26,11 +26,12 @@ namespace {
 
 // Exact search keeps, for every query, its k best (key, column) pairs sorted ascending, where
 // key = a[j] − c·s[j] with s = q·x_j: a = ‖x_j‖², c = 2 for euclidean (‖q−x‖² less the query's
-// constant ‖q‖²), a = 0, c = 1 for dot and for cosine on unit rows. The product is computed tile by
-// tile (Bq queries × Nt columns, about 1 MB, so it stays in L2) and scanned while it is hot: 16 keys
-// at a time against the query's current k-th best, inserting only the rare ones below it. Before,
-// one [B, N] product per block went through four element-wise passes and at::topk (2/3 of the time
-// at 70,000 points).
+// constant ‖q‖²), a = 0, c = 1 for dot and for cosine on unit rows. With AVX-512 the fused kernel
+// below never writes the products; otherwise a BLAS product is computed tile by tile (Bq queries ×
+// Nt columns, about 1 MB, so it stays in L2) and scanned while it is hot, 8 keys at a time (AVX2)
+// against the query's current k-th best, inserting only the rare ones below it. Before, one [B, N]
+// product per block went through four element-wise passes and at::topk (2/3 of the time at 70,000
+// points).
 constexpr int64_t kQueryBlock = 128;  // product path
 constexpr int kGroupRows = 12;         // fused path: queries per register block
 
@@ -51,7 +52,7 @@ struct BestK {
 };
 
 // One query's row of the product tile: s[0..nt) against columns j0.., `a` the columns' offsets.
-// The SIMD versions test 16 (8) keys with one compare and touch the list only for those below the
+// The AVX2 version tests 8 keys with one compare and touches the list only for those below the
 // current k-th best.
 void scanRowScalar(const float* s, const float* a, float c, int64_t nt, int64_t j0, int64_t self, BestK best) {
     float thr = best.key[best.k - 1];
@@ -66,30 +67,6 @@ void scanRowScalar(const float* s, const float* a, float c, int64_t nt, int64_t 
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define EMBEDLAB_KNN_X86 1
-__attribute__((target("avx512f"))) void scanRowAvx512(const float* s, const float* a, float c, int64_t nt,
-                                                      int64_t j0, int64_t self, BestK best) {
-    float thr = best.key[best.k - 1];
-    const __m512 vc = _mm512_set1_ps(c);
-    __m512 vthr = _mm512_set1_ps(thr);
-    int64_t b = 0;
-    for (; b + 16 <= nt; b += 16) {
-        const __m512 kv = _mm512_fnmadd_ps(vc, _mm512_loadu_ps(s + b), _mm512_loadu_ps(a + b));
-        unsigned m = _mm512_cmp_ps_mask(kv, vthr, _CMP_LT_OQ);
-        if (!m) continue;
-        alignas(64) float tmp[16];
-        _mm512_store_ps(tmp, kv);
-        for (; m; m &= m - 1) {
-            const int t = __builtin_ctz(m);
-            if (tmp[t] < thr && j0 + b + t != self) {
-                best.insert(tmp[t], j0 + b + t);
-                thr = best.key[best.k - 1];
-            }
-        }
-        vthr = _mm512_set1_ps(thr);
-    }
-    scanRowScalar(s + b, a + b, c, nt - b, j0 + b, self, best);
-}
-
 __attribute__((target("avx2,fma"))) void scanRowAvx2(const float* s, const float* a, float c, int64_t nt,
                                                      int64_t j0, int64_t self, BestK best) {
     float thr = best.key[best.k - 1];
@@ -120,8 +97,7 @@ using ScanFn = void (*)(const float*, const float*, float, int64_t, int64_t, int
 
 ScanFn scanRowFn() {
 #ifdef EMBEDLAB_KNN_X86
-    if (cpuIsa() == CpuIsa::Avx512) return &scanRowAvx512;
-    if (cpuIsa() == CpuIsa::Avx2) return &scanRowAvx2;
+    if (cpuIsa() >= CpuIsa::Avx2) return &scanRowAvx2;  // (with AVX-512 the fused kernel runs instead)
 #endif
     return &scanRowScalar;
 }
