@@ -93,7 +93,7 @@ TEST_P(KnnKernels, ExactTiledMatchesDoubleBruteForce) {
                 ref = 1.0 - at::mm(qd / qd.norm(2, 1, true), (xd / xd.norm(2, 1, true)).t());
             else ref = -at::mm(qd, xd.t());
             for (int64_t r = 0; r < qRows.size(0); ++r) ref[r][qRows[r].item<int64_t>()] = INFINITY;
-            at::Tensor refSorted = std::get<0>(ref.sort(1)).slice(1, 0, k);
+            const at::Tensor refAll = ref, refSortedAll = std::get<0>(ref.sort(1)).slice(1, 0, k);
             // All rows as queries (self excluded), and the checked rows alone as free vectors.
             KnnOptions o;
             o.k = k;
@@ -101,9 +101,19 @@ TEST_P(KnnKernels, ExactTiledMatchesDoubleBruteForce) {
             KnnGraph all = knnGraph(x, o);
             std::vector<int64_t> self(qRows.data_ptr<int64_t>(), qRows.data_ptr<int64_t>() + qRows.size(0));
             KnnGraph few = knnExact(x, x.index_select(0, qRows), k, m, self);
-            for (const KnnGraph* g : {&all, &few}) {
+            // one query: the columns are split over the threads and the parts' lists merged
+            const int64_t r1 = qRows[3].item<int64_t>();
+            KnnGraph one = knnExact(x, x.select(0, r1).unsqueeze(0), k, m, {r1});
+            for (const KnnGraph* g : {&all, &few, &one}) {
                 at::Tensor idx = g == &all ? g->indices.index_select(0, qRows) : g->indices;
                 at::Tensor dist = g == &all ? g->distances.index_select(0, qRows) : g->distances;
+                at::Tensor ref = refAll, refSorted = refSortedAll;
+                at::Tensor rows = qRows;
+                if (g == &one) {
+                    ref = refAll.narrow(0, 3, 1);
+                    refSorted = refSortedAll.narrow(0, 3, 1);
+                    rows = qRows.narrow(0, 3, 1);
+                }
                 ASSERT_EQ(idx.size(1), k);
                 const double tol = m == Metric::Dot ? 2e-3 : 1e-4;
                 // the distances are the k smallest, in order, and each index is at its distance
@@ -116,7 +126,7 @@ TEST_P(KnnKernels, ExactTiledMatchesDoubleBruteForce) {
                     std::set<int64_t> uniq;
                     for (int64_t j = 0; j < k; ++j) uniq.insert(idx[r][j].item<int64_t>());
                     EXPECT_EQ(static_cast<int64_t>(uniq.size()), k);
-                    EXPECT_EQ(uniq.count(qRows[r].item<int64_t>()), 0u);
+                    EXPECT_EQ(uniq.count(rows[r].item<int64_t>()), 0u);
                 }
             }
         }
