@@ -473,53 +473,57 @@ void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps
         std::memcpy(prev.data(), y, sizeof(float) * static_cast<size_t>(n * D));
         const float fep = float(ep);
         at::parallel_for(0, kChunks, 1, [&](int64_t cb, int64_t ce) {
+            // A cursor holds its next due edge ready: its lanes (tail, then negative samples) drawn and
+            // the rows they name prefetched, so that they arrive while the other cursors' edges are
+            // computed. A head's due edges are listed without branches when the cursor reaches it
+            // (an edge is due in ~30% of epochs: a test per edge mispredicted often and each
+            // misprediction discarded the other cursors' work in flight).
+            struct Cursor {
+                int64_t i, iEnd;
+                int pos, cnt;
+                float cur[D];
+                Rng rng{0};
+                int count;
+                std::vector<int64_t> due;
+                std::vector<int32_t> lanes;
+            };
+            Cursor cs[kCursors];  // buffers reused by every chunk of this thread
+            for (Cursor& u : cs) {
+                u.due.resize(static_cast<size_t>(maxDegree));
+                u.lanes.resize(16);
+            }
+            auto loadHead = [&](Cursor& u) {
+                std::memcpy(u.cur, y + u.i * D, sizeof(float) * D);
+                int c = 0;
+                for (int64_t e = rowPtr[u.i]; e < rowPtr[u.i + 1]; ++e) {
+                    u.due[static_cast<size_t>(c)] = e;
+                    c += nextSample[static_cast<size_t>(e)] <= fep;
+                }
+                u.pos = 0;
+                u.cnt = c;
+            };
+            // Moves cursor u to its next due edge and prepares it; false when its run of heads is done.
+            auto advance = [&](Cursor& u) {
+                while (u.pos >= u.cnt) {
+                    std::memcpy(y + u.i * D, u.cur, sizeof(float) * D);
+                    if (++u.i >= u.iEnd) return false;
+                    loadHead(u);
+                }
+                const size_t e = static_cast<size_t>(u.due[static_cast<size_t>(u.pos)]);
+                const int nNeg = std::max(0, static_cast<int>((fep - nextNeg[e]) / epsNeg[e]));
+                u.count = 1 + nNeg;
+                if (static_cast<int>(u.lanes.size()) < u.count) u.lanes.resize(static_cast<size_t>(u.count + 15) / 16 * 16);
+                u.lanes[0] = cols[e];
+                __builtin_prefetch(prev.data() + int64_t(cols[e]) * D);
+                for (int q = 1; q <= nNeg; ++q) {
+                    const int32_t k = static_cast<int32_t>(((u.rng.next() >> 32) * uint64_t(n)) >> 32);
+                    u.lanes[static_cast<size_t>(q)] = k;
+                    __builtin_prefetch(prev.data() + int64_t(k) * D);
+                }
+                return true;
+            };
             for (int64_t ch = cb; ch < ce; ++ch) {
-                // A cursor holds its next due edge ready: its lanes (tail, then negative samples) drawn and
-                // the rows they name prefetched, so that they arrive while the other cursors' edges are
-                // computed. A head's due edges are listed without branches when the cursor reaches it
-                // (an edge is due in ~30% of epochs: a test per edge mispredicted often and each
-                // misprediction discarded the other cursors' work in flight).
-                struct Cursor {
-                    int64_t i, iEnd;
-                    int pos, cnt;
-                    float cur[D];
-                    Rng rng{0};
-                    int count;
-                    std::vector<int64_t> due;
-                    std::vector<int32_t> lanes;
-                };
                 const int64_t h0 = chunkStart[static_cast<size_t>(ch)], h1 = chunkStart[static_cast<size_t>(ch) + 1];
-                Cursor cs[kCursors];
-                auto loadHead = [&](Cursor& u) {
-                    std::memcpy(u.cur, y + u.i * D, sizeof(float) * D);
-                    int c = 0;
-                    for (int64_t e = rowPtr[u.i]; e < rowPtr[u.i + 1]; ++e) {
-                        u.due[static_cast<size_t>(c)] = e;
-                        c += nextSample[static_cast<size_t>(e)] <= fep;
-                    }
-                    u.pos = 0;
-                    u.cnt = c;
-                };
-                // Moves cursor u to its next due edge and prepares it; false when its run of heads is done.
-                auto advance = [&](Cursor& u) {
-                    while (u.pos >= u.cnt) {
-                        std::memcpy(y + u.i * D, u.cur, sizeof(float) * D);
-                        if (++u.i >= u.iEnd) return false;
-                        loadHead(u);
-                    }
-                    const size_t e = static_cast<size_t>(u.due[static_cast<size_t>(u.pos)]);
-                    const int nNeg = std::max(0, static_cast<int>((fep - nextNeg[e]) / epsNeg[e]));
-                    u.count = 1 + nNeg;
-                    if (static_cast<int>(u.lanes.size()) < u.count) u.lanes.resize(static_cast<size_t>(u.count + 15) / 16 * 16);
-                    u.lanes[0] = cols[e];
-                    __builtin_prefetch(prev.data() + int64_t(cols[e]) * D);
-                    for (int q = 1; q <= nNeg; ++q) {
-                        const int32_t k = static_cast<int32_t>(((u.rng.next() >> 32) * uint64_t(n)) >> 32);
-                        u.lanes[static_cast<size_t>(q)] = k;
-                        __builtin_prefetch(prev.data() + int64_t(k) * D);
-                    }
-                    return true;
-                };
                 bool active[kCursors];
                 int live = 0;
                 for (int c = 0; c < kCursors; ++c) {
@@ -528,8 +532,6 @@ void optimise(float* y, int64_t n, const Graph& g, const std::vector<float>& eps
                     u.iEnd = h0 + (h1 - h0) * (c + 1) / kCursors;
                     u.rng = Rng(o.seed * 0x9E3779B97F4A7C15ull + uint64_t(ep) * 1315423911ull + uint64_t(ch) * 2654435761ull +
                                 uint64_t(c) * 97531ull + 7);
-                    u.due.resize(static_cast<size_t>(maxDegree));
-                    u.lanes.resize(16);
                     active[c] = false;
                     if (u.i < u.iEnd) {
                         loadHead(u);
