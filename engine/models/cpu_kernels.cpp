@@ -450,7 +450,7 @@ at::Tensor rowParallelMatmul(const at::Tensor& x, const at::Tensor& b, const at:
     return out;
 }
 
-at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias) {
+at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, at::ScalarType outType) {
     const int64_t M = x.size(0), K = x.size(1), N = w.size(0);
     const at::Tensor xf = x.to(at::kFloat).contiguous();  // exact
     const at::Tensor wc = w.contiguous();
@@ -470,7 +470,7 @@ at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::
             else at::mm_out(o, xf, wb.t());
         }
     });
-    return out.to(x.scalar_type());
+    return out.to(outType);
 }
 
 at::Tensor batchParallelBmm(const at::Tensor& a, const at::Tensor& b) {

@@ -59,7 +59,9 @@ at::Tensor rowParallelMatmul(const at::Tensor& x, const at::Tensor& b, const at:
 // the f32 sums are rounded once to bf16. On CPUs without native bf16 matrix units oneDNN's bf16
 // GEMM reaches ~60% of the f32 one here; the result equals its f32 accumulation up to the order of
 // the sums. For use while SingleThreadedBlas is alive, with M large enough to amortise the widening.
-at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias = at::Tensor());
+// `out` kFloat returns the f32 sums unrounded (for a caller that continues in f32).
+at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias = at::Tensor(),
+                            at::ScalarType out = at::kBFloat16);
 
 // out[i] = a[i] · b[i] for 3-D batches, the batch split over the intra-op threads (as above).
 at::Tensor batchParallelBmm(const at::Tensor& a, const at::Tensor& b);

@@ -162,15 +162,13 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
         a = nn::linear(a, l.o);
         x = addNorm(x, a, l.postAttnNorm);
         h = norm(x, l.preFfNorm);
-        at::Tensor g, u;
+        at::Tensor g;
         if (fused && kernels::gemvApplies(h, l.gate)) {
             auto gu = kernels::gemvMany(h, {l.gate, l.up});
-            g = gu[0], u = gu[1];
+            g = nn::geluTanh(gu[0]).mul_(gu[1]);
         } else {
-            g = nn::linear(h, l.gate), u = nn::linear(h, l.up);
+            g = nn::gatedGeluTanh(h, l.gate, l.up);
         }
-        g = nn::geluTanh(g);
-        g.mul_(u);
         x = addNorm(x, nn::linear(g, l.down), l.postFfNorm);
         if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
     }

@@ -76,6 +76,19 @@ at::Tensor layerNorm(const at::Tensor& x, const at::Tensor& w, const at::Tensor&
 at::Tensor geluTanh(const at::Tensor& x) { return at::gelu(x, "tanh"); }
 at::Tensor geluErf(const at::Tensor& x) { return at::gelu(x); }
 
+at::Tensor gatedGeluTanh(const at::Tensor& x, const at::Tensor& gate, const at::Tensor& up) {
+    if (bf16ViaF32(x) && gate.scalar_type() == at::kBFloat16 && up.scalar_type() == at::kBFloat16) {
+        auto sizes = x.sizes().vec();
+        sizes.back() = gate.size(0);
+        const at::Tensor x2 = x.reshape({-1, x.size(-1)});
+        at::Tensor g = kernels::linearBf16ViaF32(x2, gate, at::Tensor(), at::kFloat);
+        g = at::gelu(g, "tanh").mul_(kernels::linearBf16ViaF32(x2, up, at::Tensor(), at::kFloat));
+        return g.to(x.scalar_type()).view(sizes);
+    }
+    at::Tensor g = geluTanh(nn::linear(x, gate));
+    return g.mul_(nn::linear(x, up));
+}
+
 at::Tensor activation(const at::Tensor& x, const std::string& name) {
     if (name == "gelu") return geluErf(x);
     if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast" || name == "gelu_tanh") return geluTanh(x);
@@ -128,6 +141,14 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
                      std::optional<double> softcap, bool wantProbs, at::Tensor* probs) {
     if (q.size(2) == 1 && kernels::decodeAttentionApplies(q, k, v))  // decoding on CPU: one fused pass
         return kernels::decodeAttention(q, k, v, allowed, softcap, wantProbs ? probs : nullptr);
+    if (bf16ViaF32(q)) {
+        // bf16 on CPU: the attention's products as f32 SGEMMs (see linear); one rounding at the end.
+        at::Tensor pf;
+        at::Tensor out = attention(q.to(at::kFloat), k.to(at::kFloat), v.to(at::kFloat), allowed, softcap, wantProbs,
+                                   wantProbs ? &pf : nullptr);
+        if (wantProbs && probs) *probs = pf.to(q.scalar_type());
+        return out.to(q.scalar_type());
+    }
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
     const int64_t Hkv = k.size(1), T = k.size(2);
     const int64_t G = H / Hkv;

@@ -22,6 +22,9 @@ at::Tensor gemmaRmsNorm(const at::Tensor& x, const at::Tensor& w, double eps);
 // LayerNorm over the last dim, computed in f32 for reduced-precision inputs.
 at::Tensor layerNorm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, double eps);
 at::Tensor geluTanh(const at::Tensor& x);
+// Gemma's gated feed-forward input: gelu_tanh(x·gateᵀ) ∘ (x·upᵀ), in x's dtype. bf16 on CPU with 32+
+// rows: products, GELU and product in f32, rounded once (fewer roundings than the op-by-op bf16 form).
+at::Tensor gatedGeluTanh(const at::Tensor& x, const at::Tensor& gate, const at::Tensor& up);
 at::Tensor geluErf(const at::Tensor& x);
 // "gelu" → exact, "gelu_new"/"gelu_pytorch_tanh"/"gelu_fast"/"gelu_tanh" → tanh approximation; "relu".
 at::Tensor activation(const at::Tensor& x, const std::string& name);

@@ -230,6 +230,32 @@ TEST_P(KernelThreads, Bf16LinearViaF32EqualsRoundedExactProducts) {
         }
 }
 
+// bf16 attention and gated feed-forward on CPU run in f32 and round once: against float64 compositions
+// of the same bf16 inputs, within one bf16 rounding; f32 inputs keep the ATen path.
+TEST_P(KernelThreads, Bf16AttentionAndGatedFeedForwardInF32) {
+    SingleThreadedBlas oneBlasPool;
+    at::Tensor x = randn({1, 40, 64}, at::kBFloat16, 21), gate = randn({96, 64}, at::kBFloat16, 22),
+               up = randn({96, 64}, at::kBFloat16, 23);
+    at::Tensor xd = x.to(at::kDouble);
+    at::Tensor ref = at::gelu(at::matmul(xd, gate.to(at::kDouble).t()), "tanh") * at::matmul(xd, up.to(at::kDouble).t());
+    at::Tensor y = nn::gatedGeluTanh(x, gate, up);
+    EXPECT_EQ(y.scalar_type(), at::kBFloat16);
+    EXPECT_EQ(y.sizes(), (std::vector<int64_t>{1, 40, 96}));
+    EXPECT_LT(relErr(y, ref), 8e-3);
+    at::Tensor yf = nn::gatedGeluTanh(x.to(at::kFloat), gate.to(at::kFloat), up.to(at::kFloat));
+    EXPECT_LT(relErr(yf, ref), 1e-5);
+
+    at::Tensor q = randn({2, 4, 40, 32}, at::kBFloat16, 24), k = randn({2, 1, 40, 32}, at::kBFloat16, 25),
+               v = randn({2, 1, 40, 32}, at::kBFloat16, 26);
+    at::Tensor allowed = nn::allowedMask(40, 0, 40, 0, true, 0, at::Tensor(), q);
+    at::Tensor probs;
+    at::Tensor a = nn::attention(q, k, v, allowed, std::nullopt, true, &probs);
+    EXPECT_EQ(a.scalar_type(), at::kBFloat16);
+    EXPECT_EQ(probs.scalar_type(), at::kBFloat16);
+    at::Tensor af = nn::attention(q.to(at::kDouble), k.to(at::kDouble), v.to(at::kDouble), allowed, std::nullopt, false, nullptr);
+    EXPECT_LT(relErr(a, af), 8e-3);
+}
+
 TEST(CpuKernels, SingleThreadedBlasNestsAndRestores) {
     EXPECT_FALSE(blasSingleThreaded());
     {
