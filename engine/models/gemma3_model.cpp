@@ -79,9 +79,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
     const int64_t B = ids.size(0), L = ids.size(1), D = c.headDim;
     const at::Tensor mask = effectiveMask(maskIn);
     const int64_t p0 = cache ? cache->length() : 0;
-    if (cache && !cache->leftPadding().empty() && static_cast<int64_t>(cache->leftPadding().size()) != B)
-        throw Error::runtime("KV cache padding has " + std::to_string(cache->leftPadding().size()) + " rows, the batch " +
-                             std::to_string(B));
+    if (cache) cache->checkPaddingRows(B);
     const int64_t last = layersToRun(o);
 
     ForwardOutput out;

@@ -20,10 +20,6 @@ double seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_cloc
     return std::chrono::duration<double>(b - a).count();
 }
 
-}  // namespace
-
-namespace {
-
 void checkOptions(const ModelConfig& c, const GenerationOptions& o) {
     if (!c.isCausalLM())
         throw Error::badInput(std::string(architectureName(c.arch)) + " is an encoder; generation needs a causal LM");

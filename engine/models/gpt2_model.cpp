@@ -79,21 +79,21 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
     at::Tensor ids = nn::checkedInputIds(idsIn, c.vocabSize, device_);
     const int64_t B = ids.size(0), L = ids.size(1), nh = c.numHeads, hd = c.headDim;
     const int64_t p0 = cache ? cache->length() : 0;
-    // Left-padded rows (batched generation) count positions from their first real token.
+    // Left-padded rows (batched generation) count positions from their first real token; the error
+    // is for a call where even the most padded row runs past the last position.
     const std::vector<int64_t> noPads;
     const std::vector<int64_t>& pads = cache ? cache->leftPadding() : noPads;
-    if (!pads.empty() && static_cast<int64_t>(pads.size()) != B)
-        throw Error::runtime("KV cache padding has " + std::to_string(pads.size()) + " rows, the batch " + std::to_string(B));
-    const int64_t minPad = pads.empty() ? 0 : *std::min_element(pads.begin(), pads.end());
-    if (p0 + L - minPad > c.maxPositions && (pads.empty() || p0 + L - *std::max_element(pads.begin(), pads.end()) > c.maxPositions))
-        throw Error::badInput("sequence of " + std::to_string(p0 + L - minPad) + " tokens exceeds GPT-2's " +
+    if (cache) cache->checkPaddingRows(B);
+    const int64_t maxPad = pads.empty() ? 0 : *std::max_element(pads.begin(), pads.end());
+    if (p0 + L - maxPad > c.maxPositions)
+        throw Error::badInput("sequence of " + std::to_string(p0 + L - maxPad) + " tokens exceeds GPT-2's " +
                               std::to_string(c.maxPositions) + " positions");
     const at::Tensor mask = effectiveMask(maskIn);
     const int64_t last = layersToRun(o);
 
     ForwardOutput out;
     at::Tensor posEmb;
-    if (minPad == 0 && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) {
+    if (maxPad == 0) {
         posEmb = wpe_.narrow(0, p0, L).unsqueeze(0);
     } else {  // rows past their own limit (finished in a batch) are clamped to the last position
         at::Tensor pos = at::arange(p0, p0 + L, ids.options()).unsqueeze(0) -

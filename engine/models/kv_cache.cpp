@@ -31,6 +31,12 @@ void KVCache::setLeftPadding(std::vector<int64_t> pads) {
     pads_ = std::move(pads);
 }
 
+void KVCache::checkPaddingRows(int64_t batch) const {
+    if (!pads_.empty() && static_cast<int64_t>(pads_.size()) != batch)
+        throw Error::runtime("KV cache padding has " + std::to_string(pads_.size()) + " rows, the batch " +
+                             std::to_string(batch));
+}
+
 at::Tensor KVCache::validKeys(int64_t first, int64_t T, const at::Tensor& like) const {
     bool any = false;
     for (int64_t p : pads_) any = any || p > first;

@@ -40,6 +40,8 @@ public:
     // that no query may attend to. Set before the first forward; empty = no padding.
     void setLeftPadding(std::vector<int64_t> pads);
     const std::vector<int64_t>& leftPadding() const { return pads_; }
+    // Throws when padding is set for a different number of rows than `batch`.
+    void checkPaddingRows(int64_t batch) const;
     // [B, T] bool: which of the keys at absolute positions [first, first + T) are real tokens;
     // undefined when there is no padding.
     at::Tensor validKeys(int64_t first, int64_t T, const at::Tensor& like) const;
