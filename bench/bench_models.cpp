@@ -1,6 +1,7 @@
 // Model engine throughput: a gemma3-270m-shaped decoder with random weights (prefill and decode
 // tokens/s, f32 and bf16) and a BERT-base-shaped encoder (sentences/s for embeddings).
 // Prints one JSON object. Usage: bench_models [--threads N] [--prefill N] [--decode N] [--quick] [--only gemma|bert]
+//                     [--dtype f32|bf16] [--prefill-rounds N]   (one dtype; median of N prefills: profiling)
 // Compare with bench/pytorch_baseline.py (same shapes, same machine, same threads).
 #include "device/blas_setup.h"
 #include "device/device.h"
@@ -13,6 +14,7 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -82,6 +84,8 @@ int main(int argc, char** argv) {
     bool quick = false;
     int64_t sentences = 128;
     std::string only;  // "gemma" or "bert": one half (profiling)
+    std::string onlyDtype;
+    int prefillRounds = 1;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
@@ -90,6 +94,8 @@ int main(int argc, char** argv) {
         else if (a == "--sentences" && i + 1 < argc) sentences = std::atoll(argv[++i]);
         else if (a == "--quick") quick = true;
         else if (a == "--only" && i + 1 < argc) only = argv[++i];
+        else if (a == "--dtype" && i + 1 < argc) onlyDtype = argv[++i];
+        else if (a == "--prefill-rounds" && i + 1 < argc) prefillRounds = std::max(1, std::atoi(argv[++i]));
     }
     if (quick) {
         prefill = 64;
@@ -104,6 +110,7 @@ int main(int argc, char** argv) {
     at::Tensor prompt = at::randint(3, 262144, {1, prefill}, at::TensorOptions().dtype(at::kLong));
     nlohmann::json gem = nlohmann::json::array();
     for (auto dtype : {at::kFloat, at::kBFloat16}) {
+        if (!onlyDtype.empty() && onlyDtype != dtypeName(dtype)) continue;
         model->to(c10::Device(c10::kCPU), dtype);
         ForwardOptions fo;
         fo.hiddenStates = false;
@@ -112,10 +119,17 @@ int main(int argc, char** argv) {
             KVCache c = model->makeCache();
             model->forwardCached(prompt.narrow(1, 0, 8), c, fo);
         }
+        std::vector<double> prefillTimes;
+        at::Tensor logits;
         KVCache cache = model->makeCache();
-        auto t0 = Clock::now();
-        at::Tensor logits = model->forwardCached(prompt, cache, fo).logits;
-        const double prefillS = since(t0);
+        for (int r = 0; r < prefillRounds; ++r) {
+            cache = model->makeCache();
+            auto t0 = Clock::now();
+            logits = model->forwardCached(prompt, cache, fo).logits;
+            prefillTimes.push_back(since(t0));
+        }
+        std::sort(prefillTimes.begin(), prefillTimes.end());
+        const double prefillS = prefillTimes[prefillTimes.size() / 2];
         int64_t next = logits.reshape({-1}).argmax().item<int64_t>();
         auto t1 = Clock::now();
         for (int64_t i = 0; i < decode; ++i) {
@@ -153,6 +167,7 @@ int main(int argc, char** argv) {
     }
     nlohmann::json enc = nlohmann::json::array();
     for (auto dtype : {at::kFloat, at::kBFloat16}) {
+        if (!onlyDtype.empty() && onlyDtype != dtypeName(dtype)) continue;
         bert->to(c10::Device(c10::kCPU), dtype);
         EmbeddingOptions eo;
         eo.batchSize = 32;

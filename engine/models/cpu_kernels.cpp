@@ -33,7 +33,18 @@ inline float ld(c10::BFloat16 v) {
 }
 template <typename T>
 inline T st(float f) {
-    return T(f);  // c10::BFloat16(float) rounds to nearest even, as ATen's casts do
+    return T(f);
+}
+// Round to nearest even, NaN → the quiet NaN, as c10::BFloat16(float) and ATen's casts do; without
+// branches, so that loops over it vectorise.
+template <>
+inline c10::BFloat16 st<c10::BFloat16>(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, sizeof u);
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    c10::BFloat16 b;
+    b.x = static_cast<uint16_t>(f != f ? 0x7fc0u : rounded);
+    return b;
 }
 // f rounded to T's precision (a no-op for float).
 template <typename T>
@@ -150,59 +161,120 @@ void dotRows(const W* w, const float* x, float* y, int64_t rows, int64_t K) {
     dotRowsPortable(w, x, y, rows, K);
 }
 
+// The norm and RoPE kernels: row loops written so that the compiler vectorises them (omp simd; the
+// bf16 conversions are branch-free), compiled three times — AVX-512, AVX2+FMA and the baseline ISA —
+// and chosen per call with cpuIsa(). The sums of squares are reassociated across lanes.
+#define EMBEDLAB_INLINE inline __attribute__((always_inline))
+
+template <typename T>
+EMBEDLAB_INLINE void rmsRange(const T* x, const T* w, const T* residual, T* out, int64_t r0, int64_t r1, int64_t H,
+                              float eps, float offset) {
+    for (int64_t r = r0; r < r1; ++r) {
+        const T* xr = x + r * H;
+        float ss = 0.f;
+#pragma omp simd reduction(+ : ss)
+        for (int64_t k = 0; k < H; ++k) {
+            const float v = ld(xr[k]);
+            ss += v * v;
+        }
+        const float inv = 1.f / std::sqrt(ss / static_cast<float>(H) + eps);
+        T* o = out + r * H;
+        if (residual) {
+            const T* res = residual + r * H;
+#pragma omp simd
+            for (int64_t k = 0; k < H; ++k) o[k] = st<T>(ld(res[k]) + rnd<T>(ld(xr[k]) * inv * (ld(w[k]) + offset)));
+        } else {
+#pragma omp simd
+            for (int64_t k = 0; k < H; ++k) o[k] = st<T>(ld(xr[k]) * inv * (ld(w[k]) + offset));
+        }
+    }
+}
+
+// v: D floats of scratch.
+template <typename T>
+EMBEDLAB_INLINE void headNormRopeRange(T* x, const T* w, int64_t r0, int64_t r1, int64_t heads, int64_t L, int64_t D,
+                                       float eps, float offset, const float* cos, const float* sin, float scale,
+                                       float* v) {
+    const int64_t half = D / 2;
+    for (int64_t r = r0; r < r1; ++r) {
+        T* xr = x + r * D;
+        const int64_t l = (r / heads) % L;
+        const float* c = cos + l * half;
+        const float* s = sin + l * half;
+        float ss = 0.f;
+#pragma omp simd reduction(+ : ss)
+        for (int64_t k = 0; k < D; ++k) {
+            const float f = ld(xr[k]);
+            ss += f * f;
+        }
+        const float inv = 1.f / std::sqrt(ss / static_cast<float>(D) + eps);
+#pragma omp simd
+        for (int64_t k = 0; k < D; ++k) v[k] = rnd<T>(ld(xr[k]) * inv * (ld(w[k]) + offset));
+#pragma omp simd
+        for (int64_t k = 0; k < half; ++k) {
+            const float x1 = v[k], x2 = v[k + half];
+            // scale is a power of two in Gemma (1/√256); applied after the rounding, as in the composition
+            const float o1 = rnd<T>(x1 * c[k] - x2 * s[k]) * scale;
+            const float o2 = rnd<T>(x2 * c[k] + x1 * s[k]) * scale;
+            xr[k] = st<T>(o1);
+            xr[k + half] = st<T>(o2);
+        }
+    }
+}
+
+#ifdef EMBEDLAB_X86_KERNELS
+template <typename T>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma"))) void rmsRangeAvx512(const T* x, const T* w, const T* res,
+                                                                                   T* out, int64_t r0, int64_t r1,
+                                                                                   int64_t H, float eps, float offset) {
+    rmsRange(x, w, res, out, r0, r1, H, eps, offset);
+}
+template <typename T>
+__attribute__((target("avx2,fma"))) void rmsRangeAvx2(const T* x, const T* w, const T* res, T* out, int64_t r0,
+                                                      int64_t r1, int64_t H, float eps, float offset) {
+    rmsRange(x, w, res, out, r0, r1, H, eps, offset);
+}
+template <typename T>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma"))) void headNormRopeRangeAvx512(
+    T* x, const T* w, int64_t r0, int64_t r1, int64_t heads, int64_t L, int64_t D, float eps, float offset,
+    const float* cos, const float* sin, float scale, float* v) {
+    headNormRopeRange(x, w, r0, r1, heads, L, D, eps, offset, cos, sin, scale, v);
+}
+template <typename T>
+__attribute__((target("avx2,fma"))) void headNormRopeRangeAvx2(T* x, const T* w, int64_t r0, int64_t r1, int64_t heads,
+                                                               int64_t L, int64_t D, float eps, float offset,
+                                                               const float* cos, const float* sin, float scale, float* v) {
+    headNormRopeRange(x, w, r0, r1, heads, L, D, eps, offset, cos, sin, scale, v);
+}
+#endif
+
 template <typename T>
 void rmsRows(const T* x, const T* w, const T* residual, T* out, int64_t rows, int64_t H, float eps, float offset) {
+    const CpuIsa isa = cpuIsa();
     at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(H, 1)), [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-            const T* xr = x + r * H;
-            float ss = 0.f;
-            for (int64_t k = 0; k < H; ++k) {
-                const float v = ld(xr[k]);
-                ss += v * v;
-            }
-            const float inv = 1.f / std::sqrt(ss / static_cast<float>(H) + eps);
-            T* o = out + r * H;
-            if (residual) {
-                const T* res = residual + r * H;
-                for (int64_t k = 0; k < H; ++k)
-                    o[k] = st<T>(ld(res[k]) + rnd<T>(ld(xr[k]) * inv * (ld(w[k]) + offset)));
-            } else {
-                for (int64_t k = 0; k < H; ++k) o[k] = st<T>(ld(xr[k]) * inv * (ld(w[k]) + offset));
-            }
-        }
+#ifdef EMBEDLAB_X86_KERNELS
+        if (isa == CpuIsa::Avx512) return rmsRangeAvx512(x, w, residual, out, r0, r1, H, eps, offset);
+        if (isa == CpuIsa::Avx2) return rmsRangeAvx2(x, w, residual, out, r0, r1, H, eps, offset);
+#endif
+        (void)isa;
+        rmsRange(x, w, residual, out, r0, r1, H, eps, offset);
     });
 }
 
 template <typename T>
 void headNormRope(T* x, const T* w, int64_t rows, int64_t heads, int64_t L, int64_t D, float eps, float offset,
                   const float* cos, const float* sin, float scale) {
-    const int64_t half = D / 2;
+    const CpuIsa isa = cpuIsa();
     at::parallel_for(0, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1)), [&](int64_t r0, int64_t r1) {
         std::vector<float> v(static_cast<size_t>(D));
-        for (int64_t r = r0; r < r1; ++r) {
-            T* xr = x + r * D;
-            const int64_t l = (r / heads) % L;
-            const float* c = cos + l * half;
-            const float* s = sin + l * half;
-            float ss = 0.f;
-            for (int64_t k = 0; k < D; ++k) {
-                const float f = ld(xr[k]);
-                ss += f * f;
-            }
-            const float inv = 1.f / std::sqrt(ss / static_cast<float>(D) + eps);
-            for (int64_t k = 0; k < D; ++k) v[static_cast<size_t>(k)] = rnd<T>(ld(xr[k]) * inv * (ld(w[k]) + offset));
-            for (int64_t k = 0; k < half; ++k) {
-                const float x1 = v[static_cast<size_t>(k)], x2 = v[static_cast<size_t>(k + half)];
-                float o1 = rnd<T>(x1 * c[k] - x2 * s[k]);
-                float o2 = rnd<T>(x2 * c[k] + x1 * s[k]);
-                if (scale != 1.f) {
-                    o1 *= scale;
-                    o2 *= scale;
-                }
-                xr[k] = st<T>(o1);
-                xr[k + half] = st<T>(o2);
-            }
-        }
+#ifdef EMBEDLAB_X86_KERNELS
+        if (isa == CpuIsa::Avx512)
+            return headNormRopeRangeAvx512(x, w, r0, r1, heads, L, D, eps, offset, cos, sin, scale, v.data());
+        if (isa == CpuIsa::Avx2)
+            return headNormRopeRangeAvx2(x, w, r0, r1, heads, L, D, eps, offset, cos, sin, scale, v.data());
+#endif
+        (void)isa;
+        headNormRopeRange(x, w, r0, r1, heads, L, D, eps, offset, cos, sin, scale, v.data());
     });
 }
 
@@ -450,10 +522,29 @@ at::Tensor rowParallelMatmul(const at::Tensor& x, const at::Tensor& b, const at:
     return out;
 }
 
+namespace {
+// bf16 → f32 for a contiguous block, split over the intra-op threads (exact: a shift of the bits).
+void widenBf16(const c10::BFloat16* src, float* dst, int64_t n) {
+    at::parallel_for(0, n, 1 << 16, [&](int64_t a, int64_t b) {
+        const uint16_t* s = reinterpret_cast<const uint16_t*>(src);
+#pragma omp simd
+        for (int64_t i = a; i < b; ++i) dst[i] = bf16Bits(s[i]);
+    });
+}
+}  // namespace
+
 at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, at::ScalarType outType) {
     const int64_t M = x.size(0), K = x.size(1), N = w.size(0);
     const at::Tensor xf = x.to(at::kFloat).contiguous();  // exact
     const at::Tensor wc = w.contiguous();
+    if (M >= kWidenWholeWeightRows) {
+        // Many rows: the whole weight widened once (one pass over it) and one row-parallel SGEMM, the
+        // f32 path's product. Blocks would repack the M input rows once per block instead.
+        at::Tensor wf = at::empty({N, K}, xf.options());
+        widenBf16(wc.data_ptr<c10::BFloat16>(), wf.data_ptr<float>(), N * K);
+        const at::Tensor bf = bias.defined() ? bias.to(at::kFloat) : bias;
+        return rowParallelMatmul(xf, wf.t(), bf).to(outType);
+    }
     at::Tensor out = at::empty({M, N}, x.options().dtype(at::kFloat));
     // Rows of w per block: its f32 copy about 512 KB.
     const int64_t rows = std::clamp<int64_t>((int64_t(1) << 17) / std::max<int64_t>(K, 1), 16, 4096);

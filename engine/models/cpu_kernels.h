@@ -60,6 +60,8 @@ at::Tensor rowParallelMatmul(const at::Tensor& x, const at::Tensor& b, const at:
 // GEMM reaches ~60% of the f32 one here; the result equals its f32 accumulation up to the order of
 // the sums. For use while SingleThreadedBlas is alive, with M large enough to amortise the widening.
 // `out` kFloat returns the f32 sums unrounded (for a caller that continues in f32).
+// From this many rows on, the whole of w is widened at once and multiplied as in the f32 path.
+constexpr int64_t kWidenWholeWeightRows = 128;
 at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias = at::Tensor(),
                             at::ScalarType out = at::kBFloat16);
 

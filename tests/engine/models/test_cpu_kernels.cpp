@@ -9,6 +9,8 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 using namespace embedlab;
 
 namespace {
@@ -79,7 +81,13 @@ TEST_P(KernelThreads, GemvEqualsMatmulF32AndBf16) {
   }
 }
 
+// Every instruction-set path (the norm kernels are compiled per ISA); bf16 outputs round like ATen's
+// cast of the f32 result: nearly every element is bit-identical (only the order of the sum of squares differs).
 TEST_P(KernelThreads, RmsNormAndResidualFormMatchAten) {
+  for (CpuIsa isa : {CpuIsa::Avx512, CpuIsa::Avx2, CpuIsa::Portable}) {
+    if (detectedCpuIsa() < isa) continue;
+    setCpuIsaLimit(isa);
+    SCOPED_TRACE(cpuIsaName(isa));
     for (auto dt : {at::kFloat, at::kBFloat16}) {
         at::Tensor x = randn({3, 17, 640}, dt, 1), w = randn({640}, dt, 2).mul(0.1), r = randn({3, 17, 640}, dt, 3);
         at::Tensor ref = nn::gemmaRmsNorm(x, w, 1e-6);
@@ -96,10 +104,25 @@ TEST_P(KernelThreads, RmsNormAndResidualFormMatchAten) {
         // non-contiguous input is accepted
         at::Tensor xt = randn({640, 5}, dt, 4).t();
         EXPECT_LT(relErr(kernels::rmsNorm(xt, w, 1e-6, 1.f), nn::gemmaRmsNorm(xt, w, 1e-6)), dt == at::kFloat ? 2e-6 : 8e-3);
+        if (dt == at::kBFloat16) {
+            EXPECT_GT(y.eq(ref).to(at::kFloat).mean().item<double>(), 0.98);
+            // a NaN in a row stays a NaN (not an infinity or zero) after rounding
+            at::Tensor xn = x.clone();
+            xn[0][0][5] = std::numeric_limits<float>::quiet_NaN();
+            at::Tensor yn = kernels::rmsNorm(xn, w, 1e-6, 1.f);
+            EXPECT_TRUE(yn[0][0].isnan().all().item<bool>());
+            EXPECT_FALSE(yn[0][1].isnan().any().item<bool>());
+        }
     }
+    setCpuIsaLimit(CpuIsa::Avx512);
+  }
 }
 
 TEST_P(KernelThreads, HeadNormRopeMatchesComposition) {
+  for (CpuIsa isa : {CpuIsa::Avx512, CpuIsa::Avx2, CpuIsa::Portable}) {
+    if (detectedCpuIsa() < isa) continue;
+    setCpuIsaLimit(isa);
+    SCOPED_TRACE(cpuIsaName(isa));
     for (auto dt : {at::kFloat, at::kBFloat16}) {
         for (int64_t p0 : {0, 37, 511}) {
             const int64_t B = 2, L = 5, heads = 4, D = 256;
@@ -121,6 +144,8 @@ TEST_P(KernelThreads, HeadNormRopeMatchesComposition) {
             }
         }
     }
+    setCpuIsaLimit(CpuIsa::Avx512);
+  }
 }
 
 TEST(CpuKernels, LinearRoutesOneRowToGemvAndKeepsShape) {
@@ -215,9 +240,13 @@ TEST_P(KernelThreads, RowAndBatchParallelProductsEqualAten) {
 // bf16 inputs of 32+ rows there while OpenBLAS is single-threaded.
 TEST_P(KernelThreads, Bf16LinearViaF32EqualsRoundedExactProducts) {
     SingleThreadedBlas oneBlasPool;
+    // 37 rows: blocks of w widened in L2; 160: the whole of w widened at once
+    static_assert(kernels::kWidenWholeWeightRows > 37 && kernels::kWidenWholeWeightRows <= 160);
+  for (int64_t M : {37, 160})
     for (int64_t K : {64, 640, 1000})
         for (int64_t N : {1, 200, 4099}) {
-            at::Tensor x = randn({37, K}, at::kBFloat16, 3), w = randn({N, K}, at::kBFloat16, 4 + static_cast<uint64_t>(N));
+            SCOPED_TRACE("rows " + std::to_string(M));
+            at::Tensor x = randn({M, K}, at::kBFloat16, 3), w = randn({N, K}, at::kBFloat16, 4 + static_cast<uint64_t>(N));
             at::Tensor b = randn({N}, at::kBFloat16, 5);
             at::Tensor ref = at::matmul(x.to(at::kDouble), w.to(at::kDouble).t());
             at::Tensor y = kernels::linearBf16ViaF32(x, w);
@@ -225,7 +254,7 @@ TEST_P(KernelThreads, Bf16LinearViaF32EqualsRoundedExactProducts) {
             EXPECT_LT(relErr(y, ref), 8e-3) << "K=" << K << " N=" << N;  // one bf16 rounding
             at::Tensor yb = kernels::linearBf16ViaF32(x, w, b);
             EXPECT_LT(relErr(yb, ref + b.to(at::kDouble)), 8e-3) << "bias K=" << K << " N=" << N;
-            EXPECT_TRUE(nn::linear(x.view({1, 37, K}), w, b).view({37, N}).equal(yb));
+            EXPECT_TRUE(nn::linear(x.view({1, M, K}), w, b).view({M, N}).equal(yb));
             EXPECT_LT(relErr(yb, at::linear(x, w, b)), 1.6e-2);  // oneDNN's bf16 GEMM
         }
 }
