@@ -582,4 +582,102 @@ at::Tensor batchParallelBmm(const at::Tensor& a, const at::Tensor& b) {
     return out;
 }
 
+bool blockedAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+    return q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && q.scalar_type() == at::kFloat &&
+           k.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat && q.device().is_cpu() &&
+           k.device().is_cpu() && v.device().is_cpu() && k.size(0) == q.size(0) && v.sizes() == k.sizes() &&
+           k.size(3) == q.size(3) && k.size(1) > 0 && q.size(1) % k.size(1) == 0 && q.size(3) > 0 &&
+           q.stride(3) == 1 && k.stride(3) == 1 && v.stride(3) == 1;
+}
+
+at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                            std::optional<double> softcap) {
+    if (!blockedAttentionApplies(q, k, v)) throw Error::runtime("blockedAttention: unsupported shapes or layout");
+    const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3), Hkv = k.size(1), T = k.size(2);
+    const int64_t G = H / Hkv;
+    at::Tensor out = at::empty({B, L, H * D}, q.options());
+    if (T == 0) return out.zero_();
+    // Query blocks: at most 64 rows, and enough blocks for the threads.
+    const int64_t threads = at::get_num_threads();
+    int64_t rows = 64;
+    while (rows > 8 && B * H * ((L + rows - 1) / rows) < 4 * threads) rows /= 2;
+    const int64_t nBlocks = (L + rows - 1) / rows;
+
+    // The keys each block needs: [first, last] allowed key over its rows; a row without any → all keys.
+    at::Tensor al, notAllowed;
+    const int64_t Bm = allowed.defined() ? allowed.size(0) : 1;
+    std::vector<int64_t> lo(static_cast<size_t>(Bm * nBlocks), 0), hi(static_cast<size_t>(Bm * nBlocks), T);
+    if (allowed.defined()) {
+        if (allowed.dim() != 4 || (Bm != 1 && Bm != B) || allowed.size(1) != 1 || allowed.size(3) != T ||
+            (allowed.size(2) != 1 && allowed.size(2) != L) || allowed.scalar_type() != at::kBool)
+            throw Error::runtime("blockedAttention: the mask must be bool [B|1, 1, L|1, T]");
+        al = allowed.expand({Bm, 1, L, T}).contiguous();  // broadcast rows materialised (bytes; small)
+        notAllowed = al.logical_not();
+        const uint8_t* a = reinterpret_cast<const uint8_t*>(al.data_ptr<bool>());
+        for (int64_t bm = 0; bm < Bm; ++bm)
+            for (int64_t blk = 0; blk < nBlocks; ++blk) {
+                int64_t first = T, last = -1;
+                bool someRowEmpty = false;
+                for (int64_t l = blk * rows; l < std::min(L, (blk + 1) * rows); ++l) {
+                    const uint8_t* row = a + (bm * L + l) * T;
+                    const void* f = std::memchr(row, 1, static_cast<size_t>(T));
+                    if (!f) {
+                        someRowEmpty = true;
+                        break;
+                    }
+                    first = std::min<int64_t>(first, static_cast<const uint8_t*>(f) - row);
+                    int64_t r = T - 1;
+                    while (r > last && !row[r]) --r;
+                    last = std::max(last, r);
+                }
+                const size_t i = static_cast<size_t>(bm * nBlocks + blk);
+                if (!someRowEmpty) lo[i] = first, hi[i] = last + 1;
+            }
+    }
+    // Tasks (batch, head, block), the costliest first (most keys), handed out dynamically.
+    struct Task {
+        int64_t b, h, blk, cost;
+    };
+    std::vector<Task> tasks;
+    tasks.reserve(static_cast<size_t>(B * H * nBlocks));
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t h = 0; h < H; ++h)
+            for (int64_t blk = 0; blk < nBlocks; ++blk) {
+                const size_t i = static_cast<size_t>((Bm == 1 ? 0 : b) * nBlocks + blk);
+                tasks.push_back({b, h, blk, hi[i] - lo[i]});
+            }
+    std::stable_sort(tasks.begin(), tasks.end(), [](const Task& x, const Task& y) { return x.cost > y.cost; });
+    std::atomic<size_t> next{0};
+    const float lowest = std::numeric_limits<float>::lowest();
+    auto run = [&]() {
+        at::InferenceMode inference;
+        at::Tensor scratch = at::empty({rows * T}, q.options());
+        for (size_t t = next++; t < tasks.size(); t = next++) {
+            const Task& task = tasks[t];
+            const int64_t l0 = task.blk * rows, n = std::min(rows, L - l0);
+            const size_t bi = static_cast<size_t>((Bm == 1 ? 0 : task.b) * nBlocks + task.blk);
+            const int64_t k0 = lo[bi], nk = hi[bi] - lo[bi];
+            const int64_t hk = task.h / G;
+            at::Tensor qb = q.select(0, task.b).select(0, task.h).narrow(0, l0, n);   // [n, D]
+            at::Tensor kb = k.select(0, task.b).select(0, hk).narrow(0, k0, nk);     // [nk, D]
+            at::Tensor vb = v.select(0, task.b).select(0, hk).narrow(0, k0, nk);     // [nk, D]
+            at::Tensor s = scratch.narrow(0, 0, n * nk).view({n, nk});
+            at::mm_out(s, qb, kb.t());
+            if (softcap) s.div_(*softcap).tanh_().mul_(*softcap);
+            if (notAllowed.defined())
+                s.masked_fill_(notAllowed.select(0, Bm == 1 ? 0 : task.b).select(0, 0).narrow(0, l0, n).narrow(1, k0, nk),
+                               lowest);
+            at::Tensor p = at::_softmax(s, 1, false);
+            at::Tensor o = out.select(0, task.b).narrow(0, l0, n).narrow(1, task.h * D, D);  // [n, D], row stride H*D
+            at::mm_out(o, p, vb);
+        }
+    };
+    if (threads < 2 || at::in_parallel_region() || tasks.size() < 2) {
+        run();
+    } else {
+        at::parallel_for(0, threads, 1, [&](int64_t, int64_t) { run(); });
+    }
+    return out;
+}
+
 }  // namespace embedlab::kernels

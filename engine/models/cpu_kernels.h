@@ -76,4 +76,18 @@ bool decodeAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
                            std::optional<double> softcap, at::Tensor* probs);
 
+// Attention for many query positions (prefill, encoders) in f32 on CPU, without the [B, H, L, T]
+// score tensor: the queries are cut into blocks, and each block's scores are computed only over the
+// keys from the first to the last one that `allowed` lets any of its rows see (a causal prompt skips
+// almost half the products; padded keys at the end are skipped), then masked, soft-capped, softmaxed
+// and multiplied with V in place; the blocks run in parallel with single-threaded BLAS.
+// q [B, H, L, D] (already scaled), k/v [B, Hkv, T, D], each with unit stride in D; allowed bool
+// [B|1, 1, L|1, T] or undefined. Equals nn::attention's composition up to the order of the sums
+// (a row that sees no key averages all of them, as the composition does). Returns [B, L, H*D].
+bool blockedAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
+// nn::attention routes here when keys × head size reach this (e.g. 256 keys of Gemma's 256 dimensions).
+constexpr int64_t kBlockedAttentionMinKeyElems = 65536;
+at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                            std::optional<double> softcap);
+
 }  // namespace embedlab::kernels

@@ -259,6 +259,65 @@ TEST_P(KernelThreads, Bf16LinearViaF32EqualsRoundedExactProducts) {
         }
 }
 
+// Blocked attention for many queries (f32, CPU) against the float64 composition: several query
+// blocks with a ragged last one, grouped KV heads, keys before the queries (a cache), causal and
+// sliding-window masks, key padding (encoders), left-padded rows whose first queries see no key (they
+// average all keys, as the composition does), and soft-capping. Queries and keys are strided views
+// as the models pass them. nn::attention routes here when no probabilities are asked for.
+TEST_P(KernelThreads, BlockedAttentionMatchesComposition) {
+    SingleThreadedBlas oneBlasPool;
+    const int64_t B = 2, H = 4, D = 32;
+    int checked = 0;
+    for (int64_t Hkv : {1, 2})
+        for (int64_t L : {5, 37, 130})
+            for (int64_t past : {0, 20})
+                for (int maskKind = 0; maskKind < 5; ++maskKind) {
+                    const int64_t T = L + past;
+                    SCOPED_TRACE("Hkv=" + std::to_string(Hkv) + " L=" + std::to_string(L) + " past=" +
+                                 std::to_string(past) + " mask=" + std::to_string(maskKind));
+                    at::Tensor q = randn({B, L, H, D}, at::kFloat, 31 + static_cast<uint64_t>(L)).transpose(1, 2);
+                    at::Tensor k = randn({B, T, Hkv, D}, at::kFloat, 32 + static_cast<uint64_t>(T)).transpose(1, 2);
+                    at::Tensor v = randn({B, Hkv, T, D}, at::kFloat, 33 + static_cast<uint64_t>(T));
+                    q = q * 0.3;  // scores of order 1..10
+                    q = q.transpose(1, 2).contiguous().transpose(1, 2);
+                    at::Tensor keyMask = at::ones({B, T}, at::kLong);
+                    keyMask[1].narrow(0, 0, std::min<int64_t>(T, past + 3)).fill_(0);  // row 1 left-padded
+                    at::Tensor allowed;
+                    std::optional<double> cap;
+                    switch (maskKind) {
+                    case 0: allowed = nn::allowedMask(L, past, T, 0, true, 0, at::Tensor(), q); break;
+                    case 1: allowed = nn::allowedMask(L, past, T, 0, true, 16, at::Tensor(), q); break;
+                    case 2: allowed = nn::allowedMask(L, past, T, 0, false, 0, keyMask, q); break;
+                    case 3: allowed = nn::allowedMask(L, past, T, 0, true, 0, keyMask, q); break;
+                    default: cap = 5.0; break;  // no mask, soft-capped
+                    }
+                    ASSERT_TRUE(kernels::blockedAttentionApplies(q, k, v));
+                    at::Tensor y = kernels::blockedAttention(q, k, v, allowed, cap);
+                    at::Tensor ref = nn::attention(q.to(at::kDouble), k.to(at::kDouble), v.to(at::kDouble), allowed,
+                                                   cap, false, nullptr);
+                    ASSERT_EQ(y.sizes(), ref.sizes());
+                    EXPECT_LT(relErr(y, ref), 1e-5);
+                    ++checked;
+                }
+    EXPECT_EQ(checked, 2 * 3 * 2 * 5);
+    {  // long enough to pay: nn::attention routes here (Gemma-like heads, a causal 300-token prompt)
+        at::Tensor q = randn({1, 300, 4, 256}, at::kFloat, 41).mul(0.06).transpose(1, 2);
+        at::Tensor k = randn({1, 300, 1, 256}, at::kFloat, 42).transpose(1, 2), v = randn({1, 1, 300, 256}, at::kFloat, 43);
+        ASSERT_GE(k.size(2) * k.size(3), kernels::kBlockedAttentionMinKeyElems);
+        at::Tensor allowed = nn::allowedMask(300, 0, 300, 0, true, 0, at::Tensor(), q);
+        at::Tensor y = kernels::blockedAttention(q, k, v, allowed, std::nullopt);
+        EXPECT_TRUE(nn::attention(q, k, v, allowed, std::nullopt, false, nullptr).equal(y));
+        at::Tensor probs;
+        at::Tensor viaComposition = nn::attention(q, k, v, allowed, std::nullopt, true, &probs);
+        EXPECT_LT(relErr(viaComposition, y), 1e-5);
+        EXPECT_EQ(probs.sizes(), (std::vector<int64_t>{1, 4, 300, 300}));
+    }
+    // a 5-D input or a mask of the wrong shape is refused, not misread
+    at::Tensor q = randn({1, 2, 4, 8}, at::kFloat, 1), k = randn({1, 1, 4, 8}, at::kFloat, 2);
+    EXPECT_THROW(kernels::blockedAttention(q, k, k, at::ones({1, 1, 3, 4}, at::kBool), std::nullopt), std::exception);
+    EXPECT_FALSE(kernels::blockedAttentionApplies(q.to(at::kDouble), k, k));
+}
+
 // bf16 attention and gated feed-forward on CPU run in f32 and round once: against float64 compositions
 // of the same bf16 inputs, within one bf16 rounding; f32 inputs keep the ATen path.
 TEST_P(KernelThreads, Bf16AttentionAndGatedFeedForwardInF32) {

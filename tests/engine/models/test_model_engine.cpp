@@ -372,7 +372,11 @@ TEST(Embedding, UnpaddedEncoderEqualsPaddedAtRealPositions) {
         fo.attentions = true;
         ForwardOutput withAttn = m->forward(ids, mask, at::Tensor(), fo);
         EXPECT_EQ(withAttn.attentions.size(), static_cast<size_t>(m->config().numLayers));
-        EXPECT_TRUE(withAttn.lastHidden.equal(ref.lastHidden));
+        // the padded path's values everywhere, padded positions included (the unpadded path zeroes
+        // those); attention maps come from the composition, the plain forward from the blocked kernel,
+        // so the two agree up to the order of the sums
+        EXPECT_LT((withAttn.lastHidden - ref.lastHidden).abs().max().item<double>(), 2e-5);
+        EXPECT_GT(withAttn.lastHidden.masked_fill(real, 0).abs().max().item<double>(), 0.0);
     }
 }
 
