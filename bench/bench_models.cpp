@@ -105,6 +105,19 @@ int main(int argc, char** argv) {
     nlohmann::json out = {{"machine", cpuModel()}, {"hardware_threads", hardwareThreads()}, {"threads", threadCount()},
                           {"torch", torchVersion()}, {"blas", blasDescription()}};
   if (only != "bert") {
+    // The machine's read bandwidth (ATen's vectorised sum over 1 GiB, the benchmark's threads): a
+    // decode step reads every weight once, so bandwidth / weight bytes bounds decode tokens/s.
+    double bandwidth = 0;
+    {
+        at::Tensor big = at::ones({int64_t(1) << 28}, at::kFloat);
+        for (int r = 0; r < 5; ++r) {
+            auto t = Clock::now();
+            volatile float sum = big.sum().item<float>();
+            (void)sum;
+            bandwidth = std::max(bandwidth, big.numel() * 4.0 / since(t) / 1e9);
+        }
+    }
+    out["read_bandwidth_gb_s"] = bandwidth;
     auto model = createRandomModel(gemma270m(), 1234);
     out["gemma3_270m_params"] = model->parameterCounts().total();
     at::Tensor prompt = at::randint(3, 262144, {1, prefill}, at::TensorOptions().dtype(at::kLong));
@@ -142,7 +155,9 @@ int main(int argc, char** argv) {
                        {"prefill_tokens_per_second", prefill / prefillS},
                        {"decode_tokens", decode},
                        {"decode_tokens_per_second", decode / decodeS},
-                       {"decode_context", prefill}});
+                       {"decode_context", prefill},
+                       {"weight_bytes", model->weightBytes()},
+                       {"decode_roofline_tokens_per_second", bandwidth * 1e9 / static_cast<double>(model->weightBytes())}});
         std::fprintf(stderr, "gemma3-270m %s: prefill %.1f tok/s, decode %.2f tok/s\n", dtypeName(dtype).c_str(),
                      prefill / prefillS, decode / decodeS);
     }

@@ -18,6 +18,10 @@ def find(rows, dtype):
     return next(r for r in rows if r["dtype"] == dtype)
 print(json.dumps({"embedlab": ours, "pytorch": base}))
 print(f"machine: {ours['machine']}, threads {ours['threads']}, {ours['blas']}", file=sys.stderr)
+if "read_bandwidth_gb_s" in ours:
+    print(f"read bandwidth {ours['read_bandwidth_gb_s']:.1f} GB/s; decode roofline (bandwidth / weight bytes): " +
+          ", ".join(f"{r['dtype']} {r['decode_roofline_tokens_per_second']:.1f} tok/s" for r in ours["gemma3_270m"]),
+          file=sys.stderr)
 for dt in ("f32", "bf16"):
     o, b = find(ours["gemma3_270m"], dt), find(base["gemma3_270m"], dt)
     print(f"gemma3-270m {dt}: prefill {o['prefill_tokens_per_second']:.1f} tok/s (pytorch {b['prefill_tokens_per_second']:.1f}, "
