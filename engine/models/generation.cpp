@@ -240,19 +240,26 @@ std::vector<GenerationResult> generateBatch(Model& model, const std::vector<std:
     auto t1 = std::chrono::steady_clock::now();
     for (auto& r : results) r.prefillSeconds = seconds(t0, t1);
 
+    // live[i]: the prompt in row i of the cache and of the logits. Rows that finish are fed their last
+    // token (their logits are not read) until a quarter of the batch has finished; then they leave it
+    // (KVCache::keepRows), so the remaining steps do not compute them. A quarter bounds the copying of
+    // the cache to a few times its size over the whole generation.
+    std::vector<int64_t> live(static_cast<size_t>(B));
+    for (int64_t b = 0; b < B; ++b) live[static_cast<size_t>(b)] = b;
     std::vector<int64_t> next(static_cast<size_t>(B), 0);
     for (int64_t step = 0; step < maxSteps; ++step) {
-        for (int64_t b = 0; b < B; ++b) {
+        for (size_t i = 0; i < live.size(); ++i) {
+            const int64_t b = live[i];
             Row& row = rows[static_cast<size_t>(b)];
             GenerationResult& r = results[static_cast<size_t>(b)];
             if (!row.active) continue;
-            at::Tensor lb = logits[b];
+            at::Tensor lb = logits[static_cast<int64_t>(i)];
             if (o.keepLogits) r.stepLogits.push_back(lb.clone());
             const GenerationStep st = sampleStep(lb, o, row.gen, row.seen);
             r.ids.push_back(st.id);
             r.steps.push_back(st);
             row.seen.insert(st.id);
-            next[static_cast<size_t>(b)] = st.id;
+            next[i] = st.id;
             std::function<bool(const GenerationStep&)> onToken;
             if (o.onBatchToken) onToken = [&o, b](const GenerationStep& s) { return o.onBatchToken(static_cast<size_t>(b), s); };
             else onToken = o.onToken;
@@ -269,9 +276,25 @@ std::vector<GenerationResult> generateBatch(Model& model, const std::vector<std:
         }
         progress.report(static_cast<double>(step + 1) / static_cast<double>(maxSteps), "generating");
         if (std::none_of(rows.begin(), rows.end(), [](const Row& row) { return row.active; })) break;
-        // Finished rows keep being fed their last token (their logits are not read).
-        out = model.forwardCached(at::tensor(next, at::TensorOptions().dtype(at::kLong)).view({B, 1}), cache, fo);
-        logits = out.logits.reshape({B, -1}).to(at::kCPU, at::kFloat);
+        std::vector<int64_t> keep;
+        for (size_t i = 0; i < live.size(); ++i)
+            if (rows[static_cast<size_t>(live[i])].active) keep.push_back(static_cast<int64_t>(i));
+        const size_t finished = live.size() - keep.size();
+        if (finished > 0 && finished >= std::max<size_t>(1, live.size() / 4)) {
+            cache.keepRows(keep);
+            std::vector<int64_t> liveKept, nextKept;
+            for (int64_t i : keep) {
+                liveKept.push_back(live[static_cast<size_t>(i)]);
+                nextKept.push_back(next[static_cast<size_t>(i)]);
+            }
+            live = std::move(liveKept);
+            next = std::move(nextKept);
+        }
+        const int64_t rowsNow = static_cast<int64_t>(live.size());
+        out = model.forwardCached(at::tensor(next, at::TensorOptions().dtype(at::kLong)).view({rowsNow, 1}), cache, fo);
+        logits = out.logits.reshape({rowsNow, -1}).to(at::kCPU, at::kFloat);
+        for (int64_t b : live)
+            if (rows[static_cast<size_t>(b)].active) results[static_cast<size_t>(b)].batchRowsLastStep = rowsNow;
     }
     const double decode = seconds(t1, std::chrono::steady_clock::now());
     for (int64_t b = 0; b < B; ++b) {

@@ -57,6 +57,9 @@ struct GenerationResult {
     double prefillSeconds = 0.0, decodeSeconds = 0.0;
     double prefillTokensPerSecond = 0.0, decodeTokensPerSecond = 0.0;
     std::vector<at::Tensor> stepLogits;  // [vocab] per step, when keepLogits
+    // generateBatch: rows in the batch at this prompt's last decode step (finished prompts leave the
+    // batch once a quarter of it has finished); 0 for generate() and when no decode step ran.
+    int64_t batchRowsLastStep = 0;
 };
 
 // Generates after one prompt (token ids, at least one). Throws Error(BadInput) for an encoder model,
@@ -66,7 +69,8 @@ GenerationResult generate(Model& model, const std::vector<int64_t>& prompt, cons
 // One result per prompt, decoded together: one forward per step for the whole batch (prompts
 // left-padded to the longest; the KV cache masks the padding). Row b samples with seed + b, so it
 // produces what generate() gives for that prompt with that seed (up to the rounding of batched
-// products). Rows stop on their own; prefill/decode seconds are the batch's.
+// products). Rows stop on their own and leave the batch (a quarter at a time); prefill/decode seconds
+// are the batch's.
 std::vector<GenerationResult> generateBatch(Model& model, const std::vector<std::vector<int64_t>>& prompts,
                                             const GenerationOptions& options, Progress& progress = nullProgress());
 

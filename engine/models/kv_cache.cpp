@@ -22,6 +22,7 @@ void KVCache::clear() {
     }
     length_ = 0;
     pads_.clear();
+    batch_ = -1;
 }
 
 void KVCache::setLeftPadding(std::vector<int64_t> pads) {
@@ -35,6 +36,26 @@ void KVCache::checkPaddingRows(int64_t batch) const {
     if (!pads_.empty() && static_cast<int64_t>(pads_.size()) != batch)
         throw Error::runtime("KV cache padding has " + std::to_string(pads_.size()) + " rows, the batch " +
                              std::to_string(batch));
+}
+
+void KVCache::keepRows(const std::vector<int64_t>& rows) {
+    int64_t batch = batch_ >= 0 ? batch_ : static_cast<int64_t>(pads_.size());
+    for (size_t i = 0; i < rows.size(); ++i)
+        if (rows[i] < 0 || rows[i] >= batch || (i > 0 && rows[i] <= rows[i - 1]))
+            throw Error::runtime("KV cache: rows to keep must be ascending indices below " + std::to_string(batch));
+    if (static_cast<int64_t>(rows.size()) == batch) return;
+    for (auto& s : layers_) {
+        if (!s.k.defined()) continue;
+        const at::Tensor idx = at::tensor(rows, at::TensorOptions().dtype(at::kLong)).to(s.k.device());
+        s.k = s.k.index_select(0, idx);
+        s.v = s.v.index_select(0, idx);
+    }
+    if (!pads_.empty()) {
+        std::vector<int64_t> kept;
+        for (int64_t r : rows) kept.push_back(pads_[static_cast<size_t>(r)]);
+        pads_ = std::move(kept);
+    }
+    if (batch_ >= 0) batch_ = static_cast<int64_t>(rows.size());
 }
 
 at::Tensor KVCache::validKeys(int64_t first, int64_t T, const at::Tensor& like) const {
@@ -64,6 +85,7 @@ KVCache::View KVCache::append(int64_t layer, const at::Tensor& k, const at::Tens
         const int64_t cap = std::max<int64_t>(64, n);
         s.k = at::empty({k.size(0), k.size(1), cap, k.size(3)}, k.options());
         s.v = at::empty({v.size(0), v.size(1), cap, v.size(3)}, v.options());
+        batch_ = k.size(0);
     }
     const int64_t cap = s.k.size(2);
     if (s.used + n > cap) {

@@ -42,6 +42,10 @@ public:
     const std::vector<int64_t>& leftPadding() const { return pads_; }
     // Throws when padding is set for a different number of rows than `batch`.
     void checkPaddingRows(int64_t batch) const;
+    // Keeps only the given batch rows (ascending, distinct indices into the current batch), in that
+    // order, with their padding: finished rows of a batched generation leave the batch. Copies the
+    // kept rows of every layer. Throws for bad indices.
+    void keepRows(const std::vector<int64_t>& rows);
     // [B, T] bool: which of the keys at absolute positions [first, first + T) are real tokens;
     // undefined when there is no padding.
     at::Tensor validKeys(int64_t first, int64_t T, const at::Tensor& like) const;
@@ -56,6 +60,7 @@ private:
     std::vector<Slot> layers_;
     int64_t length_ = 0;
     std::vector<int64_t> pads_;
+    int64_t batch_ = -1;  // rows of the stored tensors (-1: none stored yet)
 };
 
 }  // namespace embedlab

@@ -1,6 +1,7 @@
 // Model engine: config validation, strict weight checking, device/dtype moves, sampling, pooling.
 #include "core/error.h"
 #include "io/safetensors.h"
+#include "models/kv_cache.h"
 #include "models/embedding.h"
 #include "models/generation.h"
 #include "models/model.h"
@@ -344,6 +345,68 @@ TEST(Generation, BatchRowsEqualPromptsGeneratedAlone) {
     EXPECT_EQ(rows[0].stopReason, "callback");
     EXPECT_EQ(rows[1].ids.size(), 6u);
     EXPECT_THROW(generateBatch(*gpt2, {shortPrompt, {}}, o), Error);
+}
+
+// Finished rows leave the batch: rows 0 and 1 stop after 1 and 2 tokens (a quarter of the batch or
+// more each time), rows 2 and 3 finish with two rows in the batch and still sample what they sample alone.
+TEST(Generation, FinishedRowsLeaveTheBatch) {
+    const std::vector<std::vector<int64_t>> prompts = {{2, 7, 8}, {2, 9, 10, 11}, {2, 5, 6}, {2, 12}};
+    for (const char* name : {"gemma3_tiny", "gpt2_tiny"}) {
+        SCOPED_TRACE(name);
+        auto g = loadModel(test::fixture(std::string("models/") + name));
+        GenerationOptions o;
+        o.maxNewTokens = 8;
+        o.temperature = 0.9;
+        o.seed = 3;
+        o.keepLogits = true;
+        std::vector<int> count(prompts.size(), 0);
+        o.onBatchToken = [&](size_t row, const GenerationStep&) {
+            ++count[row];
+            return !(row == 0 && count[row] == 1) && !(row == 1 && count[row] == 2);
+        };
+        auto batch = generateBatch(*g, prompts, o);
+        EXPECT_EQ(batch[0].ids.size(), 1u);
+        EXPECT_EQ(batch[1].ids.size(), 2u);
+        EXPECT_EQ(batch[0].batchRowsLastStep, 0);  // stopped before any decode step
+        EXPECT_EQ(batch[1].batchRowsLastStep, 3);  // row 0 left after the first step
+        o.onBatchToken = nullptr;
+        for (size_t b = 2; b < prompts.size(); ++b) {
+            EXPECT_EQ(batch[b].ids.size(), 8u);
+            EXPECT_EQ(batch[b].batchRowsLastStep, 2) << "row " << b;
+            GenerationOptions alone = o;
+            alone.seed = o.seed + b;
+            auto r = generate(*g, prompts[b], alone);
+            EXPECT_EQ(batch[b].ids, r.ids) << "row " << b;
+            ASSERT_EQ(batch[b].stepLogits.size(), r.stepLogits.size());
+            for (size_t t = 0; t < r.stepLogits.size(); ++t)
+                EXPECT_LT((batch[b].stepLogits[t] - r.stepLogits[t]).abs().max().item<double>(), 1e-3) << b << " " << t;
+        }
+    }
+}
+
+TEST(KVCacheRows, KeepRowsSelectsRowsAndPadding) {
+    KVCache cache({0, 4});
+    cache.setLeftPadding({0, 2, 1});
+    at::Tensor k = at::arange(3 * 2 * 5 * 4, at::kFloat).view({3, 2, 5, 4});
+    for (int64_t layer = 0; layer < 2; ++layer) cache.append(layer, k, k + 1000);
+    cache.advance(5);
+    cache.keepRows({0, 2});
+    EXPECT_EQ(cache.leftPadding(), (std::vector<int64_t>{0, 1}));
+    at::Tensor k2 = at::full({2, 2, 1, 4}, -1.f);
+    auto view = cache.append(0, k2, k2);
+    ASSERT_EQ(view.keys.size(0), 2);
+    EXPECT_TRUE(view.keys.narrow(2, 0, 5).select(0, 0).equal(k.select(0, 0)));
+    EXPECT_TRUE(view.keys.narrow(2, 0, 5).select(0, 1).equal(k.select(0, 2)));
+    EXPECT_TRUE(view.values.narrow(2, 0, 5).select(0, 1).equal(k.select(0, 2) + 1000));
+    auto sliding = cache.append(1, k2, k2);  // window 4: the last 3 older keys and the new one
+    EXPECT_TRUE(sliding.keys.narrow(2, 0, 3).select(0, 1).equal(k.select(0, 2).narrow(1, 2, 3)));
+    cache.advance(1);
+    at::Tensor valid = cache.validKeys(0, 6, k);
+    EXPECT_TRUE(valid.equal(at::tensor(std::vector<uint8_t>{1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1}).view({2, 6}).to(at::kBool)));
+    EXPECT_THROW(cache.keepRows({1, 0}), Error);
+    EXPECT_THROW(cache.keepRows({2}), Error);
+    cache.keepRows({0, 1});  // all rows: nothing changes
+    EXPECT_EQ(cache.leftPadding().size(), 2u);
 }
 
 TEST(Embedding, UnpaddedEncoderEqualsPaddedAtRealPositions) {
