@@ -248,6 +248,50 @@ __attribute__((target("avx2,fma"))) void headNormRopeRangeAvx2(T* x, const T* w,
 }
 #endif
 
+// e^t for t ≤ 0 in f32 without library calls (vectorisable): 2^n · e^r with n = round(t·log2 e),
+// r = t − n·ln 2 in two parts (Cody–Waite), e^r by a degree-6 Taylor/Horner polynomial on |r| ≤ ln2/2
+// (relative error < 2·10⁻⁷); t below −87 gives 0.
+EMBEDLAB_INLINE float expNonPositive(float t) {
+    t = std::max(t, -87.f);
+    constexpr float kRound = 12582912.f;  // 1.5·2^23: adding and subtracting it rounds to an integer
+    const float n = (t * 1.44269504088896341f + kRound) - kRound;
+    const float r = (t - n * 0.693145751953125f) - n * 1.42860682030941723212e-6f;
+    float p = 1.f / 720.f;
+    p = p * r + 1.f / 120.f;
+    p = p * r + 1.f / 24.f;
+    p = p * r + 1.f / 6.f;
+    p = p * r + 0.5f;
+    p = p * r + 1.f;
+    p = p * r + 1.f;
+    const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n, n in [-126, 0]
+    float scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return t <= -87.f ? 0.f : p * scale;
+}
+
+// g ← gelu_tanh(g) · u, with gelu_tanh(x) = ½x(1 + tanh y) = x / (1 + e^(−2y)), y = √(2/π)(x + 0.044715x³)
+// (no cancellation near 0); for y < 0 the same as x·e^(2y) / (e^(2y) + 1), so e^t is only needed for t ≤ 0.
+EMBEDLAB_INLINE void geluTanhMulRange(float* g, const float* u, int64_t a, int64_t b) {
+#pragma omp simd
+    for (int64_t i = a; i < b; ++i) {
+        const float x = g[i];
+        const float y = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+        const float e = expNonPositive(-2.f * std::fabs(y));  // e^(−2|y|)
+        const float s = y >= 0.f ? 1.f / (1.f + e) : e / (1.f + e);  // sigmoid(2y)
+        g[i] = (x != x ? x : x * s) * u[i];
+    }
+}
+
+#ifdef EMBEDLAB_X86_KERNELS
+__attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma"))) void geluTanhMulAvx512(float* g, const float* u, int64_t a,
+                                                                                      int64_t b) {
+    geluTanhMulRange(g, u, a, b);
+}
+__attribute__((target("avx2,fma"))) void geluTanhMulAvx2(float* g, const float* u, int64_t a, int64_t b) {
+    geluTanhMulRange(g, u, a, b);
+}
+#endif
+
 template <typename T>
 void rmsRows(const T* x, const T* w, const T* residual, T* out, int64_t rows, int64_t H, float eps, float offset) {
     const CpuIsa isa = cpuIsa();
@@ -580,6 +624,23 @@ at::Tensor batchParallelBmm(const at::Tensor& a, const at::Tensor& b) {
         }
     });
     return out;
+}
+
+void geluTanhMulInPlace(at::Tensor& g, const at::Tensor& u) {
+    if (g.scalar_type() != at::kFloat || u.scalar_type() != at::kFloat || !g.is_contiguous() || !u.is_contiguous() ||
+        g.sizes() != u.sizes() || !g.device().is_cpu() || !u.device().is_cpu())
+        throw Error::runtime("geluTanhMulInPlace: two contiguous f32 CPU tensors of one shape expected");
+    float* gp = g.data_ptr<float>();
+    const float* up = u.data_ptr<float>();
+    const CpuIsa isa = cpuIsa();
+    at::parallel_for(0, g.numel(), 16384, [&](int64_t a, int64_t b) {
+#ifdef EMBEDLAB_X86_KERNELS
+        if (isa == CpuIsa::Avx512) return geluTanhMulAvx512(gp, up, a, b);
+        if (isa == CpuIsa::Avx2) return geluTanhMulAvx2(gp, up, a, b);
+#endif
+        (void)isa;
+        geluTanhMulRange(gp, up, a, b);
+    });
 }
 
 bool blockedAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {

@@ -76,6 +76,10 @@ bool decodeAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
                            std::optional<double> softcap, at::Tensor* probs);
 
+// g ← gelu_tanh(g) · u in one vectorised pass (Gemma's gated feed-forward), f32 contiguous tensors of
+// one shape on CPU; within a few float ulps of ATen's gelu(g, "tanh") · u; NaN stays NaN.
+void geluTanhMulInPlace(at::Tensor& g, const at::Tensor& u);
+
 // Attention for many query positions (prefill, encoders) in f32 on CPU, without the [B, H, L, T]
 // score tensor: the queries are cut into blocks, and each block's scores are computed only over the
 // keys from the first to the last one that `allowed` lets any of its rows see (a causal prompt skips

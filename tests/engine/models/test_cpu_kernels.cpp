@@ -259,6 +259,40 @@ TEST_P(KernelThreads, Bf16LinearViaF32EqualsRoundedExactProducts) {
         }
 }
 
+// The fused gated GELU against a float64 gelu_tanh(x)·u on every ISA path: elementwise within a few
+// float ulps over the whole range (tails where e^t underflows included), NaN kept; nn::gatedGeluTanh
+// uses it for f32.
+TEST_P(KernelThreads, GeluTanhMulMatchesFloat64) {
+    at::Tensor x = at::linspace(-30, 30, 60001, at::kFloat);
+    x = at::cat({x, randn({4099}, at::kFloat, 51) * 3, at::tensor({-1e4f, 1e4f, 0.f, -0.f, 1e-30f, -1e-30f})});
+    at::Tensor u = randn({x.numel()}, at::kFloat, 52);
+    at::Tensor xd = x.to(at::kDouble);
+    // ½x(1 + tanh y) = x / (1 + e^(−2y)): the second form, free of cancellation even in float64
+    at::Tensor ref = xd / (1 + at::exp(-2 * 0.7978845608028654 * (xd + 0.044715 * xd.pow(3)))) * u.to(at::kDouble);
+  for (CpuIsa isa : {CpuIsa::Avx512, CpuIsa::Avx2, CpuIsa::Portable}) {
+    if (detectedCpuIsa() < isa) continue;
+    setCpuIsaLimit(isa);
+    SCOPED_TRACE(cpuIsaName(isa));
+    at::Tensor g = x.clone();
+    kernels::geluTanhMulInPlace(g, u);
+    // the f32 roundings of y itself (a few ulps) cost ~|2y|·few·2⁻²⁴ relative in the negative tail, as
+    // in any f32 form (ATen's ½x(1 + tanh y) even returns 0 there once tanh y rounds to −1)
+    at::Tensor y = (0.7978845608028654 * (xd + 0.044715 * xd.pow(3))).abs();
+    at::Tensor err = (g.to(at::kDouble) - ref).abs() - (ref.abs() * (2e-6 + 6e-7 * y) + 1e-30);
+    EXPECT_LE(err.max().item<double>(), 0.0) << "worst at x=" << x[err.argmax()].item<float>();
+    // ATen's own form (Sleef tanh) agrees to the same order
+    EXPECT_LT(relErr(g, at::gelu(x, "tanh") * u), 1e-6);
+    at::Tensor n = at::tensor({1.f, std::numeric_limits<float>::quiet_NaN(), -2.f});
+    kernels::geluTanhMulInPlace(n, at::ones({3}, at::kFloat));
+    EXPECT_TRUE(n[1].isnan().item<bool>());
+    EXPECT_FALSE(n[0].isnan().item<bool>() || n[2].isnan().item<bool>());
+  }
+    setCpuIsaLimit(CpuIsa::Avx512);
+    at::Tensor xs = randn({3, 40, 64}, at::kFloat, 53), gate = randn({96, 64}, at::kFloat, 54), up = randn({96, 64}, at::kFloat, 55);
+    EXPECT_LT(relErr(nn::gatedGeluTanh(xs, gate, up), at::gelu(at::matmul(xs, gate.t()), "tanh") * at::matmul(xs, up.t())), 2e-6);
+    EXPECT_THROW(kernels::geluTanhMulInPlace(xs, up), std::exception);  // shapes differ
+}
+
 // Blocked attention for many queries (f32, CPU) against the float64 composition: several query
 // blocks with a ragged last one, grouped KV heads, keys before the queries (a cache), causal and
 // sliding-window masks, key padding (encoders), left-padded rows whose first queries see no key (they
