@@ -1,7 +1,7 @@
 // Model engine throughput: a gemma3-270m-shaped decoder with random weights (prefill and decode
 // tokens/s, f32 and bf16) and a BERT-base-shaped encoder (sentences/s for embeddings).
 // Prints one JSON object. Usage: bench_models [--threads N] [--prefill N] [--decode N] [--quick] [--only gemma|bert]
-//                     [--dtype f32|bf16] [--prefill-rounds N]   (one dtype; median of N prefills: profiling)
+//                     [--dtype f32|bf16] [--rounds N]   (one dtype; medians of N prefill + decode rounds)
 // Compare with bench/pytorch_baseline.py (same shapes, same machine, same threads).
 #include "device/blas_setup.h"
 #include "device/device.h"
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     int64_t sentences = 128;
     std::string only;  // "gemma" or "bert": one half (profiling)
     std::string onlyDtype;
-    int prefillRounds = 1;
+    int rounds = 1;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
         else if (a == "--quick") quick = true;
         else if (a == "--only" && i + 1 < argc) only = argv[++i];
         else if (a == "--dtype" && i + 1 < argc) onlyDtype = argv[++i];
-        else if (a == "--prefill-rounds" && i + 1 < argc) prefillRounds = std::max(1, std::atoi(argv[++i]));
+        else if (a == "--rounds" && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
     }
     if (quick) {
         prefill = 64;
@@ -132,30 +132,32 @@ int main(int argc, char** argv) {
             KVCache c = model->makeCache();
             model->forwardCached(prompt.narrow(1, 0, 8), c, fo);
         }
-        std::vector<double> prefillTimes;
-        at::Tensor logits;
-        KVCache cache = model->makeCache();
-        for (int r = 0; r < prefillRounds; ++r) {
-            cache = model->makeCache();
+        // Rounds of prefill + decode from a fresh cache; the medians of each (a shared VM has bursts).
+        std::vector<double> prefillTimes, decodeTimes;
+        for (int r = 0; r < rounds; ++r) {
+            KVCache cache = model->makeCache();
             auto t0 = Clock::now();
-            logits = model->forwardCached(prompt, cache, fo).logits;
+            at::Tensor logits = model->forwardCached(prompt, cache, fo).logits;
             prefillTimes.push_back(since(t0));
+            int64_t next = logits.reshape({-1}).argmax().item<int64_t>();
+            auto t1 = Clock::now();
+            for (int64_t i = 0; i < decode; ++i) {
+                at::Tensor in = at::full({1, 1}, next, at::TensorOptions().dtype(at::kLong));
+                next = model->forwardCached(in, cache, fo).logits.reshape({-1}).argmax().item<int64_t>();
+            }
+            decodeTimes.push_back(since(t1));
         }
         std::sort(prefillTimes.begin(), prefillTimes.end());
+        std::sort(decodeTimes.begin(), decodeTimes.end());
         const double prefillS = prefillTimes[prefillTimes.size() / 2];
-        int64_t next = logits.reshape({-1}).argmax().item<int64_t>();
-        auto t1 = Clock::now();
-        for (int64_t i = 0; i < decode; ++i) {
-            at::Tensor in = at::full({1, 1}, next, at::TensorOptions().dtype(at::kLong));
-            next = model->forwardCached(in, cache, fo).logits.reshape({-1}).argmax().item<int64_t>();
-        }
-        const double decodeS = since(t1);
+        const double decodeS = decodeTimes[decodeTimes.size() / 2];
         gem.push_back({{"dtype", dtypeName(dtype)},
                        {"prefill_tokens", prefill},
                        {"prefill_tokens_per_second", prefill / prefillS},
                        {"decode_tokens", decode},
                        {"decode_tokens_per_second", decode / decodeS},
                        {"decode_context", prefill},
+                       {"rounds", rounds},
                        {"weight_bytes", model->weightBytes()},
                        {"decode_roofline_tokens_per_second", bandwidth * 1e9 / static_cast<double>(model->weightBytes())}});
         std::fprintf(stderr, "gemma3-270m %s: prefill %.1f tok/s, decode %.2f tok/s\n", dtypeName(dtype).c_str(),

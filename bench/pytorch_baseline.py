@@ -19,7 +19,7 @@ p.add_argument("--prefill", type=int, default=512)
 p.add_argument("--decode", type=int, default=64)
 p.add_argument("--sentences", type=int, default=128)
 p.add_argument("--quick", action="store_true")
-p.add_argument("--prefill-rounds", type=int, default=1, help="median of this many prefills")
+p.add_argument("--rounds", type=int, default=1, help="medians of this many prefill + decode rounds")
 a = p.parse_args()
 if a.quick:
     a.prefill, a.decode = 64, 8
@@ -150,18 +150,19 @@ with torch.inference_mode():
         m = make_gemma(dtype)
         prompt = torch.randint(3, V, (1, a.prefill))
         gemma_step(m, prompt[:, :8], [None] * NL, 0)  # warm-up
-        times = []
-        for _ in range(max(1, a.prefill_rounds)):
+        pres, decs = [], []
+        for _ in range(max(1, a.rounds)):
             cache = [None] * NL
             t0 = time.perf_counter()
             logits = gemma_step(m, prompt, cache, 0)
-            times.append(time.perf_counter() - t0)
-        pre = sorted(times)[len(times) // 2]
-        nxt = int(logits.reshape(-1).argmax())
-        t1 = time.perf_counter()
-        for i in range(a.decode):
-            nxt = int(gemma_step(m, torch.tensor([[nxt]]), cache, a.prefill + i).reshape(-1).argmax())
-        dec = time.perf_counter() - t1
+            pres.append(time.perf_counter() - t0)
+            nxt = int(logits.reshape(-1).argmax())
+            t1 = time.perf_counter()
+            for i in range(a.decode):
+                nxt = int(gemma_step(m, torch.tensor([[nxt]]), cache, a.prefill + i).reshape(-1).argmax())
+            decs.append(time.perf_counter() - t1)
+        pre = sorted(pres)[len(pres) // 2]
+        dec = sorted(decs)[len(decs) // 2]
         name = "f32" if dtype == torch.float32 else "bf16"
         res.append({"dtype": name, "prefill_tokens": a.prefill, "prefill_tokens_per_second": a.prefill / pre,
                     "decode_tokens": a.decode, "decode_tokens_per_second": a.decode / dec})

@@ -4,8 +4,9 @@
 #   bench/run_model_bench.sh [BUILD_DIR] [--prefill N --decode N --sentences N]
 set -euo pipefail
 BUILD=${1:-build}; shift || true
-# Prefill: the median of three 512-token prefills on each side (one was noisy on a shared VM).
-ARGS=("--threads" "2" "--prefill" "512" "--decode" "32" "--sentences" "128" "--prefill-rounds" "3" "$@")
+# Gemma: medians of three rounds of a 512-token prefill and 32 decode steps on each side (single
+# rounds swung with the shared VM's bursts).
+ARGS=("--threads" "2" "--prefill" "512" "--decode" "32" "--sentences" "128" "--rounds" "3" "$@")
 here=$(cd "$(dirname "$0")" && pwd)
 ours=$("$BUILD/bin/bench_models" "${ARGS[@]}" 2>/dev/null)
 # The baseline gets the same OpenBLAS kernels that bench_models chose for itself,
