@@ -163,7 +163,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
         at::Tensor g;
         if (fused && kernels::gemvApplies(h, l.gate)) {
             auto gu = kernels::gemvMany(h, {l.gate, l.up});
-            g = nn::geluTanh(gu[0]).mul_(gu[1]);
+            g = nn::geluTanhMul(gu[0], gu[1]);
         } else {
             g = nn::gatedGeluTanh(h, l.gate, l.up);
         }

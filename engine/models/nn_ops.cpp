@@ -85,8 +85,12 @@ at::Tensor gatedGeluTanh(const at::Tensor& x, const at::Tensor& gate, const at::
         kernels::geluTanhMulInPlace(g, kernels::linearBf16ViaF32(x2, up, at::Tensor(), at::kFloat));
         return g.to(x.scalar_type()).view(sizes);
     }
-    at::Tensor g = nn::linear(x, gate), u = nn::linear(x, up);
-    if (g.scalar_type() == at::kFloat && g.device().is_cpu() && g.is_contiguous() && u.is_contiguous()) {
+    return geluTanhMul(nn::linear(x, gate), nn::linear(x, up));
+}
+
+at::Tensor geluTanhMul(at::Tensor g, const at::Tensor& u) {
+    if (g.scalar_type() == at::kFloat && u.scalar_type() == at::kFloat && g.device().is_cpu() && u.device().is_cpu() &&
+        g.is_contiguous() && u.is_contiguous() && g.sizes() == u.sizes()) {
         kernels::geluTanhMulInPlace(g, u);  // one pass instead of ATen's gelu and product
         return g;
     }

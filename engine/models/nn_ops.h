@@ -25,6 +25,8 @@ at::Tensor geluTanh(const at::Tensor& x);
 // Gemma's gated feed-forward input: gelu_tanh(x·gateᵀ) ∘ (x·upᵀ), in x's dtype. bf16 on CPU with 32+
 // rows: products, GELU and product in f32, rounded once (fewer roundings than the op-by-op bf16 form).
 at::Tensor gatedGeluTanh(const at::Tensor& x, const at::Tensor& gate, const at::Tensor& up);
+// gelu_tanh(g) ∘ u, in place in g when it can (f32 on CPU: one fused pass, kernels::geluTanhMulInPlace).
+at::Tensor geluTanhMul(at::Tensor g, const at::Tensor& u);
 at::Tensor geluErf(const at::Tensor& x);
 // "gelu" → exact, "gelu_new"/"gelu_pytorch_tanh"/"gelu_fast"/"gelu_tanh" → tanh approximation; "relu".
 at::Tensor activation(const at::Tensor& x, const std::string& name);
