@@ -36,6 +36,15 @@ static std::string cpuModel() {
     return "unknown";
 }
 
+// Memory of this process in transparent huge pages, MB (-1 when unknown).
+static int64_t anonHugePagesMb() {
+    std::ifstream f("/proc/self/smaps_rollup");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("AnonHugePages:", 0) == 0) return std::atoll(line.c_str() + 14) / 1024;
+    return -1;
+}
+
 static ModelConfig gemma270m() {
     ModelConfig c;
     c.arch = Architecture::Gemma3;
@@ -103,7 +112,8 @@ int main(int argc, char** argv) {
     }
     setThreadCount(threads);
     nlohmann::json out = {{"machine", cpuModel()}, {"hardware_threads", hardwareThreads()}, {"threads", threadCount()},
-                          {"torch", torchVersion()}, {"blas", blasDescription()}};
+                          {"torch", torchVersion()}, {"blas", blasDescription()},
+                          {"malloc_huge_pages", mallocUsesHugePages()}};
   if (only != "bert") {
     // The machine's read bandwidth (ATen's vectorised sum over 1 GiB, the benchmark's threads): a
     // decode step reads every weight once, so bandwidth / weight bytes bounds decode tokens/s.
@@ -158,6 +168,7 @@ int main(int argc, char** argv) {
                        {"decode_tokens_per_second", decode / decodeS},
                        {"decode_context", prefill},
                        {"rounds", rounds},
+                       {"anon_huge_pages_mb", anonHugePagesMb()},
                        {"weight_bytes", model->weightBytes()},
                        {"decode_roofline_tokens_per_second", bandwidth * 1e9 / static_cast<double>(model->weightBytes())}});
         std::fprintf(stderr, "gemma3-270m %s: prefill %.1f tok/s, decode %.2f tok/s\n", dtypeName(dtype).c_str(),

@@ -144,6 +144,17 @@ try:
 except OSError:
     pass
 
+def anon_huge_pages_mb():
+    """Memory of this process in transparent huge pages (weights included when malloc asked for them)."""
+    try:
+        for line in open("/proc/self/smaps_rollup"):
+            if line.startswith("AnonHugePages:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return None
+
+
 res = []
 with torch.inference_mode():
     for dtype in (torch.float32, torch.bfloat16):
@@ -165,7 +176,8 @@ with torch.inference_mode():
         dec = sorted(decs)[len(decs) // 2]
         name = "f32" if dtype == torch.float32 else "bf16"
         res.append({"dtype": name, "prefill_tokens": a.prefill, "prefill_tokens_per_second": a.prefill / pre,
-                    "decode_tokens": a.decode, "decode_tokens_per_second": a.decode / dec})
+                    "decode_tokens": a.decode, "decode_tokens_per_second": a.decode / dec,
+                    "anon_huge_pages_mb": anon_huge_pages_mb()})
         print(f"pytorch gemma3-270m {name}: prefill {a.prefill / pre:.1f} tok/s, decode {a.decode / dec:.2f} tok/s",
               file=__import__("sys").stderr)
         del m

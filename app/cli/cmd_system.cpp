@@ -25,6 +25,9 @@ int runVersion(Args&) {
     const std::string blas = blasDescription();
     if (!blas.empty()) j["blas"] = blas;
     if (*blasCoreName()) j["blas_core"] = blasCoreName();
+    const std::string thp = transparentHugePageMode();
+    if (!thp.empty()) j["transparent_huge_pages"] = thp;
+    j["malloc_huge_pages"] = mallocUsesHugePages();
     printJson(j);
     return 0;
 }

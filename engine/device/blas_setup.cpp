@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 namespace embedlab {
 
@@ -28,6 +30,21 @@ void keepLargeAllocationsInHeap() {
     ::mallopt(M_MMAP_THRESHOLD, 256 << 20);
     ::mallopt(M_TRIM_THRESHOLD, 512 << 20);
 #endif
+}
+
+std::string transparentHugePageMode() {
+    std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+    std::string line;
+    if (!std::getline(f, line)) return "";
+    const auto a = line.find('['), b = line.find(']');
+    return a != std::string::npos && b != std::string::npos && b > a ? line.substr(a + 1, b - a - 1) : "";
+}
+
+bool mallocUsesHugePages() {
+    const std::string mode = transparentHugePageMode();
+    if (mode == "always") return true;
+    const char* t = std::getenv("GLIBC_TUNABLES");
+    return mode == "madvise" && t && std::string(t).find("glibc.malloc.hugetlb=1") != std::string::npos;
 }
 
 void reexecWithFastBlasIfNeeded(char** argv) {
@@ -60,6 +77,13 @@ void reexecWithFastBlasIfNeeded(char** argv) {
         }
     }
 #endif
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    const std::string current = tunables ? tunables : "";
+    if (transparentHugePageMode() == "madvise" && current.find("glibc.malloc.hugetlb") == std::string::npos) {
+        const std::string value = (current.empty() ? std::string() : current + ":") + "glibc.malloc.hugetlb=1";
+        ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
+        changed = true;
+    }
     if (!changed) return;
     ::execv("/proc/self/exe", argv);
     // execv failed: keep running as we are.

@@ -12,6 +12,18 @@ check "version exits 0" "[ $rc -eq 0 ]"
 check "version JSON has version, torch, devices" \
   "echo '$out' | $PY -c 'import json,sys; j=json.load(sys.stdin); assert j[\"version\"] and j[\"torch\"].startswith(\"1.\") or j[\"torch\"][0].isdigit(); assert \"cpu\" in j[\"devices\"]'"
 
+# Transparent huge pages: where the kernel gives them on request, the CLI re-executes itself with
+# glibc.malloc.hugetlb=1 (engine/device/blas_setup.h) unless the user's GLIBC_TUNABLES says otherwise.
+thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+expect_thp=$($PY -c "print('true' if '$thp' in ('always', 'madvise') else 'false')")
+check "version reports malloc huge pages as the kernel allows ($thp)" \
+  "echo '$out' | $PY -c 'import json,sys; j=json.load(sys.stdin); assert j[\"malloc_huge_pages\"] == $( [ "$expect_thp" = true ] && echo True || echo False ), j'"
+if [ "$thp" = madvise ]; then
+  out2=$(GLIBC_TUNABLES=glibc.malloc.hugetlb=0 "$CLI" version)
+  check "a user's glibc.malloc.hugetlb=0 is kept" \
+    "echo '$out2' | $PY -c 'import json,sys; j=json.load(sys.stdin); assert j[\"malloc_huge_pages\"] is False and j[\"transparent_huge_pages\"] == \"madvise\"'"
+fi
+
 out=$("$CLI" devices --threads 2) ; rc=$?
 check "devices exits 0" "[ $rc -eq 0 ]"
 check "devices JSON lists cpu with 2 threads" \
