@@ -278,7 +278,12 @@ int runLoad(Args& a) {
     auto t1 = Clock::now();
     for (const auto& [name, t] : model->weights()) {
         bytes += t.numel() * static_cast<int64_t>(t.element_size());
-        checksum += t.to(at::kFloat).abs().sum().item<double>();  // touches every byte
+        // touches every byte; in chunks of 4 Mi elements, so that no temporary of the tensor's size
+        // (671 MB for gemma3-270m's embedding) inflates the peak RSS being measured
+        const at::Tensor flat = t.reshape({-1});
+        for (int64_t i = 0; i < flat.numel(); i += int64_t(1) << 22)
+            checksum += flat.narrow(0, i, std::min<int64_t>(int64_t(1) << 22, flat.numel() - i))
+                            .to(at::kFloat).abs().sum().item<double>();
     }
     const double touch = since(t1);
     const int64_t peak = eval::peakRssBytes();

@@ -626,6 +626,39 @@ at::Tensor batchParallelBmm(const at::Tensor& a, const at::Tensor& b) {
     return out;
 }
 
+namespace {
+// Any element whose bits without the sign exceed the infinity's (a NaN), over [a, b).
+template <typename U>
+bool anyNaNBits(const U* p, int64_t a, int64_t b, U absMask, U inf) {
+    int found = 0;
+#pragma omp simd reduction(| : found)
+    for (int64_t i = a; i < b; ++i) found |= static_cast<U>(p[i] & absMask) > inf ? 1 : 0;
+    return found != 0;
+}
+}  // namespace
+
+bool hasNaN(const at::Tensor& t) {
+    if (!t.defined() || !t.is_floating_point()) return false;
+    if (!t.device().is_cpu() || !t.is_contiguous() ||
+        (t.scalar_type() != at::kFloat && t.scalar_type() != at::kBFloat16 && t.scalar_type() != at::kHalf))
+        return at::isnan(t).any().item<bool>();
+    std::atomic<bool> found{false};
+    const int64_t n = t.numel();
+    const void* data = t.data_ptr();
+    at::parallel_for(0, n, 1 << 18, [&](int64_t a, int64_t b) {
+        if (found.load(std::memory_order_relaxed)) return;
+        bool f = false;
+        if (t.scalar_type() == at::kFloat)
+            f = anyNaNBits<uint32_t>(static_cast<const uint32_t*>(data), a, b, 0x7fffffffu, 0x7f800000u);
+        else if (t.scalar_type() == at::kBFloat16)
+            f = anyNaNBits<uint16_t>(static_cast<const uint16_t*>(data), a, b, 0x7fff, 0x7f80);
+        else
+            f = anyNaNBits<uint16_t>(static_cast<const uint16_t*>(data), a, b, 0x7fff, 0x7c00);
+        if (f) found = true;
+    });
+    return found.load();
+}
+
 void geluTanhMulInPlace(at::Tensor& g, const at::Tensor& u) {
     if (g.scalar_type() != at::kFloat || u.scalar_type() != at::kFloat || !g.is_contiguous() || !u.is_contiguous() ||
         g.sizes() != u.sizes() || !g.device().is_cpu() || !u.device().is_cpu())

@@ -1,8 +1,11 @@
 #include "models/model_loader.h"
 
+#include "models/cpu_kernels.h"
+
 #include "core/error.h"
 #include "io/safetensors.h"
 #include "models/bert_model.h"
+#include "models/cpu_kernels.h"
 #include "models/gemma3_model.h"
 #include "models/gpt2_model.h"
 
@@ -183,7 +186,7 @@ std::unique_ptr<Model> construct(const ModelConfig& c, std::map<std::string, at:
     {
         at::InferenceMode guard;
         for (const auto& [n, t] : weights)
-            if (t.is_floating_point() && at::isnan(t).any().item<bool>()) nan.push_back(n);
+            if (kernels::hasNaN(t)) nan.push_back(n);
     }
     if (!nan.empty()) warnings.push_back("NaN values in " + std::to_string(nan.size()) + " weight tensor(s): " + joinNames(nan, 5));
     switch (c.arch) {

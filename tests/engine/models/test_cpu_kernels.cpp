@@ -259,6 +259,36 @@ TEST_P(KernelThreads, Bf16LinearViaF32EqualsRoundedExactProducts) {
         }
 }
 
+// NaN detection on the bits, in every floating dtype the loader sees, at the first, a middle and the
+// last element of a tensor larger than one parallel chunk; infinities are not NaN; other layouts and
+// dtypes go through ATen.
+TEST_P(KernelThreads, HasNaNFindsEveryNaNAndOnlyNaN) {
+    const int64_t n = (1 << 19) + 77;
+    for (auto dt : {at::kFloat, at::kBFloat16, at::kHalf}) {
+        SCOPED_TRACE(c10::toString(dt));
+        at::Tensor t = randn({n}, at::kFloat, 61).to(dt);
+        EXPECT_FALSE(kernels::hasNaN(t));
+        t[3] = std::numeric_limits<float>::infinity();
+        t[n - 2] = -std::numeric_limits<float>::infinity();
+        EXPECT_FALSE(kernels::hasNaN(t));
+        for (int64_t pos : {int64_t(0), n / 2 + 1, n - 1}) {
+            at::Tensor u = t.clone();
+            u[pos] = std::numeric_limits<float>::quiet_NaN();
+            EXPECT_TRUE(kernels::hasNaN(u)) << pos;
+            EXPECT_TRUE(kernels::hasNaN(u.view({-1, 1}).t().contiguous().view({1, -1})));
+            at::Tensor neg = t.clone();
+            neg[pos] = -std::numeric_limits<float>::quiet_NaN();
+            EXPECT_TRUE(kernels::hasNaN(neg)) << "negative NaN at " << pos;
+        }
+    }
+    at::Tensor strided = randn({64, 64}, at::kFloat, 62).t();
+    EXPECT_FALSE(kernels::hasNaN(strided));
+    strided[5][7] = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_TRUE(kernels::hasNaN(strided));
+    EXPECT_FALSE(kernels::hasNaN(at::arange(10)));
+    EXPECT_TRUE(kernels::hasNaN(at::full({3}, std::numeric_limits<double>::quiet_NaN(), at::kDouble)));
+}
+
 // The fused gated GELU against a float64 gelu_tanh(x)·u on every ISA path: elementwise within a few
 // float ulps over the whole range (tails where e^t underflows included), NaN kept; nn::gatedGeluTanh
 // uses it for f32.
