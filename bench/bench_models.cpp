@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
     setThreadCount(threads);
     nlohmann::json out = {{"machine", cpuModel()}, {"hardware_threads", hardwareThreads()}, {"threads", threadCount()},
                           {"torch", torchVersion()}, {"blas", blasDescription()},
-                          {"malloc_huge_pages", mallocUsesHugePages()}};
+                          {"malloc_huge_pages", mallocUsesHugePages()},
+                          {"glibc_tunables", std::getenv("GLIBC_TUNABLES") ? std::getenv("GLIBC_TUNABLES") : ""}};
   if (only != "bert") {
     // The machine's read bandwidth (ATen's vectorised sum over 1 GiB, the benchmark's threads): a
     // decode step reads every weight once, so bandwidth / weight bytes bounds decode tokens/s.

@@ -12,9 +12,9 @@ ours=$("$BUILD/bin/bench_models" "${ARGS[@]}" 2>/dev/null)
 # The baseline gets the same OpenBLAS kernels that bench_models chose for itself,
 core=$(echo "$ours" | /usr/bin/python3 -c 'import json,sys; b=json.load(sys.stdin)["blas"].split(); print(b[b.index("NO_AFFINITY")+1] if "NO_AFFINITY" in b else "")')
 # The same OpenMP spin setting too (engine/device/blas_setup.h), so the comparison is like for like.
-# And the same malloc huge-page setting (bench_models reports it; glibc ignores it below 2.35).
-tunables=$(echo "$ours" | /usr/bin/python3 -c 'import json,sys; print("glibc.malloc.hugetlb=1" if json.load(sys.stdin).get("malloc_huge_pages") else "")')
-base=$(GLIBC_TUNABLES=${GLIBC_TUNABLES:-$tunables} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-$core} GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-10000} /usr/bin/python3 "$here/pytorch_baseline.py" "${ARGS[@]}" 2>/dev/null)
+# And the same glibc tunables (malloc huge pages: engine/device/blas_setup.h), exactly as bench_models ran.
+tunables=$(echo "$ours" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("glibc_tunables", ""))')
+base=$(GLIBC_TUNABLES=$tunables OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-$core} GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-10000} /usr/bin/python3 "$here/pytorch_baseline.py" "${ARGS[@]}" 2>/dev/null)
 /usr/bin/python3 - "$ours" "$base" <<'PY'
 import json, sys
 ours, base = json.loads(sys.argv[1]), json.loads(sys.argv[2])

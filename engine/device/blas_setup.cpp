@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -32,6 +33,11 @@ void keepLargeAllocationsInHeap() {
 #endif
 }
 
+namespace {
+// GLIBC_TUNABLES as this process started (glibc read it then), once reexecWithFastBlasIfNeeded ran.
+const std::string* startTunables = nullptr;
+}  // namespace
+
 std::string transparentHugePageMode() {
     std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
     std::string line;
@@ -43,12 +49,23 @@ std::string transparentHugePageMode() {
 bool mallocUsesHugePages() {
     const std::string mode = transparentHugePageMode();
     if (mode == "always") return true;
-    const char* t = std::getenv("GLIBC_TUNABLES");
-    return mode == "madvise" && t && std::string(t).find("glibc.malloc.hugetlb=1") != std::string::npos;
+    const char* env = std::getenv("GLIBC_TUNABLES");
+    const std::string t = startTunables ? *startTunables : (env ? env : "");
+    return mode == "madvise" && t.find("glibc.malloc.hugetlb=1") != std::string::npos;
 }
 
 void reexecWithFastBlasIfNeeded(char** argv) {
     keepLargeAllocationsInHeap();
+    {
+        const char* t = std::getenv("GLIBC_TUNABLES");
+        static const std::string atStart = t ? t : "";
+        startTunables = &atStart;
+    }
+    // The marker carries the pid of the process that re-executed itself (exec keeps the pid); a child
+    // process inherits it with another pid and may still re-execute.
+    const char* marker = std::getenv("EMBEDLAB_REEXECUTED");
+    const bool reexecuted = marker && std::strtoll(marker, nullptr, 10) == static_cast<long long>(::getpid());
+    ::unsetenv("EMBEDLAB_REEXECUTED");
     if (std::getenv("EMBEDLAB_KEEP_BLAS_CORE")) return;
     bool changed = false;
     // OpenBLAS (pthreads) and LibTorch's OpenMP run side by side: with libgomp's default spinning
@@ -84,7 +101,10 @@ void reexecWithFastBlasIfNeeded(char** argv) {
         ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
         changed = true;
     }
-    if (!changed) return;
+    // Once only: where glibc drops the tunable again (secure-execution mode: setuid or file
+    // capabilities) the check above would otherwise re-execute forever.
+    if (!changed || reexecuted || ::getauxval(AT_SECURE)) return;
+    ::setenv("EMBEDLAB_REEXECUTED", std::to_string(static_cast<long long>(::getpid())).c_str(), 1);
     ::execv("/proc/self/exe", argv);
     // execv failed: keep running as we are.
 }

@@ -14,8 +14,9 @@
 // then asks for 2 MB pages for its large blocks — weights converted on load (bf16, f16 files), random
 // weights, KV caches — so a decode step that streams 1 GB of weights misses the TLB 512× less often
 // (gemma3-270m f32 decode +10–16% here with weights in the heap).
-// All are read only at process start-up, hence the re-exec. Set EMBEDLAB_KEEP_BLAS_CORE=1 to
-// disable this. It also calls keepLargeAllocationsInHeap().
+// All are read only at process start-up, hence the re-exec — at most once per process (a marker
+// with the pid; glibc drops tunables in secure-execution mode, where no re-exec is tried). Set
+// EMBEDLAB_KEEP_BLAS_CORE=1 to disable this. It also calls keepLargeAllocationsInHeap().
 #pragma once
 
 #include <string>

@@ -581,7 +581,7 @@ at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::
     const int64_t M = x.size(0), K = x.size(1), N = w.size(0);
     const at::Tensor xf = x.to(at::kFloat).contiguous();  // exact
     const at::Tensor wc = w.contiguous();
-    if (M >= kWidenWholeWeightRows) {
+    if (M >= kWidenWholeWeightRows && N * K * 4 <= kWidenWholeWeightBytes) {
         // Many rows: the whole weight widened once (one pass over it) and one row-parallel SGEMM, the
         // f32 path's product. Blocks would repack the M input rows once per block instead.
         at::Tensor wf = at::empty({N, K}, xf.options());
@@ -676,7 +676,11 @@ void geluTanhMulInPlace(at::Tensor& g, const at::Tensor& u) {
     });
 }
 
-bool blockedAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+bool blockedAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed) {
+    if (allowed.defined() &&
+        (allowed.dim() != 4 || allowed.scalar_type() != at::kBool || (allowed.size(0) != 1 && allowed.size(0) != q.size(0)) ||
+         allowed.size(1) != 1 || (allowed.size(2) != 1 && allowed.size(2) != q.size(2)) || allowed.size(3) != k.size(2)))
+        return false;
     return q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && q.scalar_type() == at::kFloat &&
            k.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat && q.device().is_cpu() &&
            k.device().is_cpu() && v.device().is_cpu() && k.size(0) == q.size(0) && v.sizes() == k.sizes() &&

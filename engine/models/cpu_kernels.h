@@ -60,8 +60,10 @@ at::Tensor rowParallelMatmul(const at::Tensor& x, const at::Tensor& b, const at:
 // GEMM reaches ~60% of the f32 one here; the result equals its f32 accumulation up to the order of
 // the sums. For use while SingleThreadedBlas is alive, with M large enough to amortise the widening.
 // `out` kFloat returns the f32 sums unrounded (for a caller that continues in f32).
-// From this many rows on, the whole of w is widened at once and multiplied as in the f32 path.
+// From this many rows on, the whole of w is widened at once and multiplied as in the f32 path —
+// unless its f32 copy would exceed kWidenWholeWeightBytes (an LM head: 671 MB for gemma3-270m).
 constexpr int64_t kWidenWholeWeightRows = 128;
+constexpr int64_t kWidenWholeWeightBytes = int64_t(64) << 20;
 at::Tensor linearBf16ViaF32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias = at::Tensor(),
                             at::ScalarType out = at::kBFloat16);
 
@@ -93,7 +95,8 @@ void geluTanhMulInPlace(at::Tensor& g, const at::Tensor& u);
 // q [B, H, L, D] (already scaled), k/v [B, Hkv, T, D], each with unit stride in D; allowed bool
 // [B|1, 1, L|1, T] or undefined. Equals nn::attention's composition up to the order of the sums
 // (a row that sees no key averages all of them, as the composition does). Returns [B, L, H*D].
-bool blockedAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
+bool blockedAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                             const at::Tensor& allowed = at::Tensor());
 // nn::attention routes here when keys × head size reach this (e.g. 256 keys of Gemma's 256 dimensions).
 constexpr int64_t kBlockedAttentionMinKeyElems = 65536;
 at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,

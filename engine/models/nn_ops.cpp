@@ -160,7 +160,7 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
     // Many queries over many keys in f32 on CPU: blocks of queries over the keys they may see, no
     // score tensor. Short sequences (BERT's ≤128 tokens) keep the batched products below: there the
     // per-block overhead outweighs the saving (BERT-base 36 → 29 sentences/s when routed here).
-    if (!wantProbs && blasSingleThreaded() && kernels::blockedAttentionApplies(q, k, v) &&
+    if (!wantProbs && blasSingleThreaded() && kernels::blockedAttentionApplies(q, k, v, allowed) &&
         k.size(2) * k.size(3) >= kernels::kBlockedAttentionMinKeyElems)
         return kernels::blockedAttention(q, k, v, allowed, softcap);
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);

@@ -18,6 +18,9 @@ thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled
 expect_thp=$($PY -c "print('true' if '$thp' in ('always', 'madvise') else 'false')")
 check "version reports malloc huge pages as the kernel allows ($thp)" \
   "echo '$out' | $PY -c 'import json,sys; j=json.load(sys.stdin); assert j[\"malloc_huge_pages\"] == $( [ "$expect_thp" = true ] && echo True || echo False ), j'"
+out3=$(EMBEDLAB_REEXECUTED=1 "$CLI" version)
+check "an inherited re-exec marker does not stop the set-up (it carries another pid)" \
+  "[ \"\$(echo '$out3' | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j.get(\"blas_core\"), j[\"malloc_huge_pages\"])')\" = \"\$(echo '$out' | $PY -c 'import json,sys; j=json.load(sys.stdin); print(j.get(\"blas_core\"), j[\"malloc_huge_pages\"])')\" ]"
 if [ "$thp" = madvise ]; then
   out2=$(GLIBC_TUNABLES=glibc.malloc.hugetlb=0 "$CLI" version)
   check "a user's glibc.malloc.hugetlb=0 is kept" \

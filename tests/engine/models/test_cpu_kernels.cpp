@@ -380,6 +380,21 @@ TEST_P(KernelThreads, BlockedAttentionMatchesComposition) {
     at::Tensor q = randn({1, 2, 4, 8}, at::kFloat, 1), k = randn({1, 1, 4, 8}, at::kFloat, 2);
     EXPECT_THROW(kernels::blockedAttention(q, k, k, at::ones({1, 1, 3, 4}, at::kBool), std::nullopt), std::exception);
     EXPECT_FALSE(kernels::blockedAttentionApplies(q.to(at::kDouble), k, k));
+    // masks the blocks cannot read keep nn::attention on the composition (which broadcasts them)
+    EXPECT_FALSE(kernels::blockedAttentionApplies(q, k, k, at::ones({1, 1, 3, 4}, at::kBool)));
+    EXPECT_FALSE(kernels::blockedAttentionApplies(q, k, k, at::ones({1, 1, 4, 4}, at::kByte)));
+    EXPECT_TRUE(kernels::blockedAttentionApplies(q, k, k, at::ones({1, 1, 1, 4}, at::kBool)));
+}
+
+// Many rows and a weight whose f32 copy would exceed kWidenWholeWeightBytes (an LM head): the
+// blocked widening, the same sums.
+TEST(CpuKernels, Bf16LinearViaF32CapsTheWideningOfLargeWeights) {
+    SingleThreadedBlas oneBlasPool;
+    const int64_t K = 64, N = kernels::kWidenWholeWeightBytes / (4 * K) + 100, M = kernels::kWidenWholeWeightRows + 2;
+    at::Tensor x = randn({M, K}, at::kBFloat16, 71), w = randn({N, K}, at::kBFloat16, 72);
+    at::Tensor y = kernels::linearBf16ViaF32(x, w, at::Tensor(), at::kFloat);
+    at::Tensor ref = at::matmul(x.to(at::kFloat), w.to(at::kFloat).t());
+    EXPECT_LT(relErr(y, ref), 1e-5);
 }
 
 // bf16 attention and gated feed-forward on CPU run in f32 and round once: against float64 compositions
