@@ -166,18 +166,24 @@ void dotRows(const W* w, const float* x, float* y, int64_t rows, int64_t K) {
 // and chosen per call with cpuIsa(). The sums of squares are reassociated across lanes.
 #define EMBEDLAB_INLINE inline __attribute__((always_inline))
 
+// 1 / √(mean of the squares + eps) over n values.
+template <typename T>
+EMBEDLAB_INLINE float inverseRms(const T* x, int64_t n, float eps) {
+    float ss = 0.f;
+#pragma omp simd reduction(+ : ss)
+    for (int64_t k = 0; k < n; ++k) {
+        const float v = ld(x[k]);
+        ss += v * v;
+    }
+    return 1.f / std::sqrt(ss / static_cast<float>(n) + eps);
+}
+
 template <typename T>
 EMBEDLAB_INLINE void rmsRange(const T* x, const T* w, const T* residual, T* out, int64_t r0, int64_t r1, int64_t H,
                               float eps, float offset) {
     for (int64_t r = r0; r < r1; ++r) {
         const T* xr = x + r * H;
-        float ss = 0.f;
-#pragma omp simd reduction(+ : ss)
-        for (int64_t k = 0; k < H; ++k) {
-            const float v = ld(xr[k]);
-            ss += v * v;
-        }
-        const float inv = 1.f / std::sqrt(ss / static_cast<float>(H) + eps);
+        const float inv = inverseRms(xr, H, eps);
         T* o = out + r * H;
         if (residual) {
             const T* res = residual + r * H;
@@ -201,13 +207,7 @@ EMBEDLAB_INLINE void headNormRopeRange(T* x, const T* w, int64_t r0, int64_t r1,
         const int64_t l = (r / heads) % L;
         const float* c = cos + l * half;
         const float* s = sin + l * half;
-        float ss = 0.f;
-#pragma omp simd reduction(+ : ss)
-        for (int64_t k = 0; k < D; ++k) {
-            const float f = ld(xr[k]);
-            ss += f * f;
-        }
-        const float inv = 1.f / std::sqrt(ss / static_cast<float>(D) + eps);
+        const float inv = inverseRms(xr, D, eps);
 #pragma omp simd
         for (int64_t k = 0; k < D; ++k) v[k] = rnd<T>(ld(xr[k]) * inv * (ld(w[k]) + offset));
 #pragma omp simd

@@ -13,11 +13,19 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <set>
 
 using namespace embedlab;
 
 namespace {
+
+// The device the fixture checks run on: EMBEDLAB_TEST_DEVICE (e.g. "cuda", "cuda:1", "mps"), else the
+// CPU. On a GPU machine: EMBEDLAB_TEST_DEVICE=cuda ctest -R engine.models (docs/models.md, Devices).
+c10::Device testDevice() {
+    const char* d = std::getenv("EMBEDLAB_TEST_DEVICE");
+    return d && *d ? c10::Device(std::string(d)) : c10::Device(c10::kCPU);
+}
 
 struct Tol {
     double atol, rtol, relL2;  // relL2 <= 0: not checked
@@ -61,7 +69,8 @@ struct FixtureRun {
 };
 
 void checkModel(const FixtureRun& r) {
-    auto model = loadModel(test::fixture("models/" + r.model), c10::Device(c10::kCPU), r.dtype);
+    auto model = loadModel(test::fixture("models/" + r.model), testDevice(), r.dtype);
+    ASSERT_EQ(model->device().type(), testDevice().type());
     auto ex = SafeTensorsFile::open(test::fixture("expected/" + r.expected + ".safetensors"));
     const auto& c = model->config();
     const auto cases = casesOf(*ex);
@@ -119,7 +128,7 @@ TEST(ModelFixtures, XlmrF32) { checkModel({"xlmr_tiny", "xlmr_tiny", at::kFloat,
 namespace {
 
 void checkGreedy(const std::string& name, const std::string& expected, c10::ScalarType dtype, const Tol& tol) {
-    auto model = loadModel(test::fixture("models/" + name), c10::Device(c10::kCPU), dtype);
+    auto model = loadModel(test::fixture("models/" + name), testDevice(), dtype);
     auto ex = SafeTensorsFile::open(test::fixture("expected/" + expected + ".safetensors"));
     int n = 0;
     for (const auto& cs : casesOf(*ex)) {
@@ -152,7 +161,7 @@ void checkGreedy(const std::string& name, const std::string& expected, c10::Scal
 
 // Prefill k tokens, then feed the rest one at a time through the cache: logits must equal the full pass.
 void checkKvCache(const std::string& name, const std::string& expected, c10::ScalarType dtype, const Tol& tol, int64_t k) {
-    auto model = loadModel(test::fixture("models/" + name), c10::Device(c10::kCPU), dtype);
+    auto model = loadModel(test::fixture("models/" + name), testDevice(), dtype);
     auto ex = SafeTensorsFile::open(test::fixture("expected/" + expected + ".safetensors"));
     for (const auto& cs : casesOf(*ex)) {
         if (cs == "batch") continue;
