@@ -4,8 +4,8 @@
 #   bench/run_model_bench.sh [BUILD_DIR] [--prefill N --decode N --sentences N]
 set -euo pipefail
 BUILD=${1:-build}; shift || true
-# Gemma: medians of three rounds of a 512-token prefill and 32 decode steps on each side (single
-# rounds swung with the shared VM's bursts).
+# Medians of three rounds on each side — Gemma: a 512-token prefill and 32 decode steps; BERT: a pass
+# over the corpus (single rounds swung with the shared VM's bursts).
 ARGS=("--threads" "2" "--prefill" "512" "--decode" "32" "--sentences" "128" "--rounds" "3" "$@")
 here=$(cd "$(dirname "$0")" && pwd)
 ours=$("$BUILD/bin/bench_models" "${ARGS[@]}" 2>/dev/null)
