@@ -103,6 +103,7 @@ int runProject(Args& a) {
             extra["neighbors"] = r.neighbors;
             extra["epochs"] = r.epochs;
             extra["init"] = r.init;
+            extra["components"] = r.components;  // of the fuzzy graph (PCA initialisation when > 1)
             extra["a"] = r.a;
             extra["b"] = r.b;
             extra["exact_knn"] = r.exactKnn;

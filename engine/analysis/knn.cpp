@@ -183,6 +183,78 @@ __attribute__((target("avx512f"))) void fusedGroup(const float* qg, int nReal, i
 #pragma GCC diagnostic pop
 #endif
 
+// The fast search ranks by float keys whose rounding error grows with the vectors' norms, not with
+// their distances: points far from the origin and close together (two tight clusters at ±5, say)
+// get keys whose error exceeds the gaps between neighbours, and ties among equal distances fall
+// whichever way the ISA path's summation order rounds. So it keeps a few candidates more than k;
+// refineExact() recomputes their distances in float64 from the differences, orders them by
+// (distance, row) and proves with the keys' error bound that no other row could come before the
+// k-th; a query where it cannot (rare: the candidates' keys lie within the bound) is searched again
+// over every row in float64. The result is the exact k nearest, ties broken by the lower row, on
+// every ISA path and thread count.
+int64_t candidateCount(int64_t k, int64_t avail) { return std::min(avail, k + std::max<int64_t>(8, k / 2)); }
+
+double exactDistance(const float* qv, const float* xv, int64_t dim, Metric metric) {
+    double acc = 0;
+    if (metric == Metric::Euclidean) {
+        for (int64_t i = 0; i < dim; ++i) {
+            const double d = double(qv[i]) - double(xv[i]);
+            acc += d * d;
+        }
+        return std::sqrt(acc);
+    }
+    for (int64_t i = 0; i < dim; ++i) acc += double(qv[i]) * double(xv[i]);
+    return metric == Metric::Cosine ? 1.0 - acc : -acc;
+}
+
+// Query r's candidates (keys mk, columns mc, ascending keys) → its exact k nearest in gd/gi.
+// `all` says the candidates are every row there is.
+void refineExact(const at::Tensor& x, const at::Tensor& q, int64_t r, Metric metric, const std::vector<float>& mk,
+                 const std::vector<int64_t>& mc, float qq, bool all, int64_t self, double maxNorm, int64_t k, float* gd,
+                 int64_t* gi) {
+    const int64_t dim = x.size(1), n = x.size(0);
+    const float* xp = x.data_ptr<float>();
+    const float* qv = q.data_ptr<float>() + r * dim;
+    std::vector<std::pair<double, int64_t>> cand;
+    cand.reserve(mc.size());
+    for (int64_t j : mc) cand.emplace_back(exactDistance(qv, xp + j * dim, dim, metric), j);
+    auto byDistanceThenRow = [](const std::pair<double, int64_t>& a, const std::pair<double, int64_t>& b) {
+        return a.first < b.first || (a.first == b.first && a.second < b.second);
+    };
+    std::sort(cand.begin(), cand.end(), byDistanceThenRow);
+    bool proven = all;
+    if (!proven) {
+        // Every row outside the candidates has a key ≥ the last candidate's; its true value is at
+        // least that key less the rounding bound 2(D+4)·u·B of a float dot product and norm (B: the
+        // magnitudes summed), which must lie strictly beyond the k-th exact distance.
+        double qNorm = 0;
+        for (int64_t i = 0; i < dim; ++i) qNorm += double(qv[i]) * double(qv[i]);
+        qNorm = std::sqrt(qNorm);
+        const double u = std::ldexp(1.0, -24);
+        const double mag = metric == Metric::Euclidean ? (qNorm + maxNorm) * (qNorm + maxNorm) : qNorm * maxNorm;
+        const double err = 2.0 * double(dim + 4) * u * mag;
+        const double lastKey = mk.back();
+        const double kth = cand[static_cast<size_t>(k - 1)].first;
+        double bound;  // the k-th exact distance in key units
+        switch (metric) {
+        case Metric::Euclidean: bound = kth * kth - double(qq); break;
+        case Metric::Cosine: bound = kth - 1.0; break;
+        default: bound = kth; break;
+        }
+        proven = std::isfinite(lastKey) && lastKey - err > bound;
+    }
+    if (!proven) {
+        cand.clear();
+        for (int64_t j = 0; j < n; ++j)
+            if (j != self) cand.emplace_back(exactDistance(qv, xp + j * dim, dim, metric), j);
+        std::partial_sort(cand.begin(), cand.begin() + k, cand.end(), byDistanceThenRow);
+    }
+    for (int64_t j = 0; j < k; ++j) {
+        gd[j] = static_cast<float>(cand[static_cast<size_t>(j)].first);
+        gi[j] = cand[static_cast<size_t>(j)].second;
+    }
+}
+
 }  // namespace
 
 KnnGraph knnExact(const at::Tensor& xIn, const at::Tensor& qIn, int64_t k, Metric metric,
@@ -201,6 +273,8 @@ KnnGraph knnExact(const at::Tensor& xIn, const at::Tensor& qIn, int64_t k, Metri
     g.indices = at::empty({nq, k}, at::kLong);
     g.distances = at::empty({nq, k}, at::kFloat);
     if (k == 0) return g;
+    const int64_t kOut = k;
+    k = candidateCount(k, avail);  // the fast search keeps a few more; refineExact() picks the exact k
     at::Tensor a;  // per-column offset of the key
     float c = 1.f;
     if (metric == Metric::Cosine) {
@@ -298,40 +372,34 @@ KnnGraph knnExact(const at::Tensor& xIn, const at::Tensor& qIn, int64_t k, Metri
     });
     float* gd = g.distances.data_ptr<float>();
     int64_t* gi = g.indices.data_ptr<int64_t>();
-    for (int64_t r = 0; r < nq; ++r) {
-        // Merge the parts (one list when the queries were split into blocks).
-        std::vector<float> mk(kp + r * k, kp + (r + 1) * k);
-        std::vector<int64_t> mc(cp + r * k, cp + (r + 1) * k);
-        BestK best{mk.data(), mc.data(), k};
-        for (int64_t part = 1; part < parts; ++part)
-            for (int64_t j = 0; j < k; ++j) {
-                const size_t off = static_cast<size_t>((part * nq + r) * k + j);
-                if (kp[off] < mk[static_cast<size_t>(k - 1)]) best.insert(kp[off], cp[off]);
+    const double maxNorm = x.norm(2, 1).max().item<double>();
+    at::parallel_for(0, nq, 256, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+            // Merge the parts (one list when the queries were split into blocks).
+            std::vector<float> mk(kp + r * k, kp + (r + 1) * k);
+            std::vector<int64_t> mc(cp + r * k, cp + (r + 1) * k);
+            BestK best{mk.data(), mc.data(), k};
+            for (int64_t part = 1; part < parts; ++part)
+                for (int64_t j = 0; j < k; ++j) {
+                    const size_t off = static_cast<size_t>((part * nq + r) * k + j);
+                    if (kp[off] < mk[static_cast<size_t>(k - 1)]) best.insert(kp[off], cp[off]);
+                }
+            if (mc[static_cast<size_t>(k - 1)] < 0) {
+                // Only when keys overflowed to +inf (|x| near 1e19): fill with unused columns at +inf.
+                const int64_t self = selfRows.empty() ? -1 : selfRows[static_cast<size_t>(r)];
+                int64_t next = 0;
+                for (int64_t j = 0; j < k; ++j) {
+                    if (mc[static_cast<size_t>(j)] >= 0) continue;
+                    while (next == self || std::find(mc.begin(), mc.end(), next) != mc.end()) ++next;
+                    mc[static_cast<size_t>(j)] = next++;
+                    mk[static_cast<size_t>(j)] = std::numeric_limits<float>::infinity();
+                }
             }
-        if (mc[static_cast<size_t>(k - 1)] < 0) {
-            // Only when keys overflowed to +inf (|x| near 1e19): fill with unused columns at +inf.
-            const int64_t self = selfRows.empty() ? -1 : selfRows[static_cast<size_t>(r)];
-            int64_t next = 0;
-            for (int64_t j = 0; j < k; ++j) {
-                if (mc[static_cast<size_t>(j)] >= 0) continue;
-                while (next == self || std::find(mc.begin(), mc.end(), next) != mc.end()) ++next;
-                mc[static_cast<size_t>(j)] = next++;
-                mk[static_cast<size_t>(j)] = std::numeric_limits<float>::infinity();
-            }
+            const float qq = metric == Metric::Euclidean ? qn.data_ptr<float>()[r] : 0.f;
+            refineExact(x, q, r, metric, mk, mc, qq, k == avail, selfRows.empty() ? int64_t(-1) : selfRows[static_cast<size_t>(r)],
+                        maxNorm, kOut, gd + r * kOut, gi + r * kOut);
         }
-        const float qq = metric == Metric::Euclidean ? qn.data_ptr<float>()[r] : 0.f;
-        for (int64_t j = 0; j < k; ++j) {
-            const float v = mk[static_cast<size_t>(j)];
-            float d;
-            switch (metric) {
-            case Metric::Euclidean: d = std::sqrt(std::max(0.f, qq + v)); break;
-            case Metric::Cosine: d = 1.f + v; break;
-            default: d = v; break;
-            }
-            gd[r * k + j] = d;
-            gi[r * k + j] = mc[static_cast<size_t>(j)];
-        }
-    }
+    });
     progress.report(1.0, "nearest neighbours");
     return g;
 }

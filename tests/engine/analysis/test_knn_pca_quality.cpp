@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
+#include <vector>
 
 using namespace embedlab;
 using embedlab::test::analysisTmp;
@@ -130,6 +132,42 @@ TEST_P(KnnKernels, ExactTiledMatchesDoubleBruteForce) {
                 }
             }
         }
+}
+
+// Two tight clusters far from the origin (±5 in every dimension, spread 0.1) with exact duplicate rows
+// and many equal distances: the float keys' rounding (‖x‖² ≈ 200) exceeds the gaps between neighbours,
+// so the fast search alone returned ISA-dependent neighbours and non-zero distances between
+// duplicates. The exact k nearest, ordered by (distance, row) as a float64 brute force orders them.
+TEST_P(KnnKernels, FarTightClustersWithTiesAreExactAndCanonical) {
+    std::vector<float> v;
+    for (int i = 0; i < 41; ++i) {
+        if (i == 13) continue;
+        for (int d = 0; d < 8; ++d) v.push_back(float((i < 20 ? 5.0 : -5.0) + 0.01 * ((i * 7 + d * 3) % 11)));
+    }
+    const int64_t n = 40;
+    at::Tensor x = at::from_blob(v.data(), {n, 8}, at::kFloat).clone();
+    at::Tensor xd = x.to(at::kDouble);
+    for (int threads : {1, 2}) {
+        at::set_num_threads(threads);
+        for (int64_t k : {4, 9}) {
+            KnnOptions o;
+            o.k = k;
+            KnnGraph g = knnGraph(x, o);
+            for (int64_t i = 0; i < n; ++i) {
+                std::vector<std::pair<double, int64_t>> ref;
+                for (int64_t j = 0; j < n; ++j)
+                    if (j != i) ref.emplace_back((xd[i] - xd[j]).pow(2).sum().sqrt().item<double>(), j);
+                std::sort(ref.begin(), ref.end());
+                for (int64_t j = 0; j < k; ++j) {
+                    ASSERT_EQ(g.indices[i][j].item<int64_t>(), ref[static_cast<size_t>(j)].second)
+                        << "row " << i << " rank " << j << " threads " << threads;
+                    EXPECT_NEAR(g.distances[i][j].item<double>(), ref[static_cast<size_t>(j)].first, 1e-6);
+                    if (ref[static_cast<size_t>(j)].first == 0) EXPECT_EQ(g.distances[i][j].item<float>(), 0.f);
+                }
+            }
+        }
+    }
+    at::set_num_threads(2);
 }
 
 TEST(Knn, HnswRecallOnRandomSet) {
