@@ -1,6 +1,7 @@
 // `embedlab-cli version` and `embedlab-cli devices`.
 #include "cli.h"
 
+#include "core/cpu_isa.h"
 #include "device/blas_setup.h"
 #include "device/device.h"
 
@@ -28,6 +29,7 @@ int runVersion(Args&) {
     const std::string thp = transparentHugePageMode();
     if (!thp.empty()) j["transparent_huge_pages"] = thp;
     j["malloc_huge_pages"] = mallocUsesHugePages();
+    j["cpu_isa"] = cpuIsaName(cpuIsa());  // the hand-written kernels' path (EMBEDLAB_CPU_ISA caps it)
     printJson(j);
     return 0;
 }

@@ -27,6 +27,17 @@ if [ "$thp" = madvise ]; then
     "echo '$out2' | $PY -c 'import json,sys; j=json.load(sys.stdin); assert j[\"malloc_huge_pages\"] is False and j[\"transparent_huge_pages\"] == \"madvise\"'"
 fi
 
+# EMBEDLAB_CPU_ISA caps the hand-written kernels' instruction set for the whole process.
+isa_p=$(EMBEDLAB_CPU_ISA=portable "$CLI" version | $PY -c 'import json,sys; print(json.load(sys.stdin)["cpu_isa"])')
+check "EMBEDLAB_CPU_ISA=portable caps the kernels to the portable path" "[ \"$isa_p\" = portable ]"
+isa_full=$(echo "$out" | $PY -c 'import json,sys; print(json.load(sys.stdin)["cpu_isa"])')
+isa_2=$(EMBEDLAB_CPU_ISA=avx2 "$CLI" version | $PY -c 'import json,sys; print(json.load(sys.stdin)["cpu_isa"])')
+check "EMBEDLAB_CPU_ISA=avx2 gives avx2 or less ($isa_full uncapped)" \
+  "[ \"$isa_2\" = avx2 -o \"$isa_2\" = portable ] && { [ \"$isa_full\" = portable ] || [ \"$isa_2\" = avx2 ]; }"
+isa_bad=$(EMBEDLAB_CPU_ISA=sse9 "$CLI" version 2>/tmp/embedlab-cli-err.$$ | $PY -c 'import json,sys; print(json.load(sys.stdin)["cpu_isa"])')
+check "an unknown EMBEDLAB_CPU_ISA is named on stderr and ignored" \
+  "grep -q 'EMBEDLAB_CPU_ISA=sse9' /tmp/embedlab-cli-err.$$ && [ \"$isa_bad\" = \"$isa_full\" ]"
+
 out=$("$CLI" devices --threads 2) ; rc=$?
 check "devices exits 0" "[ $rc -eq 0 ]"
 check "devices JSON lists cpu with 2 threads" \
