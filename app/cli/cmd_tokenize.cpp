@@ -4,10 +4,13 @@
 // Lines are split on '\n' (a trailing '\r' is dropped). Invalid UTF-8 is replaced by U+FFFD with a
 // warning naming the line on stderr. An empty line encodes to no tokens (plus the post-processor's
 // specials with --add-special); in --decode mode it decodes as [].
+// A seed-format Turkish tokenizer encodes losslessly unless --turkish-encoding reference asks for the
+// seed reference implementation's ids (docs/tokenizers.md).
 #include "cli.h"
 
 #include "core/error.h"
 #include "tokenizers/tokenizer.h"
+#include "tokenizers/turkish_tokenizer.h"
 
 #include <cstdio>
 #include <fstream>
@@ -38,7 +41,17 @@ int runTokenize(Args& a) {
     const bool decode = a.has("decode");
     if (a.has("skip-special") && !decode) throw UsageError("--skip-special applies only with --decode");
     if (a.has("add-special") && decode) throw UsageError("--add-special applies only without --decode");
-    auto tok = loadTokenizer(path);
+    std::unique_ptr<Tokenizer> tok;
+    if (a.has("turkish-encoding")) {
+        const std::string mode = a.get("turkish-encoding");
+        if (mode != "lossless" && mode != "reference")
+            throw UsageError("--turkish-encoding is lossless or reference, not '" + mode + "'");
+        if (!isTurkishTokenizerDir(path))
+            throw UsageError("--turkish-encoding applies only to a seed-format Turkish tokenizer folder");
+        tok = loadTurkishTokenizer(path, mode == "reference" ? TurkishEncoding::Reference : TurkishEncoding::Lossless);
+    } else {
+        tok = loadTokenizer(path);
+    }
 
     std::ifstream file;
     std::istream* in = &std::cin;
@@ -71,10 +84,10 @@ int runTokenize(Args& a) {
 }  // namespace
 
 EMBEDLAB_CLI_COMMAND(Command{"tokenize",
-                            "tokenize --tokenizer PATH [--add-special] [--input FILE]\n"
+                            "tokenize --tokenizer PATH [--add-special] [--turkish-encoding lossless|reference] [--input FILE]\n"
                             "tokenize --tokenizer PATH --decode [--skip-special] [--input FILE]",
                             {"add-special", "decode", "skip-special"},
-                            {"tokenizer", "input"},
+                            {"tokenizer", "input", "turkish-encoding"},
                             runTokenize});
 
 }  // namespace embedlab::cli

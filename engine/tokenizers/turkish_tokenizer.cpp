@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 
@@ -148,6 +149,17 @@ public:
             }
         }
         values_[node] = value;  // a repeated key keeps the last value, as Python's json.load does
+    }
+    // Every key that is a prefix of s[pos..], shortest first: fn(value, bytes).
+    template <class F>
+    void forEachPrefix(const std::string& s, size_t pos, F&& fn) const {
+        uint32_t node = 0;
+        for (size_t i = pos; i < s.size(); ++i) {
+            auto it = edges_.find((uint64_t(node) << 8) | static_cast<unsigned char>(s[i]));
+            if (it == edges_.end()) break;
+            node = it->second;
+            if (values_[node] >= 0) fn(values_[node], i + 1 - pos);
+        }
     }
     // Longest key that is a prefix of s[pos..]; returns {value, bytes} or {-1, 0}.
     std::pair<int32_t, size_t> longest(const std::string& s, size_t pos) const {
@@ -419,11 +431,14 @@ char32_t firstVowel(const std::u32string& t) {
 
 class TurkishTokenizer final : public Tokenizer {
 public:
-    explicit TurkishTokenizer(const std::string& dir);
+    TurkishTokenizer(const std::string& dir, TurkishEncoding mode);
 
     std::string kind() const override { return "turkish-seed"; }
     std::string name() const override { return name_; }
-    Encoding encode(std::string_view text, bool addSpecial) const override;
+    // addSpecial: the seed adds no special tokens.
+    Encoding encode(std::string_view text, bool /*addSpecial*/) const override {
+        return mode_ == TurkishEncoding::Lossless && escapes_ ? encodeLossless(text) : encodeReference(text);
+    }
     std::string decode(const std::vector<int64_t>& ids, bool skipSpecial) const override;
     int64_t vocabSize() const override { return static_cast<int64_t>(groups_.size()); }
     std::string idToToken(int64_t id) const override {
@@ -447,6 +462,13 @@ private:
     static constexpr int64_t kUpper = 0, kUnknown = 1, kSpace = 2, kNewline = 3, kTab = 4, kPad = 5, kEos = 6;
 
     void loadTable(const std::string& dir, const char* file, TokenType type, Trie& trie);
+    Encoding encodeReference(std::string_view text) const;
+    Encoding encodeLossless(std::string_view text) const;
+    void encodePartLossless(const std::u32string& cps, const std::vector<size_t>& offs, size_t a, size_t b,
+                            std::u32string& prevWord, Encoding& enc) const;
+    bool needsEscape(char32_t c) const;
+    void pushEscape(Encoding& enc, char32_t c, std::pair<size_t, size_t> off) const;
+    bool readEscape(const int64_t* ids, size_t n, char32_t& cp, size_t& used) const;
     void encodeWord(const std::u32string& cps, const std::vector<size_t>& offs, size_t a, size_t b,
                     Encoding& enc) const;
     void push(Encoding& enc, int64_t id, const std::string& tok, std::pair<size_t, size_t> off) const {
@@ -460,8 +482,19 @@ private:
         bool upper;
     };
     std::string decodeWord(const std::vector<Piece>& pieces, const std::u32string& prevWord, bool skipSpecial) const;
+    // The decoder between ids: what a space, newline or tab flushes, and the previous word (for de/da).
+    struct DecodeState {
+        std::u32string prevWord;
+        std::vector<Piece> word;
+        bool upper = false;
+    };
+    void decodeIds(const int64_t* ids, size_t n, DecodeState& st, std::string& out, bool skipSpecial) const;
+    void flushWord(DecodeState& st, std::string& out, bool skipSpecial) const;
 
     std::string name_;
+    TurkishEncoding mode_;
+    std::array<int64_t, 10> digitIds_{};  // ids of "0".."9" (code point escapes)
+    bool escapes_ = false;                 // all ten digits are single-form tokens
     std::vector<Group> groups_;
     std::vector<TokenType> types_;
     std::unordered_map<std::string, int64_t> vocab_;
@@ -504,7 +537,7 @@ void TurkishTokenizer::loadTable(const std::string& dir, const char* file, Token
     }
 }
 
-TurkishTokenizer::TurkishTokenizer(const std::string& dir) : name_(baseName(dir)) {
+TurkishTokenizer::TurkishTokenizer(const std::string& dir, TurkishEncoding mode) : name_(baseName(dir)), mode_(mode) {
     if (name_.empty()) name_ = "turkish-seed";
     if (!isDirectory(dir)) throw Error::badInput("turkish tokenizer: " + dir + " is not a folder");
     loadTable(dir, "kokler.json", TokenType::Root, roots_);
@@ -537,6 +570,12 @@ TurkishTokenizer::TurkishTokenizer(const std::string& dir) : name_(baseName(dir)
     auto de = vocab_.find("de");
     auto da = vocab_.find("da");
     if (de != vocab_.end() && da != vocab_.end() && de->second == da->second) cliticId_ = de->second;
+    escapes_ = true;
+    for (int d = 0; d < 10; ++d) {
+        auto it = vocab_.find(std::string(1, static_cast<char>('0' + d)));
+        escapes_ = escapes_ && it != vocab_.end() && groups_[it->second].forms.size() == 1 && it->second > kEos;
+        if (it != vocab_.end()) digitIds_[static_cast<size_t>(d)] = it->second;
+    }
 }
 
 void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<size_t>& offs, size_t a, size_t b,
@@ -578,7 +617,7 @@ void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<s
     }
 }
 
-Encoding TurkishTokenizer::encode(std::string_view text, bool /*addSpecial: the seed adds no special tokens*/) const {
+Encoding TurkishTokenizer::encodeReference(std::string_view text) const {
     Encoding enc;
     std::u32string cps;
     std::vector<size_t> offs;
@@ -755,7 +794,7 @@ std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const
         for (const auto& c : beam) {
             if (c.pen >= bestScore) break;  // sorted by penalty; the lexicon term is never negative
             const std::string s = render(c, true);
-            if (encode(s, false).ids != want) continue;
+            if (encodeReference(s).ids != want) continue;
             double score = c.pen;
             if (lexicon) score += 1.5 * static_cast<double>(speller.rejectedRuns(s));
             if (score < bestScore) {
@@ -768,36 +807,269 @@ std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const
     return render(beam.front(), false);
 }
 
-std::string TurkishTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecial) const {
-    std::string out;
-    std::vector<Piece> word;
-    std::u32string prevWord;
-    bool upper = false;
-    auto flush = [&] {
-        if (word.empty()) return;
-        const std::string w = decodeWord(word, prevWord, skipSpecial);
-        out += w;
-        prevWord = toU32(turkishLower(w));
-        word.clear();
-    };
-    for (int64_t id : ids) {
+void TurkishTokenizer::flushWord(DecodeState& st, std::string& out, bool skipSpecial) const {
+    if (st.word.empty()) return;
+    const std::string w = decodeWord(st.word, st.prevWord, skipSpecial);
+    out += w;
+    st.prevWord = toU32(turkishLower(w));
+    st.word.clear();
+}
+
+// A code point escape: <unknown>, its decimal digits (1–7 digit ids), <unknown>.
+bool TurkishTokenizer::readEscape(const int64_t* ids, size_t n, char32_t& cp, size_t& used) const {
+    if (!escapes_ || n < 3 || ids[0] != kUnknown) return false;
+    uint32_t value = 0;
+    size_t j = 1;
+    for (; j < n && j <= 7; ++j) {
+        const auto d = std::find(digitIds_.begin(), digitIds_.end(), ids[j]);
+        if (d == digitIds_.end()) break;
+        value = value * 10 + static_cast<uint32_t>(d - digitIds_.begin());
+    }
+    if (j < 2 || j >= n || ids[j] != kUnknown || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return false;
+    cp = static_cast<char32_t>(value);
+    used = j + 1;
+    return true;
+}
+
+void TurkishTokenizer::decodeIds(const int64_t* ids, size_t n, DecodeState& st, std::string& out,
+                                 bool skipSpecial) const {
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t id = ids[i];
         if (id < 0 || id >= vocabSize() || groups_[id].forms.empty()) continue;
+        char32_t cp;
+        size_t used;
+        if (id == kUnknown && readEscape(ids + i, n - i, cp, used)) {
+            flushWord(st, out, skipSpecial);
+            appendUtf8(out, cp);
+            st.upper = false;
+            i += used - 1;
+            continue;
+        }
         switch (id) {
-        case kUpper: upper = true; continue;
-        case kSpace: flush(); out += ' '; break;
-        case kNewline: flush(); out += '\n'; break;
-        case kTab: flush(); out += '\t'; break;
+        case kUpper: st.upper = true; continue;
+        case kSpace: flushWord(st, out, skipSpecial); out += ' '; break;
+        case kNewline: flushWord(st, out, skipSpecial); out += '\n'; break;
+        case kTab: flushWord(st, out, skipSpecial); out += '\t'; break;
         case kPad:
         case kEos:
-            flush();
+            flushWord(st, out, skipSpecial);
             if (!skipSpecial) out += groups_[id].forms[0].utf8;
             break;
-        default: word.push_back({id, upper}); break;
+        default: st.word.push_back({id, st.upper}); break;
         }
-        upper = false;
+        st.upper = false;
     }
-    flush();
+}
+
+std::string TurkishTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecial) const {
+    std::string out;
+    DecodeState st;
+    decodeIds(ids.data(), ids.size(), st, out, skipSpecial);
+    flushWord(st, out, skipSpecial);
     return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lossless encoding: the reference's ids wherever they decode back exactly, another encoding of the
+// part (text between two spaces) where they do not, chosen by running the decoder itself.
+
+bool TurkishTokenizer::needsEscape(char32_t c) const {
+    const char32_t lc = trLower(c);
+    if (pyIsUpper(c) ? trUpper(lc) != c : lc != c) return true;  // casing would not come back (K, Ω, ǅ)
+    std::string s;
+    appendUtf8(s, lc);
+    auto it = vocab_.find(s);
+    return it == vocab_.end() || it->second == kUpper || it->second == kUnknown || it->second == kSpace ||
+           it->second == kPad || it->second == kEos;
+}
+
+void TurkishTokenizer::pushEscape(Encoding& enc, char32_t c, std::pair<size_t, size_t> off) const {
+    push(enc, kUnknown, "<unknown>", off);
+    const std::string digits = std::to_string(static_cast<uint32_t>(c));
+    for (char d : digits) push(enc, digitIds_[static_cast<size_t>(d - '0')], std::string(1, d), off);
+    push(enc, kUnknown, "<unknown>", off);
+}
+
+Encoding TurkishTokenizer::encodeLossless(std::string_view text) const {
+    Encoding enc;
+    std::u32string cps;
+    std::vector<size_t> offs;
+    decodeUtf8(text, cps, offs);
+    const size_t n = cps.size();
+    std::u32string prevWord;  // the decoder's state at a space (nothing else survives one)
+    size_t start = 0;
+    for (size_t i = 0; i <= n; ++i) {
+        if (i < n && cps[i] != U' ') continue;
+        if (i > start) encodePartLossless(cps, offs, start, i, prevWord, enc);
+        if (i < n) push(enc, kSpace, " ", {offs[i], offs[i + 1]});
+        start = i + 1;
+    }
+    return enc;
+}
+
+// Candidates in order; the first that decode() gives back exactly is taken (decode() consults
+// hunspell-tr where installed, so the guarantee holds for a decoder with the same dictionary, as every
+// embedlab install has; the reference's ids are kept wherever they come back, so they differ from the
+// reference on exactly the parts the reference loses):
+//   1. the reference's greedy encoding;
+//   2. other segmentations of each casing segment into vocabulary strings, fewest tokens first (up to
+//      three more than the fewest; longer pieces first among equals; at most 512 tried);
+//   3. one token per character;
+//   4. every character as a code point escape — always exact.
+// Characters that no single-character token spells, or whose casing would not come back, are escapes
+// in 2 and 3.
+void TurkishTokenizer::encodePartLossless(const std::u32string& cps, const std::vector<size_t>& offs, size_t a,
+                                          size_t b, std::u32string& prevWord, Encoding& enc) const {
+    std::string want;
+    for (size_t i = a; i < b; ++i) appendUtf8(want, cps[i]);
+    std::u32string nextPrev;
+    auto exact = [&](const Encoding& cand) {
+        DecodeState st;
+        st.prevWord = prevWord;
+        std::string out;
+        decodeIds(cand.ids.data(), cand.ids.size(), st, out, false);
+        flushWord(st, out, false);
+        nextPrev = st.prevWord;
+        return out == want;
+    };
+    auto accept = [&](const Encoding& cand) {
+        for (size_t i = 0; i < cand.ids.size(); ++i) push(enc, cand.ids[i], cand.tokens[i], cand.offsets[i]);
+        prevWord = nextPrev;
+    };
+    {
+        Encoding ref;
+        encodeWord(cps, offs, a, b, ref);
+        bool clean = true;  // no <unknown>, <pad> or <eos>: they do not decode to the text
+        for (int64_t id : ref.ids) clean = clean && id != kUnknown && id != kPad && id != kEos;
+        if (clean && exact(ref)) return accept(ref);
+    }
+    // Units: casing segments (split before capitals, as the reference) and escaped characters.
+    struct Unit {
+        bool escape = false, upper = false;
+        size_t c0 = 0, c1 = 0;
+        std::string low;
+        std::vector<size_t> cpOfByte;                                // byte of low → code point index
+        std::vector<std::vector<std::pair<int32_t, size_t>>> opts;  // per byte: (id, bytes), longest first
+        std::vector<int> minTok;                                     // per byte: fewest tokens to the end
+    };
+    std::vector<Unit> units;
+    for (size_t i = a; i < b; ++i) {
+        if (needsEscape(cps[i])) {
+            Unit u;
+            u.escape = true;
+            u.c0 = i;
+            u.c1 = i + 1;
+            units.push_back(std::move(u));
+            continue;
+        }
+        if (units.empty() || units.back().escape || pyIsUpper(cps[i])) {
+            Unit u;
+            u.upper = pyIsUpper(cps[i]);
+            u.c0 = i;
+            units.push_back(std::move(u));
+        }
+        Unit& u = units.back();
+        appendUtf8(u.low, trLower(cps[i]));
+        u.cpOfByte.resize(u.low.size(), i);
+        u.c1 = i + 1;
+    }
+    constexpr int kInf = 1 << 20;
+    for (Unit& u : units) {
+        if (u.escape) continue;
+        const size_t len = u.low.size();
+        u.cpOfByte.push_back(u.c1);
+        u.opts.resize(len);
+        u.minTok.assign(len + 1, kInf);
+        u.minTok[len] = 0;
+        for (size_t p = len; p-- > 0;) {
+            if ((static_cast<unsigned char>(u.low[p]) & 0xC0) == 0x80) continue;  // inside a code point
+            auto& o = u.opts[p];
+            auto add = [&](int32_t id, size_t bytes) {
+                if (id <= kEos && id != kNewline && id != kTab) return;
+                if (std::find(o.begin(), o.end(), std::make_pair(id, bytes)) == o.end()) o.emplace_back(id, bytes);
+            };
+            roots_.forEachPrefix(u.low, p, add);
+            suffixes_.forEachPrefix(u.low, p, add);
+            bpe_.forEachPrefix(u.low, p, add);
+            std::stable_sort(o.begin(), o.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+            for (const auto& [id, bytes] : o) u.minTok[p] = std::min(u.minTok[p], 1 + u.minTok[p + bytes]);
+        }
+    }
+    // Builds the candidate from one choice of pieces per segment.
+    auto build = [&](const std::vector<std::vector<std::pair<int32_t, size_t>>>& pieces) {
+        Encoding cand;
+        for (size_t k = 0; k < units.size(); ++k) {
+            const Unit& u = units[k];
+            if (u.escape) {
+                pushEscape(cand, cps[u.c0], {offs[u.c0], offs[u.c1]});
+                continue;
+            }
+            if (u.upper) push(cand, kUpper, "<uppercase>", {offs[u.c0], offs[u.c0]});
+            size_t p = 0;
+            for (const auto& [id, bytes] : pieces[k]) {
+                push(cand, id, u.low.substr(p, bytes), {offs[u.cpOfByte[p]], offs[u.cpOfByte[p + bytes]]});
+                p += bytes;
+            }
+        }
+        return cand;
+    };
+    std::vector<int> restMin(units.size() + 1, 0);  // fewest piece tokens of units k..
+    for (size_t k = units.size(); k-- > 0;)
+        restMin[k] = restMin[k + 1] + (units[k].escape ? 0 : units[k].minTok[0]);
+    if (restMin[0] < kInf) {
+        std::vector<std::vector<std::pair<int32_t, size_t>>> pieces(units.size());
+        int tried = 0;
+        bool found = false;
+        Encoding hit;
+        for (int slack = 0; slack <= 3 && !found && tried < 512; ++slack) {
+            const int target = restMin[0] + slack;
+            int used = 0;
+            // Depth-first over (unit, byte): exactly `target` pieces in all.
+            std::function<void(size_t, size_t)> dfs = [&](size_t k, size_t p) {
+                if (found || tried >= 512) return;
+                if (k == units.size()) {
+                    if (used != target) return;
+                    ++tried;
+                    Encoding cand = build(pieces);
+                    if (exact(cand)) {
+                        found = true;
+                        hit = std::move(cand);
+                    }
+                    return;
+                }
+                const Unit& u = units[k];
+                if (u.escape || p == u.low.size()) return dfs(k + 1, 0);
+                for (const auto& [id, bytes] : u.opts[p]) {
+                    if (used + 1 + u.minTok[p + bytes] + restMin[k + 1] > target) continue;
+                    pieces[k].emplace_back(id, bytes);
+                    ++used;
+                    dfs(k, p + bytes);
+                    --used;
+                    pieces[k].pop_back();
+                    if (found) return;
+                }
+            };
+            dfs(0, 0);
+        }
+        if (found) return accept(hit);
+        // One token per character (each non-escaped character is a single-character token).
+        for (size_t k = 0; k < units.size(); ++k) {
+            pieces[k].clear();
+            const Unit& u = units[k];
+            for (size_t p = 0; !u.escape && p < u.low.size();) {
+                size_t q = p + 1;
+                while (q < u.low.size() && (static_cast<unsigned char>(u.low[q]) & 0xC0) == 0x80) ++q;
+                pieces[k].emplace_back(static_cast<int32_t>(vocab_.at(u.low.substr(p, q - p))), q - p);
+                p = q;
+            }
+        }
+        Encoding singles = build(pieces);
+        if (exact(singles)) return accept(singles);
+    }
+    Encoding all;
+    for (size_t i = a; i < b; ++i) pushEscape(all, cps[i], {offs[i], offs[i + 1]});
+    exact(all);  // sets nextPrev (an escape does not change the previous word)
+    accept(all);
 }
 
 }  // namespace
@@ -927,8 +1199,8 @@ size_t TurkishSpeller::rejectedRuns(const std::string& text) const {
     return rejected;
 }
 
-std::unique_ptr<Tokenizer> loadTurkishTokenizer(const std::string& dir) {
-    return std::make_unique<TurkishTokenizer>(dir);
+std::unique_ptr<Tokenizer> loadTurkishTokenizer(const std::string& dir, TurkishEncoding mode) {
+    return std::make_unique<TurkishTokenizer>(dir, mode);
 }
 
 bool isTurkishTokenizerDir(const std::string& dir) {

@@ -2,10 +2,13 @@
 //
 // A folder with kokler.json (roots + special tokens), ekler.json (suffix allomorph groups) and
 // bpe_tokenler.json; each maps a surface string to an id and several surface strings may share one id
-// (lar/ler, kitap/kitab). Encoding gives the same ids as the seed's reference implementation
-// (malibayram/turkish-tokenizer, TurkishTokenizer.encode); decoding is lossless: it picks each
-// token's surface form from its context so that decode(encode(x)) == x (docs/tokenizers.md lists the
-// few inputs where the ids alone cannot tell the forms apart).
+// (lar/ler, kitap/kitab). Decoding picks each token's surface form from its context. Two encodings:
+// - Lossless (the default): decode(encode(x)) == x for every valid UTF-8 text, by construction — the
+//   reference's ids wherever the decoder gives the text back exactly, otherwise another segmentation
+//   of the word, and characters no token spells as code point escapes (<unknown> digits <unknown>);
+// - Reference: the same ids as the seed's reference implementation (malibayram/turkish-tokenizer,
+//   TurkishTokenizer.encode), for models trained on them; docs/tokenizers.md lists what does not come
+//   back then.
 #pragma once
 
 #include "tokenizers/tokenizer.h"
@@ -16,8 +19,11 @@
 
 namespace embedlab {
 
+enum class TurkishEncoding { Lossless, Reference };
+
 // Loads the three files from `dir`. Throws Error(BadInput) naming the missing or malformed file.
-std::unique_ptr<Tokenizer> loadTurkishTokenizer(const std::string& dir);
+std::unique_ptr<Tokenizer> loadTurkishTokenizer(const std::string& dir,
+                                                TurkishEncoding mode = TurkishEncoding::Lossless);
 
 // True when `dir` holds kokler.json, ekler.json and bpe_tokenler.json.
 bool isTurkishTokenizerDir(const std::string& dir);

@@ -103,4 +103,37 @@ echo x | "$CLI" tokenize --tokenizer "$tok" --bogus > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "unknown flag exited $rc, expected 2"
 set -e
 
+# The seed-format Turkish tokenizer: lossless by default, the reference's ids on request (checked
+# against the fixture's expected ids), and every line comes back with either decoder.
+SEED="$FIX/tokenizers/turkish-seed"
+"$PY" - "$SEED/expected.json" "$TMP/seed" <<'EOF2'
+import json, sys
+cases = [c for c in json.load(open(sys.argv[1]))["cases"] if "\n" not in c["text"]]
+open(sys.argv[2] + ".txt", "w").write("".join(c["text"] + "\n" for c in cases))
+open(sys.argv[2] + ".ids", "w").write("".join(json.dumps(c["ids"]) + "\n" for c in cases))
+EOF2
+printf 'adına ab de\nemoji \xF0\x9F\x98\x80 zekâ\n' >> "$TMP/seed.txt"
+"$CLI" tokenize --tokenizer "$SEED" --turkish-encoding reference --input "$TMP/seed.txt" > "$TMP/seed.ref"
+"$CLI" tokenize --tokenizer "$SEED" --input "$TMP/seed.txt" > "$TMP/seed.lossless"
+"$PY" - "$TMP/seed.ref" "$TMP/seed.ids" <<'EOF2' || fail "turkish-seed: --turkish-encoding reference ids differ from the fixture"
+import json, sys
+got = [json.loads(l)["ids"] for l in open(sys.argv[1])]
+exp = [json.loads(l) for l in open(sys.argv[2])]
+assert got[:len(exp)] == exp, "reference ids"
+EOF2
+"$PY" -c 'import json,sys; [print(json.dumps(json.loads(l)["ids"])) for l in open(sys.argv[1])]' "$TMP/seed.lossless" > "$TMP/seed.lids"
+"$CLI" tokenize --tokenizer "$SEED" --decode --input "$TMP/seed.lids" > "$TMP/seed.back"
+"$PY" - "$TMP/seed.back" "$TMP/seed.txt" <<'EOF2' || fail "turkish-seed: the lossless ids do not decode to the input"
+import json, sys
+back = [json.loads(l)["text"] for l in open(sys.argv[1], encoding="utf-8")]
+text = open(sys.argv[2], encoding="utf-8").read().split("\n")[:-1]
+assert back == text, [(a, b) for a, b in zip(back, text) if a != b][:3]
+EOF2
+set +e
+echo x | "$CLI" tokenize --tokenizer "$SEED" --turkish-encoding greedy > /dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "--turkish-encoding greedy exited $rc, expected 2"
+echo x | "$CLI" tokenize --tokenizer "$FIX/tokenizers/gpt4o/tokenizer.json.gz" --turkish-encoding reference > /dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "--turkish-encoding on a non-seed tokenizer exited $rc, expected 2"
+set -e
+
 echo "tokenize CLI: all checks passed"

@@ -17,8 +17,13 @@ namespace {
 
 std::string seedDir() { return test::fixture("tokenizers/turkish-seed"); }
 
-const Tokenizer& seed() {
+const Tokenizer& seed() {  // the default: lossless encoding
     static std::unique_ptr<Tokenizer> t = loadTurkishTokenizer(seedDir());
+    return *t;
+}
+
+const Tokenizer& reference() {  // the seed reference implementation's ids
+    static std::unique_ptr<Tokenizer> t = loadTurkishTokenizer(seedDir(), TurkishEncoding::Reference);
     return *t;
 }
 
@@ -34,12 +39,13 @@ TokenType ourType(int64_t id, const std::string& seedType) {
     return TokenType::Bpe;
 }
 
+// Decoding the reference's ids (what a model trained on the seed's encoding produces).
 std::string roundTrip(const std::string& text) {
-    return seed().decode(seed().encode(text, false).ids, false);
+    return reference().decode(reference().encode(text, false).ids, false);
 }
 
 bool hasUnknown(const std::string& text) {
-    const auto ids = seed().encode(text, false).ids;
+    const auto ids = reference().encode(text, false).ids;
     return std::find(ids.begin(), ids.end(), 1) != ids.end();
 }
 
@@ -85,7 +91,7 @@ TEST(TurkishTokenizer, MatchesReferenceOnEveryFixtureCase) {
     for (const auto& c : cases) {
         const std::string text = c["text"];
         SCOPED_TRACE(text);
-        const Encoding e = seed().encode(text, false);
+        const Encoding e = reference().encode(text, false);
         EXPECT_EQ(e.ids, c["ids"].get<std::vector<int64_t>>());
         EXPECT_EQ(e.tokens, c["tokens"].get<std::vector<std::string>>());
         ASSERT_EQ(e.types.size(), c["types"].size());
@@ -97,7 +103,11 @@ TEST(TurkishTokenizer, MatchesReferenceOnEveryFixtureCase) {
             EXPECT_LE(e.offsets[i].second, text.size());
         }
         // addSpecial: the reference adds nothing
-        EXPECT_EQ(seed().encode(text, true).ids, e.ids);
+        EXPECT_EQ(reference().encode(text, true).ids, e.ids);
+        // The lossless encoding keeps the reference's ids wherever they decode back exactly.
+        if (reference().decode(e.ids, false) == text) {
+            EXPECT_EQ(seed().encode(text, false).ids, e.ids);
+        }
     }
 }
 
@@ -163,14 +173,71 @@ TEST(TurkishTokenizer, DecodeSpecialTokens) {
 
 TEST(TurkishTokenizer, InvalidUtf8BecomesReplacementCharacter) {
     const std::string bad = std::string("kitap") + "\xFF" + "lar";
-    const Encoding e = seed().encode(bad, false);
-    EXPECT_EQ(e.ids, seed().encode("kitap\xEF\xBF\xBDlar", false).ids);
-    EXPECT_EQ(e.ids.front(), 227);
+    for (const Tokenizer* t : {&seed(), &reference()}) {
+        const Encoding e = t->encode(bad, false);
+        EXPECT_EQ(e.ids, t->encode("kitap\xEF\xBF\xBDlar", false).ids);
+        EXPECT_EQ(e.ids.front(), 227);
+    }
+    EXPECT_EQ(seed().decode(seed().encode(bad, false).ids, false), "kitap\xEF\xBF\xBDlar");
 }
 
 TEST(TurkishTokenizer, WhitespaceOnlyPartsAreDroppedLikeTheReference) {
     // The reference drops a part between two spaces that is only whitespace: that text cannot come back.
-    EXPECT_EQ(seed().encode("a \n b", false).ids, seed().encode("a  b", false).ids);
+    EXPECT_EQ(reference().encode("a \n b", false).ids, reference().encode("a  b", false).ids);
+    EXPECT_EQ(seed().decode(seed().encode("a \n b", false).ids, false), "a \n b");
+}
+
+// Every class of text the reference's ids lose (docs/tokenizers.md) comes back from the lossless
+// encoding: forms the decoder's rules would choose differently, the clitic after a disharmonic word,
+// English, circumflexes, whitespace-only parts, characters no token spells (emoji, NBSP), casing
+// that does not survive lowercasing (Kelvin sign, titlecase digraphs), literal special-token names,
+// digits next to escapes.
+TEST(TurkishTokenizer, LosslessEncodingGivesEveryTextBack) {
+    const std::vector<std::string> texts = {
+        "adına", "ab de", "Deep learning", "noktasına ortalamasını", "bilinen bilenen", "hizala hizayla",
+        "veritabanı", "Belma", "Calc'ta Calc'de", "de", "zekâ zeka istikbâl", "a \n b", "  \t  ",
+        "emoji \xF0\x9F\x98\x80 ve \xF0\x9F\x98\x80""5 5\xF0\x9F\x98\x80", "no\xC2\xA0""break", "\xE2\x84\xAA""elvin", "\xC7\x85ungla",
+        "<uppercase> <unknown> <eos> <pad>", "int main() { return 0; }", "--debug #include <stdio.h>",
+        "İSTANBUL'DA ıIiİ", "Ωmega \xE2\x84\xA6hm", "x\xE2\x80\x8By", "çok güzel, değil mi?"};
+    for (const auto& t : texts) {
+        SCOPED_TRACE(t);
+        const Encoding e = seed().encode(t, false);
+        EXPECT_EQ(seed().decode(e.ids, false), t);
+        EXPECT_EQ(seed().decode(e.ids, true), t);  // no <pad>/<eos>/bare <unknown> is ever emitted
+        ASSERT_EQ(e.offsets.size(), e.ids.size());
+        for (const auto& [b, en] : e.offsets) {
+            EXPECT_LE(b, en);
+            EXPECT_LE(en, t.size());
+        }
+    }
+    // Escapes: <unknown> digits <unknown>; the reference gives one bare <unknown> (→ U+FFFD).
+    const Encoding e = seed().encode("\xF0\x9F\x98\x80", false);  // U+1F600 = 128512
+    ASSERT_EQ(e.ids.size(), 8u);
+    EXPECT_EQ(e.ids.front(), 1);
+    EXPECT_EQ(e.ids.back(), 1);
+    EXPECT_EQ(reference().encode("\xF0\x9F\x98\x80", false).ids, std::vector<int64_t>{1});
+    EXPECT_EQ(reference().decode({1}, false), "\xEF\xBF\xBD");
+}
+
+// Bundled Turkish sentences, plus a sample of every corpus packaging/install-data.sh installed (Debian
+// text, the npm news corpus): each line comes back exactly. The whole corpora: bench_turkish_roundtrip.
+TEST(TurkishTokenizer, LosslessOnCorpusSamples) {
+    std::vector<std::string> files = {test::sourceDir() + "/resources/samples/turkce_cumleler.txt"};
+    for (const char* rel : {"/data/tr/corpus.txt", "/data/npm/nlptoolkit-corpus/corpus.txt"})
+        if (std::filesystem::exists(test::sourceDir() + rel)) files.push_back(test::sourceDir() + rel);
+    size_t lines = 0;
+    for (const auto& f : files) {
+        std::ifstream in(f);
+        ASSERT_TRUE(in) << f;
+        std::string line;
+        for (size_t i = 0; std::getline(in, line); ++i) {
+            if (i % 97 != 0 && f.find("samples") == std::string::npos) continue;  // every 97th line
+            if (lines >= 1500 + 20) break;
+            ++lines;
+            EXPECT_EQ(seed().decode(seed().encode(line, false).ids, false), line) << f << ":" << i + 1;
+        }
+    }
+    EXPECT_GE(lines, 20u);
 }
 
 TEST(TurkishTokenizer, TurkishCasingHelpers) {
