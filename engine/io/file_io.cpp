@@ -2,13 +2,16 @@
 
 #include "core/error.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -87,7 +90,38 @@ std::string readMaybeGzip(const std::string& path, uint64_t maxBytes) {
     return out;
 }
 
+namespace {
+
+std::string parentDir(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Temporary files "<name>.tmp-<pid>-<n>" left beside `path` by writers that were killed (kill -9, a
+// crash, a power cut) before they committed: removed when their process no longer exists.
+void removeStaleTemporaries(const std::string& path) {
+    const std::string dir = parentDir(path);
+    const std::string prefix = baseName(path) + ".tmp-";
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    while (const dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string rest = name.substr(prefix.size());
+        const auto dash = rest.find('-');
+        if (dash == std::string::npos || dash == 0) continue;
+        if (rest.find_first_not_of("0123456789") != dash) continue;
+        const long pid = std::strtol(rest.substr(0, dash).c_str(), nullptr, 10);
+        if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) ::unlink((dir + "/" + name).c_str());
+    }
+    ::closedir(d);
+}
+
+}  // namespace
+
 AtomicFile::AtomicFile(const std::string& path) : path_(path) {
+    removeStaleTemporaries(path);
     std::random_device rd;
     tmp_ = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
     fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -120,6 +154,13 @@ void AtomicFile::commit() {
     if (::close(fd) != 0) throw Error::runtime("cannot write " + path_ + ": " + std::strerror(errno));
     if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw Error::runtime("cannot write " + path_ + ": " + std::strerror(errno));
     committed_ = true;
+    // The rename itself reaches the disk only with its folder: fsync that too (best effort — some
+    // file systems refuse to open or sync a folder).
+    const int dfd = ::open(parentDir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)::fsync(dfd);
+        ::close(dfd);
+    }
 }
 
 void writeFileAtomic(const std::string& path, const std::string& data) {

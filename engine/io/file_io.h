@@ -15,8 +15,11 @@ std::string readMaybeGzip(const std::string& path, uint64_t maxBytes = (1ull << 
 void writeFileAtomic(const std::string& path, const std::string& data);
 
 // A file written piece by piece and put in place atomically: the data go to a temporary file in the
-// same folder; commit() fsyncs and renames it over `path`. Destroyed uncommitted (an error, a cancel),
-// it removes the temporary file and leaves `path` untouched. Throws Error(Runtime) on I/O errors.
+// same folder; commit() fsyncs it, renames it over `path` and fsyncs the folder. Destroyed uncommitted
+// (an error, a cancel), it removes the temporary file and leaves `path` untouched; a writer killed
+// outright leaves `path` untouched too, and its temporary file is removed by the next AtomicFile for
+// the same path. Throws Error(Runtime) on I/O errors, naming the path and the system's reason (e.g.
+// "No space left on device").
 class AtomicFile {
 public:
     explicit AtomicFile(const std::string& path);

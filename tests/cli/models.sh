@@ -189,5 +189,22 @@ check "embed without a tokenizer exits 3" "[ $rc -eq 3 ]"
 "$CLI" embed --model "$M" --input "$T/lines.txt" --out "$T/e.txt" > /dev/null 2>&1; rc=$?
 check "embed with an unknown output format exits 2" "[ $rc -eq 2 ]"
 
+# A disk that fills up (a 32 KB tmpfs; needs root, as CI has): exit 4 with the system's reason, and
+# the previous output and nothing else stays in the folder.
+mkdir -p "$T/full"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=32k tmpfs "$T/full" 2>/dev/null; then
+  "$CLI" embed --model "$M" --input "$T/lines.txt" --out "$T/full/e.npy" > /dev/null 2>&1
+  before=$(md5sum < "$T/full/e.npy")
+  for i in $(seq 400); do echo "satır $i: Kitap okumayı çok seviyorum."; done > "$T/many.txt"
+  "$CLI" embed --model "$M" --input "$T/many.txt" --out "$T/full/e.npy" > /dev/null 2> "$T/err"; rc=$?
+  check "embed onto a full disk exits 4 naming the file and the reason" \
+    "[ $rc -eq 4 ] && grep -q '^error: .*full/e.npy.*No space left on device' '$T/err'"
+  check "the previous output is intact and nothing else is left" \
+    "[ \"\$(md5sum < '$T/full/e.npy')\" = '$before' ] && [ \"\$(ls '$T/full')\" = e.npy ]"
+  umount "$T/full"
+else
+  echo "skip: a full-disk check needs root and tmpfs"
+fi
+
 rm -rf "$T"
 exit $fail

@@ -1,0 +1,132 @@
+// Fault tests for the files long jobs write (AtomicFile, writeFileAtomic): a disk that fills up, a
+// writer killed with SIGKILL mid-write. In both the previous file stays as it was and nothing is left
+// behind; the error names the file and the system's reason. The disk-full test mounts a small tmpfs
+// and needs root (CI runs as root); elsewhere it is skipped and says so.
+#include "core/error.h"
+#include "io/file_io.h"
+#include "test_paths.h"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace embedlab;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string freshDir(const std::string& name) {
+    const std::string d = test::tmpDir() + "/faults_" + name + "_" + std::to_string(::getpid());
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+}
+
+std::vector<std::string> listDir(const std::string& d) {
+    std::vector<std::string> v;
+    for (const auto& e : fs::directory_iterator(d)) v.push_back(e.path().filename().string());
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+}  // namespace
+
+TEST(Faults, DiskFullKeepsThePreviousFileAndLeavesNothing) {
+    if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+    const std::string d = freshDir("diskfull");
+    if (::mount("tmpfs", d.c_str(), "tmpfs", 0, "size=64k") != 0)
+        GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+    const std::string path = d + "/out.npy";
+    writeFileAtomic(path, "the previous result");
+    try {
+        writeFileAtomic(path, std::string(1 << 20, 'x'));  // 1 MB into 64 KB
+        ADD_FAILURE() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), Error::Kind::Runtime);
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find(path), std::string::npos) << msg;
+        EXPECT_NE(msg.find("No space left on device"), std::string::npos) << msg;
+    }
+    EXPECT_EQ(readFile(path), "the previous result");
+    EXPECT_EQ(listDir(d), std::vector<std::string>{"out.npy"});
+    // The same with AtomicFile written piece by piece, as the embed and checkpoint writers do.
+    {
+        bool threw = false;
+        try {
+            AtomicFile f(path);
+            for (int i = 0; i < 64; ++i) f.write(std::string(16 << 10, 'y'));
+            f.commit();
+        } catch (const Error& e) {
+            threw = true;
+            EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos) << e.what();
+        }
+        EXPECT_TRUE(threw);
+    }
+    EXPECT_EQ(readFile(path), "the previous result");
+    EXPECT_EQ(listDir(d), std::vector<std::string>{"out.npy"});
+    ASSERT_EQ(::umount2(d.c_str(), MNT_DETACH), 0);
+}
+
+TEST(Faults, WriterKilledMidWriteKeepsThePreviousFile) {
+    const std::string d = freshDir("killed");
+    const std::string path = d + "/checkpoint.bin";
+    writeFileAtomic(path, "checkpoint 1");
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        // A writer that never finishes: 4 KB a millisecond until it is killed.
+        try {
+            AtomicFile f(path);
+            const std::string chunk(4096, 'z');
+            for (;;) {
+                f.write(chunk);
+                ::usleep(1000);
+            }
+        } catch (...) {
+        }
+        ::_exit(3);
+    }
+    // Wait until the child's temporary file holds data, then kill it outright.
+    std::string tmp;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        for (const auto& n : listDir(d))
+            if (n.find(".tmp-" + std::to_string(child) + "-") != std::string::npos &&
+                fs::file_size(d + "/" + n) >= 64 * 1024)
+                tmp = n;
+        if (!tmp.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_FALSE(tmp.empty()) << "the child never wrote";
+    ASSERT_EQ(::kill(child, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status));
+    // The previous file is intact; the dead writer's temporary file is still there …
+    EXPECT_EQ(readFile(path), "checkpoint 1");
+    EXPECT_TRUE(fs::exists(d + "/" + tmp));
+    // … until the next writer of that path removes it.
+    writeFileAtomic(path, "checkpoint 2");
+    EXPECT_EQ(readFile(path), "checkpoint 2");
+    EXPECT_EQ(listDir(d), std::vector<std::string>{"checkpoint.bin"});
+    // A live writer's temporary file is never touched.
+    AtomicFile live(path);
+    live.write("partial");
+    writeFileAtomic(path, "checkpoint 3");
+    EXPECT_EQ(listDir(d).size(), 2u);
+    live.commit();
+    EXPECT_EQ(readFile(path), "partial");
+}
