@@ -913,7 +913,8 @@ Encoding TurkishTokenizer::encodeLossless(std::string_view text) const {
 // reference on exactly the parts the reference loses):
 //   1. the reference's greedy encoding;
 //   2. other segmentations of each casing segment into vocabulary strings, fewest tokens first (up to
-//      three more than the fewest; longer pieces first among equals; at most 512 tried);
+//      three more than the fewest; longer pieces first among equals; at most 512 tried and 2^15
+//      tokens decoded);
 //   3. one token per character;
 //   4. every character as a code point escape — always exact.
 // Characters that no single-character token spells, or whose casing would not come back, are escapes
@@ -1018,19 +1019,25 @@ void TurkishTokenizer::encodePartLossless(const std::u32string& cps, const std::
         restMin[k] = restMin[k + 1] + (units[k].escape ? 0 : units[k].minTok[0]);
     if (restMin[0] < kInf) {
         std::vector<std::vector<std::pair<int32_t, size_t>>> pieces(units.size());
+        // At most 512 candidates, and at most 2^15 tokens decoded in all: a long unspaced part (a URL, a
+        // base64 blob) gets a few tries, then the fallbacks, instead of seconds of decoding.
         int tried = 0;
+        size_t decoded = 0;
+        constexpr size_t kDecodeBudget = size_t(1) << 15;
         bool found = false;
         Encoding hit;
-        for (int slack = 0; slack <= 3 && !found && tried < 512; ++slack) {
+        auto spent = [&] { return tried >= 512 || decoded >= kDecodeBudget; };
+        for (int slack = 0; slack <= 3 && !found && !spent(); ++slack) {
             const int target = restMin[0] + slack;
             int used = 0;
             // Depth-first over (unit, byte): exactly `target` pieces in all.
             std::function<void(size_t, size_t)> dfs = [&](size_t k, size_t p) {
-                if (found || tried >= 512) return;
+                if (found || spent()) return;
                 if (k == units.size()) {
                     if (used != target) return;
                     ++tried;
                     Encoding cand = build(pieces);
+                    decoded += cand.ids.size();
                     if (exact(cand)) {
                         found = true;
                         hit = std::move(cand);

@@ -210,6 +210,10 @@ TEST(TurkishTokenizer, LosslessEncodingGivesEveryTextBack) {
             EXPECT_LE(en, t.size());
         }
     }
+    // A long part without spaces whose greedy ids do not come back (a bounded search, then fallbacks).
+    std::string longPart;
+    for (int i = 0; i < 400; ++i) longPart += i % 3 ? "adına" : "Deep😀zekâ";
+    EXPECT_EQ(seed().decode(seed().encode(longPart, false).ids, false), longPart);
     // Escapes: <unknown> digits <unknown>; the reference gives one bare <unknown> (→ U+FFFD).
     const Encoding e = seed().encode("\xF0\x9F\x98\x80", false);  // U+1F600 = 128512
     ASSERT_EQ(e.ids.size(), 8u);
