@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # name@version — pinned; bump deliberately and record it in docs/data.md.
-NPM_PACKAGES=(nlptoolkit-corpus@1.0.12)
+NPM_PACKAGES=(nlptoolkit-corpus@1.0.12 nlptoolkit-morphologicalanalysis@1.0.20)
 
 mkdir -p data
 if [[ ! -s data/tr/corpus.txt ]]; then

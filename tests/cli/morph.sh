@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# CLI test for `embedlab-cli morph boundaries`: a small gold treebank with a hand computation for the
+# seed-format Turkish tokenizer (its pieces are known), the JSON contract for several tokenizers, and
+# bad input (missing treebank, no word lines, unknown study, no tokenizer).
+#   bash tests/cli/morph.sh path/to/embedlab-cli      (env EMBEDLAB_FIXTURES)
+set -uo pipefail
+CLI="${1:?usage: morph.sh path/to/embedlab-cli}"
+FIX="${EMBEDLAB_FIXTURES:-../shared/fixtures}"
+PY="${REFERENCE_PYTHON:-/usr/bin/python3}"
+T="$(mktemp -d)"
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; else echo "ok: $1"; fi; }
+
+printf '<S>\t<S>+BSTag\nKitapları\tkitap+NOUN+A3PL+P3SG+NOM\nevlerimizden\tev+NOUN+A3PL+P1PL+ABL\nve\tve+CONJ\n.\t.+PUNC\ndiyor\tde+VERB+POS+PROG1+A3SG\nyarım satır\n</S>\t</S>+ESTag\n' > "$T/gold.txt"
+SEED="$FIX/tokenizers/turkish-seed"
+"$CLI" morph boundaries --gold "$T/gold.txt" --tokenizer "$SEED" --tokenizer "$FIX/tokenizers/gemma3" --bootstrap 50 \
+  > "$T/out.json" 2> "$T/err"; rc=$?
+check "morph boundaries exits 0" "[ $rc -eq 0 ]"
+check "a malformed treebank line is reported with its number" "grep -q 'gold.txt:7: not word<TAB>root+POS+tags' '$T/err'"
+# The seed's pieces of each word, from `tokenize` (independent of the benchmark's code), give the
+# expected figures by hand: boundaries from the lowercased pieces after <uppercase> and the space.
+printf ' Kitapları\n evlerimizden\n ve\n' | "$CLI" tokenize --tokenizer "$SEED" > "$T/pieces.jsonl"
+check "the JSON contract and the seed's figures equal a hand computation from its pieces" "'$PY' - '$T/out.json' '$T/pieces.jsonl' <<'PY'
+import json, sys
+out = json.load(open(sys.argv[1]))
+assert [o['tokenizer'] for o in out] == ['turkish-seed', 'gemma3'], out
+for o in out:
+    for k in ('tokenizer', 'words', 'excluded', 'boundary_hit', 'root_intact', 'tokens_per_word', 'ci95'):
+        assert k in o, k
+    assert o['words'] == 3 and o['excluded'] == 1, o
+    lo, hi = o['ci95']['boundary_hit']; assert lo <= o['boundary_hit'] <= hi, o
+words = [('kitapları', 5), ('evlerimizden', 2), ('ve', 2)]
+hits = eligible = intact = pieces = 0
+for (w, root), line in zip(words, open(sys.argv[2])):
+    toks = [t for t in json.loads(line)['tokens'] if t not in (' ', '<uppercase>')]
+    assert ''.join(toks) == w, (toks, w)
+    bounds, p = [], 0
+    for t in toks[:-1]:
+        p += len(t); bounds.append(p)
+    pieces += len(toks)
+    if len(w) > root:
+        eligible += 1; hits += root in bounds
+    intact += not any(0 < b < root for b in bounds)
+s = out[0]
+assert abs(s['boundary_hit'] - hits / eligible) < 1e-12, (s, hits, eligible)
+assert abs(s['root_intact'] - intact / 3) < 1e-12, (s, intact)
+assert abs(s['tokens_per_word'] - pieces / 3) < 1e-12, (s, pieces)
+PY"
+
+"$CLI" morph boundaries --gold "$T/none.txt" --tokenizer "$SEED" > /dev/null 2> "$T/err"; rc=$?
+check "a missing treebank exits 3 with an error line" "[ $rc -eq 3 ] && grep -q '^error: .*cannot open' '$T/err'"
+printf 'just text\nno tabs\n' > "$T/bad.txt"
+"$CLI" morph boundaries --gold "$T/bad.txt" --tokenizer "$SEED" > /dev/null 2> "$T/err"; rc=$?
+check "a treebank without word lines exits 3" "[ $rc -eq 3 ] && grep -q 'holds no line' '$T/err'"
+"$CLI" morph probe --gold "$T/gold.txt" --tokenizer "$SEED" > /dev/null 2>&1; rc=$?
+check "an unknown study exits 2" "[ $rc -eq 2 ]"
+"$CLI" morph boundaries --gold "$T/gold.txt" > /dev/null 2>&1; rc=$?
+check "no --tokenizer exits 2" "[ $rc -eq 2 ]"
+"$CLI" morph boundaries --gold "$T/gold.txt" --tokenizer "$T/nope" > /dev/null 2>&1; rc=$?
+check "a missing tokenizer exits 3" "[ $rc -eq 3 ]"
+exit $fail
