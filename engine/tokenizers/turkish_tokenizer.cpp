@@ -462,6 +462,8 @@ private:
     static constexpr int64_t kUpper = 0, kUnknown = 1, kSpace = 2, kNewline = 3, kTab = 4, kPad = 5, kEos = 6;
 
     void loadTable(const std::string& dir, const char* file, TokenType type, Trie& trie);
+    template <class PartFn>
+    Encoding encodeParts(std::string_view text, PartFn&& part) const;
     Encoding encodeReference(std::string_view text) const;
     Encoding encodeLossless(std::string_view text) const;
     void encodePartLossless(const std::u32string& cps, const std::vector<size_t>& offs, size_t a, size_t b,
@@ -617,7 +619,10 @@ void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<s
     }
 }
 
-Encoding TurkishTokenizer::encodeReference(std::string_view text) const {
+// Splits the text on U+0020 as the reference does: part(cps, offs, a, b) for each non-empty part
+// [a, b) of code points, one space token per space.
+template <class PartFn>
+Encoding TurkishTokenizer::encodeParts(std::string_view text, PartFn&& part) const {
     Encoding enc;
     std::u32string cps;
     std::vector<size_t> offs;
@@ -626,13 +631,20 @@ Encoding TurkishTokenizer::encodeReference(std::string_view text) const {
     size_t start = 0;
     for (size_t i = 0; i <= n; ++i) {
         if (i < n && cps[i] != U' ') continue;
-        bool content = false;
-        for (size_t k = start; k < i && !content; ++k) content = !pyIsSpace(cps[k]);
-        if (content) encodeWord(cps, offs, start, i, enc);
+        if (i > start) part(cps, offs, start, i, enc);
         if (i < n) push(enc, kSpace, " ", {offs[i], offs[i + 1]});
         start = i + 1;
     }
     return enc;
+}
+
+Encoding TurkishTokenizer::encodeReference(std::string_view text) const {
+    return encodeParts(text, [&](const std::u32string& cps, const std::vector<size_t>& offs, size_t a, size_t b,
+                                 Encoding& enc) {
+        bool content = false;  // the reference drops a part that is only whitespace
+        for (size_t k = a; k < b && !content; ++k) content = !pyIsSpace(cps[k]);
+        if (content) encodeWord(cps, offs, a, b, enc);
+    });
 }
 
 // Penalty of choosing form `f` (of group g) for a piece, given the word so far and the next piece.
@@ -891,20 +903,9 @@ void TurkishTokenizer::pushEscape(Encoding& enc, char32_t c, std::pair<size_t, s
 }
 
 Encoding TurkishTokenizer::encodeLossless(std::string_view text) const {
-    Encoding enc;
-    std::u32string cps;
-    std::vector<size_t> offs;
-    decodeUtf8(text, cps, offs);
-    const size_t n = cps.size();
     std::u32string prevWord;  // the decoder's state at a space (nothing else survives one)
-    size_t start = 0;
-    for (size_t i = 0; i <= n; ++i) {
-        if (i < n && cps[i] != U' ') continue;
-        if (i > start) encodePartLossless(cps, offs, start, i, prevWord, enc);
-        if (i < n) push(enc, kSpace, " ", {offs[i], offs[i + 1]});
-        start = i + 1;
-    }
-    return enc;
+    return encodeParts(text, [&](const std::u32string& cps, const std::vector<size_t>& offs, size_t a, size_t b,
+                                 Encoding& enc) { encodePartLossless(cps, offs, a, b, prevWord, enc); });
 }
 
 // Candidates in order; the first that decode() gives back exactly is taken (decode() consults
