@@ -59,11 +59,15 @@ int runEmbed(Args& a) {
         if (!in) throw Error::badInput("cannot open " + input);
         return in;
     };
+    // A line keeps at most --max-line-bytes (1 MiB: ≥ 256k tokens, beyond any model's positions) in
+    // memory; a longer one is embedded from its first part, with a warning.
+    const long long maxLine = a.getInt("max-line-bytes", 1 << 20);
+    if (maxLine < 1024) throw UsageError("--max-line-bytes must be at least 1024");
     int64_t n = 0;
     {
         std::ifstream in = openInput();
         std::string line;
-        while (std::getline(in, line)) ++n;
+        while (readBoundedLine(in, line, 4096)) ++n;
     }
     if (n == 0) throw Error::badInput(input + " has no lines");
     auto tok = loadTokenizer(dir);
@@ -111,8 +115,13 @@ int runEmbed(Args& a) {
         lines.clear();
     };
     std::string line;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+    uint64_t fullBytes = 0;
+    int64_t lineNo = 0, cut = 0;
+    while (readBoundedLine(in, line, static_cast<size_t>(maxLine), &fullBytes)) {
+        ++lineNo;
+        if (fullBytes > line.size() && ++cut <= 10)
+            std::fprintf(stderr, "warning: %s line %lld: %llu bytes; only its first %zu are embedded\n", input.c_str(),
+                         static_cast<long long>(lineNo), static_cast<unsigned long long>(fullBytes), line.size());
         sanitizeUtf8(line);
         lines.push_back(std::move(line));
         if (static_cast<int64_t>(lines.size()) >= chunk) flush();
@@ -136,9 +145,9 @@ int runEmbed(Args& a) {
 
 EMBEDLAB_CLI_COMMAND(Command{"embed",
                              "embed --model DIR --input FILE [--pooling mean|cls|last|max] [--layer L] [--normalize]\n"
-                             "  [--batch-size B] [--max-length N] --out FILE.(npy|safetensors|tsv)",
+                             "  [--batch-size B] [--max-length N] [--max-line-bytes 1048576] --out FILE.(npy|safetensors|tsv)",
                              {"normalize"},
-                             {"model", "input", "pooling", "layer", "batch-size", "max-length", "out"},
+                             {"model", "input", "pooling", "layer", "batch-size", "max-length", "max-line-bytes", "out"},
                              runEmbed});
 
 }  // namespace embedlab::cli

@@ -90,6 +90,44 @@ std::string readMaybeGzip(const std::string& path, uint64_t maxBytes) {
     return out;
 }
 
+bool readBoundedLine(std::istream& in, std::string& line, size_t maxBytes, uint64_t* fullBytes) {
+    line.clear();
+    uint64_t total = 0;
+    bool any = false;
+    std::streambuf* sb = in.rdbuf();
+    char buf[1 << 16];
+    for (;;) {
+        // Copy up to the next newline from the stream buffer in blocks.
+        size_t n = 0;
+        int c = 0;
+        while (n < sizeof buf && (c = sb->sbumpc()) != std::char_traits<char>::eof() && c != '\n')
+            buf[n++] = static_cast<char>(c);
+        if (n || c == '\n') any = true;
+        total += n;
+        if (line.size() < maxBytes) line.append(buf, std::min(n, maxBytes - line.size()));
+        if (c == std::char_traits<char>::eof()) {
+            in.setstate(std::ios::eofbit);
+            break;
+        }
+        if (c == '\n') break;
+    }
+    if (!line.empty() && line.back() == '\r' && total == line.size()) {
+        line.pop_back();
+        --total;
+    }
+    if (total > line.size()) {  // cut: end on a character boundary
+        size_t end = line.size();
+        while (end > 0 && (static_cast<unsigned char>(line[end - 1]) & 0xC0) == 0x80) --end;
+        if (end > 0 && (static_cast<unsigned char>(line[end - 1]) & 0x80)) {
+            const unsigned char lead = static_cast<unsigned char>(line[end - 1]);
+            const size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+            if (line.size() - (end - 1) < need) line.resize(end - 1);
+        }
+    }
+    if (fullBytes) *fullBytes = total;
+    return any;
+}
+
 namespace {
 
 std::string parentDir(const std::string& path) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdint>
+#include <istream>
 #include <string>
 
 namespace embedlab {
@@ -10,6 +12,12 @@ namespace embedlab {
 std::string readFile(const std::string& path, uint64_t maxBytes = (1ull << 32));
 // Reads a file, gunzipping it when it starts with the gzip magic bytes (or ends in .gz).
 std::string readMaybeGzip(const std::string& path, uint64_t maxBytes = (1ull << 32));
+// Reads one line (up to '\n', which is dropped, as a trailing '\r' is) keeping at most `maxBytes` of
+// it, cut back to a UTF-8 character boundary; the rest of the line is read and discarded, so a
+// gigabyte-long line costs `maxBytes` of memory. Returns false at the end of the input. `fullBytes`
+// (optional) receives the line's whole length in bytes.
+bool readBoundedLine(std::istream& in, std::string& line, size_t maxBytes, uint64_t* fullBytes = nullptr);
+
 // Writes `data` to `path` atomically: a temporary file in the same folder, fsync, then rename.
 // An existing file is replaced only when the write has fully succeeded. Throws Error(Runtime).
 void writeFileAtomic(const std::string& path, const std::string& data);

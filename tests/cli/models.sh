@@ -189,6 +189,17 @@ check "embed without a tokenizer exits 3" "[ $rc -eq 3 ]"
 "$CLI" embed --model "$M" --input "$T/lines.txt" --out "$T/e.txt" > /dev/null 2>&1; rc=$?
 check "embed with an unknown output format exits 2" "[ $rc -eq 2 ]"
 
+# A 256 MB line: embedded from its first MiB with a warning, in bounded memory (peak RSS under 700 MB;
+# holding the line and its tokens took several GB).
+"$PY" -c "import sys; sys.stdout.buffer.write(('Kitap okumayı çok seviyorum. ' * 9300000).encode()[:256 << 20] + b'\\nbir\\n')" > "$T/longline.txt"
+/usr/bin/time -f '%M' -o "$T/rss" "$CLI" embed --model "$M" --input "$T/longline.txt" --out "$T/long1.npy" > "$T/long1.json" 2> "$T/err"; rc=$?
+check "a 256 MB line embeds (exit 0, two vectors)" "[ $rc -eq 0 ] && grep -q '\"count\":2' '$T/long1.json'"
+check "the cut line is named in a warning" "grep -q 'longline.txt line 1: 268435456 bytes; only its first 1048576 are embedded' '$T/err'"
+check "peak memory stays under 700 MB ($(cat "$T/rss") KB)" "[ \$(cat '$T/rss') -lt 716800 ]"
+"$CLI" embed --model "$M" --input "$T/lines.txt" --out "$T/e.npy" --max-line-bytes 10 > /dev/null 2>&1; rc=$?
+check "--max-line-bytes below 1024 exits 2" "[ $rc -eq 2 ]"
+rm -f "$T/longline.txt"
+
 # A disk that fills up (a 32 KB tmpfs; needs root, as CI has): exit 4 with the system's reason, and
 # the previous output and nothing else stays in the folder.
 mkdir -p "$T/full"

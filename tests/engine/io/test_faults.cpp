@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -129,4 +130,32 @@ TEST(Faults, WriterKilledMidWriteKeepsThePreviousFile) {
     EXPECT_EQ(listDir(d).size(), 2u);
     live.commit();
     EXPECT_EQ(readFile(path), "partial");
+}
+
+// Lines of any length cost bounded memory: readBoundedLine keeps at most maxBytes, cut back to a
+// character boundary, reports the whole length, and reads on at the next line.
+TEST(Faults, LongLinesAreReadInBoundedMemory) {
+    std::string text = std::string(10000, 'a') + "ş" + std::string(5000, 'b') + "\r\n" + "kısa\r\n\nson";
+    std::istringstream in(text);
+    std::string line;
+    uint64_t full = 0;
+    ASSERT_TRUE(readBoundedLine(in, line, 10001, &full));  // the cut falls inside "ş" (2 bytes)
+    EXPECT_EQ(line, std::string(10000, 'a'));
+    EXPECT_EQ(full, 10000u + 2u + 5000u + 1u);  // the '\r' of a cut line is part of its length
+    ASSERT_TRUE(readBoundedLine(in, line, 10001, &full));
+    EXPECT_EQ(line, "kısa");
+    EXPECT_EQ(full, 5u);
+    ASSERT_TRUE(readBoundedLine(in, line, 10001, &full));
+    EXPECT_EQ(line, "");
+    ASSERT_TRUE(readBoundedLine(in, line, 10001, &full));
+    EXPECT_EQ(line, "son");
+    EXPECT_FALSE(readBoundedLine(in, line, 10001, &full));
+    // The same lines as std::getline when nothing is cut.
+    std::istringstream a("x\ny\n\nz"), b("x\ny\n\nz");
+    std::string la, lb;
+    while (std::getline(a, la)) {
+        ASSERT_TRUE(readBoundedLine(b, lb, 1 << 20));
+        EXPECT_EQ(la, lb);
+    }
+    EXPECT_FALSE(readBoundedLine(b, lb, 1 << 20));
 }
