@@ -18,6 +18,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace embedlab {
@@ -505,37 +506,83 @@ private:
     Trie roots_, suffixes_, bpe_;
 };
 
+// A flat JSON object {"token": id, …} in file order, read in one pass (nlohmann's ordered_json finds
+// each key by a linear search: quadratic in the ~20,000 keys of kokler.json). A repeated key keeps its
+// first place and its last value, as Python's json.load does. Values that are not integers are kept as
+// nullopt for the caller to name. Throws Error(BadInput) for invalid JSON or a non-object.
+std::vector<std::pair<std::string, std::optional<int64_t>>> readFlatJsonObject(const std::string& text,
+                                                                                const std::string& what) {
+    struct Sax {
+        std::vector<std::pair<std::string, std::optional<int64_t>>> out;
+        std::unordered_map<std::string, size_t> index;
+        int depth = 0;
+        bool notObject = false;
+        std::string current, error;
+        bool value(std::optional<int64_t> v) {
+            if (depth != 1) return notObject = true, false;
+            auto [it, fresh] = index.emplace(current, out.size());
+            if (fresh) out.emplace_back(current, v);
+            else out[it->second].second = v;
+            return true;
+        }
+        bool null() { return value(std::nullopt); }
+        bool boolean(bool) { return value(std::nullopt); }
+        bool number_integer(int64_t v) { return value(v); }
+        bool number_unsigned(uint64_t v) {
+            return value(v <= uint64_t(INT64_MAX) ? std::optional<int64_t>(static_cast<int64_t>(v)) : std::nullopt);
+        }
+        bool number_float(double, const std::string&) { return value(std::nullopt); }
+        bool string(std::string&) { return value(std::nullopt); }
+        bool binary(std::vector<uint8_t>&) { return value(std::nullopt); }
+        bool start_object(std::size_t) {
+            if (depth++ == 1) return notObject = true, false;  // a nested object: not {"token": id}
+            return true;
+        }
+        bool key(std::string& k) {
+            current = k;
+            return true;
+        }
+        bool end_object() {
+            --depth;
+            return true;
+        }
+        bool start_array(std::size_t) { return notObject = true, false; }
+        bool end_array() { return true; }
+        bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+            error = e.what();
+            return false;
+        }
+    } sax;
+    const bool ok = nlohmann::json::sax_parse(text, &sax);
+    if (!sax.error.empty()) throw Error::badInput(what + " is not valid JSON: " + sax.error);
+    if (!ok || sax.notObject || sax.depth != 0) throw Error::badInput(what + " must be a JSON object {\"token\": id}");
+    return std::move(sax.out);
+}
+
 void TurkishTokenizer::loadTable(const std::string& dir, const char* file, TokenType type, Trie& trie) {
     const std::string path = joinPath(dir, file);
     if (!isRegularFile(path))
         throw Error::badInput("turkish tokenizer: " + path + " is missing (a seed-format folder holds kokler.json, "
                               "ekler.json and bpe_tokenler.json)");
     const std::string text = readFile(path, 64ull << 20);
-    nlohmann::ordered_json j;
-    try {
-        j = nlohmann::ordered_json::parse(text);
-    } catch (const std::exception& e) {
-        throw Error::badInput("turkish tokenizer: " + path + " is not valid JSON: " + e.what());
-    }
-    if (!j.is_object()) throw Error::badInput("turkish tokenizer: " + path + " must be a JSON object {\"token\": id}");
-    for (auto it = j.begin(); it != j.end(); ++it) {
-        if (!it.value().is_number_integer())
-            throw Error::badInput("turkish tokenizer: " + path + ": the id of \"" + it.key() + "\" is not an integer");
-        const int64_t id = it.value().get<int64_t>();
+    for (const auto& [key, value] : readFlatJsonObject(text, "turkish tokenizer: " + path)) {
+        if (!value)
+            throw Error::badInput("turkish tokenizer: " + path + ": the id of \"" + key + "\" is not an integer");
+        const int64_t id = *value;
         if (id < 0 || id > (1 << 24))
             throw Error::badInput("turkish tokenizer: " + path + ": id " + std::to_string(id) + " is out of range");
-        if (it.key().empty()) throw Error::badInput("turkish tokenizer: " + path + ": an empty token string");
+        if (key.empty()) throw Error::badInput("turkish tokenizer: " + path + ": an empty token string");
         if (static_cast<size_t>(id) >= groups_.size()) {
             groups_.resize(id + 1);
             types_.resize(id + 1, TokenType::Unknown);
         }
         Form f;
-        f.utf8 = it.key();
-        f.text = toU32(it.key());
+        f.utf8 = key;
+        f.text = toU32(key);
         groups_[id].forms.push_back(std::move(f));
         if (types_[id] == TokenType::Unknown) types_[id] = type;
-        vocab_.emplace(it.key(), id);
-        trie.insert(it.key(), static_cast<int32_t>(id));
+        vocab_.emplace(key, id);
+        trie.insert(key, static_cast<int32_t>(id));
     }
 }
 
@@ -1218,17 +1265,10 @@ bool isTurkishTokenizerDir(const std::string& dir) {
 
 std::vector<std::string> loadTurkishSuffixList(const std::string& eklerJsonPath) {
     const std::string text = readFile(eklerJsonPath, 64ull << 20);
-    nlohmann::ordered_json j;
-    try {
-        j = nlohmann::ordered_json::parse(text);
-    } catch (const std::exception& e) {
-        throw Error::badInput("turkish suffix list: " + eklerJsonPath + " is not valid JSON: " + e.what());
-    }
-    if (!j.is_object()) throw Error::badInput("turkish suffix list: " + eklerJsonPath + " must be a JSON object");
     std::vector<std::string> out;
-    for (auto it = j.begin(); it != j.end(); ++it) {
-        if (it.key().rfind("ek_temp_", 0) == 0) continue;
-        out.push_back(it.key());
+    for (auto& [key, value] : readFlatJsonObject(text, "turkish suffix list: " + eklerJsonPath)) {
+        if (key.rfind("ek_temp_", 0) == 0) continue;
+        out.push_back(key);
     }
     return out;
 }
