@@ -37,6 +37,29 @@ void writeNpy(const std::string& path, const float* data, const std::vector<int6
     writeFileAtomic(path, out);
 }
 
+std::vector<int64_t> parseNpyShape(const std::string& tuple, const std::string& where) {
+    std::vector<int64_t> shape;
+    std::string cur;
+    for (char ch : tuple + ",") {
+        if (ch >= '0' && ch <= '9') {
+            cur += ch;
+            if (cur.size() > 18) throw Error::badInput(where + ": a .npy dimension of more than 18 digits");
+        } else if (ch == ',' && !cur.empty()) {
+            shape.push_back(std::stoll(cur));  // ≤ 18 digits: fits
+            cur.clear();
+        }
+    }
+    return shape;
+}
+
+uint64_t npyDataBytes(const std::vector<int64_t>& shape, uint64_t elementSize, const std::string& where) {
+    uint64_t bytes = elementSize;
+    for (int64_t d : shape)
+        if (d < 0 || __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes) || bytes > (uint64_t(1) << 62))
+            throw Error::badInput(where + ": the .npy shape describes more data than any file holds");
+    return bytes;
+}
+
 NpyArray readNpy(const std::string& path) {
     const std::string buf = readFile(path);
     auto fail = [&](const std::string& w) -> NpyArray { throw Error::badInput(path + ": " + w); };
@@ -71,22 +94,14 @@ NpyArray readNpy(const std::string& path) {
     const auto p1 = shp.find('('), p2 = shp.find(')');
     if (p1 == std::string::npos || p2 == std::string::npos) return fail("no shape in header");
     NpyArray a;
-    std::string cur;
-    for (char ch : shp.substr(p1 + 1, p2 - p1 - 1) + ",") {
-        if (ch >= '0' && ch <= '9') cur += ch;
-        else if (ch == ',' && !cur.empty()) {
-            a.shape.push_back(std::stoll(cur));
-            cur.clear();
-        }
-    }
-    size_t n = 1;
-    for (auto d : a.shape) n *= static_cast<size_t>(d);
+    a.shape = parseNpyShape(shp.substr(p1 + 1, p2 - p1 - 1), path);
     size_t es = 0;
     if (descr == "<f4" || descr == "<i4") es = 4;
     else if (descr == "<f8" || descr == "<i8") es = 8;
     else return fail("dtype " + descr + " is not supported (use float32)");
     const size_t dataOff = off + hl;
-    if (buf.size() - dataOff < n * es) return fail("file is shorter than its shape says");
+    if (buf.size() - dataOff < npyDataBytes(a.shape, es, path)) return fail("file is shorter than its shape says");
+    const size_t n = npyDataBytes(a.shape, 1, path);
     a.data.resize(n);
     const char* p = buf.data() + dataOff;
     for (size_t i = 0; i < n; ++i) {

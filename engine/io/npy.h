@@ -20,4 +20,10 @@ std::string npyPrefix(const std::vector<int64_t>& shape);
 // Reads a little-endian <f4, <f8, <i8 or <i4 array in C order. Throws Error(BadInput) for anything else.
 NpyArray readNpy(const std::string& path);
 
+// The dimensions in a .npy header's shape tuple, the text between its parentheses ("3, 4"), and the
+// bytes its data take at `elementSize` bytes an element. Throw Error(BadInput), prefixed by `where`,
+// for a dimension or a size beyond 2^62 (a lying header must not overflow a size check).
+std::vector<int64_t> parseNpyShape(const std::string& tuple, const std::string& where);
+uint64_t npyDataBytes(const std::vector<int64_t>& shape, uint64_t elementSize, const std::string& where);
+
 }  // namespace embedlab

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/file_io.h"
+#include "io/npy.h"
 #include "io/safetensors.h"
 
 #include <ATen/ATen.h>
@@ -374,15 +375,7 @@ VectorSet readNpyStream(const std::string& path, const VectorReadOptions& o, Vec
     std::string shp = field("shape");
     const auto p1 = shp.find('('), p2 = shp.find(')');
     if (p1 == std::string::npos || p2 == std::string::npos) throw Error::badInput(path + ": no shape in the .npy header");
-    std::vector<int64_t> shape;
-    std::string cur;
-    for (char ch : shp.substr(p1 + 1, p2 - p1 - 1) + ",") {
-        if (ch >= '0' && ch <= '9') cur += ch;
-        else if (ch == ',' && !cur.empty()) {
-            shape.push_back(std::stoll(cur));
-            cur.clear();
-        }
-    }
+    const std::vector<int64_t> shape = parseNpyShape(shp.substr(p1 + 1, p2 - p1 - 1), path);
     if (shape.size() == 1)
         throw Error::badInput(path + ": 1-D data (shape (" + std::to_string(shape[0]) +
                               ",)); expected a 2-D matrix [N, D] of N vectors");
@@ -391,7 +384,7 @@ VectorSet readNpyStream(const std::string& path, const VectorReadOptions& o, Vec
     const int64_t n = shape[0], d = shape[1];
     Builder b(path, o, r);
     b.setDim(d);
-    if (off + hl + uint64_t(n) * uint64_t(d) * es > total)
+    if (off + hl + npyDataBytes(shape, es, path) > total)
         throw Error::badInput(path + ": file is shorter than its shape says (truncated)");
     b.expectRows(static_cast<uint64_t>(n));
     std::vector<char> raw(static_cast<size_t>(d) * es);

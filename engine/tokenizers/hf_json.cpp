@@ -16,10 +16,13 @@ public:
     bool boolean(bool v) override { return value(Json(v)); }
     bool number_integer(number_integer_t v) override { return inMode() ? specialNumber(static_cast<double>(v), v) : value(Json(v)); }
     bool number_unsigned(number_unsigned_t v) override {
-        return inMode() ? specialNumber(static_cast<double>(v), static_cast<int64_t>(v)) : value(Json(v));
+        return inMode() ? specialNumber(static_cast<double>(v), v <= uint64_t(INT64_MAX) ? static_cast<int64_t>(v) : INT64_MIN)
+                        : value(Json(v));
     }
     bool number_float(number_float_t v, const string_t&) override {
-        if (inMode()) return specialNumber(v, std::nearbyint(v) == v ? static_cast<int64_t>(v) : INT64_MIN);
+        // A whole number within int64 (the cast is undefined beyond it: UBSan float-cast-overflow).
+        if (inMode())
+            return specialNumber(v, std::nearbyint(v) == v && std::fabs(v) < 9.2e18 ? static_cast<int64_t>(v) : INT64_MIN);
         return value(Json(v));
     }
     bool string(string_t& s) override {

@@ -2,6 +2,7 @@
 #include "analysis_test_util.h"
 #include "core/error.h"
 #include "io/safetensors.h"
+#include "io/npy.h"
 #include "io/vectors.h"
 
 #include <gtest/gtest.h>
@@ -100,6 +101,37 @@ TEST(Vectors, NpyFloat32AndFloat64AndOneD) {
     EXPECT_EQ(a.label(3), "3");
     test::saveNpy(p1, at::randn({9}));
     EXPECT_NE(badInputMessage([&] { readVectors(p1); }).find("1-D"), std::string::npos);
+}
+
+// Found by fuzz_vectors: a shape with a 19+-digit dimension threw std::out_of_range from std::stoll
+// (not a clear error), and dimensions whose product overflows 64 bits slipped past the size check.
+TEST(Vectors, NpyHeadersThatLieAboutTheirShapeAreBadInput) {
+    auto npyWithShape = [](const std::string& name, const std::string& shape) {
+        std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+        while ((10 + h.size() + 1) % 64) h += ' ';
+        h += '\n';
+        const std::string path = analysisTmp(name);
+        std::ofstream f(path, std::ios::binary);
+        f.write("\x93NUMPY\x01\x00", 8);
+        f.put(static_cast<char>(h.size() & 0xff));
+        f.put(static_cast<char>(h.size() >> 8));
+        f << h << std::string(64, '\0');
+        return path;
+    };
+    for (const char* shape : {"1, 3999999999999999999999", "4611686018427387904, 4", "2, 2305843009213693953"}) {
+        SCOPED_TRACE(shape);
+        const std::string p = npyWithShape("lying.npy", shape);
+        try {
+            readVectors(p);
+            ADD_FAILURE() << "expected Error";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), Error::Kind::BadInput);
+        }
+        EXPECT_THROW(readNpy(p), Error);
+    }
+    // A shape that fits the data still reads.
+    const std::string ok = npyWithShape("fits.npy", "4, 4");
+    EXPECT_EQ(readVectors(ok).data.size(0), 4);
 }
 
 TEST(Vectors, SafeTensorsNamedOrOnly2D) {
