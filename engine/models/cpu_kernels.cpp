@@ -263,7 +263,10 @@ EMBEDLAB_INLINE float expNonPositive(float t) {
     p = p * r + 0.5f;
     p = p * r + 1.f;
     p = p * r + 1.f;
-    const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n, n in [-126, 0]
+    // 2^n for n in [-126, 0]; a NaN t (NaN input) gives NaN through p, and n is clamped first so the
+    // conversion to int is defined for it too (UBSan: float-cast-overflow).
+    const float nc = n > -126.f ? (n < 0.f ? n : 0.f) : -126.f;
+    const int32_t bits = (static_cast<int32_t>(nc) + 127) << 23;
     float scale;
     std::memcpy(&scale, &bits, sizeof scale);
     return t <= -87.f ? 0.f : p * scale;
