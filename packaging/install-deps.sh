@@ -13,13 +13,15 @@ UI=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev qt6-l10n-tools
     libgl1-mesa-dri libglx-mesa0 xvfb xauth)
 # Independent references for tests and baselines for benchmarks (Debian's own Python, not pyenv's).
 REFERENCE=(python3 python3-numpy python3-scipy python3-sklearn python3-torch python3-sentencepiece umap-learn)
+# The sanitizer and fuzzing build (CMakePresets.json "asan", "asan-engine"; docs/reliability.md).
+CHECKS=(clang libclang-rt-14-dev libomp-dev)
 # Real Turkish text for the corpus, the offline benchmark and the round-trip measurement
 # (docs/evaluation.md, docs/tokenizers.md); extracted at set-up time, never committed.
 DATA=(manpages-tr libreoffice-help-tr libreoffice-help-en-us dict-freedict-eng-tur gettext groff-base man-db)
 
 want=("${ENGINE[@]}")
 if [[ "${1:-}" != "--engine" ]]; then
-  want+=("${UI[@]}" "${REFERENCE[@]}" "${DATA[@]}")
+  want+=("${UI[@]}" "${REFERENCE[@]}" "${DATA[@]}" "${CHECKS[@]}")
 fi
 
 missing=()

@@ -1,0 +1,14 @@
+// config.json of every architecture: parseModelConfig + validateModelConfig.
+#include "fuzz_common.h"
+#include "models/model_config.h"
+
+using namespace embedlab;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    fuzz::expectResultOrError([&] {
+        ModelConfig c = parseModelConfig(text, "fuzz/config.json");
+        validateModelConfig(c, "fuzz/config.json");
+    });
+    return 0;
+}
