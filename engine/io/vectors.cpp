@@ -178,11 +178,17 @@ public:
 
     void setDim(int64_t d) {
         if (d <= 0) throw Error::badInput(path_ + ": vectors have no dimensions");
+        // Every format spends at least a byte a dimension: a larger dimension is a lying header, and
+        // must not size a row buffer (found by fuzz_vectors: 2.7 GB for a 200-byte file).
+        if (static_cast<uint64_t>(d) > fileSizeOf(path_))
+            throw Error::badInput(path_ + ": a dimension of " + std::to_string(d) + " is larger than the file (" +
+                                  std::to_string(fileSizeOf(path_)) + " bytes)");
         dim_ = d;
     }
     int64_t dim() const { return dim_; }
     void expectRows(uint64_t rows) {
-        const uint64_t need = rows * static_cast<uint64_t>(dim_) * 4ull;
+        uint64_t need = 0;
+        if (__builtin_mul_overflow(rows, static_cast<uint64_t>(dim_) * 4ull, &need)) need = UINT64_MAX;
         if (need > limit_) throw Error::badInput(tooLarge(path_, need, limit_));
         buf_->reserve(static_cast<size_t>(rows * static_cast<uint64_t>(dim_)));
     }
@@ -312,7 +318,8 @@ VectorSet readWord2VecBinary(const std::string& path, const VectorReadOptions& o
         throw Error::badInput(path + ": expected the word2vec binary header \"COUNT DIMENSIONS\"");
     Builder b(path, o, r);
     b.setDim(d);
-    if (static_cast<uint64_t>(n) * static_cast<uint64_t>(d) * 4ull > total)
+    uint64_t bytes = 0;
+    if (__builtin_mul_overflow(static_cast<uint64_t>(n), static_cast<uint64_t>(d) * 4ull, &bytes) || bytes > total)
         throw Error::badInput(path + ": the header declares " + std::to_string(n) + " x " + std::to_string(d) +
                               " floats but the file is too short (truncated, or not word2vec binary)");
     b.expectRows(static_cast<uint64_t>(n));

@@ -69,6 +69,11 @@ void Vocab::build(std::vector<std::pair<std::string, int64_t>>&& entries, const 
                                   " for token '" + t + "'");
         maxId = std::max(maxId, id);
     }
+    // Ids may leave gaps, but not gigabytes of them (found by fuzz_hf_tokenizer: one token with id
+    // 2,000,000,000 made a 64 GB table).
+    if (maxId >= static_cast<int64_t>(entries.size()) + (int64_t(1) << 20))
+        throw Error::badInput(std::string("tokenizer.json: ") + what + " has " + std::to_string(entries.size()) +
+                              " tokens but an id of " + std::to_string(maxId));
     tokens_.assign(static_cast<size_t>(maxId + 1), std::string());
     std::vector<uint8_t> seen(tokens_.size(), 0);
     for (auto& [t, id] : entries) {

@@ -319,6 +319,9 @@ TEST(HfTokenizer, MalformedFilesGiveClearErrors) {
     expectBadInput(R"({"model": {"type": "BPE", "vocab": {"a": "x"}, "merges": []}})", "vocab");
     expectBadInput(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 0}, "merges": []}})", "twice");
     expectBadInput(R"({"model": {"type": "BPE", "vocab": {"a": -3}, "merges": []}})", "invalid id");
+    // Found by fuzz_hf_tokenizer: one id of two billion sized a 64 GB table.
+    expectBadInput(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 2000000000}, "merges": []}})",
+                   "2 tokens but an id of 2000000000");
     expectBadInput(R"({"normalizer": {"type": "Magic"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
                    "'Magic'");
     expectBadInput(R"({"pre_tokenizer": {"type": "UnicodeScripts"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
