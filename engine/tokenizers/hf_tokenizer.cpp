@@ -372,7 +372,14 @@ std::unique_ptr<Tokenizer> loadHfTokenizerFromString(const std::string& tokenize
         config = Json::parse(configJson, nullptr, false);
         if (config.is_discarded()) throw Error::badInput("tokenizer_config.json is not valid JSON");
     }
-    return std::make_unique<HfTokenizer>(std::move(loaded), config, name);
+    // Each component reads its fields with nlohmann's typed accessors; a field of the wrong type (found
+    // by fuzz_hf_tokenizer: a boolean where a post-processor expects a token string) is bad input with
+    // nlohmann's description, not an exception of another kind.
+    try {
+        return std::make_unique<HfTokenizer>(std::move(loaded), config, name);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error::badInput(std::string("tokenizer.json: a field has the wrong type or is missing (") + e.what() + ")");
+    }
 }
 
 std::unique_ptr<Tokenizer> loadHfTokenizer(const std::string& tokenizerJsonPath) {

@@ -319,6 +319,9 @@ TEST(HfTokenizer, MalformedFilesGiveClearErrors) {
     expectBadInput(R"({"model": {"type": "BPE", "vocab": {"a": "x"}, "merges": []}})", "vocab");
     expectBadInput(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 0}, "merges": []}})", "twice");
     expectBadInput(R"({"model": {"type": "BPE", "vocab": {"a": -3}, "merges": []}})", "invalid id");
+    // Found by fuzz_hf_tokenizer: a field of the wrong type escaped as nlohmann's type_error.
+    expectBadInput(R"({"post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": true, "type_id": 0}}], "pair": [], "special_tokens": {}}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
+                   "wrong type");
     // Found by fuzz_hf_tokenizer: one id of two billion sized a 64 GB table.
     expectBadInput(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 2000000000}, "merges": []}})",
                    "2 tokens but an id of 2000000000");
