@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <exception>
 #include <string>
+#include <typeinfo>
 
 namespace embedlab::fuzz {
 
@@ -35,12 +37,25 @@ inline std::string writeScratch(const std::string& name, const uint8_t* data, si
     return path;
 }
 
-// Runs fn; embedlab::Error is the expected way to refuse bad input.
+// A broken invariant: print what and where, then abort (libFuzzer saves the input as a crash).
+#define FUZZ_CHECK(cond)                                                                              \
+    do {                                                                                              \
+        if (!(cond)) {                                                                                \
+            std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);     \
+            std::abort();                                                                             \
+        }                                                                                             \
+    } while (0)
+
+// Runs fn; embedlab::Error is the expected way to refuse bad input. Any other exception is a finding:
+// the product promises a clear message (Error::badInput) for every bad file.
 template <class F>
 void expectResultOrError(F&& fn) {
     try {
         fn();
     } catch (const embedlab::Error&) {
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "a %s escaped instead of embedlab::Error: %s\n", typeid(e).name(), e.what());
+        FUZZ_CHECK(!"only embedlab::Error may escape a parser");
     }
 }
 

@@ -12,6 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto tok = loadHfTokenizerFromString(json, "{}", "fuzz");
         for (bool special : {false, true}) {
             const Encoding e = tok->encode("Çekoslovakyalılaştıramadıklarımızdan mısınız? Hello, world! 😀 ①", special);
+            FUZZ_CHECK(e.tokens.size() == e.ids.size() && e.offsets.size() == e.ids.size());
             (void)tok->decode(e.ids, false);
             (void)tok->decode(e.ids, true);
         }

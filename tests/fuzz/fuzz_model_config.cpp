@@ -9,6 +9,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::expectResultOrError([&] {
         ModelConfig c = parseModelConfig(text, "fuzz/config.json");
         validateModelConfig(c, "fuzz/config.json");
+        FUZZ_CHECK(c.hiddenSize > 0 && c.numLayers > 0 && c.vocabSize > 0);  // what validation promises
     });
     return 0;
 }

@@ -10,6 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::expectResultOrError([&] {
         auto tok = loadSentencePieceTokenizer(path);
         const Encoding e = tok->encode("Merhaba dünya, nasılsınız? 😀", true);
+        FUZZ_CHECK(e.tokens.size() == e.ids.size() && e.offsets.size() == e.ids.size());
         (void)tok->decode(e.ids, false);
         (void)tok->decode({0, 1, 2, 3, 100000}, true);
     });

@@ -20,8 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         o.maxMatrixBytes = 64 << 20;  // a lying header must not allocate the machine away
         VectorReadReport report;
         VectorSet s = readVectors(path, o, &report);
-        if (s.data.defined() && s.data.dim() == 2 && s.labels.size() && s.labels.size() != size_t(s.data.size(0)))
-            std::abort();  // labels and rows always agree
+        FUZZ_CHECK(s.data.defined() && s.data.dim() == 2);
+        FUZZ_CHECK(s.labels.empty() || s.labels.size() == size_t(s.data.size(0)));  // labels and rows agree
+        FUZZ_CHECK(uint64_t(s.data.numel()) * 4 <= o.maxMatrixBytes);              // the memory cap holds
+        FUZZ_CHECK(report.rowsKept == s.data.size(0));
     });
     return 0;
 }
