@@ -128,18 +128,18 @@ bool readBoundedLine(std::istream& in, std::string& line, size_t maxBytes, uint6
     return any;
 }
 
-namespace {
-
-std::string parentDir(const std::string& path) {
+std::string dirName(const std::string& path) {
     const auto slash = path.find_last_of('/');
     if (slash == std::string::npos) return ".";
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+namespace {
+
 // Temporary files "<name>.tmp-<pid>-<n>" left beside `path` by writers that were killed (kill -9, a
 // crash, a power cut) before they committed: removed when their process no longer exists.
 void removeStaleTemporaries(const std::string& path) {
-    const std::string dir = parentDir(path);
+    const std::string dir = dirName(path);
     const std::string prefix = baseName(path) + ".tmp-";
     DIR* d = ::opendir(dir.c_str());
     if (!d) return;
@@ -194,7 +194,7 @@ void AtomicFile::commit() {
     committed_ = true;
     // The rename itself reaches the disk only with its folder: fsync that too (best effort — some
     // file systems refuse to open or sync a folder).
-    const int dfd = ::open(parentDir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int dfd = ::open(dirName(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)::fsync(dfd);
         ::close(dfd);

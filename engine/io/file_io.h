@@ -48,5 +48,7 @@ bool isDirectory(const std::string& path);
 bool isRegularFile(const std::string& path);
 std::string joinPath(const std::string& a, const std::string& b);
 std::string baseName(const std::string& path);
+// The folder part of `path` ("." when there is none, "/" for a file in the root).
+std::string dirName(const std::string& path);
 
 }  // namespace embedlab

@@ -131,12 +131,6 @@ private:
     }
 };
 
-std::string dirName(const std::string& path) {
-    auto slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 std::string configTokenString(const Json& cfg, const char* key) {
     if (!cfg.is_object()) return {};
     auto it = cfg.find(key);
