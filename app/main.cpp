@@ -3,13 +3,13 @@
 //   embedlab [PATH ...]             open model folders, tokenizers, corpora or vectors
 //   embedlab --screenshot FILE      render the main window offscreen to a PNG and exit
 //   embedlab --self-test FILE.model SentencePiece + LibTorch in this process; prints JSON, exits
-#include "bridge/job_runner.h"
-#include "mainwindow/main_window.h"
-#include "workspace/workspace.h"
+#include "app/bridge/job_runner.h"
+#include "ui/mainwindow/main_window.h"
+#include "ui/workspace/workspace.h"
 
-#include "core/error.h"
-#include "device/blas_setup.h"
-#include "tokenizers/interop_selftest.h"
+#include "engine/core/error.h"
+#include "engine/device/blas_setup.h"
+#include "engine/tokenizers/interop_selftest.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -35,10 +35,14 @@ int main(int argc, char** argv) {
     QCommandLineOption selfTest(QStringLiteral("self-test"),
                                 QStringLiteral("Run the SentencePiece + LibTorch self-test with a .model file."),
                                 QStringLiteral("FILE"));
-    QCommandLineOption noDefault(QStringLiteral("empty"), QStringLiteral("Start without the default workspace."));
+    QCommandLineOption noDefault(QStringLiteral("empty"),
+                                 QStringLiteral("Start empty: neither the last session nor the default workspace."));
+    QCommandLineOption session(QStringLiteral("session"), QStringLiteral("Restore a saved session (docs/sessions.md)."),
+                               QStringLiteral("FILE"));
     parser.addOption(screenshot);
     parser.addOption(selfTest);
     parser.addOption(noDefault);
+    parser.addOption(session);
     parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Files or folders to open."),
                                  QStringLiteral("[PATH...]"));
     parser.process(app);
@@ -61,7 +65,15 @@ int main(int argc, char** argv) {
     embedlab::JobRunner runner;
     embedlab::MainWindow window(&runner);
     embedlab::Workspace workspace(&window);
-    if (!parser.isSet(noDefault)) workspace.openDefault();
+    // What opens: --session FILE; else (unless --empty) the last session's autosave, or on a first run
+    // the default workspace. A session that cannot be read is a message; the app opens empty.
+    bool restoring = false;
+    if (parser.isSet(session)) {
+        restoring = workspace.openSession(parser.value(session));
+    } else if (!parser.isSet(noDefault)) {
+        restoring = workspace.restoreAutosave();
+        if (!restoring) workspace.openDefault();
+    }
     // Paths on the command line: a missing or unreadable one gets a message; the app still opens.
     for (const QString& p : parser.positionalArguments()) window.openPath(p);
 
@@ -69,11 +81,16 @@ int main(int argc, char** argv) {
         window.resize(1400, 900);
         window.show();
         const QString file = parser.value(screenshot);
-        QTimer::singleShot(300, &window, [&window, file] {
-            const bool ok = window.grab().save(file, "PNG");
-            if (!ok) std::fprintf(stderr, "error: cannot write screenshot %s\n", qPrintable(file));
-            QApplication::exit(ok ? 0 : 3);
-        });
+        auto shoot = [&window, &runner, file] {
+            runner.waitForIdle(120000);  // a restored session's files and models are open
+            QTimer::singleShot(300, &window, [&window, file] {
+                const bool ok = window.grab().save(file, "PNG");
+                if (!ok) std::fprintf(stderr, "error: cannot write screenshot %s\n", qPrintable(file));
+                QApplication::exit(ok ? 0 : 3);
+            });
+        };
+        if (restoring) QObject::connect(&workspace, &embedlab::Workspace::sessionRestored, &window, shoot);
+        else QTimer::singleShot(0, &window, shoot);
         return app.exec();
     }
     window.show();

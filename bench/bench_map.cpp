@@ -4,7 +4,7 @@
 // Run under xvfb-run (Mesa llvmpipe):  xvfb-run -a -s "-screen 0 1280x1024x24" build/bin/bench_map
 // Options: --sizes 100000,1000000  --frames 15  --width 1024 --height 768
 // Figures: docs/map.md.
-#include "map/embedding_map_view.h"
+#include "ui/map/embedding_map_view.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

@@ -4,13 +4,13 @@
 //                     [--dtype f32|bf16] [--rounds N]   (one dtype; medians of N rounds: Gemma prefill +
 //                     decode, BERT corpus passes)
 // Compare with bench/pytorch_baseline.py (same shapes, same machine, same threads).
-#include "device/blas_setup.h"
-#include "device/device.h"
-#include "models/dtype.h"
-#include "models/embedding.h"
-#include "models/kv_cache.h"
-#include "models/model.h"
-#include "models/model_loader.h"
+#include "engine/device/blas_setup.h"
+#include "engine/device/device.h"
+#include "engine/models/dtype.h"
+#include "engine/models/embedding.h"
+#include "engine/models/kv_cache.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>

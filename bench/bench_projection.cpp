@@ -5,13 +5,13 @@
 //
 //   bench_projection --input X.npy [--threads 2] [--methods pca,tsne,umap] [--seed 0]
 //                    [--quality-sample 10000] [--baseline-dir DIR] [--out-dir DIR]
-#include "device/blas_setup.h"
-#include "analysis/pca.h"
-#include "analysis/projection_quality.h"
-#include "analysis/tsne.h"
-#include "analysis/umap.h"
-#include "core/error.h"
-#include "io/vectors.h"
+#include "engine/device/blas_setup.h"
+#include "engine/analysis/pca.h"
+#include "engine/analysis/projection_quality.h"
+#include "engine/analysis/tsne.h"
+#include "engine/analysis/umap.h"
+#include "engine/core/error.h"
+#include "engine/io/vectors.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

@@ -8,12 +8,12 @@
 // Without TEXT_FILE the text is ~4 MB of Turkish lines built from the fixture sentences' words in a
 // fixed pseudo-random order (so that lines are not repeated and the word cache does not flatter the
 // figures). Fixtures come from $EMBEDLAB_FIXTURES (default ../shared/fixtures). Prints JSON.
-#include "device/blas_setup.h"
-#include "core/error.h"
-#include "io/file_io.h"
-#include "tokenizers/hf_tokenizer.h"
-#include "tokenizers/sentencepiece_library.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/device/blas_setup.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/tokenizers/hf_tokenizer.h"
+#include "engine/tokenizers/sentencepiece_library.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <nlohmann/json.hpp>
 

@@ -8,9 +8,9 @@
 // Prints one JSON object per input and one for all of them on stdout; with --show N, the first N lines
 // that do not come back (mode, line number, decoded text) on stderr. The corpora come from
 // packaging/install-data.sh (data/tr/corpus.txt, data/npm/nlptoolkit-corpus/corpus.txt).
-#include "device/blas_setup.h"
-#include "core/error.h"
-#include "tokenizers/turkish_tokenizer.h"
+#include "engine/device/blas_setup.h"
+#include "engine/core/error.h"
+#include "engine/tokenizers/turkish_tokenizer.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
-#include "bridge/engine_info.h"
+#include "app/bridge/engine_info.h"
 
-#include "device/device.h"
-#include "io/file_kind.h"
+#include "engine/device/device.h"
+#include "engine/io/file_kind.h"
 
 namespace embedlab {
 

@@ -1,21 +1,24 @@
-#include "bridge/eval_jobs.h"
-#include "bridge/model_session_p.h"
+#include "app/bridge/eval_jobs.h"
 
-#include "core/error.h"
-#include "eval/bitext.h"
-#include "eval/classification.h"
-#include "eval/clustering.h"
-#include "eval/compute.h"
-#include "eval/matrix.h"
-#include "eval/perplexity.h"
-#include "eval/retrieval.h"
-#include "eval/sts.h"
-#include "io/corpus.h"
-#include "io/file_io.h"
-#include "io/vector_store.h"
-#include "models/embedding.h"
-#include "models/model.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/analysis/hierarchical.h"
+#include "engine/tasks/evaluate.h"
+#include "app/bridge/model_session_p.h"
+
+#include "engine/core/error.h"
+#include "engine/eval/bitext.h"
+#include "engine/eval/classification.h"
+#include "engine/eval/clustering.h"
+#include "engine/eval/compute.h"
+#include "engine/eval/matrix.h"
+#include "engine/eval/perplexity.h"
+#include "engine/eval/retrieval.h"
+#include "engine/eval/sts.h"
+#include "engine/io/corpus.h"
+#include "engine/io/file_io.h"
+#include "engine/io/vector_store.h"
+#include "engine/models/embedding.h"
+#include "engine/models/model.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -60,20 +63,6 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 std::string ss(const QString& s) { return s.toStdString(); }
-
-// A Progress for one stage of a longer job: maps its fractions onto [begin, end] of the parent and
-// forwards every report, so the parent's cancel stops the stage at its next report.
-class StageProgress : public Progress {
-public:
-    StageProgress(Progress& parent, double begin, double end, std::string prefix = {}) {
-        setListener(
-            [&parent, begin, end, prefix](const ProgressSnapshot& s) {
-                const double f = s.fraction < 0 ? 0.0 : s.fraction;
-                parent.report(begin + (end - begin) * f, prefix.empty() ? s.message : prefix + ": " + s.message);
-            },
-            0);
-    }
-};
 
 CorpusOptions toOptions(const CorpusParams& p) {
     CorpusOptions o;
@@ -262,7 +251,7 @@ std::string EmbedCorpusJob::name() const { return "Embed corpus " + baseName(ss(
 
 void EmbedCorpusJob::run(Progress& progress) {
     if (!session_) throw Error::badInput("load a model first (Models panel) to embed a corpus");
-    std::lock_guard<std::mutex> lock(session_->mutex);
+    SessionLock lock(*session_);
     requireTokenizer(*session_);
     Model& model = *session_->model;
     const Tokenizer& tok = *session_->tokenizer;
@@ -293,7 +282,8 @@ void EmbedCorpusJob::run(Progress& progress) {
     const size_t chunk = static_cast<size_t>(std::max<int64_t>(256, eo.batchSize * 16));
     std::vector<CorpusRecord> pending;
     int64_t n = 0;
-    double readFraction = 0.0;
+    // The reader reports the share of bytes read: 0..0.98 of the whole.
+    Progress reading(progress, 0.0, 0.98, "reading and embedding");
     double embedSeconds = 0.0;
     auto flush = [&]() {
         if (pending.empty()) return;
@@ -306,12 +296,12 @@ void EmbedCorpusJob::run(Progress& progress) {
             if (!r.label.empty()) m["label"] = r.label;
             rows.push_back(std::move(m));
         }
-        const double f = 0.98 * readFraction;
+        const double f = 0.98 * std::max(0.0, reading.snapshot().fraction);
         const auto e0 = std::chrono::steady_clock::now();
         at::Tensor v;
         {
-            StageProgress stage(progress, f, f,
-                                "embedding sentences " + std::to_string(n + 1) + "–" + std::to_string(n + int64_t(pending.size())));
+            Progress stage(progress, f, f,
+                           "embedding sentences " + std::to_string(n + 1) + "–" + std::to_string(n + int64_t(pending.size())));
             v = embedTexts(model, tok, texts, eo, stage);
         }
         embedSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
@@ -321,13 +311,6 @@ void EmbedCorpusJob::run(Progress& progress) {
         pending.clear();
         progress.report(f, "embedded " + std::to_string(n) + " sentences");
     };
-    Progress reading;
-    reading.setListener(
-        [&](const ProgressSnapshot& s) {
-            if (s.fraction >= 0) readFraction = s.fraction;
-            progress.report(0.98 * readFraction, "reading and embedding (" + std::to_string(n) + " sentences so far)");
-        },
-        0);
     CorpusInfo corpusInfo = streamCorpus(
         path, co,
         [&](CorpusRecord&& r) {
@@ -391,7 +374,7 @@ void SimilarityMatrixJob::run(Progress& progress) {
         norm = std::sqrt(norm);
         for (int64_t k = 0; k < d; ++k) u[size_t(i) * size_t(d) + size_t(k)] = norm > 0 ? double(p[k]) / norm : 0.0;
     }
-    QVector<float> sim(n * n);
+    std::vector<float> sim(static_cast<size_t>(n) * static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
         if ((i & 15) == 0) progress.report(0.8 * double(i) / n, "cosine similarities");
         const double* a = &u[size_t(i) * size_t(d)];
@@ -399,96 +382,27 @@ void SimilarityMatrixJob::run(Progress& progress) {
             const double* b = &u[size_t(j) * size_t(d)];
             double s = 0;
             for (int64_t k = 0; k < d; ++k) s += a[k] * b[k];
-            sim[i * n + j] = sim[j * n + i] = static_cast<float>(s);
+            sim[size_t(i) * size_t(n) + size_t(j)] = sim[size_t(j) * size_t(n) + size_t(i)] = static_cast<float>(s);
         }
     }
-    QVector<int> order(n);
+    std::vector<int> order(static_cast<size_t>(n));
     std::iota(order.begin(), order.end(), 0);
-    if (order_ == MatrixOrder::Sorted) order = sortedOrder(sim, n);
-    else if (order_ == MatrixOrder::Clustered) order = clusteredOrder(sim, n, &progress);
+    if (order_ == MatrixOrder::Sorted) {
+        order = meanSimilarityOrder(sim, n);
+    } else if (order_ == MatrixOrder::Clustered) {
+        Progress stage(progress, 0.8, 1.0);
+        order = averageLinkage(sim, n, stage).leafOrder;
+    }
     QVector<qint64> outRows(n);
     matrix.resize(n * n);
     for (int i = 0; i < n; ++i) {
-        outRows[i] = rows[order[i]];
-        for (int j = 0; j < n; ++j) matrix[i * n + j] = sim[order[i] * n + order[j]];
+        outRows[i] = rows[order[size_t(i)]];
+        for (int j = 0; j < n; ++j) matrix[i * n + j] = sim[size_t(order[size_t(i)]) * size_t(n) + size_t(order[size_t(j)])];
     }
     rows = outRows;
     texts.clear();
     for (qint64 r : rows) texts << store_->info.texts.value(static_cast<int>(r));
     progress.report(1.0, "done");
-}
-
-QVector<int> SimilarityMatrixJob::sortedOrder(const QVector<float>& sim, int n) {
-    QVector<double> mean(n, 0.0);
-    for (int i = 0; i < n; ++i) {
-        double s = 0;
-        for (int j = 0; j < n; ++j)
-            if (j != i) s += sim[i * n + j];
-        mean[i] = n > 1 ? s / (n - 1) : 0.0;
-    }
-    QVector<int> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return mean[a] > mean[b]; });
-    return order;
-}
-
-QVector<int> SimilarityMatrixJob::clusteredOrder(const QVector<float>& sim, int n, Progress* progress) {
-    if (n <= 2) {
-        QVector<int> o(n);
-        std::iota(o.begin(), o.end(), 0);
-        return o;
-    }
-    // Average linkage on distance 1 − s (UPGMA), O(n³) with a distance matrix kept between live clusters.
-    std::vector<double> dist(size_t(n) * size_t(n));
-    for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) dist[size_t(i) * size_t(n) + size_t(j)] = 1.0 - double(sim[i * n + j]);
-    std::vector<std::vector<int>> members(static_cast<size_t>(n));
-    std::vector<bool> alive(static_cast<size_t>(n), true);
-    for (int i = 0; i < n; ++i) members[size_t(i)] = {i};
-    for (int step = 0; step < n - 1; ++step) {
-        if (progress && (step & 7) == 0) progress->report(0.8 + 0.2 * double(step) / n, "clustering");
-        int bi = -1, bj = -1;
-        double best = std::numeric_limits<double>::infinity();
-        for (int i = 0; i < n; ++i) {
-            if (!alive[size_t(i)]) continue;
-            for (int j = i + 1; j < n; ++j) {
-                if (!alive[size_t(j)]) continue;
-                const double v = dist[size_t(i) * size_t(n) + size_t(j)];
-                if (v < best) {
-                    best = v;
-                    bi = i;
-                    bj = j;
-                }
-            }
-        }
-        const double ni = double(members[size_t(bi)].size()), nj = double(members[size_t(bj)].size());
-        for (int k = 0; k < n; ++k) {
-            if (!alive[size_t(k)] || k == bi || k == bj) continue;
-            const double v = (ni * dist[size_t(bi) * size_t(n) + size_t(k)] + nj * dist[size_t(bj) * size_t(n) + size_t(k)]) /
-                             (ni + nj);
-            dist[size_t(bi) * size_t(n) + size_t(k)] = dist[size_t(k) * size_t(n) + size_t(bi)] = v;
-        }
-        // Leaf order: the merged cluster keeps its members in dendrogram order; the pair is joined
-        // at the ends that are most similar.
-        auto& a = members[size_t(bi)];
-        auto& b = members[size_t(bj)];
-        auto s = [&](int x, int y) { return double(sim[x * n + y]); };
-        const double ab = s(a.back(), b.front()), aRb = s(a.back(), b.back()), Rab = s(a.front(), b.front()),
-                     RaRb = s(a.front(), b.back());
-        const double m = std::max({ab, aRb, Rab, RaRb});
-        if (m == aRb) std::reverse(b.begin(), b.end());
-        else if (m == Rab) std::reverse(a.begin(), a.end());
-        else if (m == RaRb) {
-            std::reverse(a.begin(), a.end());
-            std::reverse(b.begin(), b.end());
-        }
-        a.insert(a.end(), b.begin(), b.end());
-        b.clear();
-        alive[size_t(bj)] = false;
-    }
-    for (int i = 0; i < n; ++i)
-        if (alive[size_t(i)]) return QVector<int>(members[size_t(i)].begin(), members[size_t(i)].end());
-    return {};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,7 +416,7 @@ void SearchJob::run(Progress& progress) {
     if (query_.trimmed().isEmpty()) throw Error::badInput("type a query to search for");
     if (!session_) throw Error::badInput("load the model that embedded the corpus to search it");
     if (k_ <= 0) throw Error::badInput("k must be positive");
-    std::lock_guard<std::mutex> lock(session_->mutex);
+    SessionLock lock(*session_);
     requireTokenizer(*session_);
     if (!store_->modelPath.empty() && canonical(store_->modelPath) != canonical(session_->path))
         throw Error::badInput("the vector store was embedded with " + store_->modelPath +
@@ -529,7 +443,7 @@ PairScoreJob::PairScoreJob(ModelSessionPtr session, QString a, QString b, EmbedP
 void PairScoreJob::run(Progress& progress) {
     if (!session_) throw Error::badInput("load a model first (Models panel) to score a pair");
     if (a_.trimmed().isEmpty() || b_.trimmed().isEmpty()) throw Error::badInput("type two texts to compare");
-    std::lock_guard<std::mutex> lock(session_->mutex);
+    SessionLock lock(*session_);
     requireTokenizer(*session_);
     progress.report(0.1, "embedding");
     const eval::Matrix m = toMatrix(
@@ -548,19 +462,12 @@ double EvalRow::metric(const QString& name, double fallback) const {
 }
 
 QStringList EvaluateJob::tasks() {
-    return {QStringLiteral("sts"),        QStringLiteral("bitext"),         QStringLiteral("retrieval"),
-            QStringLiteral("clustering"), QStringLiteral("classification"), QStringLiteral("perplexity")};
+    QStringList out;
+    for (const auto& t : tasks::evalTasks()) out << qs(t);
+    return out;
 }
 
-QString EvaluateJob::mainMetric(const QString& task) {
-    if (task == QLatin1String("sts")) return QStringLiteral("spearman");
-    if (task == QLatin1String("bitext")) return QStringLiteral("f1");
-    if (task == QLatin1String("retrieval")) return QStringLiteral("ndcg@10");
-    if (task == QLatin1String("clustering")) return QStringLiteral("v_measure");
-    if (task == QLatin1String("classification")) return QStringLiteral("accuracy");
-    if (task == QLatin1String("perplexity")) return QStringLiteral("perplexity");
-    return {};
-}
+QString EvaluateJob::mainMetric(const QString& task) { return qs(tasks::evalMainMetric(ss(task))); }
 
 EvaluateJob::EvaluateJob(ModelSessionPtr session, QString modelName, QString task, QString dataPath, EvalParams params)
     : session_(std::move(session)), modelName_(std::move(modelName)), task_(std::move(task)), data_(std::move(dataPath)),
@@ -568,147 +475,42 @@ EvaluateJob::EvaluateJob(ModelSessionPtr session, QString modelName, QString tas
 
 std::string EvaluateJob::name() const { return "Evaluate " + ss(task_) + " · " + ss(modelName_); }
 
-namespace {
-template <typename T>
-std::vector<T> concat(const std::vector<T>& a, const std::vector<T>& b) {
-    std::vector<T> c(a);
-    c.insert(c.end(), b.begin(), b.end());
-    return c;
-}
-}  // namespace
-
+// The Qt adaptation of the engine task (engine/tasks/evaluate.h), which `embedlab-cli eval` runs too.
 void EvaluateJob::run(Progress& progress) {
     if (!session_) throw Error::badInput("load a model first (Models panel) to evaluate it");
-    if (!tasks().contains(task_))
-        throw Error::badInput("unknown task '" + ss(task_) +
-                              "': sts, bitext, retrieval, clustering, classification or perplexity");
-    if (data_.isEmpty()) throw Error::badInput("choose the task's data file (or folder for retrieval)");
-    std::lock_guard<std::mutex> lock(session_->mutex);
-    requireTokenizer(*session_);
-    Model& model = *session_->model;
-    const Tokenizer& tok = *session_->tokenizer;
-    const std::string data = ss(data_);
-    eval::ComputeTimer timer;
+    tasks::EvalOptions o;
+    o.task = ss(task_);
+    o.data = ss(data_);
+    o.embed = toOptions(params_.embed);
+    o.minScore = params_.minScore;
+    o.maxScore = params_.maxScore;
+    o.seed = params_.seed;
+    o.samplesPerLabel = params_.samplesPerLabel;
+    o.experiments = params_.experiments;
+    o.maxLength = params_.maxLength;
+    o.stride = params_.stride;
+    o.encoding = params_.encoding.isEmpty() ? std::string("auto") : ss(params_.encoding);
+    SessionLock lock(*session_);
+    tasks::EvalSubject subject;
+    subject.model = session_->model.get();
+    subject.tokenizer = session_->tokenizer.get();
+    subject.modelPath = session_->path;
+    if (!subject.model) throw Error::badInput("no model is loaded");
+    result = tasks::evaluate(subject, o, progress);
+
     row.model = modelName_.isEmpty() ? qs(baseName(session_->path)) : modelName_;
     row.modelPath = qs(session_->path);
     row.task = task_;
     row.data = data_;
-    row.main = mainMetric(task_);
-    auto put = [this](const char* name, double v) { row.metrics.push_back({QString::fromLatin1(name), v}); };
-    double embedSeconds = 0;
-    int64_t sentences = 0;
-
-    if (task_ == QLatin1String("perplexity")) {
-        if (!model.config().isCausalLM())
-            throw Error::badInput("perplexity needs a causal language model (GPT-2 or Gemma 3); " + baseName(session_->path) +
-                                  " is an encoder");
-        CorpusOptions co;
-        if (!params_.encoding.isEmpty()) co.encoding = parseEncoding(ss(params_.encoding));
-        co.format = CorpusFormat::Text;
-        Corpus corpus;
-        {
-            StageProgress read(progress, 0.0, 0.1, "reading");
-            corpus = readCorpus(data, co, read);
-        }
-        eval::PerplexityOptions po;
-        po.maxLength = params_.maxLength;
-        po.stride = params_.stride;
-        const auto t0 = std::chrono::steady_clock::now();
-        eval::PerplexityResult r;
-        {
-            StageProgress stage(progress, 0.1, 1.0, "perplexity");
-            r = eval::evaluatePerplexity(model, tok, corpus.texts(), po, stage);
-        }
-        embedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        sentences = static_cast<int64_t>(corpus.records.size());
-        put("perplexity", r.perplexity);
-        put("mean_nll", r.meanNll);
-        put("tokens", double(r.tokens));
-        put("windows", double(r.windows));
-        row.settings = QStringLiteral("max length %1 · stride %2").arg(r.maxLength).arg(r.stride);
-    } else {
-        const EmbeddingOptions eo = toOptions(params_.embed);
-        const int64_t layer = resolveLayer(model, eo.layer);
-        row.settings = QStringLiteral("%1 · layer %2%3")
-                           .arg(QString::fromLatin1(poolingName(eo.pooling)))
-                           .arg(layer)
-                           .arg(eo.normalize ? QStringLiteral(" · normalized") : QString());
-        auto embed = [&](const std::vector<std::string>& texts, double f0, double f1) {
-            sentences += static_cast<int64_t>(texts.size());
-            const auto t0 = std::chrono::steady_clock::now();
-            StageProgress stage(progress, f0, f1, "embedding");
-            eval::Matrix m = toMatrix(embedTexts(model, tok, texts, eo, stage));
-            embedSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            return m;
-        };
-        progress.report(0.01, "reading the data");
-        if (task_ == QLatin1String("sts")) {
-            const auto d = eval::readStsData(data, params_.minScore, params_.maxScore);
-            const eval::Matrix e = embed(concat(d.s1, d.s2), 0.02, 0.95);
-            const int64_t n = static_cast<int64_t>(d.gold.size());
-            const auto r = eval::evaluateSts(e.slice(0, n), e.slice(n, 2 * n), d.gold);
-            put("spearman", r.spearman);
-            put("pearson", r.pearson);
-            put("pairs", double(r.pairs));
-        } else if (task_ == QLatin1String("bitext")) {
-            const auto d = eval::readBitextData(data);
-            const eval::Matrix e = embed(concat(d.src, d.tgt), 0.02, 0.9);
-            const int64_t n = static_cast<int64_t>(d.src.size());
-            StageProgress stage(progress, 0.9, 1.0, "mining");
-            const auto r = eval::evaluateBitext(e.slice(0, n), e.slice(n, 2 * n), stage);
-            put("f1", r.f1);
-            put("accuracy", r.accuracy);
-            put("precision", r.precision);
-            put("recall", r.recall);
-            put("pairs", double(r.pairs));
-        } else if (task_ == QLatin1String("retrieval")) {
-            const auto d = eval::readRetrievalData(data);
-            const eval::Matrix e = embed(concat(d.queryTexts, d.docTexts), 0.02, 0.9);
-            const int64_t nq = static_cast<int64_t>(d.queryTexts.size());
-            StageProgress stage(progress, 0.9, 1.0, "ranking");
-            const auto r = eval::evaluateRetrieval(d, e.slice(0, nq), e.slice(nq, e.rows), stage);
-            put("ndcg@10", r.ndcgAt10);
-            put("mrr@10", r.mrrAt10);
-            for (const auto& [k, v] : r.recall) row.metrics.push_back({QStringLiteral("recall@%1").arg(k), v});
-            put("queries", double(r.queriesEvaluated));
-            put("documents", double(r.documents));
-        } else if (task_ == QLatin1String("clustering")) {
-            const auto d = eval::readClusteringData(data);
-            const eval::Matrix e = embed(d.texts, 0.02, 0.8);
-            eval::ClusteringOptions o;
-            o.seed = params_.seed;
-            StageProgress stage(progress, 0.8, 1.0, "k-means");
-            const auto r = eval::evaluateClustering(e, d.labels, o, stage);
-            put("v_measure", r.vMeasure);
-            put("v_measure_std", r.vMeasureStd);
-            put("v_measure_full", r.vMeasureFull);
-            put("clusters", double(r.clusters));
-            put("points", double(r.points));
-        } else {  // classification
-            const auto d = eval::readClassificationData(data);
-            const eval::Matrix e = embed(concat(d.trainTexts, d.testTexts), 0.02, 0.8);
-            const int64_t ntr = static_cast<int64_t>(d.trainTexts.size());
-            eval::ClassificationOptions o;
-            o.seed = params_.seed;
-            StageProgress stage(progress, 0.8, 1.0, "logistic regression");
-            const auto r = eval::evaluateClassification(e.slice(0, ntr), d.trainLabels, e.slice(ntr, e.rows), d.testLabels,
-                                                        static_cast<int64_t>(d.labelNames.size()), o, stage);
-            put("accuracy", r.accuracy);
-            put("f1", r.f1);
-            put("f1_weighted", r.f1Weighted);
-            put("train", double(r.train));
-            put("test", double(r.test));
-            put("classes", double(r.classes));
-        }
-    }
-    const eval::ComputeFigures c = timer.finish(sentences, embedSeconds);
-    row.seconds = c.seconds;
-    row.embedSeconds = c.embedSeconds;
-    row.sentences = c.sentences;
-    row.sentencesPerSecond = c.sentencesPerSecond;
-    row.peakRssBytes = c.peakRssBytes;
-    row.mainValue = row.metric(row.main);
-    progress.report(1.0, "done");
+    row.main = qs(result.main);
+    for (const auto& m : result.metrics) row.metrics.push_back({qs(m.name), m.value});
+    row.mainValue = result.mainValue();
+    row.settings = qs(result.settings);
+    row.seconds = result.compute.seconds;
+    row.embedSeconds = result.compute.embedSeconds;
+    row.sentences = result.compute.sentences;
+    row.sentencesPerSecond = result.compute.sentencesPerSecond;
+    row.peakRssBytes = result.compute.peakRssBytes;
 }
 
 std::string EvaluateJob::summary() const {

@@ -8,8 +8,9 @@
 // ModelSession it is opaque to the UI and used only on the engine thread. Torch-free header.
 #pragma once
 
-#include "bridge/model_jobs.h"
-#include "jobs/job.h"
+#include "app/bridge/model_jobs.h"
+#include "engine/jobs/job.h"
+#include "engine/tasks/evaluate.h"
 
 #include <QPair>
 #include <QString>
@@ -129,10 +130,6 @@ public:
     QVector<float> matrix;     // rows.size()², row-major, in display order
     QStringList texts;         // per displayed row
 
-    // Leaf order of average-linkage clustering of an n × n similarity matrix (distance 1 − s).
-    static QVector<int> clusteredOrder(const QVector<float>& sim, int n, Progress* progress = nullptr);
-    static QVector<int> sortedOrder(const QVector<float>& sim, int n);
-
 private:
     EmbeddingStorePtr store_;
     MatrixOrder order_;
@@ -191,11 +188,14 @@ struct EvalParams {
     EmbedParams embed;
     double minScore = 0, maxScore = 5;  // sts
     quint64 seed = 42;                  // clustering, classification
+    qint64 samplesPerLabel = 0, experiments = 10;  // classification: MTEB's undersampling
     int maxLength = 0, stride = 0;      // perplexity
     QString encoding;                   // perplexity data
 };
 
-// task: "sts", "bitext", "retrieval", "clustering", "classification", "perplexity".
+// task: "sts", "bitext", "retrieval", "clustering", "classification", "perplexity". Runs the engine
+// task (engine/tasks/evaluate.h) that `embedlab-cli eval` runs; `result` is its output, `row` the same
+// in Qt types for the panel.
 class EvaluateJob : public Job {
 public:
     EvaluateJob(ModelSessionPtr session, QString modelName, QString task, QString dataPath, EvalParams params);
@@ -203,6 +203,7 @@ public:
     void run(Progress& progress) override;
     std::string summary() const override;
     EvalRow row;
+    tasks::EvalResult result;
 
     static QStringList tasks();
     static QString mainMetric(const QString& task);

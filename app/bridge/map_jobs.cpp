@@ -1,17 +1,17 @@
-#include "bridge/map_jobs.h"
+#include "app/bridge/map_jobs.h"
 
-#include "bridge/model_session_p.h"
+#include "app/bridge/model_session_p.h"
 
-#include "analysis/knn.h"
-#include "analysis/pca.h"
-#include "analysis/projection_quality.h"
-#include "analysis/tsne.h"
-#include "analysis/umap.h"
-#include "core/error.h"
-#include "io/corpus.h"
-#include "io/file_io.h"
-#include "io/vectors.h"
-#include "models/model_config.h"
+#include "engine/analysis/knn.h"
+#include "engine/analysis/pca.h"
+#include "engine/analysis/projection_quality.h"
+#include "engine/analysis/tsne.h"
+#include "engine/analysis/umap.h"
+#include "engine/core/error.h"
+#include "engine/io/corpus.h"
+#include "engine/io/file_io.h"
+#include "engine/io/vectors.h"
+#include "engine/models/model_config.h"
 
 #include <ATen/ATen.h>
 
@@ -99,7 +99,7 @@ std::string ModelMatrixJob::name() const {
 }
 
 void ModelMatrixJob::run(Progress& progress) {
-    std::lock_guard<std::mutex> lock(session_->mutex);
+    SessionLock lock(*session_);
     const Model& m = *session_->model;
     at::Tensor w = which_ == Which::InputEmbeddings ? m.inputEmbeddings() : m.lmHead();
     if (!w.defined()) throw Error::badInput("this model has no separate LM head (it is tied or absent)");
@@ -152,7 +152,7 @@ HiddenStatesJob::HiddenStatesJob(ModelSessionPtr session, QString text)
 std::string HiddenStatesJob::name() const { return "Hidden states"; }
 
 void HiddenStatesJob::run(Progress& progress) {
-    std::lock_guard<std::mutex> lock(session_->mutex);
+    SessionLock lock(*session_);
     Model& m = *session_->model;
     const Tokenizer* tok = session_->tokenizer.get();
     if (!tok) throw Error::badInput("this model folder has no tokenizer, so the text cannot be encoded");
@@ -210,7 +210,7 @@ void ProjectJob::run(Progress& progress) {
         preview = [this, &toVec](const at::Tensor& coords, int it, int total) { preview_(toVec(coords), it, total); };
     at::Tensor coords;
     const Metric metric = metricOf(params_.metric);
-    SubProgress projectionProgress(progress, 0.0, 0.9);
+    Progress projectionProgress(progress, 0.0, 0.9);
     if (params_.method == QLatin1String("pca")) {
         PcaOptions o;
         o.components = params_.dims;

@@ -4,8 +4,8 @@
 // a VectorSpace is opaque to the UI and used only on the engine thread.
 #pragma once
 
-#include "bridge/model_jobs.h"
-#include "jobs/job.h"
+#include "app/bridge/model_jobs.h"
+#include "engine/jobs/job.h"
 
 #include <QString>
 #include <QStringList>

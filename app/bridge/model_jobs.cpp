@@ -1,15 +1,15 @@
-#include "bridge/model_jobs.h"
-#include "bridge/model_session_p.h"
+#include "app/bridge/model_jobs.h"
+#include "app/bridge/model_session_p.h"
 
-#include "core/error.h"
-#include "device/device.h"
-#include "io/file_io.h"
-#include "io/file_kind.h"
-#include "models/dtype.h"
-#include "models/generation.h"
-#include "models/model.h"
-#include "models/model_loader.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/device/device.h"
+#include "engine/io/file_io.h"
+#include "engine/io/file_kind.h"
+#include "engine/models/dtype.h"
+#include "engine/models/generation.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <chrono>
 #include <mutex>
@@ -100,7 +100,7 @@ std::string MoveModelJob::name() const {
 }
 
 void MoveModelJob::run(Progress& progress) {
-    std::lock_guard<std::mutex> lock(session_->mutex);
+    SessionLock lock(*session_);
     progress.report(0.1, "converting weights");
     session_->model->to(parseDevice(device_), parseDtype(dtype_.toStdString()));
     info = describe(*session_);
@@ -115,7 +115,7 @@ GenerateJob::GenerateJob(ModelSessionPtr session, QStringList prompts, Generatio
 std::string GenerateJob::name() const { return "Generate"; }
 
 void GenerateJob::run(Progress& progress) {
-    std::lock_guard<std::mutex> lock(session_->mutex);
+    SessionLock lock(*session_);
     Model& model = *session_->model;
     const Tokenizer* tok = session_->tokenizer.get();
     if (!model.config().isCausalLM())

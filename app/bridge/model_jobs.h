@@ -5,7 +5,7 @@
 // ModelInfo that each job hands back. Torch-free header.
 #pragma once
 
-#include "jobs/job.h"
+#include "engine/jobs/job.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,7 +1,7 @@
-#include "bridge/tokenizer_jobs.h"
+#include "app/bridge/tokenizer_jobs.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 
 #include <chrono>
 
@@ -23,7 +23,7 @@ std::string LoadTokenizerJob::summary() const {
 
 }  // namespace embedlab
 
-#include "tokenizers/tokenizer_metrics.h"
+#include "engine/tokenizers/tokenizer_metrics.h"
 
 namespace embedlab {
 

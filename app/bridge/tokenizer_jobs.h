@@ -2,8 +2,8 @@
 // thread-safe, so the UI may call encode()/decode() on a loaded one directly. Torch-free header.
 #pragma once
 
-#include "jobs/job.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/jobs/job.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <QString>
 #include <QStringList>

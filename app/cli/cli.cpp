@@ -1,7 +1,7 @@
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/error.h"
-#include "device/device.h"
+#include "engine/core/error.h"
+#include "engine/device/device.h"
 
 #include <unistd.h>
 
@@ -11,7 +11,7 @@
 
 namespace embedlab::cli {
 
-const std::set<std::string> kCommonValueFlags = {"device", "dtype", "threads"};
+const std::set<std::string> kCommonValueFlags = {"device", "dtype", "threads", "progress"};
 
 std::map<std::string, Command>& registry() {
     static std::map<std::string, Command> r;
@@ -94,7 +94,34 @@ void printJson(const nlohmann::json& j) {
     std::cout.flush();
 }
 
-StderrProgress::StderrProgress(std::string label) : label_(std::move(label)), tty_(::isatty(2) != 0) {
+StderrProgress::StderrProgress(const Args& a, std::string label)
+    : label_(std::move(label)), tty_(::isatty(2) != 0), human_(true) {
+    const std::string mode = a.get("progress", "human");
+    if (mode == "none") {
+        human_ = false;
+        return;
+    }
+    if (mode == "json") {
+        human_ = false;
+        auto line = [](const nlohmann::json& j) {
+            const std::string s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+            std::fwrite(s.data(), 1, s.size(), stderr);
+            std::fflush(stderr);
+        };
+        setListener(
+            [line](const ProgressSnapshot& s) {
+                nlohmann::json j = {{"progress", s.fraction}, {"message", s.message}};
+                j["eta"] = s.etaSeconds >= 0 ? nlohmann::json(s.etaSeconds) : nlohmann::json(nullptr);
+                line(j);
+            },
+            200);
+        setMetricListener([line](const MetricPoint& m) {
+            line({{"metric", m.name}, {"step", m.step}, {"value", m.value}});
+        });
+        setLogListener([line](const std::string& l) { line({{"log", l}}); });
+        return;
+    }
+    if (mode != "human") throw UsageError("--progress must be human, json or none, got '" + mode + "'");
     setListener(
         [this](const ProgressSnapshot& s) {
             const int pct = s.fraction < 0 ? -1 : static_cast<int>(std::lround(s.fraction * 100));
@@ -109,10 +136,14 @@ StderrProgress::StderrProgress(std::string label) : label_(std::move(label)), tt
             std::fflush(stderr);
         },
         tty_ ? 100 : 1000);
+    setLogListener([this](const std::string& l) {
+        std::fprintf(stderr, "%s%s: %s\n", tty_ ? "\r\033[K" : "", label_.c_str(), l.c_str());
+        std::fflush(stderr);
+    });
 }
 
 StderrProgress::~StderrProgress() {
-    if (tty_) std::fprintf(stderr, "\n");
+    if (tty_ && human_) std::fprintf(stderr, "\n");
 }
 
 std::string deviceFromArgs(const Args& a) { return resolveDevice(a.get("device", "")); }

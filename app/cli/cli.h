@@ -3,7 +3,7 @@
 // ../shared/design/cli.md: JSON on stdout, progress on stderr, `error: ...` and exit codes 2/3/4.
 #pragma once
 
-#include "jobs/progress.h"
+#include "engine/jobs/progress.h"
 
 #include <nlohmann/json.hpp>
 
@@ -57,20 +57,25 @@ struct Registrar {
 };
 
 // Flags every command accepts.
-extern const std::set<std::string> kCommonValueFlags;  // --device --dtype --threads
+extern const std::set<std::string> kCommonValueFlags;  // --device --dtype --threads --progress
 
 // Prints one JSON value (one line) to stdout.
 void printJson(const nlohmann::json& j);
 
-// A Progress that prints to stderr: a redrawn bar on a TTY, plain lines otherwise.
+// A Progress that prints to stderr, as `--progress` asks:
+//   human (default): a redrawn bar on a TTY, plain lines otherwise; log lines as they come;
+//   json: one JSON object per line — {"progress":f,"message":..,"eta":s}, {"metric":name,"step":..,
+//         "value":..} for every metric point, {"log":line} (shared/design/cli.md);
+//   none: nothing.
 class StderrProgress : public Progress {
 public:
-    explicit StderrProgress(std::string label);
+    StderrProgress(const Args& a, std::string label);
     ~StderrProgress() override;
 
 private:
     std::string label_;
     bool tty_;
+    bool human_;
 };
 
 // --device value validated against what LibTorch offers ("" → best available).

@@ -2,25 +2,25 @@
 // threads, dtype and device they were measured on. Each figure is the median of --repeat runs after
 // one untimed warm-up. Models come from a folder (--model DIR) or, for generate/embed, from a preset
 // with random weights built in memory (--preset NAME, as `init` knows them).
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "analysis/pca.h"
-#include "analysis/projection_quality.h"
-#include "analysis/tsne.h"
-#include "analysis/umap.h"
-#include "core/error.h"
-#include "device/device.h"
-#include "eval/compute.h"
-#include "io/model_presets.h"
-#include "io/safetensors.h"
-#include "io/vectors.h"
-#include "models/dtype.h"
-#include "models/embedding.h"
-#include "models/kv_cache.h"
-#include "models/model.h"
-#include "models/model_config.h"
-#include "models/model_loader.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/analysis/pca.h"
+#include "engine/analysis/projection_quality.h"
+#include "engine/analysis/tsne.h"
+#include "engine/analysis/umap.h"
+#include "engine/core/error.h"
+#include "engine/device/device.h"
+#include "engine/eval/compute.h"
+#include "engine/io/model_presets.h"
+#include "engine/io/safetensors.h"
+#include "engine/io/vectors.h"
+#include "engine/models/dtype.h"
+#include "engine/models/embedding.h"
+#include "engine/models/kv_cache.h"
+#include "engine/models/model.h"
+#include "engine/models/model_config.h"
+#include "engine/models/model_loader.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <ATen/ATen.h>
 
@@ -115,7 +115,7 @@ int runGenerate(Args& a) {
     fo.hiddenStates = false;
     fo.lastPositionOnly = true;
     std::vector<double> prefill, decode;
-    StderrProgress progress("bench generate");
+    StderrProgress progress(a, "bench generate");
     for (int r = 0; r <= reps; ++r) {  // run 0 warms up
         KVCache cache = model->makeCache();
         auto t0 = Clock::now();
@@ -193,7 +193,7 @@ int runEmbedBench(Args& a) {
     int64_t tokens = 0;
     for (const auto& s : ids) tokens += static_cast<int64_t>(s.size());
     std::vector<double> rates;
-    StderrProgress progress("bench embed");
+    StderrProgress progress(a, "bench embed");
     for (int r = 0; r <= reps; ++r) {
         auto t0 = Clock::now();
         if (r == 0) embedIds(*model, std::vector<std::vector<int64_t>>(ids.begin(), ids.begin() + std::min<size_t>(8, ids.size())), o);
@@ -238,7 +238,7 @@ int runProjectBench(Args& a) {
     out["dim"] = x.size(1);
     std::vector<double> secs;
     at::Tensor coords;
-    StderrProgress progress("bench project");
+    StderrProgress progress(a, "bench project");
     for (int r = 0; r < reps; ++r) {
         auto t0 = Clock::now();
         if (method == "pca") coords = pca(x, PcaOptions{}).coords;

@@ -1,16 +1,16 @@
 // `embedlab-cli embed`: one sentence vector per input line → .npy / .safetensors / .tsv.
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "io/npy.h"
-#include "io/model_presets.h"
-#include "io/safetensors.h"
-#include "models/dtype.h"
-#include "models/embedding.h"
-#include "models/model.h"
-#include "models/model_loader.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/io/npy.h"
+#include "engine/io/model_presets.h"
+#include "engine/io/safetensors.h"
+#include "engine/models/dtype.h"
+#include "engine/models/embedding.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <ATen/ATen.h>
 
@@ -21,14 +21,6 @@
 
 namespace embedlab::cli {
 namespace {
-
-// Forwards a chunk's progress (0..1) into its share of the whole run.
-class StageRelay : public Progress {
-public:
-    explicit StageRelay(Progress::Scope& scope) {
-        setListener([&scope](const ProgressSnapshot& s) { scope.report(s.fraction < 0 ? 0.0 : s.fraction, "embedding"); }, 0);
-    }
-};
 
 bool endsWith(const std::string& s, const std::string& suf) {
     return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
@@ -84,7 +76,7 @@ int runEmbed(Args& a) {
                                     {{"format", "pt"}, {"model", dir}, {"pooling", poolingName(o.pooling)},
                                      {"layer", std::to_string(resolveLayer(*model, o.layer))},
                                      {"normalized", o.normalize ? "1" : "0"}}));
-    StderrProgress progress("embed");
+    StderrProgress progress(a, "embed");
     const auto t0 = std::chrono::steady_clock::now();
     const int64_t chunk = std::max<int64_t>(1024, int64_t(o.batchSize) * 32);
     std::ifstream in = openInput();
@@ -92,9 +84,8 @@ int runEmbed(Args& a) {
     int64_t done = 0;
     auto flush = [&]() {
         if (lines.empty()) return;
-        Progress::Scope scope(progress, double(done) / double(n), double(done + int64_t(lines.size())) / double(n));
-        StageRelay relay(scope);
-        at::Tensor e = embedTexts(*model, *tok, lines, o, relay).to(at::kCPU, at::kFloat).contiguous();
+        Progress stage(progress, double(done) / double(n), double(done + int64_t(lines.size())) / double(n), "embedding");
+        at::Tensor e = embedTexts(*model, *tok, lines, o, stage).to(at::kCPU, at::kFloat).contiguous();
         const float* p = e.data_ptr<float>();
         if (fmt == Tsv) {
             std::string text;

@@ -1,11 +1,11 @@
 // `embedlab-cli forward`: one forward pass over a right-padded batch of id sequences.
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/error.h"
-#include "io/safetensors.h"
-#include "models/dtype.h"
-#include "models/model.h"
-#include "models/model_loader.h"
+#include "engine/core/error.h"
+#include "engine/io/safetensors.h"
+#include "engine/models/dtype.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
 
 #include <ATen/ATen.h>
 

@@ -1,13 +1,13 @@
 // `embedlab-cli generate`: text generation with a causal LM (KV cache, greedy or sampled).
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "models/dtype.h"
-#include "models/generation.h"
-#include "models/model.h"
-#include "models/model_loader.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/models/dtype.h"
+#include "engine/models/generation.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <c10/core/Device.h>
 
@@ -77,7 +77,7 @@ int runGenerate(Args& a) {
     } else if (!o.stopStrings.empty()) {
         throw Error::badInput("--stop needs a tokenizer in the model folder");
     }
-    StderrProgress progress("generate");
+    StderrProgress progress(a, "generate");
     GenerationResult r = generate(*model, prompt, o, progress);
     auto tokenOf = [&](int64_t id) { return tok ? tok->idToToken(id) : std::string(); };
     nlohmann::json steps = nlohmann::json::array();

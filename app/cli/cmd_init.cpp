@@ -1,10 +1,10 @@
 // `embedlab-cli init`: writes a randomly initialised model as a Hugging Face folder
 // (config.json, generation_config.json for causal LMs, model.safetensors).
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "io/model_presets.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/io/model_presets.h"
 
 #include <chrono>
 
@@ -64,7 +64,7 @@ int runInit(Args& a) {
     }
 
     const auto t0 = std::chrono::steady_clock::now();
-    StderrProgress progress("init");
+    StderrProgress progress(a, "init");
     const RandomModelSummary r = writeRandomModel(config, out, static_cast<uint64_t>(seed), dtype, &progress);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json j = {{"path", r.path},       {"arch", arch},          {"parameters", r.parameters},

@@ -3,11 +3,11 @@
 //     → a JSON array, one object per tokenizer: tokenizer, words, excluded, boundary_hit, root_intact,
 //       tokens_per_word, ci95 {boundary_hit: [lo, hi], root_intact: [lo, hi]} (and path, kind, skipped,
 //       longer_than_root, malformed_lines, seconds)
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/error.h"
-#include "eval/morphology.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/eval/morphology.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <chrono>
 #include <cstdio>
@@ -31,7 +31,7 @@ int runMorph(Args& a) {
 
     std::vector<std::unique_ptr<Tokenizer>> toks;
     for (const auto& p : paths) toks.push_back(loadTokenizer(p));  // every path is checked before the work
-    StderrProgress readProgress("treebank");
+    StderrProgress readProgress(a, "treebank");
     const eval::Treebank tb = eval::readTreebank(gold, readProgress);
     for (const auto& w : tb.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (tb.malformedLines > static_cast<int64_t>(tb.warnings.size()))
@@ -40,7 +40,7 @@ int runMorph(Args& a) {
 
     nlohmann::json arr = nlohmann::json::array();
     for (size_t i = 0; i < toks.size(); ++i) {
-        StderrProgress progress("morph boundaries " + toks[i]->name());
+        StderrProgress progress(a, "morph boundaries " + toks[i]->name());
         const auto t0 = std::chrono::steady_clock::now();
         const eval::BoundaryResult r = eval::morphBoundaries(*toks[i], tb, o, progress);
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

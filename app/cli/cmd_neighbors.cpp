@@ -1,10 +1,10 @@
 // `embedlab-cli neighbors`: the k nearest rows of a vectors file to one row (by number or label), or an
 // analogy a − b + c (../shared/design/cli.md).
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "analysis/knn.h"
-#include "core/error.h"
-#include "io/vectors.h"
+#include "engine/analysis/knn.h"
+#include "engine/core/error.h"
+#include "engine/io/vectors.h"
 
 #include <ATen/ATen.h>
 
@@ -46,7 +46,7 @@ int runNeighbors(Args& a) {
     ro.tensorName = a.get("tensor");
     ro.metadataPath = a.get("metadata");
     VectorReadReport rep;
-    StderrProgress progress("neighbors");
+    StderrProgress progress(a, "neighbors");
     VectorSet set = readVectors(input, ro, &rep, progress);
     for (const auto& w : rep.warnings) std::fprintf(stderr, "warning: %s: %s\n", input.c_str(), w.c_str());
     std::vector<Neighbor> nb;

@@ -1,13 +1,13 @@
 // `embedlab-cli project`: PCA, t-SNE or UMAP of a vectors file → CSV of coordinates, with the
 // projection's trustworthiness and kNN recall (../shared/design/cli.md).
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "analysis/pca.h"
-#include "analysis/projection_quality.h"
-#include "analysis/tsne.h"
-#include "analysis/umap.h"
-#include "core/error.h"
-#include "io/vectors.h"
+#include "engine/analysis/pca.h"
+#include "engine/analysis/projection_quality.h"
+#include "engine/analysis/tsne.h"
+#include "engine/analysis/umap.h"
+#include "engine/core/error.h"
+#include "engine/io/vectors.h"
 
 #include <ATen/ATen.h>
 
@@ -48,14 +48,14 @@ int runProject(Args& a) {
     const long long sample = a.getInt("quality-sample", 10000);
     if (sample < 10) throw UsageError("--quality-sample must be at least 10");
 
-    StderrProgress progress("project");
+    StderrProgress progress(a, "project");
     VectorReadOptions ro;
     ro.tensorName = a.get("tensor");
     ro.metadataPath = a.get("metadata");
     VectorReadReport rep;
     VectorSet set;
     {
-        SubProgress sub(progress, 0.0, 0.05);
+        Progress sub(progress, 0.0, 0.05);
         set = readVectors(input, ro, &rep, sub);
     }
     for (const auto& w : rep.warnings) std::fprintf(stderr, "warning: %s: %s\n", input.c_str(), w.c_str());
@@ -64,7 +64,7 @@ int runProject(Args& a) {
     at::Tensor coords;
     nlohmann::json extra = nlohmann::json::object();
     {
-        SubProgress sub(progress, 0.05, 0.85);
+        Progress sub(progress, 0.05, 0.85);
         if (method == "pca") {
             if (set.dim() < dims)
                 throw Error::badInput(input + ": PCA to " + std::to_string(dims) + " dimensions needs vectors of at least " +
@@ -130,7 +130,7 @@ int runProject(Args& a) {
     qo.seed = seed;
     ProjectionQuality q;
     {
-        SubProgress sub(progress, 0.85, 1.0);
+        Progress sub(progress, 0.85, 1.0);
         q = projectionQuality(set.data, coords, qo, sub);
     }
     nlohmann::json j = {{"seconds", seconds},

@@ -1,7 +1,7 @@
 // `embedlab-cli selftest --sp-model FILE [--text TEXT]`: SentencePiece and LibTorch in one process.
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "tokenizers/interop_selftest.h"
+#include "engine/tokenizers/interop_selftest.h"
 
 namespace embedlab::cli {
 namespace {

@@ -1,9 +1,9 @@
 // `embedlab-cli version` and `embedlab-cli devices`.
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/cpu_isa.h"
-#include "device/blas_setup.h"
-#include "device/device.h"
+#include "engine/core/cpu_isa.h"
+#include "engine/device/blas_setup.h"
+#include "engine/device/device.h"
 
 namespace embedlab::cli {
 namespace {

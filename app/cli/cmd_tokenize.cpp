@@ -6,11 +6,11 @@
 // specials with --add-special); in --decode mode it decodes as [].
 // A seed-format Turkish tokenizer encodes losslessly unless --turkish-encoding reference asks for the
 // seed reference implementation's ids (docs/tokenizers.md).
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/error.h"
-#include "tokenizers/tokenizer.h"
-#include "tokenizers/turkish_tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/tokenizers/tokenizer.h"
+#include "engine/tokenizers/turkish_tokenizer.h"
 
 #include <cstdio>
 #include <fstream>

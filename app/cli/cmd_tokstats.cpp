@@ -1,11 +1,11 @@
 // `embedlab-cli tokstats`: corpus statistics of one or more tokenizers (docs/tokenizers.md).
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "tokenizers/tokenizer.h"
-#include "tokenizers/tokenizer_metrics.h"
-#include "tokenizers/turkish_tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/tokenizers/tokenizer.h"
+#include "engine/tokenizers/tokenizer_metrics.h"
+#include "engine/tokenizers/turkish_tokenizer.h"
 
 #include <cstdio>
 
@@ -48,7 +48,7 @@ int runTokstats(Args& a) {
 
     nlohmann::json arr = nlohmann::json::array();
     for (size_t i = 0; i < toks.size(); ++i) {
-        StderrProgress progress("tokstats " + toks[i]->name());
+        StderrProgress progress(a, "tokstats " + toks[i]->name());
         const TokenizerStats s = computeTokenizerStats(*toks[i], lines, progress, opt);
         arr.push_back({{"name", s.name},
                        {"path", paths[i]},

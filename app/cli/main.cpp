@@ -1,9 +1,9 @@
 // embedlab-cli — the headless front end. See ../shared/design/cli.md and `embedlab-cli help`.
-#include "cli.h"
+#include "app/cli/cli.h"
 
-#include "core/error.h"
-#include "device/blas_setup.h"
-#include "device/device.h"
+#include "engine/core/error.h"
+#include "engine/device/blas_setup.h"
+#include "engine/device/device.h"
 
 #include <cstdio>
 #include <iostream>
@@ -24,7 +24,7 @@ static void printUsage(FILE* to) {
         std::fprintf(to, "  %s\n", indented.c_str());
     }
     std::fprintf(to,
-                 "\ncommon options: --device cpu|cuda|cuda:N|mps  --dtype f32|bf16  --threads N\n"
+                 "\ncommon options: --device cpu|cuda|cuda:N|mps  --dtype f32|bf16  --threads N  --progress human|json|none\n"
                  "exit codes: 0 success, 2 bad usage, 3 bad input, 4 runtime failure\n");
 }
 

@@ -1,6 +1,6 @@
-#include "analysis/analysis_common.h"
+#include "engine/analysis/analysis_common.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <ATen/ATen.h>
 
@@ -20,14 +20,6 @@ Metric parseMetric(const std::string& n) {
     if (n == "dot" || n == "ip" || n == "inner") return Metric::Dot;
     if (n == "euclidean" || n == "l2") return Metric::Euclidean;
     throw Error::badInput("unknown metric '" + n + "' (use cosine, dot or euclidean)");
-}
-
-SubProgress::SubProgress(Progress& parent, double begin, double end) {
-    setListener(
-        [&parent, begin, end](const ProgressSnapshot& s) {
-            parent.report(s.fraction < 0 ? -1.0 : begin + (end - begin) * s.fraction, s.message);
-        },
-        0);
 }
 
 at::Tensor checkedMatrix(const at::Tensor& x, const char* what) {

@@ -1,7 +1,7 @@
 // embedlab engine — pieces shared by the embedding-space analyses (kNN, PCA, t-SNE, UMAP, quality).
 #pragma once
 
-#include "jobs/progress.h"
+#include "engine/jobs/progress.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -24,13 +24,6 @@ using PreviewCallback = std::function<void(const at::Tensor& coords, int iterati
 
 // A 2-D float32 contiguous CPU copy/view of `x`; throws Error(BadInput) for 1-D data, empty data or NaN/Inf.
 at::Tensor checkedMatrix(const at::Tensor& x, const char* what);
-
-// A Progress for one stage of a longer operation: report(f) becomes parent.report(begin + (end−begin)·f),
-// and a cancel of the parent stops the stage at its next report().
-class SubProgress : public Progress {
-public:
-    SubProgress(Progress& parent, double begin, double end);
-};
 
 // splitmix64: seeds per-chunk random streams from one user seed.
 inline uint64_t splitmix64(uint64_t x) {

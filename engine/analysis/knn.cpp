@@ -1,8 +1,8 @@
-#include "analysis/knn.h"
+#include "engine/analysis/knn.h"
 
-#include "core/cpu_isa.h"
-#include "core/error.h"
-#include "device/device.h"
+#include "engine/core/cpu_isa.h"
+#include "engine/core/error.h"
+#include "engine/device/device.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

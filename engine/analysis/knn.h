@@ -8,7 +8,7 @@
 // All calls take Progress&, report at least every 50 ms and are cancellable.
 #pragma once
 
-#include "analysis/analysis_common.h"
+#include "engine/analysis/analysis_common.h"
 
 #include <ATen/core/Tensor.h>
 

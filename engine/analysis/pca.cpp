@@ -1,6 +1,6 @@
-#include "analysis/pca.h"
+#include "engine/analysis/pca.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <ATen/ATen.h>
 

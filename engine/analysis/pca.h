@@ -6,7 +6,7 @@
 // svd_flip does (the largest |projection| of each component is positive).
 #pragma once
 
-#include "analysis/analysis_common.h"
+#include "engine/analysis/analysis_common.h"
 
 #include <ATen/core/Tensor.h>
 

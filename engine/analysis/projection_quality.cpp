@@ -1,7 +1,7 @@
-#include "analysis/projection_quality.h"
+#include "engine/analysis/projection_quality.h"
 
-#include "analysis/knn.h"
-#include "core/error.h"
+#include "engine/analysis/knn.h"
+#include "engine/core/error.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -111,7 +111,7 @@ ProjectionQuality projectionQuality(const at::Tensor& xIn, const at::Tensor& yIn
     }
     at::Tensor idx = at::tensor(rows, at::kLong);
     {
-        SubProgress first(progress, 0.0, 0.6);
+        Progress first(progress, 0.0, 0.6);
         at::Tensor xs = q.sampled ? x.index_select(0, idx) : x;
         at::Tensor ys = q.sampled ? y.index_select(0, idx) : y;
         q.trustworthiness = trustworthiness(xs, ys, q.k, o.metric, first);
@@ -119,7 +119,7 @@ ProjectionQuality projectionQuality(const at::Tensor& xIn, const at::Tensor& yIn
     // kNN recall of the sampled rows against all rows.
     const Metric hm = o.metric == Metric::Dot ? Metric::Cosine : o.metric;
     at::Tensor xq = x.index_select(0, idx), yq = y.index_select(0, idx);
-    SubProgress second(progress, 0.6, 0.95), third(progress, 0.95, 1.0);
+    Progress second(progress, 0.6, 0.95), third(progress, 0.95, 1.0);
     KnnGraph gx = knnExact(x, xq, q.k, hm, rows, second);
     KnnGraph gy = knnExact(y, yq, q.k, Metric::Euclidean, rows, third);
     const int64_t* a = gx.indices.data_ptr<int64_t>();

@@ -8,7 +8,7 @@
 // data set of their own; recall of the sampled rows against all N), reporting the sample size.
 #pragma once
 
-#include "analysis/analysis_common.h"
+#include "engine/analysis/analysis_common.h"
 
 #include <ATen/core/Tensor.h>
 

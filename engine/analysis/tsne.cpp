@@ -1,8 +1,8 @@
-#include "analysis/tsne.h"
+#include "engine/analysis/tsne.h"
 
-#include "analysis/knn.h"
-#include "analysis/pca.h"
-#include "core/error.h"
+#include "engine/analysis/knn.h"
+#include "engine/analysis/pca.h"
+#include "engine/core/error.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -517,7 +517,7 @@ TsneResult tsne(const at::Tensor& xIn, const TsneOptions& o, Progress& progress)
     ko.exactLimit = o.knnExactLimit;
     KnnGraph g;
     {
-        SubProgress sub(progress, 0.0, 0.08);
+        Progress sub(progress, 0.0, 0.08);
         g = knnGraph(x, ko, sub);
     }
     res.exactKnn = g.exact;

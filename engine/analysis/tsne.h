@@ -11,7 +11,7 @@
 // Every point is embedded; seeded and reproducible; cancellable within one iteration.
 #pragma once
 
-#include "analysis/analysis_common.h"
+#include "engine/analysis/analysis_common.h"
 
 #include <ATen/core/Tensor.h>
 

@@ -1,9 +1,9 @@
-#include "analysis/umap.h"
+#include "engine/analysis/umap.h"
 
-#include "analysis/knn.h"
-#include "analysis/pca.h"
-#include "core/cpu_isa.h"
-#include "core/error.h"
+#include "engine/analysis/knn.h"
+#include "engine/analysis/pca.h"
+#include "engine/core/cpu_isa.h"
+#include "engine/core/error.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -602,14 +602,14 @@ UmapResult umap(const at::Tensor& xIn, const UmapOptions& o, Progress& progress)
         if (ko.k > 0 && ((kg.indices < 0).any().item<bool>() || (kg.indices >= n).any().item<bool>()))
             throw Error::badInput("UMAP: the given neighbours name rows outside the data");
     } else {
-        SubProgress sub(progress, 0.0, 0.15);
+        Progress sub(progress, 0.0, 0.15);
         kg = knnGraph(x, ko, sub);
     }
     r.knn = kg;
     r.exactKnn = kg.exact;
     Graph g;
     {
-        SubProgress sub(progress, 0.15, 0.2);
+        Progress sub(progress, 0.15, 0.2);
         g = fuzzySimplicialSet(kg.indices.contiguous(), kg.distances.contiguous(), n, sub);
     }
     r.epochs = o.epochs > 0 ? o.epochs : (n <= 10000 ? 500 : 200);
@@ -636,7 +636,7 @@ UmapResult umap(const at::Tensor& xIn, const UmapOptions& o, Progress& progress)
     if (how == UmapOptions::Init::Spectral && (r.components > 1 || n <= o.dims + 1)) how = UmapOptions::Init::Pca;
     if (how == UmapOptions::Init::Pca && x.size(1) < o.dims) how = UmapOptions::Init::Random;
     if (how == UmapOptions::Init::Spectral) {
-        SubProgress sub(progress, 0.2, 0.3);
+        Progress sub(progress, 0.2, 0.3);
         init = spectralLayout(g, n, o.dims, o.seed, sub);
         r.init = "spectral";
     } else if (how == UmapOptions::Init::Pca) {

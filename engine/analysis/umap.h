@@ -12,8 +12,8 @@
 // epoch, so the result depends only on the seed, not on the thread count.
 #pragma once
 
-#include "analysis/analysis_common.h"
-#include "analysis/knn.h"
+#include "engine/analysis/analysis_common.h"
+#include "engine/analysis/knn.h"
 
 #include <ATen/core/Tensor.h>
 

@@ -1,4 +1,4 @@
-#include "core/cpu_isa.h"
+#include "engine/core/cpu_isa.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include "device/blas_setup.h"
+#include "engine/device/blas_setup.h"
 
 #include <dlfcn.h>
 #include <malloc.h>

@@ -1,6 +1,6 @@
-#include "device/device.h"
+#include "engine/device/device.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>

@@ -1,8 +1,8 @@
-#include "eval/bitext.h"
+#include "engine/eval/bitext.h"
 
-#include "core/error.h"
-#include "eval/label_metrics.h"
-#include "eval/tsv.h"
+#include "engine/core/error.h"
+#include "engine/eval/label_metrics.h"
+#include "engine/eval/tsv.h"
 
 #include <numeric>
 

@@ -7,7 +7,7 @@
 // Data: TSV `src<TAB>tgt`, one aligned pair per line.
 #pragma once
 
-#include "eval/matrix.h"
+#include "engine/eval/matrix.h"
 
 #include <cstdint>
 #include <string>

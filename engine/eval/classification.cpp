@@ -1,8 +1,8 @@
-#include "eval/classification.h"
+#include "engine/eval/classification.h"
 
-#include "core/error.h"
-#include "eval/label_metrics.h"
-#include "eval/tsv.h"
+#include "engine/core/error.h"
+#include "engine/eval/label_metrics.h"
+#include "engine/eval/tsv.h"
 
 #include <algorithm>
 #include <map>
@@ -67,7 +67,7 @@ ClassificationResult evaluateClassification(const Matrix& train, const std::vect
     std::mt19937_64 rng(o.seed);
     double acc = 0, f1 = 0, f1w = 0;
     for (int64_t e = 0; e < runs; ++e) {
-        Progress::Scope scope(progress, static_cast<double>(e) / runs, static_cast<double>(e + 1) / runs);
+        Progress scope(progress, static_cast<double>(e) / runs, static_cast<double>(e + 1) / runs);
         scope.checkCancelled();
         Matrix x = train;
         std::vector<int64_t> y = trainLabels;

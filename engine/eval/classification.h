@@ -8,8 +8,8 @@
 // ignored). Class ids are the sorted label strings (as numpy.unique).
 #pragma once
 
-#include "eval/logistic_regression.h"
-#include "eval/matrix.h"
+#include "engine/eval/logistic_regression.h"
+#include "engine/eval/matrix.h"
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
-#include "eval/clustering.h"
+#include "engine/eval/clustering.h"
 
-#include "core/error.h"
-#include "eval/tsv.h"
+#include "engine/core/error.h"
+#include "engine/eval/tsv.h"
 
 #include <algorithm>
 #include <cmath>

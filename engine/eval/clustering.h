@@ -17,7 +17,7 @@
 // Data: TSV `text<TAB>label` (labels are any strings).
 #pragma once
 
-#include "eval/matrix.h"
+#include "engine/eval/matrix.h"
 
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-#include "eval/compute.h"
+#include "engine/eval/compute.h"
 
 #include <cstdio>
 #include <cstring>

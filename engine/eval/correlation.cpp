@@ -1,6 +1,6 @@
-#include "eval/correlation.h"
+#include "engine/eval/correlation.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
-#include "eval/label_metrics.h"
+#include "engine/eval/label_metrics.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <map>
 

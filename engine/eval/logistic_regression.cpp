@@ -1,6 +1,6 @@
-#include "eval/logistic_regression.h"
+#include "engine/eval/logistic_regression.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <algorithm>
 #include <cmath>

@@ -6,7 +6,7 @@
 // relative decrease of the objective falls below 64·eps (scipy's ftol), or after maxIter iterations.
 #pragma once
 
-#include "eval/matrix.h"
+#include "engine/eval/matrix.h"
 
 #include <cstdint>
 #include <vector>

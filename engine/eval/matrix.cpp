@@ -1,6 +1,6 @@
-#include "eval/matrix.h"
+#include "engine/eval/matrix.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <algorithm>
 #include <cmath>

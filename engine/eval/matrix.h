@@ -4,7 +4,7 @@
 // read from a .npy file); it needs no model. Only the similarity search uses LibTorch (blocked matmul).
 #pragma once
 
-#include "jobs/progress.h"
+#include "engine/jobs/progress.h"
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
-#include "eval/morphology.h"
+#include "engine/eval/morphology.h"
 
-#include "core/error.h"
-#include "io/corpus.h"
+#include "engine/core/error.h"
+#include "engine/io/corpus.h"
 
 #include <ATen/Parallel.h>
 

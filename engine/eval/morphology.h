@@ -19,8 +19,8 @@
 // with bootstrap 95% intervals (percentiles of B resamples of the words, seeded).
 #pragma once
 
-#include "jobs/progress.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/jobs/progress.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <cstdint>
 #include <string>

@@ -9,7 +9,7 @@
 // tokenization of "\n"; the lines are concatenated, with the tokenizer's BOS in front when it has one.
 #pragma once
 
-#include "jobs/progress.h"
+#include "engine/jobs/progress.h"
 
 #include <cstdint>
 #include <string>

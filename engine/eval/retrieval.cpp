@@ -1,8 +1,8 @@
-#include "eval/retrieval.h"
+#include "engine/eval/retrieval.h"
 
-#include "core/error.h"
-#include "eval/tsv.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/eval/tsv.h"
+#include "engine/io/file_io.h"
 
 #include <algorithm>
 #include <cmath>

@@ -17,7 +17,7 @@
 // unknown query are errors.
 #pragma once
 
-#include "eval/matrix.h"
+#include "engine/eval/matrix.h"
 
 #include <cstdint>
 #include <map>

@@ -1,5 +1,5 @@
-#include "core/error.h"
-#include "eval/matrix.h"
+#include "engine/core/error.h"
+#include "engine/eval/matrix.h"
 
 #include <ATen/ATen.h>
 

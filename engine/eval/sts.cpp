@@ -1,8 +1,8 @@
-#include "eval/sts.h"
+#include "engine/eval/sts.h"
 
-#include "core/error.h"
-#include "eval/correlation.h"
-#include "eval/tsv.h"
+#include "engine/core/error.h"
+#include "engine/eval/correlation.h"
+#include "engine/eval/tsv.h"
 
 #include <sstream>
 

@@ -5,7 +5,7 @@
 // number) is skipped. Gold scores must lie in [minScore, maxScore] (0–5 by default, as STS-B).
 #pragma once
 
-#include "eval/matrix.h"
+#include "engine/eval/matrix.h"
 
 #include <cstdint>
 #include <string>

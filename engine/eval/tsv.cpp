@@ -1,7 +1,7 @@
-#include "eval/tsv.h"
+#include "engine/eval/tsv.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 
 #include <cerrno>
 #include <cmath>

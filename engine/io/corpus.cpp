@@ -1,8 +1,8 @@
-#include "io/corpus.h"
+#include "engine/io/corpus.h"
 
-#include "core/error.h"
-#include "core/utf8.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/core/utf8.h"
+#include "engine/io/file_io.h"
 
 #include <nlohmann/json.hpp>
 

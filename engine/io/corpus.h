@@ -18,7 +18,7 @@
 // missing column or field, a ragged TSV line, an unterminated CSV quote, invalid JSON, an empty corpus.
 #pragma once
 
-#include "jobs/progress.h"
+#include "engine/jobs/progress.h"
 
 #include <cstdint>
 #include <functional>

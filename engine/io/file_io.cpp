@@ -1,6 +1,6 @@
-#include "io/file_io.h"
+#include "engine/io/file_io.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
-#include "io/file_kind.h"
+#include "engine/io/file_kind.h"
 
-#include "io/file_io.h"
+#include "engine/io/file_io.h"
 
 #include <unistd.h>
 

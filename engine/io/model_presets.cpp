@@ -1,9 +1,9 @@
-#include "io/model_presets.h"
+#include "engine/io/model_presets.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "io/safetensors.h"
-#include "jobs/progress.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/io/safetensors.h"
+#include "engine/jobs/progress.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>

@@ -1,7 +1,7 @@
-#include "io/npy.h"
+#include "engine/io/npy.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,11 +1,11 @@
 // The safetensors format (https://github.com/huggingface/safetensors): 8-byte little-endian header
 // length N, N bytes of UTF-8 JSON, then the data section. Reading memory-maps the file and validates
 // the whole header before any tensor is handed out; writing streams to a temporary file and renames.
-#include "io/safetensors.h"
+#include "engine/io/safetensors.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "io/model_presets.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/io/model_presets.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>

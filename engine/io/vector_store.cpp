@@ -1,7 +1,7 @@
-#include "io/vector_store.h"
+#include "engine/io/vector_store.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 
 #include <ATen/ATen.h>
 

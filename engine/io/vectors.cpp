@@ -1,9 +1,9 @@
-#include "io/vectors.h"
+#include "engine/io/vectors.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "io/npy.h"
-#include "io/safetensors.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/io/npy.h"
+#include "engine/io/safetensors.h"
 
 #include <ATen/ATen.h>
 

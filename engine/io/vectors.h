@@ -12,7 +12,7 @@
 // are counted (and kept). All errors are Error(BadInput).
 #pragma once
 
-#include "jobs/progress.h"
+#include "engine/jobs/progress.h"
 
 #include <ATen/core/Tensor.h>
 

@@ -1,6 +1,6 @@
-#include "jobs/job.h"
+#include "engine/jobs/job.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <new>
 

@@ -6,7 +6,7 @@
 // embedlab::Error on failure (Kind::Cancelled when progress.cancelled()).
 #pragma once
 
-#include "jobs/progress.h"
+#include "engine/jobs/progress.h"
 
 #include <functional>
 #include <memory>

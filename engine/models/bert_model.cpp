@@ -1,8 +1,8 @@
-#include "models/bert_model.h"
+#include "engine/models/bert_model.h"
 
-#include "core/error.h"
-#include "device/device.h"
-#include "models/nn_ops.h"
+#include "engine/core/error.h"
+#include "engine/device/device.h"
+#include "engine/models/nn_ops.h"
 
 #include <ATen/ATen.h>
 

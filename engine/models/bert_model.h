@@ -4,7 +4,7 @@
 // lm_head.{dense,layer_norm}.*, lm_head.bias (XLM-R MLM head, optional), lm_head.decoder.weight (untied only).
 #pragma once
 
-#include "models/model.h"
+#include "engine/models/model.h"
 
 namespace embedlab {
 

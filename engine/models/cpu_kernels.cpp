@@ -1,8 +1,8 @@
-#include "models/cpu_kernels.h"
+#include "engine/models/cpu_kernels.h"
 
-#include "core/cpu_isa.h"
+#include "engine/core/cpu_isa.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

@@ -1,6 +1,6 @@
-#include "models/dtype.h"
+#include "engine/models/dtype.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 namespace embedlab {
 

@@ -1,8 +1,8 @@
-#include "models/embedding.h"
+#include "engine/models/embedding.h"
 
-#include "core/error.h"
-#include "models/model.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/models/model.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <ATen/ATen.h>
 

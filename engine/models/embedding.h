@@ -4,7 +4,8 @@
 // Only the layers up to the requested one are run, and the LM head is never computed.
 #pragma once
 
-#include "jobs/progress.h"
+#include "engine/jobs/progress.h"
+#include "engine/models/embedding_options.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -17,24 +18,9 @@ namespace embedlab {
 class Model;
 class Tokenizer;
 
-enum class Pooling { Mean, Cls, Last, Max };
-// "mean" | "cls" | "last" | "max"; throws Error(BadInput) otherwise.
-Pooling parsePooling(const std::string& name);
-const char* poolingName(Pooling p);
-
 // hidden [B, L, H], mask [B, L] (1 = token; undefined = all) → [B, H] float32.
 // mean: sum(h·m)/sum(m); cls: position 0; last: the last position with mask 1; max: max over valid positions.
 at::Tensor poolHidden(const at::Tensor& hidden, const at::Tensor& mask, Pooling pooling);
-
-struct EmbeddingOptions {
-    Pooling pooling = Pooling::Mean;
-    // Hidden state to read: 0 = embedding output … numLayers (the last, post-norm for decoders);
-    // negative counts from the end (-1 = last).
-    int64_t layer = -1;
-    bool normalize = false;  // L2-normalise each vector
-    int64_t batchSize = 32;
-    int64_t maxLength = 0;   // truncate longer inputs (0 = the model's position limit, if any)
-};
 
 // Resolves EmbeddingOptions::layer to 0…numLayers. Throws Error(BadInput) when out of range.
 int64_t resolveLayer(const Model& model, int64_t layer);

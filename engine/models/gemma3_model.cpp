@@ -1,10 +1,10 @@
-#include "models/gemma3_model.h"
+#include "engine/models/gemma3_model.h"
 
-#include "core/error.h"
-#include "device/device.h"
-#include "models/cpu_kernels.h"
-#include "models/kv_cache.h"
-#include "models/nn_ops.h"
+#include "engine/core/error.h"
+#include "engine/device/device.h"
+#include "engine/models/cpu_kernels.h"
+#include "engine/models/kv_cache.h"
+#include "engine/models/nn_ops.h"
 
 #include <ATen/ATen.h>
 

@@ -3,7 +3,7 @@
 // lm_head.weight (only when untied).
 #pragma once
 
-#include "models/model.h"
+#include "engine/models/model.h"
 
 namespace embedlab {
 

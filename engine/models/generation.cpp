@@ -1,8 +1,8 @@
-#include "models/generation.h"
+#include "engine/models/generation.h"
 
-#include "core/error.h"
-#include "models/kv_cache.h"
-#include "models/model.h"
+#include "engine/core/error.h"
+#include "engine/models/kv_cache.h"
+#include "engine/models/model.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>

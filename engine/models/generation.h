@@ -5,7 +5,7 @@
 // reproducible: an at::Generator seeded with `seed` drives every draw.
 #pragma once
 
-#include "jobs/progress.h"
+#include "engine/jobs/progress.h"
 
 #include <ATen/core/Tensor.h>
 

@@ -1,9 +1,9 @@
-#include "models/gpt2_model.h"
+#include "engine/models/gpt2_model.h"
 
-#include "core/error.h"
-#include "device/device.h"
-#include "models/kv_cache.h"
-#include "models/nn_ops.h"
+#include "engine/core/error.h"
+#include "engine/device/device.h"
+#include "engine/models/kv_cache.h"
+#include "engine/models/nn_ops.h"
 
 #include <ATen/ATen.h>
 

@@ -3,7 +3,7 @@
 // Conv1D weights are stored [in, out] and used as such (x · W + b), with no transposed copy.
 #pragma once
 
-#include "models/model.h"
+#include "engine/models/model.h"
 
 namespace embedlab {
 

@@ -1,6 +1,6 @@
-#include "models/kv_cache.h"
+#include "engine/models/kv_cache.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <ATen/ATen.h>
 

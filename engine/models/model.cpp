@@ -1,7 +1,7 @@
-#include "models/model.h"
+#include "engine/models/model.h"
 
-#include "core/error.h"
-#include "models/kv_cache.h"
+#include "engine/core/error.h"
+#include "engine/models/kv_cache.h"
 
 #include <ATen/ATen.h>
 

@@ -7,7 +7,7 @@
 // after the final norm. Inputs are right-padded batches with an attention mask.
 #pragma once
 
-#include "models/model_config.h"
+#include "engine/models/model_config.h"
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>

@@ -1,7 +1,7 @@
-#include "models/model_config.h"
+#include "engine/models/model_config.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,13 +1,13 @@
-#include "models/model_loader.h"
+#include "engine/models/model_loader.h"
 
-#include "models/cpu_kernels.h"
+#include "engine/models/cpu_kernels.h"
 
-#include "core/error.h"
-#include "io/safetensors.h"
-#include "models/bert_model.h"
-#include "models/cpu_kernels.h"
-#include "models/gemma3_model.h"
-#include "models/gpt2_model.h"
+#include "engine/core/error.h"
+#include "engine/io/safetensors.h"
+#include "engine/models/bert_model.h"
+#include "engine/models/cpu_kernels.h"
+#include "engine/models/gemma3_model.h"
+#include "engine/models/gpt2_model.h"
 
 #include <ATen/ATen.h>
 

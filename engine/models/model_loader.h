@@ -8,7 +8,7 @@
 // F32 weights used as f32 on the CPU are zero-copy views of the memory-mapped file; other cases convert.
 #pragma once
 
-#include "models/model.h"
+#include "engine/models/model.h"
 
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>

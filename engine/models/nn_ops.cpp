@@ -1,8 +1,8 @@
-#include "models/nn_ops.h"
+#include "engine/models/nn_ops.h"
 
-#include "core/error.h"
-#include "device/device.h"
-#include "models/cpu_kernels.h"
+#include "engine/core/error.h"
+#include "engine/device/device.h"
+#include "engine/models/cpu_kernels.h"
 
 #include <ATen/ATen.h>
 

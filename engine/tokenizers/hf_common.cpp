@@ -1,6 +1,6 @@
-#include "tokenizers/hf_common.h"
+#include "engine/tokenizers/hf_common.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <nlohmann/json.hpp>
 #include <pcre2.h>

@@ -6,7 +6,7 @@
 // Text given to these helpers is valid UTF-8 (the tokenizer sanitises its input first).
 #pragma once
 
-#include "core/utf8.h"
+#include "engine/core/utf8.h"
 
 #include <nlohmann/json_fwd.hpp>
 

@@ -1,8 +1,8 @@
-#include "tokenizers/hf_decoders.h"
+#include "engine/tokenizers/hf_decoders.h"
 
-#include "core/error.h"
-#include "tokenizers/hf_pretokenizers.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/tokenizers/hf_pretokenizers.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <nlohmann/json.hpp>
 

@@ -2,7 +2,7 @@
 // ByteFallback, Fuse, Strip, Replace, BPEDecoder, Sequence.
 #pragma once
 
-#include "tokenizers/hf_common.h"
+#include "engine/tokenizers/hf_common.h"
 
 #include <memory>
 #include <string>

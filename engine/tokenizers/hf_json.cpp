@@ -1,6 +1,6 @@
-#include "tokenizers/hf_json.h"
+#include "engine/tokenizers/hf_json.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <cmath>
 

@@ -5,8 +5,8 @@
 // small nlohmann::json document.
 #pragma once
 
-#include "tokenizers/hf_common.h"
-#include "tokenizers/hf_models.h"
+#include "engine/tokenizers/hf_common.h"
+#include "engine/tokenizers/hf_models.h"
 
 #include <nlohmann/json.hpp>
 

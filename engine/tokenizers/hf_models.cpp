@@ -1,6 +1,6 @@
-#include "tokenizers/hf_models.h"
+#include "engine/tokenizers/hf_models.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <nlohmann/json.hpp>
 

@@ -7,7 +7,7 @@
 // size can differ from the reference.
 #pragma once
 
-#include "tokenizers/hf_common.h"
+#include "engine/tokenizers/hf_common.h"
 
 #include <cstdint>
 #include <memory>

@@ -1,6 +1,6 @@
-#include "tokenizers/hf_normalizers.h"
+#include "engine/tokenizers/hf_normalizers.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <nlohmann/json.hpp>
 #include <unicode/normalizer2.h>

@@ -5,7 +5,7 @@
 // maps on ordinary text, but the charsmap's own special cases are not applied.
 #pragma once
 
-#include "tokenizers/hf_common.h"
+#include "engine/tokenizers/hf_common.h"
 
 #include <memory>
 

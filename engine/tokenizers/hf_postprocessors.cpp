@@ -1,6 +1,6 @@
-#include "tokenizers/hf_postprocessors.h"
+#include "engine/tokenizers/hf_postprocessors.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <nlohmann/json.hpp>
 

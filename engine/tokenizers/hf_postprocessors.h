@@ -2,7 +2,7 @@
 // sequences), BertProcessing, RobertaProcessing, ByteLevel (no change to ids), Sequence.
 #pragma once
 
-#include "tokenizers/hf_common.h"
+#include "engine/tokenizers/hf_common.h"
 
 #include <functional>
 #include <memory>

@@ -1,6 +1,6 @@
-#include "tokenizers/hf_pretokenizers.h"
+#include "engine/tokenizers/hf_pretokenizers.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <nlohmann/json.hpp>
 

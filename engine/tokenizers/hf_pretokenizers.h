@@ -3,7 +3,7 @@
 // CharDelimiterSplit, Sequence.
 #pragma once
 
-#include "tokenizers/hf_common.h"
+#include "engine/tokenizers/hf_common.h"
 
 #include <memory>
 #include <string>

@@ -1,13 +1,13 @@
-#include "tokenizers/hf_tokenizer.h"
+#include "engine/tokenizers/hf_tokenizer.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "tokenizers/hf_decoders.h"
-#include "tokenizers/hf_json.h"
-#include "tokenizers/hf_models.h"
-#include "tokenizers/hf_normalizers.h"
-#include "tokenizers/hf_postprocessors.h"
-#include "tokenizers/hf_pretokenizers.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/tokenizers/hf_decoders.h"
+#include "engine/tokenizers/hf_json.h"
+#include "engine/tokenizers/hf_models.h"
+#include "engine/tokenizers/hf_normalizers.h"
+#include "engine/tokenizers/hf_postprocessors.h"
+#include "engine/tokenizers/hf_pretokenizers.h"
 
 #include <nlohmann/json.hpp>
 

@@ -14,7 +14,7 @@
 // their position; tokens added by the post-processor have {0,0}.
 #pragma once
 
-#include "tokenizers/tokenizer.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <memory>
 #include <string>

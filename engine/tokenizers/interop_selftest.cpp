@@ -1,6 +1,6 @@
-#include "tokenizers/interop_selftest.h"
+#include "engine/tokenizers/interop_selftest.h"
 
-#include "tokenizers/sentencepiece_library.h"
+#include "engine/tokenizers/sentencepiece_library.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
-#include "tokenizers/sentencepiece_library.h"
+#include "engine/tokenizers/sentencepiece_library.h"
 
-#include "core/error.h"
-#include "tokenizers/sp_shim/sp_shim_api.h"
+#include "engine/core/error.h"
+#include "engine/tokenizers/sp_shim/sp_shim_api.h"
 
 #include <dlfcn.h>
 #include <unistd.h>

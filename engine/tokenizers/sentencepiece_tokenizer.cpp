@@ -1,8 +1,8 @@
-#include "tokenizers/sentencepiece_tokenizer.h"
+#include "engine/tokenizers/sentencepiece_tokenizer.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "tokenizers/sentencepiece_library.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/tokenizers/sentencepiece_library.h"
 
 #include <algorithm>
 

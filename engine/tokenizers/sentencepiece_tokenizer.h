@@ -9,7 +9,7 @@
 // piece is the input text it covers (e.g. "☀️"), not "<unk>".
 #pragma once
 
-#include "tokenizers/tokenizer.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <memory>
 #include <string>

@@ -1,10 +1,10 @@
-#include "tokenizers/tokenizer.h"
+#include "engine/tokenizers/tokenizer.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "tokenizers/hf_tokenizer.h"
-#include "tokenizers/sentencepiece_tokenizer.h"
-#include "tokenizers/turkish_tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/tokenizers/hf_tokenizer.h"
+#include "engine/tokenizers/sentencepiece_tokenizer.h"
+#include "engine/tokenizers/turkish_tokenizer.h"
 
 namespace embedlab {
 

@@ -1,9 +1,9 @@
 // Corpus statistics of a tokenizer; the definitions are in docs/tokenizers.md ("Tokenizer metrics").
-#include "tokenizers/tokenizer_metrics.h"
+#include "engine/tokenizers/tokenizer_metrics.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
-#include "tokenizers/turkish_tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/tokenizers/turkish_tokenizer.h"
 
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>

@@ -2,8 +2,8 @@
 // Every figure is defined precisely in docs/tokenizers.md ("Tokenizer metrics").
 #pragma once
 
-#include "jobs/progress.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/jobs/progress.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <cstdint>
 #include <string>

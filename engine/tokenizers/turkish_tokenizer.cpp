@@ -1,9 +1,9 @@
 // The seed's Turkish morphological tokenizer: reference-exact encoding, context-aware lossless decoding.
 // See turkish_tokenizer.h and docs/tokenizers.md.
-#include "tokenizers/turkish_tokenizer.h"
+#include "engine/tokenizers/turkish_tokenizer.h"
 
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 
 #include <nlohmann/json.hpp>
 #include <unicode/uchar.h>

@@ -11,7 +11,7 @@
 //   back then.
 #pragma once
 
-#include "tokenizers/tokenizer.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <memory>
 #include <string>

@@ -1,8 +1,10 @@
 // The engine-thread bridge: progress with ETA, cancel within 200 ms, failures as messages, restart
-// dropping stale results, and a UI thread that never stalls more than 50 ms while a job computes.
-#include "bridge/job_runner.h"
+// dropping stale results, a UI thread that never stalls more than 50 ms while a job computes, job
+// handles that hear only their own job, and two lanes: an interactive job finishes in its own time
+// while a long job runs, the long job held at its next step and going on afterwards.
+#include "app/bridge/job_runner.h"
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <ATen/ATen.h>
 
@@ -75,11 +77,11 @@ private Q_SLOTS:
         QSignalSpy progress(&runner, &JobRunner::jobProgress);
         QSignalSpy ok(&runner, &JobRunner::jobSucceeded);
         auto job = std::make_shared<MatmulJob>(20, 128);
-        const JobId id = runner.submit(job);
+        const JobId id = runner.submit(job)->id();
         QVERIFY(runner.waitForIdle(20000));
         QCOMPARE(ok.count(), 1);
         QCOMPARE(ok.at(0).at(0).value<JobId>(), id);
-        QCOMPARE(job->threadName, QStringLiteral("embedlab-engine"));
+        QCOMPARE(job->threadName, QStringLiteral("embedlab-interactive"));
         QVERIFY(job->result != 0.0);
         QVERIFY(progress.count() >= 1);
         // The last progress report is the completion (fraction 1, ETA 0).
@@ -118,7 +120,7 @@ private Q_SLOTS:
                 a = at::matmul(a, a).tanh();
                 p.report(-1);
             }
-        }));
+        }))->id();
         QElapsedTimer wait;
         wait.start();
         while (!started && wait.elapsed() < 5000) QTest::qWait(5);
@@ -161,15 +163,12 @@ private Q_SLOTS:
         JobRunner runner;
         QList<QString> delivered;
         connect(&runner, &JobRunner::jobSucceeded, this,
-                [&](JobId, JobPtr j) { delivered << QString::fromStdString(j->name()); });
+                [&](JobId, const QString& name, const QString&) { delivered << name; });
         QSignalSpy cancelled(&runner, &JobRunner::jobCancelled);
         // Three parameter changes in a row, as a slider drag would make: only the last result counts.
-        const JobId a = runner.submit(std::make_shared<MatmulJob>(200, 64, QStringLiteral("a")), QStringLiteral("proj"));
-        const JobId b = runner.submit(std::make_shared<MatmulJob>(200, 64, QStringLiteral("b")), QStringLiteral("proj"));
-        const JobId c = runner.submit(std::make_shared<MatmulJob>(5, 64, QStringLiteral("c")), QStringLiteral("proj"));
-        Q_UNUSED(a);
-        Q_UNUSED(b);
-        Q_UNUSED(c);
+        runner.submit(std::make_shared<MatmulJob>(200, 64, QStringLiteral("a")), QStringLiteral("proj"));
+        runner.submit(std::make_shared<MatmulJob>(200, 64, QStringLiteral("b")), QStringLiteral("proj"));
+        runner.submit(std::make_shared<MatmulJob>(5, 64, QStringLiteral("c")), QStringLiteral("proj"));
         QVERIFY(runner.waitForIdle(20000));
         QCOMPARE(delivered, QList<QString>{QStringLiteral("matmul c")});
         QCOMPARE(cancelled.count(), 2);
@@ -190,7 +189,7 @@ private Q_SLOTS:
         release = true;
         QVERIFY(runner.waitForIdle(10000));
         QCOMPARE(ok.count(), 1);  // only the new one
-        QCOMPARE(QString::fromStdString(ok.at(0).at(1).value<JobPtr>()->name()), QStringLiteral("matmul new"));
+        QCOMPARE(ok.at(0).at(1).toString(), QStringLiteral("matmul new"));
         QCOMPARE(cancelled.count(), 1);
     }
 
@@ -220,6 +219,115 @@ private Q_SLOTS:
         QVERIFY2(enough.load(), qPrintable(QStringLiteral("only %1 ticks in 60 s").arg(ticks)));
         QVERIFY(job->steps > 0);  // the engine thread computed while the UI thread ticked
         QVERIFY2(worst <= 50, qPrintable(QStringLiteral("UI thread stalled %1 ms").arg(worst)));
+    }
+
+    void handleHearsOnlyItsOwnJob() {
+        JobRunner runner;
+        auto a = std::make_shared<FunctionJob>("a", [](Progress& p) {
+            for (int i = 1; i <= 5; ++i) {
+                p.metric("loss", i, 1.0 / i);
+                p.log("step " + std::to_string(i));
+                p.report(i / 5.0);
+            }
+        });
+        auto b = std::make_shared<FunctionJob>("b", [](Progress& p) {
+            p.metric("loss", 1, 99.0);
+            throw Error::badInput("b is broken");
+        });
+        const JobHandlePtr ha = runner.submit(a);
+        const JobHandlePtr hb = runner.submit(b, {}, JobLane::Long);
+        QSignalSpy aOk(ha.get(), &JobHandle::succeeded), aFailed(ha.get(), &JobHandle::failed),
+            aMetric(ha.get(), &JobHandle::metric), aLog(ha.get(), &JobHandle::logLine),
+            aFinished(ha.get(), &JobHandle::finished);
+        QSignalSpy bOk(hb.get(), &JobHandle::succeeded), bFailed(hb.get(), &JobHandle::failed),
+            bMetric(hb.get(), &JobHandle::metric), bFinished(hb.get(), &JobHandle::finished);
+        QCOMPARE(hb->lane(), JobLane::Long);
+        QVERIFY(runner.waitForIdle(10000));
+        QCOMPARE(aOk.count(), 1);
+        QCOMPARE(aFailed.count(), 0);
+        QCOMPARE(aFinished.count(), 1);
+        QCOMPARE(aMetric.count(), 5);  // every metric point, in order, none of b's
+        for (int i = 0; i < 5; ++i) {
+            QCOMPARE(aMetric.at(i).at(0).toString(), QStringLiteral("loss"));
+            QCOMPARE(aMetric.at(i).at(1).toDouble(), double(i + 1));
+            QCOMPARE(aMetric.at(i).at(2).toDouble(), 1.0 / (i + 1));
+        }
+        QCOMPARE(aLog.count(), 5);
+        QCOMPARE(aLog.at(4).at(0).toString(), QStringLiteral("step 5"));
+        QCOMPARE(bOk.count(), 0);
+        QCOMPARE(bFailed.count(), 1);
+        QCOMPARE(bFailed.at(0).at(0).toString(), QStringLiteral("b is broken"));
+        QCOMPARE(bMetric.count(), 1);
+        QCOMPARE(bMetric.at(0).at(2).toDouble(), 99.0);
+        QCOMPARE(bFinished.count(), 1);
+        QVERIFY(!ha->isActive());
+    }
+
+    void interactiveJobFinishesInItsOwnTimeWhileALongJobRuns() {
+        JobRunner runner;
+        // The long job: steps of ~20 ms of matrix work, until stopped or 60 s.
+        std::atomic<bool> stopLong{false};
+        std::atomic<int> longSteps{0};
+        QString longThread, shortThread;
+        auto longJob = std::make_shared<FunctionJob>("long training", [&](Progress& p) {
+            longThread = QThread::currentThread()->objectName();
+            at::Tensor a = at::randn({256, 256});
+            QElapsedTimer clock;
+            clock.start();
+            while (!stopLong.load() && clock.elapsed() < 60000) {
+                QElapsedTimer step;
+                step.start();
+                while (step.elapsed() < 20) a = at::matmul(a, a).tanh();
+                ++longSteps;
+                p.report(-1, "step");
+            }
+        });
+        const JobHandlePtr hl = runner.submit(longJob, {}, JobLane::Long);
+        QTRY_VERIFY_WITH_TIMEOUT(longSteps.load() >= 3, 10000);
+
+        // The interactive job alone would take ~150 ms of the same work; measured as the time from
+        // submit to its succeeded signal while the long job is mid-run.
+        auto interactive = [&] {
+            return std::make_shared<FunctionJob>("map preview", [&](Progress& p) {
+                shortThread = QThread::currentThread()->objectName();
+                at::Tensor a = at::randn({256, 256});
+                QElapsedTimer t;
+                t.start();
+                while (t.elapsed() < 150) a = at::matmul(a, a).tanh();
+                p.report(1.0);
+            });
+        };
+        QSignalSpy held(&runner, &JobRunner::jobHeld);
+        QElapsedTimer t;
+        t.start();
+        const JobHandlePtr hi = runner.submit(interactive());
+        QSignalSpy iOk(hi.get(), &JobHandle::succeeded);
+        QTRY_COMPARE_WITH_TIMEOUT(iOk.count(), 1, 10000);
+        const qint64 took = t.elapsed();
+        // Its own 150 ms + at most one long step (20 ms) + scheduling slack; without lanes it would
+        // wait for the long job's whole run (60 s).
+        QVERIFY2(took < 150 + 20 + 500, qPrintable(QStringLiteral("interactive job took %1 ms").arg(took)));
+        QCOMPARE(shortThread, QStringLiteral("embedlab-interactive"));
+        QCOMPARE(longThread, QStringLiteral("embedlab-long"));
+        // The long job was held for it and released after, and it goes on stepping.
+        QTRY_VERIFY_WITH_TIMEOUT(held.count() >= 2, 2000);
+        QCOMPARE(held.at(0).at(1).toBool(), true);
+        QCOMPARE(held.last().at(1).toBool(), false);
+        QVERIFY(hl->isActive());
+        const int before = longSteps.load();
+        QTRY_VERIFY_WITH_TIMEOUT(longSteps.load() > before + 2, 5000);
+
+        // Pause holds the long job at its next step; resume lets it go on.
+        hl->pause();
+        QTest::qWait(100);
+        const int paused = longSteps.load();
+        QTest::qWait(200);
+        QVERIFY2(longSteps.load() <= paused + 1, "a paused job kept stepping");
+        QVERIFY(hl->isPaused());
+        hl->resume();
+        QTRY_VERIFY_WITH_TIMEOUT(longSteps.load() > paused + 2, 5000);
+        stopLong = true;
+        QVERIFY(runner.waitForIdle(10000));
     }
 };
 

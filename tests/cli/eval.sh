@@ -93,6 +93,24 @@ check "a model folder without a tokenizer exits 3 with a message" "[ $rc -eq 3 ]
 "$CLI" eval perplexity --model "$FIX/models/gpt2_tiny" --data "$T/sts.tsv" >/dev/null 2>"$T/err"; rc=$?
 check "perplexity without a tokenizer exits 3" "[ $rc -eq 3 ]"
 
+# ---- --progress json: JSON lines on stderr, the result alone on stdout ----
+"$CLI" eval clustering --vectors "$T/clu.npy" --data "$T/clu.tsv" --progress json >"$T/pj.out" 2>"$T/pj.err"; rc=$?
+check "--progress json exits 0" "[ $rc -eq 0 ]"
+check "--progress json: every stderr line is a progress/metric/log JSON object, the last at 1.0" "$PY - '$T/pj.err' '$T/pj.out' <<'PYEOF'
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+assert lines, 'no progress lines'
+objs = [json.loads(l) for l in lines]
+assert all(('progress' in o and 'message' in o and 'eta' in o) or 'metric' in o or 'log' in o for o in objs), objs
+prog = [o['progress'] for o in objs if 'progress' in o]
+assert prog[-1] == 1.0 and all(0 <= p <= 1 for p in prog), prog
+json.load(open(sys.argv[2]))  # stdout is the result, untouched
+PYEOF"
+"$CLI" eval clustering --vectors "$T/clu.npy" --data "$T/clu.tsv" --progress none >/dev/null 2>"$T/pn.err"; rc=$?
+check "--progress none prints nothing on stderr" "[ $rc -eq 0 ] && [ ! -s '$T/pn.err' ]"
+"$CLI" eval clustering --vectors "$T/clu.npy" --data "$T/clu.tsv" --progress loud >/dev/null 2>"$T/err"; rc=$?
+check "--progress with an unknown style exits 2" "[ $rc -eq 2 ] && grep -q 'human, json or none' '$T/err'"
+
 # ---- usage: exit 2 ----
 "$CLI" eval sts --data "$T/sts.tsv" >/dev/null 2>&1; rc=$?
 check "neither --model nor --vectors exits 2" "[ $rc -eq 2 ]"

@@ -3,7 +3,7 @@
 // other exception, a crash or a sanitizer report is a finding.
 #pragma once
 
-#include "core/error.h"
+#include "engine/core/error.h"
 
 #include <unistd.h>
 

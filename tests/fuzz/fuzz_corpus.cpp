@@ -1,7 +1,7 @@
 // Corpora: encoding detection and decoding of raw bytes, the sentence splitter, and the corpus reader
 // on a file (the first byte picks the format: text, csv, tsv or jsonl, and the unit).
 #include "fuzz_common.h"
-#include "io/corpus.h"
+#include "engine/io/corpus.h"
 
 using namespace embedlab;
 

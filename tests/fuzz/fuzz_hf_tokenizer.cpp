@@ -2,7 +2,7 @@
 // pre-tokenizers, post-processors, decoders): load, then encode a mixed Turkish/English/emoji text and
 // decode what came out.
 #include "fuzz_common.h"
-#include "tokenizers/hf_tokenizer.h"
+#include "engine/tokenizers/hf_tokenizer.h"
 
 using namespace embedlab;
 

@@ -1,6 +1,6 @@
 // config.json of every architecture: parseModelConfig + validateModelConfig.
 #include "fuzz_common.h"
-#include "models/model_config.h"
+#include "engine/models/model_config.h"
 
 using namespace embedlab;
 

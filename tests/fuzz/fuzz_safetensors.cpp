@@ -2,7 +2,7 @@
 // and summed), and a folder's model.safetensors.index.json shard index (SafeTensorsCollection).
 // The first input byte picks which.
 #include "fuzz_common.h"
-#include "io/safetensors.h"
+#include "engine/io/safetensors.h"
 
 #include <ATen/ATen.h>
 

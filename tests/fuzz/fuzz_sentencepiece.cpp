@@ -1,7 +1,7 @@
 // SentencePiece models through the dlmopen shim (the protobuf parser of libsentencepiece in its own
 // namespace): load, encode, decode.
 #include "fuzz_common.h"
-#include "tokenizers/sentencepiece_tokenizer.h"
+#include "engine/tokenizers/sentencepiece_tokenizer.h"
 
 using namespace embedlab;
 

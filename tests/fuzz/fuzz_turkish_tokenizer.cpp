@@ -5,8 +5,8 @@
 //   odd  — the files: the rest is ekler.json beside the fixture's kokler.json and bpe_tokenler.json.
 // EMBEDLAB_FIXTURES (default ../shared/fixtures) locates tokenizers/turkish-seed.
 #include "fuzz_common.h"
-#include "tokenizers/tokenizer.h"
-#include "tokenizers/turkish_tokenizer.h"
+#include "engine/tokenizers/tokenizer.h"
+#include "engine/tokenizers/turkish_tokenizer.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -1,7 +1,7 @@
 // Every vectors reader: word2vec text and binary, GloVe text, fastText .vec, Projector TSV, .npy and
 // safetensors, by name (the first byte picks the format) and by detection.
 #include "fuzz_common.h"
-#include "io/vectors.h"
+#include "engine/io/vectors.h"
 
 using namespace embedlab;
 

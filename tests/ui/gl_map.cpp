@@ -2,9 +2,9 @@
 // clusters; hover picking through synthetic mouse moves, rectangle and lasso selection against a
 // brute-force test, Turkish search, token-type colours read back from the framebuffer, 3-D orbit,
 // highlight sets (also through the neighbours panel), level of detail, exports, screenshots.
-#include "map/embedding_map_view.h"
-#include "map/map_panel.h"
-#include "map/neighbours_panel.h"
+#include "ui/map/embedding_map_view.h"
+#include "ui/map/map_panel.h"
+#include "ui/map/neighbours_panel.h"
 #include "test_paths.h"
 
 #include <QApplication>

@@ -1,20 +1,20 @@
 // The map workbench end to end (runs under xvfb-run for a real GL context): a model's token
 // embeddings, hidden states of a text and an imported vectors file are projected on the engine
 // thread; coordinates, quality figures and neighbours are checked against the engine called directly.
-#include "bridge/job_runner.h"
+#include "app/bridge/job_runner.h"
 #include "byte_tokenizer.h"
-#include "map/map_panel.h"
-#include "map/map_workbench.h"
-#include "mainwindow/main_window.h"
-#include "workspace/workspace.h"
-#include "models/models_panel.h"
+#include "ui/map/map_panel.h"
+#include "ui/map/map_workbench.h"
+#include "ui/mainwindow/main_window.h"
+#include "ui/workspace/workspace.h"
+#include "ui/models/models_panel.h"
 #include "test_paths.h"
 
-#include "analysis/knn.h"
-#include "analysis/pca.h"
-#include "io/npy.h"
-#include "models/model.h"
-#include "models/model_loader.h"
+#include "engine/analysis/knn.h"
+#include "engine/analysis/pca.h"
+#include "engine/io/npy.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
 
 #include <ATen/ATen.h>
 

@@ -1,21 +1,21 @@
 // The Evaluation panel driven offscreen: every task runs on two fixture models (GPT-2 and BERT with a
 // byte-level tokenizer); the STS row shown in the table equals evaluateSts called directly on the
 // same model and data, perplexity equals evaluatePerplexity; exports and bad input.
-#include "bridge/eval_jobs.h"
-#include "bridge/job_runner.h"
+#include "app/bridge/eval_jobs.h"
+#include "app/bridge/job_runner.h"
 #include "byte_tokenizer.h"
-#include "evaluation/evaluation_panel.h"
-#include "models/models_panel.h"
+#include "ui/evaluation/evaluation_panel.h"
+#include "ui/models/models_panel.h"
 #include "test_paths.h"
 
-#include "eval/matrix.h"
-#include "eval/perplexity.h"
-#include "eval/sts.h"
-#include "io/corpus.h"
-#include "models/embedding.h"
-#include "models/model.h"
-#include "models/model_loader.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/eval/matrix.h"
+#include "engine/eval/perplexity.h"
+#include "engine/eval/sts.h"
+#include "engine/io/corpus.h"
+#include "engine/models/embedding.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <ATen/ATen.h>
 
@@ -29,14 +29,19 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QProcessEnvironment>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTest>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstring>
+#include <set>
 
 using namespace embedlab;
 
@@ -281,6 +286,62 @@ private Q_SLOTS:
         QCOMPARE(ppl.metric(QStringLiteral("tokens")), double(ref.tokens));
         QVERIFY(panel.chartArea()->findChildren<QChartView*>().at(1)->isVisible());
         QVERIFY(panel.grab().save(shots(QStringLiteral("evaluation_panel.png"))));
+    }
+
+    // One implementation of every task (engine/tasks/evaluate.h): `embedlab-cli eval` and the app's
+    // bridge give the same JSON for the same model, data and settings (timings aside).
+    void cliAndBridgeGiveIdenticalJson() {
+        const QString bin = qEnvironmentVariable("EMBEDLAB_BIN_DIR");
+        if (bin.isEmpty()) QSKIP("EMBEDLAB_BIN_DIR is not set (run through ctest)");
+        const QString cli = bin + QStringLiteral("/embedlab-cli");
+        QVERIFY(QFileInfo::exists(cli));
+        JobRunner runner;
+        ModelsPanel models(&runner);
+        models.loadModel(gpt2_);
+        QVERIFY(runner.waitForIdle(30000));
+        QCOMPARE(models.modelCount(), 1);
+        struct Case {
+            const char* task;
+            const char* data;
+        };
+        const Case cases[] = {{"sts", "sts.tsv"},
+                              {"bitext", "bitext.tsv"},
+                              {"retrieval", "retrieval"},
+                              {"clustering", "clustering.tsv"},
+                              {"classification", "classification.tsv"},
+                              {"perplexity", "heldout.txt"}};
+        const std::set<std::string> timings = {"seconds", "embed_seconds", "sentences_per_second", "peak_rss_bytes",
+                                               "tokens_per_second"};
+        auto strip = [&](nlohmann::json j) -> nlohmann::json {
+            for (const auto& k : timings) j.erase(k);
+            return j;
+        };
+        for (const Case& c : cases) {
+            const QString task = QString::fromLatin1(c.task), data = tmp(QString::fromLatin1(c.data));
+            QProcess p;
+            QStringList args = {QStringLiteral("eval"), task, QStringLiteral("--model"), gpt2_, QStringLiteral("--data"), data,
+                                QStringLiteral("--progress"), QStringLiteral("none")};
+            if (task != QLatin1String("perplexity")) args << QStringLiteral("--normalize");  // the panel's default
+            p.start(cli, args);
+            QVERIFY(p.waitForFinished(120000));
+            QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+            const nlohmann::json fromCli = nlohmann::json::parse(p.readAllStandardOutput().toStdString());
+            for (const char* k : {"seconds", "embed_seconds", "sentences_per_second", "peak_rss_bytes"})
+                QVERIFY2(fromCli.contains(k), k);
+
+            EvalParams params;  // the panel's defaults: mean pooling, last layer, normalized, batch 32
+            auto job = std::make_shared<EvaluateJob>(models.session(0), models.info(0).name, task, data, params);
+            const JobHandlePtr h = runner.submit(job, {}, JobLane::Long);
+            QSignalSpy ok(h.get(), &JobHandle::succeeded);
+            QVERIFY(runner.waitForIdle(60000));
+            QCOMPARE(ok.count(), 1);
+            const nlohmann::json fromBridge = tasks::toJson(job->result);
+            QVERIFY2(strip(fromCli) == strip(fromBridge),
+                     qPrintable(task + QStringLiteral("\ncli:    ") + QString::fromStdString(strip(fromCli).dump()) +
+                                QStringLiteral("\nbridge: ") + QString::fromStdString(strip(fromBridge).dump())));
+            // And the panel's row carries the same main value.
+            QCOMPARE(job->row.mainValue, fromCli.at(tasks::evalMainMetric(c.task)).get<double>());
+        }
     }
 
     void badInputIsAClearMessage() {

@@ -1,14 +1,14 @@
 // The main window driven offscreen: panels, drag-and-drop routing by kind, messages for bad paths,
 // recent files, device/thread settings, the jobs area's cancel button, and a screenshot.
-#include "jobs/jobs_panel.h"
-#include "log/log_panel.h"
-#include "mainwindow/main_window.h"
+#include "ui/jobs/jobs_panel.h"
+#include "ui/log/log_panel.h"
+#include "ui/mainwindow/main_window.h"
 #include "test_paths.h"
 
 #include <QComboBox>
 #include <QLabel>
 #include <QApplication>
-#include "core/error.h"
+#include "engine/core/error.h"
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
@@ -159,13 +159,60 @@ private Q_SLOTS:
                 QThread::msleep(2);
                 p.report((i % 100) / 100.0, "working");
             }
-        }));
+        }))->id();
         QTRY_VERIFY_WITH_TIMEOUT(started.load(), 5000);
         QTRY_VERIFY_WITH_TIMEOUT(w.jobs()->cancelButton(id) != nullptr, 2000);
         QTRY_VERIFY_WITH_TIMEOUT(w.jobs()->progressBar(id)->value() > 0, 2000);
         QTest::mouseClick(w.jobs()->cancelButton(id), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 1000);
         QVERIFY(w.log()->plainText().contains(QStringLiteral("endless: cancelled")));
+    }
+
+    void jobsPanelListsBothLanesAndPausesALongJob() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        w.show();
+        std::atomic<int> steps{0};
+        QSignalSpy cancelled(&runner, &JobRunner::jobCancelled);
+        auto endless = [&](const char* name) {
+            return std::make_shared<FunctionJob>(name, [&](Progress& p) {
+                for (;;) {
+                    QThread::msleep(5);
+                    ++steps;
+                    p.report(0.5, "working");
+                }
+            });
+        };
+        const JobHandlePtr longJob = runner.submit(endless("sweep"), {}, JobLane::Long);
+        const JobId id = longJob->id();
+        QTRY_VERIFY_WITH_TIMEOUT(w.jobs()->pauseButton(id) != nullptr, 2000);
+        QVERIFY(w.jobs()->rowText(id).startsWith(QStringLiteral("long")));
+        QTRY_VERIFY_WITH_TIMEOUT(steps.load() > 3, 5000);
+        QTest::mouseClick(w.jobs()->pauseButton(id), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(runner.isPaused(id), 1000);
+        QCOMPARE(w.jobs()->pauseButton(id)->text(), QStringLiteral("Resume"));
+        QTest::qWait(50);
+        const int paused = steps.load();
+        QTest::qWait(200);
+        QVERIFY(steps.load() <= paused + 1);
+        QTest::mouseClick(w.jobs()->pauseButton(id), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(steps.load() > paused + 3, 5000);
+        // An interactive job beside it gets its own row, without a pause button.
+        std::atomic<bool> release{false};
+        const JobHandlePtr quick = runner.submit(std::make_shared<FunctionJob>("preview", [&](Progress& p) {
+            while (!release) {
+                QThread::msleep(2);
+                p.report(0.1);
+            }
+        }));
+        QTRY_VERIFY_WITH_TIMEOUT(w.jobs()->cancelButton(quick->id()) != nullptr, 2000);
+        QVERIFY(w.jobs()->pauseButton(quick->id()) == nullptr);
+        QVERIFY(w.jobs()->rowText(quick->id()).startsWith(QStringLiteral("interactive")));
+        QTRY_VERIFY_WITH_TIMEOUT(w.jobs()->rowText(id).contains(QStringLiteral("waiting for interactive")), 2000);
+        release = true;
+        QTRY_VERIFY_WITH_TIMEOUT(!w.jobs()->rowText(id).contains(QStringLiteral("waiting")), 2000);
+        QTest::mouseClick(w.jobs()->cancelButton(id), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 1000);
     }
 
     void failedJobIsShownInMessages() {

@@ -1,9 +1,9 @@
 // The embedding map without OpenGL (offscreen): MapData (NaN/Inf rows, labels, metadata, CSV),
 // Turkish case folding, the spatial grid against brute force, MapScene picking / selection in 2-D
 // and 3-D against brute force, the camera, colours, and the QPainter export path (PNG/SVG/PDF/CSV).
-#include "map/map_data.h"
-#include "map/map_scene.h"
-#include "map/spatial_index.h"
+#include "ui/map/map_data.h"
+#include "ui/map/map_scene.h"
+#include "ui/map/spatial_index.h"
 #include "test_paths.h"
 
 #include <QDir>

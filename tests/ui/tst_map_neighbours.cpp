@@ -1,7 +1,7 @@
 // The neighbours panel offscreen: it computes nothing, it emits requests (typed query, selected
 // point, analogy) with k and metric, refuses incomplete input, shows the results it is given and
 // asks the map to highlight their rows.
-#include "map/neighbours_panel.h"
+#include "ui/map/neighbours_panel.h"
 
 #include <QComboBox>
 #include <QLineEdit>

@@ -1,20 +1,20 @@
 // The Models panel, the tokenizer lab and the Generation view, driven offscreen through the real
 // widgets and the engine thread, checked against the engine called directly.
-#include "bridge/job_runner.h"
+#include "app/bridge/job_runner.h"
 #include "byte_tokenizer.h"
-#include "common/token_strip.h"
-#include "generation/generation_view.h"
-#include "log/log_panel.h"
-#include "mainwindow/main_window.h"
-#include "models/models_panel.h"
+#include "ui/common/token_strip.h"
+#include "ui/generation/generation_view.h"
+#include "ui/log/log_panel.h"
+#include "ui/mainwindow/main_window.h"
+#include "ui/models/models_panel.h"
 #include "test_paths.h"
-#include "tokenizers/tokenizer_lab.h"
-#include "workspace/workspace.h"
+#include "ui/tokenizers/tokenizer_lab.h"
+#include "ui/workspace/workspace.h"
 
-#include "models/generation.h"
-#include "models/model.h"
-#include "models/model_loader.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/models/generation.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <QApplication>
 #include <QComboBox>

@@ -2,23 +2,23 @@
 // corpus is embedded into a vector store, and the heatmap, semantic search and pair scorer are
 // checked against the engine called directly (embedTexts + cosine); cancel, reopen, column/encoding
 // choosers, exports and bad input.
-#include "bridge/eval_jobs.h"
-#include "bridge/job_runner.h"
+#include "app/bridge/eval_jobs.h"
+#include "app/bridge/job_runner.h"
 #include "byte_tokenizer.h"
-#include "log/log_panel.h"
-#include "mainwindow/main_window.h"
-#include "models/models_panel.h"
-#include "similarity/heatmap_view.h"
-#include "similarity/similarity_panel.h"
-#include "evaluation/evaluation_panel.h"
+#include "ui/log/log_panel.h"
+#include "ui/mainwindow/main_window.h"
+#include "ui/models/models_panel.h"
+#include "ui/similarity/heatmap_view.h"
+#include "ui/similarity/similarity_panel.h"
+#include "ui/evaluation/evaluation_panel.h"
 #include "test_paths.h"
-#include "workspace/workspace.h"
+#include "ui/workspace/workspace.h"
 
-#include "io/vector_store.h"
-#include "models/embedding.h"
-#include "models/model.h"
-#include "models/model_loader.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/io/vector_store.h"
+#include "engine/models/embedding.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <ATen/ATen.h>
 

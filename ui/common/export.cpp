@@ -1,4 +1,4 @@
-#include "common/export.h"
+#include "ui/common/export.h"
 
 #include <QAbstractButton>
 #include <QFileDialog>

@@ -1,4 +1,4 @@
-#include "common/gl_support.h"
+#include "ui/common/gl_support.h"
 
 #include <QGuiApplication>
 #include <QOffscreenSurface>

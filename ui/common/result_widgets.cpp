@@ -1,4 +1,4 @@
-#include "common/result_widgets.h"
+#include "ui/common/result_widgets.h"
 
 #include <QChart>
 #include <QChartView>

@@ -1,4 +1,4 @@
-#include "common/token_strip.h"
+#include "ui/common/token_strip.h"
 
 #include <QHelpEvent>
 #include <QPainter>

@@ -1,7 +1,7 @@
-#include "evaluation/evaluation_panel.h"
+#include "ui/evaluation/evaluation_panel.h"
 
-#include "common/result_widgets.h"
-#include "common/export.h"
+#include "ui/common/result_widgets.h"
+#include "ui/common/export.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -224,30 +224,13 @@ EvaluationPanel::EvaluationPanel(JobRunner* runner, QWidget* parent) : QWidget(p
     onClickSaveAs(chart, this, tr("Export chart"), QStringLiteral("evaluation.png"), imageFileFilter(),
                   [this](const QString& f) { exportChart(f); });
 
-    connect(runner_, &JobRunner::jobProgress, this, [this](JobId id, double f, const QString& msg, double) {
-        if (!pending_.contains(id)) return;
-        progress_->setValue(static_cast<int>(std::clamp(f, 0.0, 1.0) * 1000));
-        progress_->setFormat(msg);
-    });
-    connect(runner_, &JobRunner::jobSucceeded, this, [this](JobId id, JobPtr job) {
-        if (!pending_.contains(id)) return;
-        addResult(static_cast<EvaluateJob*>(job.get())->row);
-        jobEnded(id);
-    });
-    connect(runner_, &JobRunner::jobFailed, this, [this](JobId id, const QString& name, const QString& message) {
-        if (!pending_.contains(id)) return;
-        ++failures_;
-        setStatus(QStringLiteral("%1: %2").arg(name, message), true);
-        Q_EMIT failed(message);
-        jobEnded(id);
-    });
-    connect(runner_, &JobRunner::jobCancelled, this, [this](JobId id, const QString&) {
-        if (!pending_.contains(id)) return;
-        setStatus(tr("Evaluation cancelled."));
-        jobEnded(id);
-    });
     rebuildTable();
     cancelButton_->setEnabled(false);
+}
+
+void EvaluationPanel::clearModels() {
+    models_.clear();
+    modelList_->clear();
 }
 
 void EvaluationPanel::addModel(ModelSessionPtr session, const ModelInfo& info) {
@@ -301,6 +284,97 @@ EvalParams EvaluationPanel::evalParams() const {
     return p;
 }
 
+QJsonObject EvaluationPanel::saveSession() const {
+    const EvalParams p = evalParams();
+    QJsonArray rows;
+    for (const EvalRow& r : results_) {
+        QJsonArray metrics;
+        for (const auto& m : r.metrics) metrics.append(QJsonArray{m.first, m.second});
+        rows.append(QJsonObject{{QStringLiteral("model"), r.model},
+                                {QStringLiteral("model_path"), r.modelPath},
+                                {QStringLiteral("task"), r.task},
+                                {QStringLiteral("data"), r.data},
+                                {QStringLiteral("metrics"), metrics},
+                                {QStringLiteral("main"), r.main},
+                                {QStringLiteral("main_value"), r.mainValue},
+                                {QStringLiteral("seconds"), r.seconds},
+                                {QStringLiteral("embed_seconds"), r.embedSeconds},
+                                {QStringLiteral("sentences_per_second"), r.sentencesPerSecond},
+                                {QStringLiteral("sentences"), r.sentences},
+                                {QStringLiteral("peak_rss_bytes"), r.peakRssBytes},
+                                {QStringLiteral("settings"), r.settings}});
+    }
+    return {{QStringLiteral("task"), task()},
+            {QStringLiteral("data"), dataPath()},
+            {QStringLiteral("pooling"), p.embed.pooling},
+            {QStringLiteral("layer"), p.embed.layer},
+            {QStringLiteral("normalize"), p.embed.normalize},
+            {QStringLiteral("seed"), QString::number(p.seed)},
+            {QStringLiteral("min_score"), p.minScore},
+            {QStringLiteral("max_score"), p.maxScore},
+            {QStringLiteral("max_length"), p.maxLength},
+            {QStringLiteral("stride"), p.stride},
+            {QStringLiteral("rows"), rows},
+            {QStringLiteral("status"), status_->text()},
+            {QStringLiteral("status_error"), !status_->styleSheet().isEmpty()},
+            {QStringLiteral("progress"), progress_->value()},
+            {QStringLiteral("progress_format"), progress_->format()}};
+}
+
+void EvaluationPanel::restoreSession(const QJsonObject& state, SessionReport& report) {
+    cancel();
+    clearResults();
+    if (state.isEmpty()) {
+        setStatus(QString());
+        progress_->setValue(0);
+        progress_->setFormat(QStringLiteral("%p%"));
+        return;
+    }
+    setTask(state.value(QStringLiteral("task")).toString(QStringLiteral("sts")));
+    const QString data = state.value(QStringLiteral("data")).toString();
+    setDataPath(data);
+    if (!data.isEmpty() && !QFileInfo::exists(data)) report.missing << tr("evaluation data %1").arg(data);
+    EvalParams p = evalParams();
+    p.embed.pooling = state.value(QStringLiteral("pooling")).toString(p.embed.pooling);
+    p.embed.layer = state.value(QStringLiteral("layer")).toInt(p.embed.layer);
+    p.embed.normalize = state.value(QStringLiteral("normalize")).toBool(p.embed.normalize);
+    p.seed = state.value(QStringLiteral("seed")).toString().toULongLong();
+    p.minScore = state.value(QStringLiteral("min_score")).toDouble(p.minScore);
+    p.maxScore = state.value(QStringLiteral("max_score")).toDouble(p.maxScore);
+    p.maxLength = state.value(QStringLiteral("max_length")).toInt(p.maxLength);
+    p.stride = state.value(QStringLiteral("stride")).toInt(p.stride);
+    setEvalParams(p);
+    // The saved rows as they were: nothing is evaluated again.
+    for (const QJsonValue& v : state.value(QStringLiteral("rows")).toArray()) {
+        const QJsonObject o = v.toObject();
+        EvalRow r;
+        r.model = o.value(QStringLiteral("model")).toString();
+        r.modelPath = o.value(QStringLiteral("model_path")).toString();
+        r.task = o.value(QStringLiteral("task")).toString();
+        r.data = o.value(QStringLiteral("data")).toString();
+        for (const QJsonValue& m : o.value(QStringLiteral("metrics")).toArray())
+            r.metrics.push_back({m.toArray().at(0).toString(), m.toArray().at(1).toDouble()});
+        r.main = o.value(QStringLiteral("main")).toString();
+        r.mainValue = o.value(QStringLiteral("main_value")).toDouble();
+        r.seconds = o.value(QStringLiteral("seconds")).toDouble();
+        r.embedSeconds = o.value(QStringLiteral("embed_seconds")).toDouble();
+        r.sentencesPerSecond = o.value(QStringLiteral("sentences_per_second")).toDouble();
+        r.sentences = o.value(QStringLiteral("sentences")).toInteger();
+        r.peakRssBytes = o.value(QStringLiteral("peak_rss_bytes")).toInteger(-1);
+        r.settings = o.value(QStringLiteral("settings")).toString();
+        if (r.task.isEmpty() || r.main.isEmpty()) continue;
+        results_.push_back(r);
+        for (const auto& m : r.metrics)
+            if (!metricColumns_.contains(m.first)) metricColumns_ << m.first;
+    }
+    rebuildTable();
+    rebuildCharts();
+    // The view as it was left: the status line and the progress bar of the last run.
+    setStatus(state.value(QStringLiteral("status")).toString(), state.value(QStringLiteral("status_error")).toBool());
+    progress_->setValue(state.value(QStringLiteral("progress")).toInt(0));
+    progress_->setFormat(state.value(QStringLiteral("progress_format")).toString(QStringLiteral("%p%")));
+}
+
 QVector<JobId> EvaluationPanel::run() {
     QVector<JobId> ids;
     const QString data = dataPath();
@@ -316,10 +390,24 @@ QVector<JobId> EvaluationPanel::run() {
     for (int i = 0; i < models_.size(); ++i) {
         if (modelList_->item(i)->checkState() != Qt::Checked) continue;
         ++checked;
-        const JobId id = runner_->submit(
-            std::make_shared<EvaluateJob>(models_[i].session, models_[i].info.name, task(), data, evalParams()));
-        pending_.insert(id);
-        ids << id;
+        // Evaluations run in the long lane: the map, search and generation stay responsive meanwhile.
+        auto job = std::make_shared<EvaluateJob>(models_[i].session, models_[i].info.name, task(), data, evalParams());
+        const JobHandlePtr h = runner_->submit(job, {}, JobLane::Long);
+        JobHandle* raw = h.get();
+        connect(raw, &JobHandle::progress, this, [this](double f, const QString& msg, double) {
+            progress_->setValue(static_cast<int>(std::clamp(f, 0.0, 1.0) * 1000));
+            progress_->setFormat(msg);
+        });
+        connect(raw, &JobHandle::succeeded, this, [this, job] { addResult(job->row); });
+        connect(raw, &JobHandle::failed, this, [this, name = h->name()](const QString& message) {
+            ++failures_;
+            setStatus(QStringLiteral("%1: %2").arg(name, message), true);
+            Q_EMIT failed(message);
+        });
+        connect(raw, &JobHandle::cancelled, this, [this] { setStatus(tr("Evaluation cancelled.")); });
+        connect(raw, &JobHandle::finished, this, [this, raw] { jobEnded(raw); });
+        pending_.push_back(h);
+        ids << h->id();
     }
     if (checked == 0) {
         setStatus(models_.isEmpty() ? tr("Load a model in the Models panel first.") : tr("Check at least one model."), true);
@@ -334,11 +422,12 @@ QVector<JobId> EvaluationPanel::run() {
 }
 
 void EvaluationPanel::cancel() {
-    for (JobId id : pending_) runner_->cancel(id);
+    for (const JobHandlePtr& h : pending_) h->cancel();
 }
 
-void EvaluationPanel::jobEnded(JobId id) {
-    pending_.remove(id);
+void EvaluationPanel::jobEnded(JobHandle* handle) {
+    pending_.erase(std::remove_if(pending_.begin(), pending_.end(), [handle](const JobHandlePtr& h) { return h.get() == handle; }),
+                   pending_.end());
     if (!pending_.isEmpty()) return;
     runButton_->setEnabled(true);
     cancelButton_->setEnabled(false);

@@ -6,9 +6,10 @@
 // Metric definitions: docs/evaluation.md.
 #pragma once
 
-#include "bridge/eval_jobs.h"
-#include "bridge/job_runner.h"
-#include "bridge/model_jobs.h"
+#include "app/bridge/eval_jobs.h"
+#include "app/bridge/job_runner.h"
+#include "app/bridge/model_jobs.h"
+#include "app/state/workspace_state.h"
 
 #include <QSet>
 #include <QVector>
@@ -28,7 +29,7 @@ class QTableWidget;
 
 namespace embedlab {
 
-class EvaluationPanel : public QWidget {
+class EvaluationPanel : public QWidget, public SessionParticipant {
     Q_OBJECT
 public:
     explicit EvaluationPanel(JobRunner* runner, QWidget* parent = nullptr);
@@ -36,6 +37,7 @@ public:
     // Models offered for evaluation (checked by default).
     void addModel(ModelSessionPtr session, const ModelInfo& info);
     void updateModel(int index, const ModelInfo& info);
+    void clearModels();
     int modelCount() const { return models_.size(); }
     void setModelChecked(int index, bool checked);
 
@@ -64,6 +66,11 @@ public:
 
     QString statusText() const;
 
+    // Session: the task, data, settings and every result row (the table and charts come back as saved).
+    QString sessionKey() const override { return QStringLiteral("evaluation"); }
+    QJsonObject saveSession() const override;
+    void restoreSession(const QJsonObject& state, SessionReport& report) override;
+
 Q_SIGNALS:
     void resultAdded(int row);
     void runFinished();
@@ -74,7 +81,7 @@ private:
     void rebuildTable();
     void rebuildCharts();
     void setStatus(const QString& text, bool error = false);
-    void jobEnded(JobId id);
+    void jobEnded(JobHandle* handle);
 
     struct ModelEntry {
         ModelSessionPtr session;
@@ -84,7 +91,7 @@ private:
     QVector<ModelEntry> models_;
     QVector<EvalRow> results_;
     QStringList metricColumns_;
-    QSet<JobId> pending_;
+    QVector<JobHandlePtr> pending_;  // this panel's evaluations still queued or running
     int failures_ = 0;
 
     QComboBox* task_;

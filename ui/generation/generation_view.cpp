@@ -1,8 +1,9 @@
-#include "generation/generation_view.h"
+#include "ui/generation/generation_view.h"
 
-#include "common/token_strip.h"
+#include "ui/common/token_strip.h"
 
 #include <QCheckBox>
+#include <QJsonObject>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -100,35 +101,6 @@ GenerationView::GenerationView(JobRunner* runner, QWidget* parent) : QWidget(par
 
     connect(generate_, &QPushButton::clicked, this, [this] { generate(); });
     connect(stop_, &QPushButton::clicked, this, &GenerationView::stop);
-    connect(runner_, &JobRunner::jobSucceeded, this, [this](JobId id, JobPtr job) {
-        if (id != current_) return;
-        current_ = 0;
-        stop_->setEnabled(false);
-        generate_->setEnabled(session_ != nullptr);
-        const auto& outs = static_cast<GenerateJob*>(job.get())->outputs;
-        if (!outs.isEmpty()) {
-            const auto& o = outs.last();
-            status_->setText(tr("%1 prompt tokens · %2 new tokens · prefill %3 tok/s · decode %4 tok/s · stop: %5")
-                                 .arg(o.promptTokens)
-                                 .arg(o.newTokens)
-                                 .arg(o.prefillTokensPerSecond, 0, 'f', 1)
-                                 .arg(o.decodeTokensPerSecond, 0, 'f', 1)
-                                 .arg(o.stopReason));
-        }
-        Q_EMIT finished(true);
-    });
-    auto ended = [this](JobId id, const QString& why) {
-        if (id != current_) return;
-        current_ = 0;
-        stop_->setEnabled(false);
-        generate_->setEnabled(session_ != nullptr);
-        status_->setText(why);
-        Q_EMIT finished(false);
-    };
-    connect(runner_, &JobRunner::jobFailed, this,
-            [ended](JobId id, const QString&, const QString& msg) { ended(id, msg); });
-    connect(runner_, &JobRunner::jobCancelled, this,
-            [this, ended](JobId id, const QString&) { ended(id, tr("stopped")); });
 }
 
 void GenerationView::setModel(ModelSessionPtr session, const QString& name, bool causal) {
@@ -161,6 +133,39 @@ void GenerationView::setParams(const GenerationParams& p) {
     seed_->setValue(static_cast<int>(p.seed));
     repetition_->setValue(p.repetitionPenalty);
     alternatives_->setValue(p.topAlternatives);
+}
+
+QJsonObject GenerationView::saveSession() const {
+    const GenerationParams p = params();
+    return {{QStringLiteral("prompt"), prompt_->toPlainText()},
+            {QStringLiteral("batch"), batch_->isChecked()},
+            {QStringLiteral("max_new_tokens"), p.maxNewTokens},
+            {QStringLiteral("temperature"), p.temperature},
+            {QStringLiteral("top_k"), p.topK},
+            {QStringLiteral("top_p"), p.topP},
+            {QStringLiteral("seed"), QString::number(p.seed)},
+            {QStringLiteral("repetition_penalty"), p.repetitionPenalty},
+            {QStringLiteral("alternatives"), p.topAlternatives}};
+}
+
+void GenerationView::restoreSession(const QJsonObject& state, SessionReport&) {
+    stop();
+    resetOutputs(0, {});
+    if (state.isEmpty()) {
+        prompt_->clear();
+        return;
+    }
+    prompt_->setPlainText(state.value(QStringLiteral("prompt")).toString());
+    batch_->setChecked(state.value(QStringLiteral("batch")).toBool());
+    GenerationParams p = params();
+    p.maxNewTokens = state.value(QStringLiteral("max_new_tokens")).toInt(p.maxNewTokens);
+    p.temperature = state.value(QStringLiteral("temperature")).toDouble(p.temperature);
+    p.topK = state.value(QStringLiteral("top_k")).toInt(p.topK);
+    p.topP = state.value(QStringLiteral("top_p")).toDouble(p.topP);
+    p.seed = state.value(QStringLiteral("seed")).toString().toULongLong();
+    p.repetitionPenalty = state.value(QStringLiteral("repetition_penalty")).toDouble(p.repetitionPenalty);
+    p.topAlternatives = state.value(QStringLiteral("alternatives")).toInt(p.topAlternatives);
+    setParams(p);
 }
 
 void GenerationView::resetOutputs(int n, const QStringList& prompts) {
@@ -201,14 +206,44 @@ JobId GenerationView::generate() {
             self.data(), [self, t] { if (self) self->onToken(t); }, Qt::QueuedConnection);
     });
     current_ = runner_->submit(job, QStringLiteral("generation"));
+    JobHandle* raw = current_.get();
+    // The end of this generation (unless a newer one took over): buttons back, finished(ok).
+    auto end = [this, raw](bool ok) {
+        if (current_.get() != raw) return;
+        current_.reset();
+        stop_->setEnabled(false);
+        generate_->setEnabled(session_ != nullptr);
+        Q_EMIT finished(ok);
+    };
+    connect(raw, &JobHandle::succeeded, this, [this, job, end] {
+        const auto& outs = job->outputs;
+        if (!outs.isEmpty()) {
+            const auto& o = outs.last();
+            status_->setText(tr("%1 prompt tokens · %2 new tokens · prefill %3 tok/s · decode %4 tok/s · stop: %5")
+                                 .arg(o.promptTokens)
+                                 .arg(o.newTokens)
+                                 .arg(o.prefillTokensPerSecond, 0, 'f', 1)
+                                 .arg(o.decodeTokensPerSecond, 0, 'f', 1)
+                                 .arg(o.stopReason));
+        }
+        end(true);
+    });
+    connect(raw, &JobHandle::failed, this, [this, end](const QString& message) {
+        status_->setText(message);
+        end(false);
+    });
+    connect(raw, &JobHandle::cancelled, this, [this, end] {
+        status_->setText(tr("stopped"));
+        end(false);
+    });
     generate_->setEnabled(false);
     stop_->setEnabled(true);
     status_->setText(tr("generating…"));
-    return current_;
+    return current_->id();
 }
 
 void GenerationView::stop() {
-    if (current_) runner_->cancel(current_);
+    if (current_) current_->cancel();
 }
 
 void GenerationView::onToken(const GeneratedToken& t) {

@@ -3,8 +3,9 @@
 // alternatives on hover, and a Stop button.
 #pragma once
 
-#include "bridge/job_runner.h"
-#include "bridge/model_jobs.h"
+#include "app/bridge/job_runner.h"
+#include "app/bridge/model_jobs.h"
+#include "app/state/workspace_state.h"
 
 #include <QVector>
 #include <QWidget>
@@ -21,10 +22,16 @@ namespace embedlab {
 
 class TokenStrip;
 
-class GenerationView : public QWidget {
+class GenerationView : public QWidget, public SessionParticipant {
     Q_OBJECT
 public:
     explicit GenerationView(JobRunner* runner, QWidget* parent = nullptr);
+
+    // Session: the prompt, batch mode and sampling settings (generated text is not kept: sampling is
+    // seeded, so Generate reproduces it).
+    QString sessionKey() const override { return QStringLiteral("generation"); }
+    QJsonObject saveSession() const override;
+    void restoreSession(const QJsonObject& state, SessionReport& report) override;
 
     // The model that generates (from the Models panel); null disables Generate.
     void setModel(ModelSessionPtr session, const QString& name, bool causal);
@@ -35,7 +42,7 @@ public:
 
     JobId generate();  // 0 when nothing could start (a message explains)
     void stop();
-    bool running() const { return current_ != 0; }
+    bool running() const { return current_ != nullptr; }
 
     int outputCount() const { return strips_.size(); }
     TokenStrip* output(int i) const { return strips_.at(i); }
@@ -69,7 +76,7 @@ private:
     QVBoxLayout* outputs_;
     QVector<TokenStrip*> strips_;
     QVector<QString> texts_;
-    JobId current_ = 0;
+    JobHandlePtr current_;
 };
 
 }  // namespace embedlab

@@ -1,8 +1,9 @@
-// embedlab ui — the jobs area: one row per queued/running job with a progress bar, ETA and a
-// cancel button. Rows of finished jobs fade out of the list after a few seconds.
+// embedlab ui — the jobs area: one row per queued/running job of either lane (interactive, long) with
+// its lane, a progress bar, ETA, a pause/resume button for long jobs and a cancel button; a long job
+// held for the interactive lane says so. Rows of finished jobs fade out of the list after a few seconds.
 #pragma once
 
-#include "bridge/job_runner.h"
+#include "app/bridge/job_runner.h"
 
 #include <QHash>
 #include <QWidget>
@@ -22,6 +23,8 @@ public:
     // For tests: the cancel button of a job's row (nullptr if none).
     QPushButton* cancelButton(JobId id) const;
     QProgressBar* progressBar(JobId id) const;
+    QPushButton* pauseButton(JobId id) const;  // long-lane jobs only
+    QString rowText(JobId id) const;
 
 private:
     struct Row {
@@ -29,8 +32,10 @@ private:
         QLabel* label = nullptr;
         QProgressBar* bar = nullptr;
         QPushButton* cancel = nullptr;
+        QPushButton* pause = nullptr;
+        QLabel* lane = nullptr;
     };
-    void addRow(JobId id, const QString& name);
+    void addRow(JobId id, const QString& name, JobLane lane);
     void finishRow(JobId id, const QString& status);
 
     JobRunner* runner_;

@@ -1,7 +1,7 @@
-#include "mainwindow/main_window.h"
+#include "ui/mainwindow/main_window.h"
 
-#include "jobs/jobs_panel.h"
-#include "log/log_panel.h"
+#include "ui/jobs/jobs_panel.h"
+#include "ui/log/log_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -174,8 +174,9 @@ void MainWindow::buildToolbar() {
         Q_EMIT deviceChanged(d);
     });
     connect(threads_, &QSpinBox::valueChanged, this, [this](int n) {
-        // Thread settings apply to the engine thread's next operation; LibTorch's setting is global.
+        // Thread settings apply to each lane's next operation (LibTorch keeps them per thread).
         const int now = engineSetThreads(n);
+        runner_->setThreadCount(n);
         QSettings().setValue(QStringLiteral("engine/threads"), n);
         Q_EMIT threadsChanged(now);
     });
@@ -183,6 +184,7 @@ void MainWindow::buildToolbar() {
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    fileMenu_ = file;
     QAction* openModel = file->addAction(tr("Open &model folder…"));
     connect(openModel, &QAction::triggered, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"));
@@ -199,7 +201,7 @@ void MainWindow::buildMenus() {
     });
     recentMenu_ = file->addMenu(tr("&Recent"));
     rebuildRecentMenu();
-    file->addSeparator();
+    fileAnchor_ = file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -327,6 +329,7 @@ void MainWindow::restoreSettings() {
     const int t = s.value(QStringLiteral("engine/threads"), engineHardwareThreads()).toInt();
     threads_->setValue(std::clamp(t, threads_->minimum(), threads_->maximum()));
     engineSetThreads(threads_->value());
+    runner_->setThreadCount(threads_->value());
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
 }
@@ -335,6 +338,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     QSettings s;
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/state"), saveState());
+    Q_EMIT closing();
     runner_->cancelAll();
     QMainWindow::closeEvent(e);
 }

@@ -6,8 +6,8 @@
 // and settings kept with QSettings (organisation "embedlab", application "embedlab").
 #pragma once
 
-#include "bridge/engine_info.h"
-#include "bridge/job_runner.h"
+#include "app/bridge/engine_info.h"
+#include "app/bridge/job_runner.h"
 
 #include <QHash>
 #include <QMainWindow>
@@ -18,6 +18,7 @@ class QSpinBox;
 class QDockWidget;
 class QMenu;
 class QLabel;
+class QAction;
 
 namespace embedlab {
 
@@ -46,6 +47,9 @@ public:
     LogPanel* log() const { return log_; }
     JobsPanel* jobs() const { return jobs_; }
     JobRunner* runner() const { return runner_; }
+    // The File menu, and the action before which features insert their own (session actions ...).
+    QMenu* fileMenu() const { return fileMenu_; }
+    QAction* fileMenuAnchor() const { return fileAnchor_; }
 
 Q_SIGNALS:
     void modelFolderOpened(const QString& path);
@@ -54,6 +58,7 @@ Q_SIGNALS:
     void vectorsOpened(const QString& path);
     void deviceChanged(const QString& device);
     void threadsChanged(int threads);
+    void closing();  // the window is closing (autosave)
 
 protected:
     void dragEnterEvent(QDragEnterEvent* e) override;
@@ -74,6 +79,8 @@ private:
     QComboBox* device_ = nullptr;
     QSpinBox* threads_ = nullptr;
     QMenu* recentMenu_ = nullptr;
+    QMenu* fileMenu_ = nullptr;
+    QAction* fileAnchor_ = nullptr;
     QLabel* status_ = nullptr;
     QHash<QString, QDockWidget*> panels_;
     QStringList panelOrder_;

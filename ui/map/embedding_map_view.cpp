@@ -1,4 +1,4 @@
-#include "map/embedding_map_view.h"
+#include "ui/map/embedding_map_view.h"
 
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -84,6 +84,15 @@ void EmbeddingMapView::setData(MapData data) {
     userCamera_ = false;
     update();
     Q_EMIT selectionChanged(0);
+    Q_EMIT viewChanged();
+}
+
+void EmbeddingMapView::setCamera(const MapScene::Camera& c, bool userMoved) {
+    scene_.setViewport(size());
+    scene_.setCamera(c);
+    userCamera_ = userMoved;
+    if (!userMoved) scene_.fitToData();
+    update();
     Q_EMIT viewChanged();
 }
 

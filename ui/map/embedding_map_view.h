@@ -8,7 +8,7 @@
 // Without usable shaders it draws through the QPainter path (MapScene::render).
 #pragma once
 
-#include "map/map_scene.h"
+#include "ui/map/map_scene.h"
 
 #include <QElapsedTimer>
 #include <QOpenGLBuffer>
@@ -35,6 +35,10 @@ public:
 
     void setData(MapData data);
     const MapData& data() const { return scene_.data(); }
+    // The camera and whether the user moved it since the last fit (sessions restore both).
+    MapScene::Camera camera() const { return scene_.camera(); }
+    bool userCamera() const { return userCamera_; }
+    void setCamera(const MapScene::Camera& c, bool userMoved);
     MapScene& scene() { return scene_; }
     const MapScene& scene() const { return scene_; }
 

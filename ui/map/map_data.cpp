@@ -1,4 +1,4 @@
-#include "map/map_data.h"
+#include "ui/map/map_data.h"
 
 #include <QHash>
 

@@ -1,4 +1,4 @@
-#include "map/map_panel.h"
+#include "ui/map/map_panel.h"
 
 #include <QComboBox>
 #include <QFileDialog>

@@ -3,8 +3,8 @@
 // panel. Feed it MapData; wire NeighboursPanel's requests to the engine and hand the results back.
 #pragma once
 
-#include "map/embedding_map_view.h"
-#include "map/neighbours_panel.h"
+#include "ui/map/embedding_map_view.h"
+#include "ui/map/neighbours_panel.h"
 
 #include <QWidget>
 

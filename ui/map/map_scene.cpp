@@ -1,6 +1,6 @@
-#include "map/map_scene.h"
+#include "ui/map/map_scene.h"
 
-#include "common/export.h"
+#include "ui/common/export.h"
 
 #include <QFileInfo>
 #include <QFontMetricsF>
@@ -110,6 +110,17 @@ void MapScene::fitToData() {
 void MapScene::setView2D(const QPointF& center, double scale) {
     center_ = center;
     scale_ = std::clamp(scale, 1e-12, 1e12);
+    touchCamera();
+}
+
+void MapScene::setCamera(const Camera& c) {
+    set3D(c.is3d);
+    center_ = c.center;
+    scale_ = std::clamp(c.scale, 1e-12, 1e12);
+    target_ = c.target;
+    yaw_ = c.yaw;
+    pitch_ = std::clamp(c.pitch, -89.0, 89.0);
+    distance_ = std::clamp(c.distance, 1e-9, 1e12);
     touchCamera();
 }
 

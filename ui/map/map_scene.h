@@ -6,8 +6,8 @@
 // OpenGL; tests drive it offscreen.
 #pragma once
 
-#include "map/map_data.h"
-#include "map/spatial_index.h"
+#include "ui/map/map_data.h"
+#include "ui/map/spatial_index.h"
 
 #include <QColor>
 #include <QImage>
@@ -72,6 +72,16 @@ public:
     double pitch() const { return pitch_; }
     double distance() const { return distance_; }
     std::uint64_t cameraVersion() const { return cameraVersion_; }
+    // The whole camera, for sessions: restoring it shows exactly the saved view.
+    struct Camera {
+        bool is3d = false;
+        QPointF center;
+        double scale = 1.0;
+        QVector3D target;
+        double yaw = 30.0, pitch = 20.0, distance = 3.0;
+    };
+    Camera camera() const { return {mode3d_, center_, scale_, target_, yaw_, pitch_, distance_}; }
+    void setCamera(const Camera& c);
     // Data (x, y, z) → clip space.
     QMatrix4x4 mvp() const;
     // A row's position in widget (logical pixel) coordinates; `visible` is false when it is behind

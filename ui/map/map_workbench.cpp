@@ -1,10 +1,13 @@
-#include "map/map_workbench.h"
+#include "ui/map/map_workbench.h"
 
-#include "map/map_panel.h"
+#include "ui/map/map_panel.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QJsonObject>
+#include <QJsonArray>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -15,6 +18,8 @@
 #include <QRegularExpression>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+#include <cstring>
 
 namespace embedlab {
 
@@ -123,63 +128,57 @@ MapWorkbench::MapWorkbench(JobRunner* runner, QWidget* parent) : QWidget(parent)
         auto job = q.row >= 0 ? NeighboursJob::ofRow(space_, panel_->data().sourceRow(q.row), q.k,
                                                      neighbourMetricName(q.metric))
                               : NeighboursJob::ofLabel(space_, q.text, q.k, neighbourMetricName(q.metric));
-        neighboursJob_ = runner_->submit(job, QStringLiteral("map-neighbours"));
+        showNeighbours(job);
     });
     connect(panel_->neighbours(), &NeighboursPanel::analogyRequested, this, [this](const AnalogyQuery& q) {
         if (!space_) {
             panel_->neighbours()->setError(tr("Load a source first."));
             return;
         }
-        neighboursJob_ = runner_->submit(
-            NeighboursJob::analogy(space_, q.a, q.b, q.c, q.k, neighbourMetricName(q.metric)),
-            QStringLiteral("map-neighbours"));
+        showNeighbours(NeighboursJob::analogy(space_, q.a, q.b, q.c, q.k, neighbourMetricName(q.metric)));
     });
 
-    connect(runner_, &JobRunner::jobSucceeded, this, [this](JobId id, JobPtr job) {
-        if (id == spaceJob_) {
-            spaceJob_ = 0;
-            onSpaceJob(job);
-        } else if (id == projectJob_) {
-            projectJob_ = 0;
-            output_ = static_cast<ProjectJob*>(job.get())->output;
-            applyCoords(output_.coords, output_.dims);
-            quality_->setText(qualityText());
-            Q_EMIT projectionFinished(true);
-        } else if (id == neighboursJob_) {
-            neighboursJob_ = 0;
-            QVector<NeighbourResult> rows;
-            for (const auto& r : static_cast<NeighboursJob*>(job.get())->results)
-                rows.push_back({panel_->data().rowOfSource(r.row), r.label, r.score});
-            panel_->neighbours()->setResults(rows);
-            Q_EMIT neighboursShown(rows.size());
-        }
-    });
-    auto ended = [this](JobId id, const QString& message) {
-        if (id == spaceJob_) {
-            spaceJob_ = 0;
-            quality_->setText(message);
-        } else if (id == projectJob_) {
-            projectJob_ = 0;
-            if (!message.isEmpty()) quality_->setText(message);
-            Q_EMIT projectionFinished(false);
-        } else if (id == neighboursJob_) {
-            neighboursJob_ = 0;
-            if (!message.isEmpty()) panel_->neighbours()->setError(message);
-        }
-    };
-    connect(runner_, &JobRunner::jobFailed, this,
-            [ended](JobId id, const QString&, const QString& message) { ended(id, message); });
-    connect(runner_, &JobRunner::jobCancelled, this, [ended](JobId id, const QString&) { ended(id, QString()); });
 }
 
-void MapWorkbench::setModel(ModelSessionPtr session, const QString& name) {
+void MapWorkbench::setModel(ModelSessionPtr session, const QString& name, const QString& path) {
     model_ = std::move(session);
     modelName_ = name;
+    modelPath_ = path;
+}
+
+// Holds the workbench's handle on a job of its own while it runs.
+void MapWorkbench::track(JobHandlePtr& slot, const JobHandlePtr& h) {
+    slot = h;
+    JobHandle* raw = h.get();
+    connect(raw, &JobHandle::finished, this, [this, &slot, raw] {
+        if (slot.get() == raw) slot.reset();
+    });
+}
+
+template <class SpaceJob>
+JobId MapWorkbench::loadSpace(std::shared_ptr<SpaceJob> job) {
+    track(spaceJob_, runner_->submit(job, QStringLiteral("map-source")));
+    connect(spaceJob_.get(), &JobHandle::succeeded, this, [this, job] { onSpace(job->space, job->info); });
+    connect(spaceJob_.get(), &JobHandle::failed, this, [this](const QString& message) { quality_->setText(message); });
+    return spaceJob_->id();
+}
+
+void MapWorkbench::showNeighbours(std::shared_ptr<NeighboursJob> job) {
+    track(neighboursJob_, runner_->submit(job, QStringLiteral("map-neighbours")));
+    connect(neighboursJob_.get(), &JobHandle::succeeded, this, [this, job] {
+        QVector<NeighbourResult> rows;
+        for (const auto& r : job->results) rows.push_back({panel_->data().rowOfSource(r.row), r.label, r.score});
+        panel_->neighbours()->setResults(rows);
+        Q_EMIT neighboursShown(rows.size());
+    });
+    connect(neighboursJob_.get(), &JobHandle::failed, this,
+            [this](const QString& message) { panel_->neighbours()->setError(message); });
 }
 
 JobId MapWorkbench::openVectors(const QString& path) {
-    spaceJob_ = runner_->submit(std::make_shared<OpenVectorsJob>(path), QStringLiteral("map-source"));
-    return spaceJob_;
+    sourceKind_ = Source::VectorsFile;
+    sourcePath_ = path;
+    return loadSpace(std::make_shared<OpenVectorsJob>(path));
 }
 
 JobId MapWorkbench::loadSource(Source source, const QString& textOrPath) {
@@ -188,27 +187,17 @@ JobId MapWorkbench::loadSource(Source source, const QString& textOrPath) {
         quality_->setText(tr("Load a model in the Models panel first."));
         return 0;
     }
-    JobPtr job;
-    if (source == Source::HiddenStates)
-        job = std::make_shared<HiddenStatesJob>(model_, textOrPath);
-    else
-        job = std::make_shared<ModelMatrixJob>(
-            model_, source == Source::LmHead ? ModelMatrixJob::Which::LmHead : ModelMatrixJob::Which::InputEmbeddings);
-    spaceJob_ = runner_->submit(job, QStringLiteral("map-source"));
-    return spaceJob_;
+    sourceKind_ = source;
+    sourceText_ = textOrPath;
+    sourceModelPath_ = modelPath_;
+    if (source == Source::HiddenStates) return loadSpace(std::make_shared<HiddenStatesJob>(model_, textOrPath));
+    return loadSpace(std::make_shared<ModelMatrixJob>(
+        model_, source == Source::LmHead ? ModelMatrixJob::Which::LmHead : ModelMatrixJob::Which::InputEmbeddings));
 }
 
-void MapWorkbench::onSpaceJob(JobPtr job) {
-    if (auto* j = dynamic_cast<OpenVectorsJob*>(job.get())) {
-        space_ = j->space;
-        info_ = j->info;
-    } else if (auto* j = dynamic_cast<ModelMatrixJob*>(job.get())) {
-        space_ = j->space;
-        info_ = j->info;
-    } else if (auto* j = dynamic_cast<HiddenStatesJob*>(job.get())) {
-        space_ = j->space;
-        info_ = j->info;
-    }
+void MapWorkbench::onSpace(VectorSpacePtr space, const VectorSpaceInfo& info) {
+    space_ = std::move(space);
+    info_ = info;
     quality_->setText(tr("%1: %2 vectors × %3 dimensions%4")
                           .arg(info_.name)
                           .arg(info_.rows)
@@ -287,9 +276,194 @@ JobId MapWorkbench::project() {
             },
             Qt::QueuedConnection);
     });
-    projectJob_ = runner_->submit(job, QStringLiteral("map-projection"));
+    track(projectJob_, runner_->submit(job, QStringLiteral("map-projection")));
+    JobHandle* raw = projectJob_.get();
+    connect(raw, &JobHandle::succeeded, this, [this, job] {
+        output_ = job->output;
+        applyCoords(output_.coords, output_.dims);
+        quality_->setText(qualityText());
+        Q_EMIT projectionFinished(true);
+    });
+    connect(raw, &JobHandle::failed, this, [this](const QString& message) {
+        quality_->setText(message);
+        Q_EMIT projectionFinished(false);
+    });
+    connect(raw, &JobHandle::cancelled, this, [this] { Q_EMIT projectionFinished(false); });
     quality_->setText(tr("projecting %1 points with %2…").arg(info_.rows).arg(method_->currentText()));
-    return projectJob_;
+    return projectJob_->id();
+}
+
+namespace {
+
+const char* sourceKey(MapWorkbench::Source s) {
+    switch (s) {
+    case MapWorkbench::Source::TokenEmbeddings: return "token_embeddings";
+    case MapWorkbench::Source::LmHead: return "lm_head";
+    case MapWorkbench::Source::HiddenStates: return "hidden_states";
+    case MapWorkbench::Source::VectorsFile: break;
+    }
+    return "vectors";
+}
+
+QJsonObject paramsToJson(const ProjectionParams& p) {
+    return {{QStringLiteral("method"), p.method},         {QStringLiteral("dims"), p.dims},
+            {QStringLiteral("seed"), QString::number(p.seed)}, {QStringLiteral("metric"), p.metric},
+            {QStringLiteral("perplexity"), p.perplexity}, {QStringLiteral("iterations"), p.iterations},
+            {QStringLiteral("neighbors"), p.neighbors},   {QStringLiteral("min_dist"), p.minDist}};
+}
+
+ProjectionParams paramsFromJson(const QJsonObject& o, ProjectionParams p) {
+    p.method = o.value(QStringLiteral("method")).toString(p.method);
+    p.dims = o.value(QStringLiteral("dims")).toInt(p.dims) == 3 ? 3 : 2;
+    p.seed = o.value(QStringLiteral("seed")).toString().toULongLong();
+    p.metric = o.value(QStringLiteral("metric")).toString(p.metric);
+    p.perplexity = o.value(QStringLiteral("perplexity")).toDouble(p.perplexity);
+    p.iterations = o.value(QStringLiteral("iterations")).toInt(p.iterations);
+    p.neighbors = o.value(QStringLiteral("neighbors")).toInt(p.neighbors);
+    p.minDist = o.value(QStringLiteral("min_dist")).toDouble(p.minDist);
+    return p;
+}
+
+QString floatsToBase64(const QVector<float>& v) {
+    return QString::fromLatin1(
+        QByteArray(reinterpret_cast<const char*>(v.constData()), v.size() * qsizetype(sizeof(float))).toBase64());
+}
+
+QVector<float> floatsFromBase64(const QString& s) {
+    const QByteArray b = QByteArray::fromBase64(s.toLatin1());
+    QVector<float> v(b.size() / qsizetype(sizeof(float)));
+    if (!v.isEmpty()) std::memcpy(v.data(), b.constData(), size_t(v.size()) * sizeof(float));
+    return v;
+}
+
+}  // namespace
+
+QJsonObject MapWorkbench::saveSession() const {
+    if (!space_) return {};
+    QJsonObject o;
+    o[QStringLiteral("source")] = QString::fromLatin1(sourceKey(sourceKind_));
+    if (sourceKind_ == Source::VectorsFile) o[QStringLiteral("path")] = sourcePath_;
+    else o[QStringLiteral("model")] = sourceModelPath_;
+    if (sourceKind_ == Source::HiddenStates) o[QStringLiteral("text")] = sourceText_;
+    o[QStringLiteral("params")] = paramsToJson(projectionParams());
+    o[QStringLiteral("rows")] = info_.rows;
+    if (!output_.coords.isEmpty()) {
+        o[QStringLiteral("projection")] = QJsonObject{{QStringLiteral("dims"), output_.dims},
+                                                      {QStringLiteral("coords_f32_base64"), floatsToBase64(output_.coords)},
+                                                      {QStringLiteral("trustworthiness"), output_.trustworthiness},
+                                                      {QStringLiteral("knn_recall"), output_.knnRecall},
+                                                      {QStringLiteral("k"), output_.k},
+                                                      {QStringLiteral("sample_size"), output_.sampleSize},
+                                                      {QStringLiteral("sampled"), output_.sampled},
+                                                      {QStringLiteral("seconds"), output_.seconds}};
+    }
+    const MapScene::Camera c = panel_->view()->camera();
+    o[QStringLiteral("camera")] = QJsonObject{{QStringLiteral("is3d"), c.is3d},
+                                              {QStringLiteral("center"), QJsonArray{c.center.x(), c.center.y()}},
+                                              {QStringLiteral("scale"), c.scale},
+                                              {QStringLiteral("target"), QJsonArray{c.target.x(), c.target.y(), c.target.z()}},
+                                              {QStringLiteral("yaw"), c.yaw},
+                                              {QStringLiteral("pitch"), c.pitch},
+                                              {QStringLiteral("distance"), c.distance},
+                                              {QStringLiteral("user_moved"), panel_->view()->userCamera()}};
+    QJsonArray sel;
+    for (int r : panel_->view()->selection()) sel.append(r);
+    o[QStringLiteral("selection")] = sel;
+    return o;
+}
+
+void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& report) {
+    if (spaceJob_) spaceJob_->cancel();
+    if (projectJob_) projectJob_->cancel();
+    space_.reset();
+    info_ = VectorSpaceInfo();
+    output_ = ProjectionOutput();
+    panel_->setData(MapData());
+    quality_->clear();
+    if (state.isEmpty()) return;
+    setProjectionParams(paramsFromJson(state.value(QStringLiteral("params")).toObject(), projectionParams()));
+    const QString kind = state.value(QStringLiteral("source")).toString();
+    JobId id = 0;
+    const bool autoWas = autoProject_;
+    autoProject_ = false;
+    if (kind == QLatin1String("vectors")) {
+        const QString path = state.value(QStringLiteral("path")).toString();
+        if (!QFileInfo::exists(path)) {
+            report.missing << tr("map vectors %1").arg(path);
+            autoProject_ = autoWas;
+            return;
+        }
+        id = openVectors(path);
+    } else {
+        const QString mp = state.value(QStringLiteral("model")).toString();
+        const ModelSessionPtr m = report.modelByPath ? report.modelByPath(mp) : nullptr;
+        if (!m) {
+            report.missing << tr("map source: the model %1 is not open").arg(mp);
+            autoProject_ = autoWas;
+            return;
+        }
+        const ModelSessionPtr keep = model_;
+        const QString keepPath = modelPath_;
+        model_ = m;
+        modelPath_ = mp;
+        const Source s = kind == QLatin1String("lm_head")         ? Source::LmHead
+                         : kind == QLatin1String("hidden_states") ? Source::HiddenStates
+                                                                  : Source::TokenEmbeddings;
+        id = loadSource(s, state.value(QStringLiteral("text")).toString());
+        model_ = keep;
+        modelPath_ = keepPath;
+    }
+    Q_UNUSED(id);
+    if (!spaceJob_) {
+        autoProject_ = autoWas;
+        return;
+    }
+    // After the source is back (and onSpace has shown it): the saved coordinates, camera, selection.
+    const QJsonObject proj = state.value(QStringLiteral("projection")).toObject();
+    const QJsonObject cam = state.value(QStringLiteral("camera")).toObject();
+    const QJsonArray sel = state.value(QStringLiteral("selection")).toArray();
+    const qint64 rows = state.value(QStringLiteral("rows")).toInteger(-1);
+    connect(spaceJob_.get(), &JobHandle::finished, this, [this, proj, cam, sel, rows, autoWas] {
+        autoProject_ = autoWas;
+        if (!space_) return;
+        if (rows >= 0 && rows != info_.rows) {
+            quality_->setText(tr("The source now has %1 rows (the session had %2): project it again.").arg(info_.rows).arg(rows));
+            return;
+        }
+        if (!proj.isEmpty()) {
+            ProjectionOutput out;
+            out.dims = proj.value(QStringLiteral("dims")).toInt(2) == 3 ? 3 : 2;
+            out.coords = floatsFromBase64(proj.value(QStringLiteral("coords_f32_base64")).toString());
+            out.trustworthiness = proj.value(QStringLiteral("trustworthiness")).toDouble();
+            out.knnRecall = proj.value(QStringLiteral("knn_recall")).toDouble();
+            out.k = proj.value(QStringLiteral("k")).toInt();
+            out.sampleSize = proj.value(QStringLiteral("sample_size")).toInteger();
+            out.sampled = proj.value(QStringLiteral("sampled")).toBool();
+            out.seconds = proj.value(QStringLiteral("seconds")).toDouble();
+            if (out.coords.size() == static_cast<qsizetype>(info_.rows) * out.dims) {
+                output_ = out;
+                applyCoords(output_.coords, output_.dims);
+                quality_->setText(qualityText());
+            }
+        }
+        if (!cam.isEmpty()) {
+            MapScene::Camera c;
+            c.is3d = cam.value(QStringLiteral("is3d")).toBool();
+            const QJsonArray ce = cam.value(QStringLiteral("center")).toArray();
+            c.center = QPointF(ce.at(0).toDouble(), ce.at(1).toDouble());
+            c.scale = cam.value(QStringLiteral("scale")).toDouble(1.0);
+            const QJsonArray t = cam.value(QStringLiteral("target")).toArray();
+            c.target = QVector3D(float(t.at(0).toDouble()), float(t.at(1).toDouble()), float(t.at(2).toDouble()));
+            c.yaw = cam.value(QStringLiteral("yaw")).toDouble(30.0);
+            c.pitch = cam.value(QStringLiteral("pitch")).toDouble(20.0);
+            c.distance = cam.value(QStringLiteral("distance")).toDouble(3.0);
+            panel_->view()->setCamera(c, cam.value(QStringLiteral("user_moved")).toBool());
+        }
+        QVector<int> rowsSel;
+        for (const QJsonValue& v : sel)
+            if (v.toInt(-1) >= 0 && v.toInt() < info_.rows) rowsSel << v.toInt();
+        if (!rowsSel.isEmpty()) panel_->view()->setSelection(rowsSel);
+    });
 }
 
 QString MapWorkbench::qualityText() const {

@@ -4,9 +4,10 @@
 // query neighbours and analogies. Changing a parameter while a projection runs restarts it.
 #pragma once
 
-#include "bridge/job_runner.h"
-#include "bridge/map_jobs.h"
-#include "bridge/model_jobs.h"
+#include "app/bridge/job_runner.h"
+#include "app/bridge/map_jobs.h"
+#include "app/bridge/model_jobs.h"
+#include "app/state/workspace_state.h"
 
 #include <QWidget>
 
@@ -21,14 +22,14 @@ namespace embedlab {
 
 class MapPanel;
 
-class MapWorkbench : public QWidget {
+class MapWorkbench : public QWidget, public SessionParticipant {
     Q_OBJECT
 public:
     explicit MapWorkbench(JobRunner* runner, QWidget* parent = nullptr);
 
     enum class Source { TokenEmbeddings, LmHead, HiddenStates, VectorsFile };
 
-    void setModel(ModelSessionPtr session, const QString& name);
+    void setModel(ModelSessionPtr session, const QString& name, const QString& path = {});
     JobId openVectors(const QString& path);
     JobId loadSource(Source source, const QString& textOrPath = {});
     JobId project();  // with the current parameters; restarts a running projection
@@ -42,6 +43,12 @@ public:
     QString qualityText() const;
     int previewsSeen() const { return previews_; }
 
+    // Session: the source, the projection's parameters and coordinates, the camera and the selection.
+    // Restoring reopens the source and shows the saved coordinates (no projection is recomputed).
+    QString sessionKey() const override { return QStringLiteral("map"); }
+    QJsonObject saveSession() const override;
+    void restoreSession(const QJsonObject& state, SessionReport& report) override;
+
 Q_SIGNALS:
     void sourceReady();
     void projectionFinished(bool ok);
@@ -50,7 +57,11 @@ Q_SIGNALS:
 private:
     void showSpace();
     void applyCoords(const QVector<float>& coords, int dims);
-    void onSpaceJob(JobPtr job);
+    void onSpace(VectorSpacePtr space, const VectorSpaceInfo& info);
+    void track(JobHandlePtr& slot, const JobHandlePtr& h);
+    template <class SpaceJob>
+    JobId loadSpace(std::shared_ptr<SpaceJob> job);
+    void showNeighbours(std::shared_ptr<NeighboursJob> job);
 
     JobRunner* runner_;
     MapPanel* panel_;
@@ -67,11 +78,14 @@ private:
     QPushButton* projectButton_;
     QLabel* quality_;
     ModelSessionPtr model_;
-    QString modelName_;
+    QString modelName_, modelPath_;
+    // What the current source is, for sessions.
+    Source sourceKind_ = Source::VectorsFile;
+    QString sourcePath_, sourceText_, sourceModelPath_;
     VectorSpacePtr space_;
     VectorSpaceInfo info_;
     ProjectionOutput output_;
-    JobId spaceJob_ = 0, projectJob_ = 0, neighboursJob_ = 0;
+    JobHandlePtr spaceJob_, projectJob_, neighboursJob_;
     int previews_ = 0;
     bool autoProject_ = true;
 };

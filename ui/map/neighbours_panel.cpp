@@ -1,4 +1,4 @@
-#include "map/neighbours_panel.h"
+#include "ui/map/neighbours_panel.h"
 
 #include <QComboBox>
 #include <QFormLayout>

@@ -1,4 +1,4 @@
-#include "map/spatial_index.h"
+#include "ui/map/spatial_index.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
-#include "models/models_panel.h"
+#include "ui/models/models_panel.h"
 
-#include "bridge/engine_info.h"
+#include "app/bridge/engine_info.h"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -27,7 +28,8 @@ QString ModelsPanel::formatBytes(qint64 n) {
     return QString::number(n) + QStringLiteral(" B");
 }
 
-ModelsPanel::ModelsPanel(JobRunner* runner, QWidget* parent) : QWidget(parent), runner_(runner) {
+ModelsPanel::ModelsPanel(JobRunner* runner, WorkspaceState* state, QWidget* parent)
+    : QWidget(parent), runner_(runner), state_(state ? state : new WorkspaceState(runner, this)) {
     setObjectName(QStringLiteral("modelsPanel"));
     auto* l = new QVBoxLayout(this);
     auto* open = new QPushButton(tr("Open model folder…"), this);
@@ -63,42 +65,43 @@ ModelsPanel::ModelsPanel(JobRunner* runner, QWidget* parent) : QWidget(parent), 
     });
     connect(list_, &QListWidget::currentRowChanged, this, [this](int row) {
         refreshDetails();
-        Q_EMIT currentModelChanged(row);
+        state_->setCurrentModel(row);
+    });
+    // The list follows the state: models loaded from here, from a drop, or from a session.
+    connect(state_, &WorkspaceState::modelAdded, this, [this](int i) {
+        rebuildList();
+        Q_EMIT modelLoaded(i);
+    });
+    connect(state_, &WorkspaceState::modelChanged, this, [this](int i) {
+        rebuildList();
+        refreshDetails();
+        Q_EMIT infoChanged(i);
+    });
+    connect(state_, &WorkspaceState::modelsCleared, this, [this] { rebuildList(); });
+    connect(state_, &WorkspaceState::currentModelChanged, this, [this](int i) {
+        if (list_->currentRow() != i) {
+            const QSignalBlocker block(list_);
+            list_->setCurrentRow(i);
+            refreshDetails();
+        }
+        Q_EMIT currentModelChanged(i);
     });
     connect(apply_, &QPushButton::clicked, this, [this] { moveCurrent(device_->currentText(), dtype_->currentText()); });
 
-    connect(runner_, &JobRunner::jobSucceeded, this, [this](JobId id, JobPtr job) {
-        if (pendingLoads_.contains(id)) {
-            pendingLoads_.remove(id);
-            auto* j = static_cast<LoadModelJob*>(job.get());
-            models_.push_back({j->session, j->info});
-            list_->addItem(QStringLiteral("%1 (%2, %3)").arg(j->info.name, j->info.architecture, j->info.dtype));
-            list_->setCurrentRow(models_.size() - 1);
-            Q_EMIT modelLoaded(models_.size() - 1);
-        } else if (pendingMoves_.contains(id)) {
-            const int i = pendingMoves_.take(id);
-            if (i < models_.size()) {
-                models_[i].info = static_cast<MoveModelJob*>(job.get())->info;
-                const auto& inf = models_[i].info;
-                list_->item(i)->setText(QStringLiteral("%1 (%2, %3)").arg(inf.name, inf.architecture, inf.dtype));
-                refreshDetails();
-                Q_EMIT infoChanged(i);
-            }
-        }
-    });
-    auto forget = [this](JobId id) {
-        pendingLoads_.remove(id);
-        pendingMoves_.remove(id);
-    };
-    connect(runner_, &JobRunner::jobFailed, this, [forget](JobId id, const QString&, const QString&) { forget(id); });
-    connect(runner_, &JobRunner::jobCancelled, this, [forget](JobId id, const QString&) { forget(id); });
     refreshDetails();
 }
 
-JobId ModelsPanel::loadModel(const QString& path) {
-    const JobId id = runner_->submit(std::make_shared<LoadModelJob>(path, defaultDevice_, QStringLiteral("f32")));
-    pendingLoads_.insert(id, path);
-    return id;
+JobId ModelsPanel::loadModel(const QString& path) { return state_->loadModel(path, defaultDevice_)->id(); }
+
+void ModelsPanel::rebuildList() {
+    const QSignalBlocker block(list_);
+    list_->clear();
+    for (int i = 0; i < state_->modelCount(); ++i) {
+        const ModelInfo& inf = state_->model(i).info;
+        list_->addItem(QStringLiteral("%1 (%2, %3)").arg(inf.name, inf.architecture, inf.dtype));
+    }
+    list_->setCurrentRow(state_->currentModel());
+    refreshDetails();
 }
 
 int ModelsPanel::currentIndex() const { return list_->currentRow(); }
@@ -107,10 +110,14 @@ void ModelsPanel::setCurrentIndex(int i) { list_->setCurrentRow(i); }
 JobId ModelsPanel::moveCurrent(const QString& device, const QString& dtype) {
     const int i = currentIndex();
     if (i < 0) return 0;
-    const JobId id = runner_->submit(std::make_shared<MoveModelJob>(models_[i].session, device, dtype),
-                                     QStringLiteral("move-model-%1").arg(i));
-    pendingMoves_.insert(id, i);
-    return id;
+    const ModelSessionPtr session = state_->model(i).session;
+    auto job = std::make_shared<MoveModelJob>(session, device, dtype);
+    const JobHandlePtr h = runner_->submit(job, QStringLiteral("move-model-%1").arg(i));
+    connect(h.get(), &JobHandle::succeeded, this, [this, job, session] {
+        for (int k = 0; k < state_->modelCount(); ++k)
+            if (state_->model(k).session == session) state_->setModelInfo(k, job->info);
+    });
+    return h->id();
 }
 
 QString ModelsPanel::detailsText() const { return details_->toPlainText(); }
@@ -123,7 +130,7 @@ void ModelsPanel::refreshDetails() {
                              "model.safetensors) on the window, or use <i>Open model folder…</i>.</p>"));
         return;
     }
-    const ModelInfo& m = models_[i].info;
+    const ModelInfo& m = state_->model(i).info;
     const qint64 total = m.paramsEmbedding + m.paramsBody;
     QString html = QStringLiteral("<h3>%1</h3><table cellspacing=4>").arg(m.name.toHtmlEscaped());
     auto row = [&html](const QString& k, const QString& v) {

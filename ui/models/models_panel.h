@@ -1,10 +1,12 @@
 // embedlab ui — the Models panel: load model folders (dialog or drop), list them, show architecture,
 // parameter counts split into embedding and body, memory, device and dtype; move a model to another
-// device or dtype at run time.
+// device or dtype at run time. The models themselves live in the WorkspaceState (app/state), which
+// this panel observes and which every other panel shares.
 #pragma once
 
-#include "bridge/job_runner.h"
-#include "bridge/model_jobs.h"
+#include "app/bridge/job_runner.h"
+#include "app/bridge/model_jobs.h"
+#include "app/state/workspace_state.h"
 
 #include <QHash>
 #include <QVector>
@@ -21,12 +23,14 @@ namespace embedlab {
 class ModelsPanel : public QWidget {
     Q_OBJECT
 public:
-    explicit ModelsPanel(JobRunner* runner, QWidget* parent = nullptr);
+    // Without a state the panel keeps one of its own (tests, tools).
+    explicit ModelsPanel(JobRunner* runner, WorkspaceState* state = nullptr, QWidget* parent = nullptr);
 
     JobId loadModel(const QString& path);
-    int modelCount() const { return models_.size(); }
-    ModelInfo info(int i) const { return models_.at(i).info; }
-    ModelSessionPtr session(int i) const { return models_.at(i).session; }
+    int modelCount() const { return state_->modelCount(); }
+    ModelInfo info(int i) const { return state_->model(i).info; }
+    ModelSessionPtr session(int i) const { return state_->model(i).session; }
+    WorkspaceState* state() const { return state_; }
     int currentIndex() const;
     void setCurrentIndex(int i);
     // Moves the current model (a job); infoChanged follows.
@@ -44,21 +48,16 @@ Q_SIGNALS:
     void currentModelChanged(int index);
 
 private:
-    struct Entry {
-        ModelSessionPtr session;
-        ModelInfo info;
-    };
     void refreshDetails();
+    void rebuildList();
 
     JobRunner* runner_;
+    WorkspaceState* state_;
     QListWidget* list_;
     QTextBrowser* details_;
     QComboBox* device_;
     QComboBox* dtype_;
     QPushButton* apply_;
-    QVector<Entry> models_;
-    QHash<JobId, QString> pendingLoads_;
-    QHash<JobId, int> pendingMoves_;
     QString defaultDevice_ = QStringLiteral("cpu");
 };
 

@@ -1,4 +1,4 @@
-#include "similarity/heatmap_view.h"
+#include "ui/similarity/heatmap_view.h"
 
 #include <QHelpEvent>
 #include <QMouseEvent>

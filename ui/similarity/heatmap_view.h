@@ -23,6 +23,7 @@ public:
     const QStringList& texts() const { return texts_; }
     const QVector<qint64>& rows() const { return rows_; }
     void setTitle(const QString& title);
+    QString title() const { return title_; }
 
     // The cell under a widget position (-1, -1 when none) and the rectangle of a cell.
     QPair<int, int> cellAt(const QPoint& pos) const;

@@ -1,7 +1,7 @@
-#include "similarity/similarity_panel.h"
+#include "ui/similarity/similarity_panel.h"
 
-#include "common/export.h"
-#include "similarity/heatmap_view.h"
+#include "ui/common/export.h"
+#include "ui/similarity/heatmap_view.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -10,6 +10,8 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonObject>
+#include <QJsonArray>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -299,102 +301,6 @@ SimilarityPanel::SimilarityPanel(JobRunner* runner, QWidget* parent) : QWidget(p
         if (!sentences_->selectedItems().isEmpty()) subset_->setCurrentIndex(int(Subset::Selection));
     });
 
-    connect(runner_, &JobRunner::jobProgress, this, [this](JobId id, double f, const QString& msg, double eta) {
-        if (id != embedJob_) return;
-        progress_->setValue(static_cast<int>(std::clamp(f, 0.0, 1.0) * 1000));
-        eta_->setText(msg + (eta >= 0 ? QStringLiteral(" · ") + formatEta(eta) : QString()));
-    });
-    connect(runner_, &JobRunner::jobSucceeded, this, [this](JobId id, JobPtr job) {
-        if (id == 0) return;
-        if (id == corpusJob_) {
-            corpusJob_ = 0;
-            showCorpus(static_cast<OpenCorpusJob*>(job.get())->result);
-        } else if (id == embedJob_) {
-            embedJob_ = 0;
-            progress_->setValue(1000);
-            if (auto* e = dynamic_cast<EmbedCorpusJob*>(job.get())) showStore(e->store, e->info);
-            else if (auto* o = dynamic_cast<OpenStoreJob*>(job.get())) showStore(o->store, o->info);
-        } else if (id == matrixJob_) {
-            matrixJob_ = 0;
-            auto* m = static_cast<SimilarityMatrixJob*>(job.get());
-            heatmap_->setData(m->matrix, m->texts, m->rows);
-            heatmap_->setTitle(tr("Cosine similarity of %1 sentences — %2").arg(m->rows.size()).arg(order_->currentText()));
-            setStatus(tr("Heatmap of %1 sentences (cosine %2 … %3).")
-                          .arg(m->rows.size())
-                          .arg(double(heatmap_->minValue()), 0, 'f', 3)
-                          .arg(double(heatmap_->maxValue()), 0, 'f', 3));
-            Q_EMIT heatmapReady();
-        } else if (id == searchJob_) {
-            searchJob_ = 0;
-            hits_ = static_cast<SearchJob*>(job.get())->hits;
-            results_->setRowCount(hits_.size());
-            for (int r = 0; r < hits_.size(); ++r) {
-                const SearchHit& h = hits_[r];
-                const QStringList cells = {QString::number(r + 1), QString::number(h.score, 'f', 4),
-                                           QString::number(h.row), h.text, h.label};
-                for (int c = 0; c < cells.size(); ++c) {
-                    auto* item = new QTableWidgetItem(cells[c]);
-                    if (c == 3) item->setToolTip(h.text);
-                    results_->setItem(r, c, item);
-                }
-            }
-            setStatus(tr("%1 results.").arg(hits_.size()));
-            Q_EMIT searchReady();
-        } else if (id == pairJob_) {
-            pairJob_ = 0;
-            pairScore_ = static_cast<PairScoreJob*>(job.get())->cosine;
-            pairLabel_->setText(tr("cosine: %1").arg(pairScore_, 0, 'f', 4));
-            setStatus(tr("Pair scored with %1.").arg(modelInfo_.name));
-            Q_EMIT pairScored(pairScore_);
-        }
-        updateButtons();
-    });
-    connect(runner_, &JobRunner::jobFailed, this, [this](JobId id, const QString&, const QString& message) {
-        if (id == 0) return;
-        QString what;
-        if (id == corpusJob_) {
-            corpusJob_ = 0;
-            what = tr("Cannot read the corpus");
-            corpusStats_->setText(tr("not readable: %1").arg(message));
-        } else if (id == embedJob_) {
-            embedJob_ = 0;
-            what = tr("Embedding failed");
-            progress_->setValue(0);
-            eta_->clear();
-        } else if (id == matrixJob_) {
-            matrixJob_ = 0;
-            what = tr("Heatmap failed");
-        } else if (id == searchJob_) {
-            searchJob_ = 0;
-            what = tr("Search failed");
-        } else if (id == pairJob_) {
-            pairJob_ = 0;
-            what = tr("Pair score failed");
-        } else {
-            return;
-        }
-        setStatus(what + QStringLiteral(": ") + message, true);
-        Q_EMIT failed(message);
-        updateButtons();
-    });
-    connect(runner_, &JobRunner::jobCancelled, this, [this](JobId id, const QString&) {
-        if (id == 0) return;
-        if (id == embedJob_) {
-            embedJob_ = 0;
-            progress_->setValue(0);
-            eta_->setText(tr("cancelled"));
-            setStatus(tr("Embedding cancelled; no vector store was written."));
-        } else if (id == corpusJob_) {
-            corpusJob_ = 0;
-        } else if (id == matrixJob_) {
-            matrixJob_ = 0;
-        } else if (id == searchJob_) {
-            searchJob_ = 0;
-        } else if (id == pairJob_) {
-            pairJob_ = 0;
-        }
-        updateButtons();
-    });
     updateButtons();
 }
 
@@ -431,6 +337,69 @@ CorpusParams SimilarityPanel::corpusParams() const {
     return p;
 }
 
+// Holds the panel's handle on a job of its own while it runs; a failure is shown in the status line.
+void SimilarityPanel::track(JobHandlePtr& slot, const JobHandlePtr& h, const QString& failWhat) {
+    slot = h;
+    JobHandle* raw = h.get();
+    connect(raw, &JobHandle::failed, this, [this, failWhat](const QString& message) {
+        setStatus(failWhat + QStringLiteral(": ") + message, true);
+        Q_EMIT failed(message);
+    });
+    connect(raw, &JobHandle::finished, this, [this, &slot, raw] {
+        if (slot.get() == raw) slot.reset();
+        updateButtons();
+    });
+}
+
+void SimilarityPanel::showMatrix(const SimilarityMatrixJob& m) {
+    heatmap_->setData(m.matrix, m.texts, m.rows);
+    heatmap_->setTitle(tr("Cosine similarity of %1 sentences — %2").arg(m.rows.size()).arg(order_->currentText()));
+    setStatus(tr("Heatmap of %1 sentences (cosine %2 … %3).")
+                  .arg(m.rows.size())
+                  .arg(double(heatmap_->minValue()), 0, 'f', 3)
+                  .arg(double(heatmap_->maxValue()), 0, 'f', 3));
+    Q_EMIT heatmapReady();
+}
+
+void SimilarityPanel::showHits(const QVector<SearchHit>& hits) {
+    hits_ = hits;
+    results_->setRowCount(hits_.size());
+    for (int r = 0; r < hits_.size(); ++r) {
+        const SearchHit& h = hits_[r];
+        const QStringList cells = {QString::number(r + 1), QString::number(h.score, 'f', 4), QString::number(h.row),
+                                   h.text, h.label};
+        for (int c = 0; c < cells.size(); ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            if (c == 3) item->setToolTip(h.text);
+            results_->setItem(r, c, item);
+        }
+    }
+    setStatus(tr("%1 results.").arg(hits_.size()));
+    Q_EMIT searchReady();
+}
+
+// The embedding job (embed or reopen a store): progress bar, ETA, and what a cancel means.
+void SimilarityPanel::trackEmbedding(const JobHandlePtr& h, std::function<void()> onSuccess) {
+    track(embedJob_, h, tr("Embedding failed"));
+    connect(h.get(), &JobHandle::progress, this, [this](double f, const QString& msg, double eta) {
+        progress_->setValue(static_cast<int>(std::clamp(f, 0.0, 1.0) * 1000));
+        eta_->setText(msg + (eta >= 0 ? QStringLiteral(" · ") + formatEta(eta) : QString()));
+    });
+    connect(h.get(), &JobHandle::succeeded, this, [this, onSuccess] {
+        progress_->setValue(1000);
+        onSuccess();
+    });
+    connect(h.get(), &JobHandle::failed, this, [this](const QString&) {
+        progress_->setValue(0);
+        eta_->clear();
+    });
+    connect(h.get(), &JobHandle::cancelled, this, [this] {
+        progress_->setValue(0);
+        eta_->setText(tr("cancelled"));
+        setStatus(tr("Embedding cancelled; no vector store was written."));
+    });
+}
+
 JobId SimilarityPanel::openCorpus(const QString& path) {
     if (path != corpusPath_) {
         // A new file: the column choices of the previous one do not apply.
@@ -444,14 +413,17 @@ JobId SimilarityPanel::openCorpus(const QString& path) {
     corpusLabel_->setText(QFileInfo(path).fileName());
     corpusLabel_->setToolTip(path);
     reopenCorpus();
-    return corpusJob_;
+    return corpusJob_ ? corpusJob_->id() : 0;
 }
 
 void SimilarityPanel::reopenCorpus() {
     if (corpusPath_.isEmpty()) return;
     corpusStats_->setText(tr("reading…"));
-    corpusJob_ = runner_->submit(std::make_shared<OpenCorpusJob>(corpusPath_, corpusParams()),
-                                 QStringLiteral("similarity-corpus"));
+    auto job = std::make_shared<OpenCorpusJob>(corpusPath_, corpusParams());
+    track(corpusJob_, runner_->submit(job, QStringLiteral("similarity-corpus")), tr("Cannot read the corpus"));
+    connect(corpusJob_.get(), &JobHandle::succeeded, this, [this, job] { showCorpus(job->result); });
+    connect(corpusJob_.get(), &JobHandle::failed, this,
+            [this](const QString& message) { corpusStats_->setText(tr("not readable: %1").arg(message)); });
     updateButtons();
 }
 
@@ -582,26 +554,29 @@ JobId SimilarityPanel::embed(bool force) {
     progress_->setValue(0);
     eta_->clear();
     if (!force && QFileInfo::exists(store + QStringLiteral("/manifest.json"))) {
-        embedJob_ = runner_->submit(std::make_shared<OpenStoreJob>(store), QStringLiteral("similarity-embed"));
+        auto job = std::make_shared<OpenStoreJob>(store);
+        trackEmbedding(runner_->submit(job, QStringLiteral("similarity-embed")), [this, job] { showStore(job->store, job->info); });
         setStatus(tr("Reopening the cached vector store %1.").arg(QFileInfo(store).fileName()));
     } else {
-        embedJob_ = runner_->submit(
-            std::make_shared<EmbedCorpusJob>(session_, corpusPath_, corpusParams(), embedParams(), store),
-            QStringLiteral("similarity-embed"));
+        // A corpus can take minutes: the long lane, so that search and the map stay responsive.
+        auto job = std::make_shared<EmbedCorpusJob>(session_, corpusPath_, corpusParams(), embedParams(), store);
+        trackEmbedding(runner_->submit(job, QStringLiteral("similarity-embed"), JobLane::Long),
+                       [this, job] { showStore(job->store, job->info); });
         setStatus(tr("Embedding %1 with %2…").arg(QFileInfo(corpusPath_).fileName(), modelInfo_.name));
     }
     updateButtons();
-    return embedJob_;
+    return embedJob_ ? embedJob_->id() : 0;
 }
 
 JobId SimilarityPanel::openStore(const QString& path) {
-    embedJob_ = runner_->submit(std::make_shared<OpenStoreJob>(path), QStringLiteral("similarity-embed"));
+    auto job = std::make_shared<OpenStoreJob>(path);
+    trackEmbedding(runner_->submit(job, QStringLiteral("similarity-embed")), [this, job] { showStore(job->store, job->info); });
     updateButtons();
-    return embedJob_;
+    return embedJob_->id();
 }
 
 void SimilarityPanel::cancelEmbedding() {
-    if (embedJob_) runner_->cancel(embedJob_);
+    if (embedJob_) embedJob_->cancel();
 }
 
 void SimilarityPanel::showStore(EmbeddingStorePtr store, const StoreInfo& info) {
@@ -681,9 +656,10 @@ JobId SimilarityPanel::computeHeatmap() {
         setStatus(tr("The subset is empty: select sentences in the list (or choose first/random N)."), true);
         return 0;
     }
-    matrixJob_ = runner_->submit(std::make_shared<SimilarityMatrixJob>(store_, rows, MatrixOrder(order_->currentIndex())),
-                                 QStringLiteral("similarity-matrix"));
-    return matrixJob_;
+    auto job = std::make_shared<SimilarityMatrixJob>(store_, rows, MatrixOrder(order_->currentIndex()));
+    track(matrixJob_, runner_->submit(job, QStringLiteral("similarity-matrix")), tr("Heatmap failed"));
+    connect(matrixJob_.get(), &JobHandle::succeeded, this, [this, job] { showMatrix(*job); });
+    return matrixJob_->id();
 }
 
 bool SimilarityPanel::exportHeatmap(const QString& path, QString* error) {
@@ -727,8 +703,10 @@ JobId SimilarityPanel::search(const QString& query, int k) {
         setStatus(tr("Type a query."), true);
         return 0;
     }
-    searchJob_ = runner_->submit(std::make_shared<SearchJob>(session_, store_, query, k), QStringLiteral("similarity-search"));
-    return searchJob_;
+    auto job = std::make_shared<SearchJob>(session_, store_, query, k);
+    track(searchJob_, runner_->submit(job, QStringLiteral("similarity-search")), tr("Search failed"));
+    connect(searchJob_.get(), &JobHandle::succeeded, this, [this, job] { showHits(job->hits); });
+    return searchJob_->id();
 }
 
 JobId SimilarityPanel::scorePair(const QString& a, const QString& b) {
@@ -738,8 +716,184 @@ JobId SimilarityPanel::scorePair(const QString& a, const QString& b) {
         setStatus(tr("Load a model in the Models panel first."), true);
         return 0;
     }
-    pairJob_ = runner_->submit(std::make_shared<PairScoreJob>(session_, a, b, embedParams()), QStringLiteral("similarity-pair"));
-    return pairJob_;
+    auto job = std::make_shared<PairScoreJob>(session_, a, b, embedParams());
+    track(pairJob_, runner_->submit(job, QStringLiteral("similarity-pair")), tr("Pair score failed"));
+    connect(pairJob_.get(), &JobHandle::succeeded, this, [this, job] {
+        pairScore_ = job->cosine;
+        pairLabel_->setText(tr("cosine: %1").arg(pairScore_, 0, 'f', 4));
+        setStatus(tr("Pair scored with %1.").arg(modelInfo_.name));
+        Q_EMIT pairScored(pairScore_);
+    });
+    return pairJob_->id();
+}
+
+QJsonObject SimilarityPanel::saveSession() const {
+    QJsonObject o;
+    const CorpusParams c = corpusParams();
+    const EmbedParams e = embedParams();
+    o[QStringLiteral("corpus")] = corpusPath_;
+    o[QStringLiteral("text_column")] = c.textColumn;
+    o[QStringLiteral("label_column")] = c.labelColumn;
+    o[QStringLiteral("encoding")] = c.encoding;
+    o[QStringLiteral("unit")] = c.unit;
+    o[QStringLiteral("dedupe")] = c.dedupe;
+    o[QStringLiteral("pooling")] = e.pooling;
+    o[QStringLiteral("layer")] = e.layer;
+    o[QStringLiteral("normalize")] = e.normalize;
+    if (store_) {
+        o[QStringLiteral("store")] = storeInfo_.path;
+        // How the store came to be (shown beside it): embedded now, with its speed, or reopened.
+        o[QStringLiteral("store_seconds")] = storeInfo_.seconds;
+        o[QStringLiteral("store_sentences_per_second")] = storeInfo_.sentencesPerSecond;
+        o[QStringLiteral("store_reopened")] = storeInfo_.reopened;
+    }
+    o[QStringLiteral("subset")] = subset_->currentIndex();
+    o[QStringLiteral("subset_n")] = subsetN_->value();
+    o[QStringLiteral("seed")] = seed_->value();
+    o[QStringLiteral("order")] = order_->currentIndex();
+    if (heatmap_->size() > 0) {
+        QJsonArray m, texts, rows;
+        for (float v : heatmap_->matrix()) m.append(double(v));
+        for (const QString& t : heatmap_->texts()) texts.append(t);
+        for (qint64 r : heatmap_->rows()) rows.append(r);
+        o[QStringLiteral("heatmap")] = QJsonObject{{QStringLiteral("matrix"), m},
+                                                   {QStringLiteral("texts"), texts},
+                                                   {QStringLiteral("rows"), rows},
+                                                   {QStringLiteral("title"), heatmap_->title()}};
+    }
+    o[QStringLiteral("query")] = query_->text();
+    o[QStringLiteral("k")] = k_->value();
+    QJsonArray hits;
+    for (const SearchHit& h : hits_)
+        hits.append(QJsonObject{{QStringLiteral("row"), h.row},
+                                {QStringLiteral("score"), h.score},
+                                {QStringLiteral("text"), h.text},
+                                {QStringLiteral("label"), h.label}});
+    o[QStringLiteral("hits")] = hits;
+    o[QStringLiteral("pair_a")] = pairA_->toPlainText();
+    o[QStringLiteral("pair_b")] = pairB_->toPlainText();
+    if (pairLabel_->text().startsWith(QStringLiteral("cosine"))) o[QStringLiteral("pair_score")] = pairScore_;
+    o[QStringLiteral("tab")] = tabs_->currentIndex();
+    o[QStringLiteral("status")] = status_->text();
+    o[QStringLiteral("status_error")] = !status_->styleSheet().isEmpty();
+    return o;
+}
+
+void SimilarityPanel::restoreSession(const QJsonObject& state, SessionReport& report) {
+    for (JobHandlePtr* j : {&corpusJob_, &embedJob_, &matrixJob_, &searchJob_, &pairJob_})
+        if (*j) (*j)->cancel();
+    corpusPath_.clear();
+    corpus_ = CorpusSummary();
+    store_.reset();
+    storeInfo_ = StoreInfo();
+    sentences_->clear();
+    heatmap_->clear();
+    hits_.clear();
+    results_->setRowCount(0);
+    pairScore_ = 0;
+    pairLabel_->clear();
+    corpusLabel_->clear();
+    corpusStats_->clear();
+    progress_->setValue(0);
+    eta_->clear();
+    if (state.isEmpty()) {
+        updateButtons();
+        return;
+    }
+    EmbedParams e = embedParams();
+    e.pooling = state.value(QStringLiteral("pooling")).toString(e.pooling);
+    e.layer = state.value(QStringLiteral("layer")).toInt(e.layer);
+    e.normalize = state.value(QStringLiteral("normalize")).toBool(e.normalize);
+    setEmbedParams(e);
+    setSubset(Subset(std::clamp(state.value(QStringLiteral("subset")).toInt(), 0, 2)),
+              state.value(QStringLiteral("subset_n")).toInt(subsetN_->value()),
+              quint64(state.value(QStringLiteral("seed")).toInt(seed_->value())));
+    setOrder(MatrixOrder(std::clamp(state.value(QStringLiteral("order")).toInt(), 0, 2)));
+    const QString corpus = state.value(QStringLiteral("corpus")).toString();
+    if (!corpus.isEmpty()) {
+        if (!QFileInfo::exists(corpus)) {
+            report.missing << tr("corpus %1").arg(corpus);
+        } else {
+            updatingCombos_ = true;
+            auto choose = [](QComboBox* box, const QString& value) {
+                int i = box->findData(value);
+                if (i < 0 && !value.isEmpty()) {
+                    box->addItem(value, value);
+                    i = box->count() - 1;
+                }
+                box->setCurrentIndex(std::max(0, i));
+            };
+            choose(textColumn_, state.value(QStringLiteral("text_column")).toString());
+            choose(labelColumn_, state.value(QStringLiteral("label_column")).toString());
+            choose(encoding_, state.value(QStringLiteral("encoding")).toString());
+            const int u = unit_->findData(state.value(QStringLiteral("unit")).toString());
+            if (u >= 0) unit_->setCurrentIndex(u);
+            dedupe_->setChecked(state.value(QStringLiteral("dedupe")).toBool());
+            updatingCombos_ = false;
+            corpusPath_ = corpus;
+            corpusLabel_->setText(QFileInfo(corpus).fileName());
+            corpusLabel_->setToolTip(corpus);
+            reopenCorpus();
+        }
+    }
+    const QString store = state.value(QStringLiteral("store")).toString();
+    if (!store.isEmpty()) {
+        if (!QFileInfo::exists(store + QStringLiteral("/manifest.json"))) report.missing << tr("vector store %1").arg(store);
+        else {
+            auto job = std::make_shared<OpenStoreJob>(store);
+            const double seconds = state.value(QStringLiteral("store_seconds")).toDouble();
+            const double rate = state.value(QStringLiteral("store_sentences_per_second")).toDouble();
+            const bool reopened = state.value(QStringLiteral("store_reopened")).toBool(true);
+            trackEmbedding(runner_->submit(job, QStringLiteral("similarity-embed")),
+                           [this, job, seconds, rate, reopened] {
+                               StoreInfo info = job->info;
+                               info.seconds = seconds;
+                               info.sentencesPerSecond = rate;
+                               info.reopened = reopened;
+                               showStore(job->store, info);
+                           });
+        }
+    }
+    const QJsonObject hm = state.value(QStringLiteral("heatmap")).toObject();
+    if (!hm.isEmpty()) {
+        QVector<float> m;
+        QStringList texts;
+        QVector<qint64> rows;
+        for (const QJsonValue& v : hm.value(QStringLiteral("matrix")).toArray()) m << float(v.toDouble());
+        for (const QJsonValue& v : hm.value(QStringLiteral("texts")).toArray()) texts << v.toString();
+        for (const QJsonValue& v : hm.value(QStringLiteral("rows")).toArray()) rows << v.toInteger();
+        if (m.size() == qsizetype(texts.size()) * texts.size() && rows.size() == texts.size()) {
+            heatmap_->setData(m, texts, rows);
+            heatmap_->setTitle(hm.value(QStringLiteral("title")).toString());
+        }
+    }
+    query_->setText(state.value(QStringLiteral("query")).toString());
+    k_->setValue(state.value(QStringLiteral("k")).toInt(k_->value()));
+    QVector<SearchHit> hits;
+    for (const QJsonValue& v : state.value(QStringLiteral("hits")).toArray()) {
+        const QJsonObject h = v.toObject();
+        hits.push_back({h.value(QStringLiteral("row")).toInteger(), h.value(QStringLiteral("score")).toDouble(),
+                        h.value(QStringLiteral("text")).toString(), h.value(QStringLiteral("label")).toString()});
+    }
+    if (!hits.isEmpty()) showHits(hits);
+    pairA_->setPlainText(state.value(QStringLiteral("pair_a")).toString());
+    pairB_->setPlainText(state.value(QStringLiteral("pair_b")).toString());
+    if (state.contains(QStringLiteral("pair_score"))) {
+        pairScore_ = state.value(QStringLiteral("pair_score")).toDouble();
+        pairLabel_->setText(tr("cosine: %1").arg(pairScore_, 0, 'f', 4));
+    }
+    tabs_->setCurrentIndex(state.value(QStringLiteral("tab")).toInt(0));
+    // The status line as it was left (reopening the corpus and store reports again as they finish;
+    // the line is set back once they have: see the jobs' handlers below).
+    const QString status = state.value(QStringLiteral("status")).toString();
+    const bool statusError = state.value(QStringLiteral("status_error")).toBool();
+    setStatus(status, statusError);
+    for (JobHandlePtr* j : {&corpusJob_, &embedJob_})
+        if (*j)
+            connect(j->get(), &JobHandle::finished, this, [this, status, statusError] {
+                if (!corpusJob_ && !embedJob_) setStatus(status, statusError);
+            });
+    updateButtons();
 }
 
 QString SimilarityPanel::pairText() const { return pairLabel_->text(); }
@@ -751,7 +905,7 @@ void SimilarityPanel::setStatus(const QString& text, bool error) {
 }
 
 void SimilarityPanel::updateButtons() {
-    const bool embedding = embedJob_ != 0;
+    const bool embedding = embedJob_ != nullptr;
     embedButton_->setEnabled(!embedding && session_ && !corpusPath_.isEmpty());
     cancelButton_->setEnabled(embedding);
     showButton_->setEnabled(store_ != nullptr);

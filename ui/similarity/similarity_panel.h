@@ -7,9 +7,12 @@
 // scorer. See docs/similarity.md.
 #pragma once
 
-#include "bridge/eval_jobs.h"
-#include "bridge/job_runner.h"
-#include "bridge/model_jobs.h"
+#include "app/bridge/eval_jobs.h"
+#include "app/bridge/job_runner.h"
+#include "app/bridge/model_jobs.h"
+#include "app/state/workspace_state.h"
+
+#include <functional>
 
 #include <QWidget>
 
@@ -29,7 +32,7 @@ namespace embedlab {
 
 class HeatmapView;
 
-class SimilarityPanel : public QWidget {
+class SimilarityPanel : public QWidget, public SessionParticipant {
     Q_OBJECT
 public:
     enum class Subset { First, Random, Selection };
@@ -85,6 +88,12 @@ public:
     QString statusText() const;
     QTabWidget* tabs() const { return tabs_; }
 
+    // Session: the corpus and its reading choices, the vector store (reopened, memory-mapped), the
+    // heatmap's numbers, the search and its hits, the pair and its score, the tab shown.
+    QString sessionKey() const override { return QStringLiteral("similarity"); }
+    QJsonObject saveSession() const override;
+    void restoreSession(const QJsonObject& state, SessionReport& report) override;
+
 Q_SIGNALS:
     void corpusReady();
     void storeReady();
@@ -97,6 +106,10 @@ private:
     void reopenCorpus();
     void showCorpus(const CorpusSummary& s);
     void showStore(EmbeddingStorePtr store, const StoreInfo& info);
+    void showMatrix(const SimilarityMatrixJob& m);
+    void showHits(const QVector<SearchHit>& hits);
+    void track(JobHandlePtr& slot, const JobHandlePtr& h, const QString& failWhat);
+    void trackEmbedding(const JobHandlePtr& h, std::function<void()> onSuccess);
     void setStatus(const QString& text, bool error = false);
     void updateButtons();
 
@@ -111,7 +124,7 @@ private:
     double pairScore_ = 0;
     bool updatingCombos_ = false;
 
-    JobId corpusJob_ = 0, embedJob_ = 0, matrixJob_ = 0, searchJob_ = 0, pairJob_ = 0;
+    JobHandlePtr corpusJob_, embedJob_, matrixJob_, searchJob_, pairJob_;
 
     QLabel* corpusLabel_;
     QComboBox* textColumn_;

@@ -1,8 +1,8 @@
-#include "tokenizers/tokenizer_lab.h"
+#include "ui/tokenizers/tokenizer_lab.h"
 
-#include "common/result_widgets.h"
-#include "common/export.h"
-#include "common/token_strip.h"
+#include "ui/common/result_widgets.h"
+#include "ui/common/export.h"
+#include "ui/common/token_strip.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -10,6 +10,8 @@
 #include <QChart>
 #include <QChartView>
 #include <QFileDialog>
+#include <QJsonObject>
+#include <QJsonArray>
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -136,28 +138,13 @@ TokenizerLab::TokenizerLab(JobRunner* runner, QWidget* parent) : QWidget(parent)
     onClickSaveAs(exportCsvBtn, this, tr("Export table"), QStringLiteral("tokenizers.csv"), tr("CSV (*.csv)"),
                   [this](const QString& f) { exportTableCsv(f); });
 
-    connect(runner_, &JobRunner::jobSucceeded, this, [this](JobId id, JobPtr job) {
-        if (pendingLoads_.contains(id)) {
-            const QString path = pendingLoads_.take(id);
-            auto* j = static_cast<LoadTokenizerJob*>(job.get());
-            addTokenizer(j->tokenizer, path);
-        } else if (id == pendingStats_) {
-            pendingStats_ = 0;
-            showComparison(static_cast<TokStatsJob*>(job.get())->rows);
-        }
-    });
-    auto forget = [this](JobId id) {
-        pendingLoads_.remove(id);
-        if (id == pendingStats_) pendingStats_ = 0;
-    };
-    connect(runner_, &JobRunner::jobFailed, this, [forget](JobId id, const QString&, const QString&) { forget(id); });
-    connect(runner_, &JobRunner::jobCancelled, this, [forget](JobId id, const QString&) { forget(id); });
 }
 
 JobId TokenizerLab::loadTokenizer(const QString& path) {
-    const JobId id = runner_->submit(std::make_shared<LoadTokenizerJob>(path));
-    pendingLoads_.insert(id, path);
-    return id;
+    auto job = std::make_shared<LoadTokenizerJob>(path);
+    const JobHandlePtr h = runner_->submit(job);
+    connect(h.get(), &JobHandle::succeeded, this, [this, job, path] { addTokenizer(job->tokenizer, path); });
+    return h->id();
 }
 
 void TokenizerLab::addTokenizer(TokenizerPtr tokenizer, const QString& path) {
@@ -234,11 +221,65 @@ JobId TokenizerLab::compareOnCorpus(const QString& corpusPath) {
     QVector<TokenizerPtr> toks;
     for (const auto& r : rows_) toks.push_back(r.tokenizer);
     corpusLabel_->setText(tr("Corpus: %1").arg(QFileInfo(corpusPath).fileName()));
-    pendingStats_ = runner_->submit(std::make_shared<TokStatsJob>(toks, corpusPath), QStringLiteral("tokstats"));
-    return pendingStats_;
+    auto job = std::make_shared<TokStatsJob>(toks, corpusPath);
+    const JobHandlePtr h = runner_->submit(job, QStringLiteral("tokstats"));
+    connect(h.get(), &JobHandle::succeeded, this, [this, job] { showComparison(job->rows); });
+    return h->id();
+}
+
+QJsonObject TokenizerLab::saveSession() const {
+    QJsonArray paths, rows;
+    for (const Row& r : rows_) paths.append(r.path);
+    for (const TokStatsRow& r : comparison_)
+        rows.append(QJsonObject{{QStringLiteral("tokenizer"), r.tokenizer},
+                                {QStringLiteral("tokens"), r.tokens},
+                                {QStringLiteral("words"), r.words},
+                                {QStringLiteral("chars"), r.chars},
+                                {QStringLiteral("unique_tokens"), r.uniqueTokens},
+                                {QStringLiteral("fertility"), r.fertility},
+                                {QStringLiteral("tr_pct"), r.trPct},
+                                {QStringLiteral("pure_pct"), r.purePct},
+                                {QStringLiteral("seconds"), r.seconds}});
+    return {{QStringLiteral("tokenizers"), paths},
+            {QStringLiteral("text"), text()},
+            {QStringLiteral("corpus_label"), corpusLabel_->text()},
+            {QStringLiteral("comparison"), rows}};
+}
+
+void TokenizerLab::restoreSession(const QJsonObject& state, SessionReport& report) {
+    for (Row& r : rows_) delete r.box;
+    rows_.clear();
+    comparison_.clear();
+    table_->setRowCount(0);
+    corpusLabel_->clear();
+    if (state.isEmpty()) return;
+    setText(state.value(QStringLiteral("text")).toString());
+    for (const QJsonValue& v : state.value(QStringLiteral("tokenizers")).toArray()) {
+        const QString path = v.toString();
+        if (!QFileInfo::exists(path)) report.missing << tr("tokenizer %1").arg(path);
+        else loadTokenizer(path);  // interactive lane: reloaded in order
+    }
+    QVector<TokStatsRow> rows;
+    for (const QJsonValue& v : state.value(QStringLiteral("comparison")).toArray()) {
+        const QJsonObject o = v.toObject();
+        TokStatsRow r;
+        r.tokenizer = o.value(QStringLiteral("tokenizer")).toString();
+        r.tokens = o.value(QStringLiteral("tokens")).toInteger();
+        r.words = o.value(QStringLiteral("words")).toInteger();
+        r.chars = o.value(QStringLiteral("chars")).toInteger();
+        r.uniqueTokens = o.value(QStringLiteral("unique_tokens")).toInteger();
+        r.fertility = o.value(QStringLiteral("fertility")).toDouble();
+        r.trPct = o.value(QStringLiteral("tr_pct")).toDouble();
+        r.purePct = o.value(QStringLiteral("pure_pct")).toDouble();
+        r.seconds = o.value(QStringLiteral("seconds")).toDouble();
+        rows.push_back(r);
+    }
+    if (!rows.isEmpty()) showComparison(rows);
+    corpusLabel_->setText(state.value(QStringLiteral("corpus_label")).toString());
 }
 
 void TokenizerLab::showComparison(const QVector<TokStatsRow>& rows) {
+    comparison_ = rows;
     table_->setRowCount(rows.size());
     QStringList names;
     auto* fert = new QBarSet(tr("Fertility"));

@@ -3,8 +3,9 @@
 // corpus comparison charts fertility, TR% and Pure% across tokenizers (export PNG/SVG/PDF, CSV).
 #pragma once
 
-#include "bridge/job_runner.h"
-#include "bridge/tokenizer_jobs.h"
+#include "app/bridge/job_runner.h"
+#include "app/bridge/tokenizer_jobs.h"
+#include "app/state/workspace_state.h"
 
 #include <QHash>
 #include <QVector>
@@ -22,7 +23,7 @@ namespace embedlab {
 
 class TokenStrip;
 
-class TokenizerLab : public QWidget {
+class TokenizerLab : public QWidget, public SessionParticipant {
     Q_OBJECT
 public:
     explicit TokenizerLab(JobRunner* runner, QWidget* parent = nullptr);
@@ -49,6 +50,11 @@ public:
 
     static QColor colorForType(TokenType t, int index);
 
+    // Session: the tokenizers (reloaded in order), the text, and the last comparison's table and charts.
+    QString sessionKey() const override { return QStringLiteral("tokenizers"); }
+    QJsonObject saveSession() const override;
+    void restoreSession(const QJsonObject& state, SessionReport& report) override;
+
 Q_SIGNALS:
     void tokenizerAdded(int index);
     void comparisonReady();
@@ -68,13 +74,12 @@ private:
     QPlainTextEdit* input_;
     QVBoxLayout* rowsLayout_;
     QVector<Row> rows_;
-    QHash<JobId, QString> pendingLoads_;
-    JobId pendingStats_ = 0;
     QTableWidget* table_;
     QWidget* chartArea_;
     QChartView* fertilityView_;
     QChartView* shareView_;
     QLabel* corpusLabel_;
+    QVector<TokStatsRow> comparison_;
 };
 
 }  // namespace embedlab

@@ -1,19 +1,24 @@
-#include "workspace/workspace.h"
+#include "ui/workspace/workspace.h"
 
-#include "evaluation/evaluation_panel.h"
-#include "generation/generation_view.h"
-#include "common/gl_support.h"
-#include "log/log_panel.h"
-#include "map/map_workbench.h"
-#include "mainwindow/main_window.h"
-#include "models/models_panel.h"
-#include "similarity/similarity_panel.h"
-#include "tokenizers/tokenizer_lab.h"
+#include "ui/evaluation/evaluation_panel.h"
+#include "ui/generation/generation_view.h"
+#include "ui/common/gl_support.h"
+#include "ui/log/log_panel.h"
+#include "ui/map/map_workbench.h"
+#include "ui/mainwindow/main_window.h"
+#include "ui/models/models_panel.h"
+#include "ui/similarity/similarity_panel.h"
+#include "ui/tokenizers/tokenizer_lab.h"
 
 #include <QCoreApplication>
 #include <QGuiApplication>
 #include <QLabel>
 #include <QDockWidget>
+#include <QFileDialog>
+#include <QMenu>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -23,9 +28,40 @@
 
 namespace embedlab {
 
+namespace {
+
+// The window itself in a session: dock layout and sizes (QMainWindow::saveState) and the panel in front.
+class WindowParticipant : public SessionParticipant {
+public:
+    explicit WindowParticipant(MainWindow* w) : w_(w) {}
+    QString sessionKey() const override { return QStringLiteral("window"); }
+    QJsonObject saveSession() const override {
+        QString front;
+        for (const QString& id : w_->panelIds()) {
+            QDockWidget* d = w_->panelDock(id);
+            if (d && d->isVisible() && !d->visibleRegion().isEmpty()) front = id;
+        }
+        return {{QStringLiteral("state"), QString::fromLatin1(w_->saveState().toBase64())},
+                {QStringLiteral("front"), front}};
+    }
+    void restoreSession(const QJsonObject& state, SessionReport&) override {
+        if (state.isEmpty()) return;
+        w_->restoreState(QByteArray::fromBase64(state.value(QStringLiteral("state")).toString().toLatin1()));
+        if (QDockWidget* d = w_->panelDock(state.value(QStringLiteral("front")).toString())) d->raise();
+    }
+
+private:
+    MainWindow* w_;
+};
+
+}  // namespace
+
+Workspace::~Workspace() = default;
+
 Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     JobRunner* runner = window->runner();
-    models_ = new ModelsPanel(runner);
+    state_ = new WorkspaceState(runner, this);
+    models_ = new ModelsPanel(runner, state_);
     lab_ = new TokenizerLab(runner);
     generation_ = new GenerationView(runner);
     // The map is an OpenGL view; without OpenGL (e.g. QT_QPA_PLATFORM=offscreen) the panel says so
@@ -75,7 +111,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         const ModelInfo info = models_->info(i);
         generation_->setModel(models_->session(i), info.name, info.causal);
         similarity_->setModel(models_->session(i), info);
-        if (map_) map_->setModel(models_->session(i), info.name);
+        if (map_) map_->setModel(models_->session(i), info.name, info.path);
     };
     connect(models_, &ModelsPanel::currentModelChanged, this, select);
     connect(models_, &ModelsPanel::infoChanged, evaluation_, [this](int i) { evaluation_->updateModel(i, models_->info(i)); });
@@ -91,6 +127,128 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         evaluation_->addModel(models_->session(i), info);
         select(i);
     });
+    connect(state_, &WorkspaceState::modelsCleared, evaluation_, &EvaluationPanel::clearModels);
+
+    // Sessions: every panel with a view takes part; models are the state's own.
+    state_->addParticipant(lab_);
+    state_->addParticipant(similarity_);
+    state_->addParticipant(evaluation_);
+    if (map_) state_->addParticipant(map_);
+    state_->addParticipant(generation_);
+    windowParticipant_ = std::make_unique<WindowParticipant>(window);
+    state_->addParticipant(windowParticipant_.get());
+    connect(state_, &WorkspaceState::sessionRestored, this, [this](const SessionReport& r) {
+        lastMissing_ = r.missing;
+        for (const QString& m : r.missing)
+            window_->log()->append(LogPanel::Level::Warning, tr("Session: missing %1 (the rest was restored)").arg(m));
+        for (const QString& p : r.problems) window_->log()->append(LogPanel::Level::Error, tr("Session: %1").arg(p));
+        window_->log()->append(LogPanel::Level::Info, tr("Session restored%1.")
+                                                          .arg(r.missing.isEmpty() ? QString()
+                                                                                   : tr(" (%1 missing)").arg(r.missing.size())));
+        Q_EMIT sessionRestored();
+    });
+    // Anything a job finished may be worth keeping: autosave writes within the minute.
+    connect(runner, &JobRunner::jobSucceeded, state_, [this] { state_->markDirty(); });
+    installSessionMenu();
+    autosaveTimer_ = new QTimer(this);
+    autosaveTimer_->setInterval(60 * 1000);
+    connect(autosaveTimer_, &QTimer::timeout, this, [this] {
+        if (state_->isDirty()) autosave();
+    });
+    autosaveTimer_->start();
+    connect(window, &MainWindow::closing, this, [this] { autosave(); });
+}
+
+void Workspace::installSessionMenu() {
+    QMenu* file = window_->fileMenu();
+    QAction* before = window_->fileMenuAnchor();
+    auto* save = new QAction(tr("&Save session…"), file);
+    save->setShortcut(QKeySequence::Save);
+    connect(save, &QAction::triggered, this, [this] {
+        QString f = QFileDialog::getSaveFileName(window_, tr("Save session"),
+                                                 state_->sessionPath().isEmpty() ? QStringLiteral("session.embedlab.json")
+                                                                                 : state_->sessionPath(),
+                                                 tr("embedlab sessions (*.json)"));
+        if (!f.isEmpty()) saveSession(f);
+    });
+    auto* open = new QAction(tr("Open session…"), file);
+    connect(open, &QAction::triggered, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(window_, tr("Open session"), QString(),
+                                                       tr("embedlab sessions (*.json);;All files (*)"));
+        if (!f.isEmpty()) openSession(f);
+    });
+    recentSessions_ = new QMenu(tr("Recent sessions"), file);
+    recentSessions_->setObjectName(QStringLiteral("recentSessionsMenu"));
+    file->insertAction(before, save);
+    file->insertAction(before, open);
+    file->insertMenu(before, recentSessions_);
+    file->insertSeparator(before);
+    rebuildRecentSessions();
+}
+
+bool Workspace::saveSession(const QString& path) {
+    QString err;
+    if (!state_->saveSession(path, &err)) {
+        window_->log()->append(LogPanel::Level::Error, tr("Cannot save the session: %1").arg(err));
+        window_->statusBar()->showMessage(tr("Session not saved: %1").arg(err), 8000);
+        return false;
+    }
+    addRecentSession(path);
+    window_->log()->append(LogPanel::Level::Info, tr("Session saved to %1").arg(path));
+    window_->statusBar()->showMessage(tr("Session saved"), 4000);
+    return true;
+}
+
+bool Workspace::openSession(const QString& path) {
+    QString err;
+    lastMissing_.clear();
+    if (!state_->openSession(path, &err)) {
+        window_->log()->append(LogPanel::Level::Error, err);
+        window_->statusBar()->showMessage(err, 10000);
+        return false;
+    }
+    if (QFileInfo(path).absoluteFilePath() != QFileInfo(WorkspaceState::autosavePath()).absoluteFilePath())
+        addRecentSession(path);
+    window_->log()->append(LogPanel::Level::Info, tr("Opening session %1").arg(path));
+    return true;
+}
+
+bool Workspace::restoreAutosave() {
+    const QString a = WorkspaceState::autosavePath();
+    if (!QFileInfo::exists(a)) return false;
+    return openSession(a);
+}
+
+void Workspace::autosave() {
+    if (state_->isRestoring()) return;
+    QString err;
+    if (!state_->saveSession(WorkspaceState::autosavePath(), &err))
+        window_->log()->append(LogPanel::Level::Warning, tr("Autosave failed: %1").arg(err));
+}
+
+QStringList Workspace::recentSessions() const {
+    return QSettings().value(QStringLiteral("recentSessions")).toStringList();
+}
+
+void Workspace::addRecentSession(const QString& path) {
+    QStringList r = recentSessions();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    r.removeAll(abs);
+    r.prepend(abs);
+    while (r.size() > 10) r.removeLast();
+    QSettings().setValue(QStringLiteral("recentSessions"), r);
+    rebuildRecentSessions();
+}
+
+void Workspace::rebuildRecentSessions() {
+    if (!recentSessions_) return;
+    recentSessions_->clear();
+    const QStringList r = recentSessions();
+    for (const QString& p : r) {
+        QAction* a = recentSessions_->addAction(p);
+        connect(a, &QAction::triggered, this, [this, p] { openSession(p); });
+    }
+    recentSessions_->setEnabled(!r.isEmpty());
 }
 
 QString Workspace::defaultWorkspaceDir() {

@@ -1,6 +1,6 @@
 // The SentencePiece shim module: links only libsentencepiece. Never link this into a binary that
 // holds LibTorch; it is loaded at run time by engine/tokenizers/sentencepiece_library.cpp.
-#include "sp_shim_api.h"
+#include "engine/tokenizers/sp_shim/sp_shim_api.h"
 
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>

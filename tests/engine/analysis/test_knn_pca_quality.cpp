@@ -1,11 +1,11 @@
 // kNN (exact vs numpy brute force, HNSW recall), analogies, PCA vs scikit-learn, trustworthiness vs
 // sklearn.manifold.trustworthiness on the same data and embedding.
-#include "analysis/knn.h"
-#include "analysis/pca.h"
-#include "analysis/projection_quality.h"
+#include "engine/analysis/knn.h"
+#include "engine/analysis/pca.h"
+#include "engine/analysis/projection_quality.h"
 #include "analysis_test_util.h"
-#include "core/cpu_isa.h"
-#include "core/error.h"
+#include "engine/core/cpu_isa.h"
+#include "engine/core/error.h"
 
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>

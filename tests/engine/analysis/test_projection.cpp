@@ -1,11 +1,11 @@
 // t-SNE and UMAP: quality on well-separated blobs, reproducibility, previews, cancellation, small and bad input.
-#include "analysis/knn.h"
-#include "analysis/projection_quality.h"
-#include "analysis/tsne.h"
-#include "analysis/umap.h"
+#include "engine/analysis/knn.h"
+#include "engine/analysis/projection_quality.h"
+#include "engine/analysis/tsne.h"
+#include "engine/analysis/umap.h"
 #include "analysis_test_util.h"
-#include "core/cpu_isa.h"
-#include "core/error.h"
+#include "engine/core/cpu_isa.h"
+#include "engine/core/error.h"
 
 #include <ATen/Parallel.h>
 

@@ -1,9 +1,9 @@
 // Vectors I/O (engine/io/vectors): every reader, the writers, and bad input.
 #include "analysis_test_util.h"
-#include "core/error.h"
-#include "io/safetensors.h"
-#include "io/npy.h"
-#include "io/vectors.h"
+#include "engine/core/error.h"
+#include "engine/io/safetensors.h"
+#include "engine/io/npy.h"
+#include "engine/io/vectors.h"
 
 #include <gtest/gtest.h>
 

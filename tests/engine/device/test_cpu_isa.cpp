@@ -1,6 +1,6 @@
 // The run-time ISA level of the hand-written kernels: detection, the EMBEDLAB_CPU_ISA ceiling (the
 // CTest variants engine.*.isa-avx2 / isa-portable run this binary under it) and setCpuIsaLimit.
-#include "core/cpu_isa.h"
+#include "engine/core/cpu_isa.h"
 
 #include <gtest/gtest.h>
 

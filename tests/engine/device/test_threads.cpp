@@ -2,9 +2,9 @@
 // engine's at::parallel_for really runs on several threads (it silently runs on one when the engine
 // is compiled without OpenMP, because ATen's parallel_for is a header template); large freed blocks
 // are reused.
-#include "core/error.h"
-#include "device/blas_setup.h"
-#include "device/device.h"
+#include "engine/core/error.h"
+#include "engine/device/blas_setup.h"
+#include "engine/device/device.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

@@ -2,7 +2,7 @@
 // /usr/bin/python3 (numpy, scipy, scikit-learn) on data passed through temporary files.
 #pragma once
 
-#include "io/npy.h"
+#include "engine/io/npy.h"
 #include "test_paths.h"
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 // Classification: our L-BFGS logistic regression against sklearn's LogisticRegression(max_iter=100)
 // on the same split (accuracy within 0.02), F1 macro exact for the predictions, data reading.
-#include "eval/classification.h"
-#include "eval/label_metrics.h"
-#include "core/error.h"
+#include "engine/eval/classification.h"
+#include "engine/eval/label_metrics.h"
+#include "engine/core/error.h"
 #include "reference.h"
 
 #include <random>

@@ -1,8 +1,8 @@
 // STS: Spearman (average ranks for ties) and Pearson against scipy.stats on the same numbers, and
 // the whole STS evaluation (paired cosine → correlations) against sklearn + scipy on the same vectors.
-#include "eval/correlation.h"
-#include "eval/sts.h"
-#include "core/error.h"
+#include "engine/eval/correlation.h"
+#include "engine/eval/sts.h"
+#include "engine/core/error.h"
 #include "reference.h"
 
 #include <cmath>

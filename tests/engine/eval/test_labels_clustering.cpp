@@ -1,8 +1,8 @@
 // Accuracy / F1 (weighted, macro) and V-measure against scikit-learn on fixed labelings; k-means++
 // and mini-batch k-means on separable data; the bootstrapped clustering evaluation.
-#include "eval/clustering.h"
-#include "eval/label_metrics.h"
-#include "core/error.h"
+#include "engine/eval/clustering.h"
+#include "engine/eval/label_metrics.h"
+#include "engine/core/error.h"
 #include "reference.h"
 
 #include <random>

@@ -3,10 +3,10 @@
 // packaging/install-data.sh installed it) with the real Gemma 3 and GPT-4o tokenizers against the
 // figures measured independently for the issue that specified the benchmark (Gemma 3: 40.0% boundary
 // hit, 59.8% roots intact, 1.89 pieces per word; GPT-4o: 41.0%, 55.4%, 1.97).
-#include "core/error.h"
-#include "eval/morphology.h"
+#include "engine/core/error.h"
+#include "engine/eval/morphology.h"
 #include "test_paths.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Perplexity with a sliding window on the gpt2_tiny fixture: one window equals exp(mean NLL) of a
 // single forward pass; non-overlapping and overlapping windows score every token but the first once.
-#include "eval/perplexity.h"
-#include "core/error.h"
-#include "models/model.h"
-#include "models/model_loader.h"
+#include "engine/eval/perplexity.h"
+#include "engine/core/error.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
 #include "reference.h"
 
 #include <ATen/ATen.h>

@@ -1,9 +1,9 @@
 // Retrieval (nDCG@k, recall@k, MRR@10) against an independent numpy implementation of the
 // trec_eval/pytrec_eval formulas (graded gains, discount 1 at rank 1 and log2(rank) after, ideal
 // DCG over every judged relevant document); bitext mining against sklearn on the same vectors.
-#include "eval/bitext.h"
-#include "eval/retrieval.h"
-#include "core/error.h"
+#include "engine/eval/bitext.h"
+#include "engine/eval/retrieval.h"
+#include "engine/core/error.h"
 #include "reference.h"
 
 #include <random>

@@ -1,8 +1,8 @@
 // Corpora: encodings (UTF-8 ± BOM, UTF-16 LE/BE, Windows-1254, ISO-8859-9) detected and overridden,
 // cross-checked against Python's codecs; units; CSV (RFC 4180) / TSV / JSONL columns; Turkish sentence
 // splitting and casing; de-duplication; statistics; streaming with cancel; every kind of bad input.
-#include "core/error.h"
-#include "io/corpus.h"
+#include "engine/core/error.h"
+#include "engine/io/corpus.h"
 #include "test_paths.h"
 
 #include <gtest/gtest.h>

@@ -2,8 +2,8 @@
 // writer killed with SIGKILL mid-write. In both the previous file stays as it was and nothing is left
 // behind; the error names the file and the system's reason. The disk-full test mounts a small tmpfs
 // and needs root (CI runs as root); elsewhere it is skipped and says so.
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 #include "test_paths.h"
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 // Presets, weight layouts (checked against the fixtures' real HF files) and random model folders.
-#include "core/error.h"
-#include "io/file_io.h"
-#include "io/model_presets.h"
-#include "io/safetensors.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/io/model_presets.h"
+#include "engine/io/safetensors.h"
 #include "test_paths.h"
 
 #include <ATen/ATen.h>

@@ -1,9 +1,9 @@
 // safetensors reading (validation, zero-copy, sharding) and writing, checked against an independent
 // reader written in plain Python (struct + json, no numpy needed).
-#include "core/error.h"
-#include "io/file_io.h"
-#include "io/model_presets.h"
-#include "io/safetensors.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/io/model_presets.h"
+#include "engine/io/safetensors.h"
 #include "test_paths.h"
 
 #include <ATen/ATen.h>

@@ -1,7 +1,7 @@
 // The on-disk vector store: batches appended, committed atomically, reopened by memory mapping
 // (numpy reads the same matrix from the documented layout), abort leaves nothing, corruption is refused.
-#include "core/error.h"
-#include "io/vector_store.h"
+#include "engine/core/error.h"
+#include "engine/io/vector_store.h"
 #include "test_paths.h"
 
 #include <ATen/ATen.h>

@@ -1,9 +1,9 @@
 // Fused CPU kernels against the ATen compositions they replace (models/cpu_kernels.h), in f32 and
 // bf16, at several thread counts; and the models' fused paths against their ATen paths.
-#include "core/cpu_isa.h"
-#include "device/device.h"
-#include "models/cpu_kernels.h"
-#include "models/nn_ops.h"
+#include "engine/core/cpu_isa.h"
+#include "engine/device/device.h"
+#include "engine/models/cpu_kernels.h"
+#include "engine/models/nn_ops.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

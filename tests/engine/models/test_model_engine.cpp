@@ -1,12 +1,12 @@
 // Model engine: config validation, strict weight checking, device/dtype moves, sampling, pooling.
-#include "core/error.h"
-#include "io/safetensors.h"
-#include "models/kv_cache.h"
-#include "models/embedding.h"
-#include "models/generation.h"
-#include "models/model.h"
-#include "models/model_config.h"
-#include "models/model_loader.h"
+#include "engine/core/error.h"
+#include "engine/io/safetensors.h"
+#include "engine/models/kv_cache.h"
+#include "engine/models/embedding.h"
+#include "engine/models/generation.h"
+#include "engine/models/model.h"
+#include "engine/models/model_config.h"
+#include "engine/models/model_loader.h"
 #include "test_paths.h"
 
 #include <ATen/ATen.h>

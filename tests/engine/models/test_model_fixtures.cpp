@@ -1,13 +1,13 @@
 // Model engine against the reference fixtures (../shared/fixtures/README.md): hidden states, logits,
 // pooled outputs, greedy ids, KV-cache decoding, batch vs single, f32 and bf16.
-#include "core/error.h"
-#include "io/safetensors.h"
-#include "models/dtype.h"
-#include "models/embedding.h"
-#include "models/generation.h"
-#include "models/kv_cache.h"
-#include "models/model.h"
-#include "models/model_loader.h"
+#include "engine/core/error.h"
+#include "engine/io/safetensors.h"
+#include "engine/models/dtype.h"
+#include "engine/models/embedding.h"
+#include "engine/models/generation.h"
+#include "engine/models/kv_cache.h"
+#include "engine/models/model.h"
+#include "engine/models/model_loader.h"
 #include "test_paths.h"
 
 #include <ATen/ATen.h>

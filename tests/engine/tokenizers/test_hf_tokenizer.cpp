@@ -1,10 +1,10 @@
 // Hugging Face tokenizer.json: fixture tokenizers (Gemma 3, GPT-4o, Llama 3, Qwen 3) against the
 // reference encodings, small hand-written WordPiece/Unigram/BPE files, and bad input.
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 #include "test_paths.h"
-#include "tokenizers/hf_tokenizer.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/tokenizers/hf_tokenizer.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

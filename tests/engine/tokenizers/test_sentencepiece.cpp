@@ -1,9 +1,9 @@
 // SentencePiece .model as a Tokenizer: the fixture models against libsentencepiece's reference output.
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 #include "test_paths.h"
-#include "tokenizers/sentencepiece_tokenizer.h"
-#include "tokenizers/tokenizer.h"
+#include "engine/tokenizers/sentencepiece_tokenizer.h"
+#include "engine/tokenizers/tokenizer.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

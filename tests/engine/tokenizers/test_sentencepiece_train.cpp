@@ -1,11 +1,11 @@
 // Training new SentencePiece models through the isolated shim: the .model files equal what Debian's
 // python3-sentencepiece (the fixtures' producer) writes for the same corpus and arguments, and the
 // trained models round-trip Turkish text.
-#include "core/error.h"
-#include "io/file_io.h"
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
 #include "test_paths.h"
-#include "tokenizers/sentencepiece_library.h"
-#include "tokenizers/sentencepiece_tokenizer.h"
+#include "engine/tokenizers/sentencepiece_library.h"
+#include "engine/tokenizers/sentencepiece_tokenizer.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

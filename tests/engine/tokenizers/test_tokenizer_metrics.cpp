@@ -1,7 +1,7 @@
 // Tokenizer corpus statistics (tokstats) against hand-computed values.
-#include "core/error.h"
-#include "tokenizers/tokenizer_metrics.h"
-#include "tokenizers/turkish_tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/tokenizers/tokenizer_metrics.h"
+#include "engine/tokenizers/turkish_tokenizer.h"
 #include "test_paths.h"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // The seed-format Turkish tokenizer: reference-exact ids/tokens/types and lossless decoding.
-#include "core/error.h"
-#include "tokenizers/turkish_tokenizer.h"
+#include "engine/core/error.h"
+#include "engine/tokenizers/turkish_tokenizer.h"
 #include "test_paths.h"
 
 #include <gtest/gtest.h>

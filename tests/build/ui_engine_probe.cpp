@@ -1,0 +1,3 @@
+// Must NOT compile: a ui/ source that includes an engine header built on LibTorch.
+#include "engine/models/model.h"
+int probe() { return 0; }

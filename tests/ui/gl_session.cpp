@@ -1,0 +1,309 @@
+// Sessions end to end (runs under xvfb-run: the map needs a real GL context). A workspace with a model,
+// a corpus embedded into a vector store, a heatmap, a search, evaluation rows and a UMAP-free PCA map
+// with a moved camera is saved, then restored into a new window: every panel shows the same numbers
+// and the same pixels, and nothing that was saved is computed again (no projection, evaluation,
+// embedding or heatmap job runs). Then the bad inputs: missing paths, a truncated file, invalid JSON,
+// a newer version, an unreadable autosave.
+#include "app/bridge/job_runner.h"
+#include "app/state/workspace_state.h"
+#include "byte_tokenizer.h"
+#include "test_paths.h"
+#include "ui/evaluation/evaluation_panel.h"
+#include "ui/log/log_panel.h"
+#include "ui/mainwindow/main_window.h"
+#include "ui/map/embedding_map_view.h"
+#include "ui/map/map_panel.h"
+#include "ui/map/map_workbench.h"
+#include "ui/models/models_panel.h"
+#include "ui/similarity/heatmap_view.h"
+#include "ui/similarity/similarity_panel.h"
+#include "ui/tokenizers/tokenizer_lab.h"
+#include "ui/workspace/workspace.h"
+
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTest>
+
+#include <cmath>
+
+using namespace embedlab;
+
+namespace {
+
+bool writeFile(const QString& path, const QByteArray& data) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
+    f.write(data);
+    return true;
+}
+
+// The visible text of a table, cell by cell.
+QStringList tableText(const QTableWidget* t) {
+    QStringList out;
+    for (int r = 0; r < t->rowCount(); ++r)
+        for (int c = 0; c < t->columnCount(); ++c) out << (t->item(r, c) ? t->item(r, c)->text() : QString());
+    return out;
+}
+
+// A window with the real workspace, at a fixed size, shown.
+struct App {
+    JobRunner runner;
+    MainWindow window{&runner};
+    Workspace workspace{&window};
+    QStringList queued;
+    App() {
+        QObject::connect(&runner, &JobRunner::jobQueued, &window,
+                         [this](JobId, const QString& name, JobLane) { queued << name; });
+        window.resize(1400, 900);
+        window.show();
+    }
+};
+
+}  // namespace
+
+class TestSession : public QObject {
+    Q_OBJECT
+    QString fx(const QString& rel) const { return QString::fromStdString(test::fixture(rel.toStdString())); }
+    QString tmp(const QString& rel) const {
+        const QString base = QString::fromStdString(test::tmpDir()) + QStringLiteral("/gl_session");
+        QDir().mkpath(base);
+        return base + QLatin1Char('/') + rel;
+    }
+    QString shots(const QString& name) const {
+        const QString dir = QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots");
+        QDir().mkpath(dir);
+        return dir + QLatin1Char('/') + name;
+    }
+    QString model_, corpus_, sts_, vectors_;
+
+    bool restore(App& app, const QString& file) {
+        QSignalSpy restored(&app.workspace, &Workspace::sessionRestored);
+        if (!app.workspace.openSession(file)) return false;
+        if (!restored.wait(60000)) return false;
+        return app.runner.waitForIdle(60000);
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("embedlab-test"));
+        QCoreApplication::setApplicationName(QStringLiteral("gl_session"));
+        QSettings().clear();
+        QFile::remove(WorkspaceState::autosavePath());
+        const QFileInfo autosave(WorkspaceState::autosavePath());
+        for (const QString& f : autosave.dir().entryList({autosave.fileName() + QStringLiteral(".bad-*")}))
+            QFile::remove(autosave.dir().filePath(f));
+        model_ = tmp(QStringLiteral("gpt2_bytes"));
+        QVERIFY(test::makeModelWithByteTokenizer(fx(QStringLiteral("models/gpt2_tiny")), model_));
+        corpus_ = tmp(QStringLiteral("cumleler.txt"));
+        QVERIFY(writeFile(corpus_,
+                          "Kedi evde uyuyor.\nKöpek bahçede koşuyor.\nBugün hava çok güzel.\nYarın yağmur yağacak.\n"
+                          "Kitap okumayı severim.\nDeniz kenarında yürüdük.\nÇay demlendi.\nTren geç kaldı.\n"));
+        sts_ = tmp(QStringLiteral("sts.tsv"));
+        QVERIFY(writeFile(sts_, "Kedi uyuyor.\tKedi uykuda.\t4.5\nHava güzel.\tBorsa düştü.\t0.2\n"
+                                "Tren geldi.\tTren istasyonda.\t3.8\nÇay içtim.\tKahve içtim.\t2.5\n"));
+        // 300 × 8 vectors in three groups, as a .npy the map opens.
+        vectors_ = tmp(QStringLiteral("vectors.npy"));
+        QByteArray header = "{'descr': '<f4', 'fortran_order': False, 'shape': (300, 8), }";
+        while ((10 + header.size() + 1) % 64) header += ' ';
+        header += '\n';
+        QByteArray npy("\x93NUMPY\x01\x00", 8);
+        npy += char(header.size() & 0xff);
+        npy += char(header.size() >> 8);
+        npy += header;
+        for (int i = 0; i < 300; ++i)
+            for (int d = 0; d < 8; ++d) {
+                const float v = float((i % 3) * 5 + std::sin(i * 0.37 + d * 1.3));
+                npy.append(reinterpret_cast<const char*>(&v), 4);
+            }
+        QVERIFY(writeFile(vectors_, npy));
+    }
+
+    void roundTripRestoresEveryPanelWithoutRecomputing() {
+        const QString file = tmp(QStringLiteral("round.embedlab.json"));
+        QImage mapBefore, similarityBefore, evaluationBefore;
+        QStringList evalTableBefore, hitsBefore;
+        QVector<float> heatmapBefore, coordsBefore;
+        MapScene::Camera cameraBefore;
+        QString qualityBefore;
+        {
+            App app;
+            Workspace& ws = app.workspace;
+            QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+            QVERIFY(ws.map());
+            app.window.openPath(model_);
+            QVERIFY(app.runner.waitForIdle(30000));
+            QCOMPARE(ws.models()->modelCount(), 1);
+            // Similarity: corpus → store → heatmap, search.
+            SimilarityPanel* sim = ws.similarity();
+            sim->openCorpus(corpus_);
+            QVERIFY(app.runner.waitForIdle(30000));
+            QDir(sim->storePathFor(corpus_)).removeRecursively();
+            sim->embed(true);
+            QVERIFY(app.runner.waitForIdle(60000));
+            QVERIFY(sim->hasStore());
+            sim->setSubset(SimilarityPanel::Subset::First, 8);
+            sim->setOrder(MatrixOrder::Clustered);
+            sim->computeHeatmap();
+            QVERIFY(app.runner.waitForIdle(30000));
+            QCOMPARE(sim->heatmap()->size(), 8);
+            sim->search(QStringLiteral("kedi uyuyor"), 3);
+            QVERIFY(app.runner.waitForIdle(30000));
+            QCOMPARE(sim->searchHits().size(), 3);
+            // Evaluation: one STS row.
+            EvaluationPanel* ev = ws.evaluation();
+            ev->setTask(QStringLiteral("sts"));
+            ev->setDataPath(sts_);
+            QCOMPARE(ev->run().size(), 1);
+            QVERIFY(app.runner.waitForIdle(60000));
+            QCOMPARE(ev->results().size(), 1);
+            // Map: a vectors file, PCA, then the camera moved by the user.
+            MapWorkbench* map = ws.map();
+            ProjectionParams p;
+            p.method = QStringLiteral("pca");
+            map->setProjectionParams(p);
+            QSignalSpy projected(map, &MapWorkbench::projectionFinished);
+            map->openVectors(vectors_);
+            QVERIFY(app.runner.waitForIdle(60000));
+            QTRY_COMPARE_WITH_TIMEOUT(projected.count(), 1, 10000);
+            app.window.panelDock(QStringLiteral("map"))->raise();
+            EmbeddingMapView* view = map->panel()->view();
+            view->scene().zoomAt(QPointF(200, 150), 1.7);
+            view->setCamera(view->camera(), true);
+            view->setSelection({3, 4, 5});
+            QTest::qWait(200);
+
+            heatmapBefore = sim->heatmap()->matrix();
+            for (const SearchHit& h : sim->searchHits()) hitsBefore << QString::number(h.row) + h.text + QString::number(h.score);
+            evalTableBefore = tableText(ev->resultsTable());
+            coordsBefore = map->lastProjection().coords;
+            cameraBefore = view->camera();
+            qualityBefore = map->qualityText();
+            mapBefore = view->grabFramebuffer();  // the status line beside it shows the frame time
+            similarityBefore = sim->grab().toImage();
+            evaluationBefore = ev->grab().toImage();
+            QVERIFY(ws.saveSession(file));
+            QVERIFY(app.window.grab().save(shots(QStringLiteral("session_before.png"))));
+        }
+
+        App app;
+        Workspace& ws = app.workspace;
+        QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+        QVERIFY(restore(app, file));
+        app.window.panelDock(QStringLiteral("map"))->raise();
+        QTest::qWait(200);
+        QVERIFY2(ws.lastMissing().isEmpty(), qPrintable(ws.lastMissing().join(QStringLiteral("; "))));
+        // Nothing saved was computed again: the jobs of the restore only reopen things.
+        for (const QString& name : app.queued)
+            QVERIFY2(!name.startsWith(QStringLiteral("Project")) && !name.startsWith(QStringLiteral("Evaluate")) &&
+                         !name.startsWith(QStringLiteral("Embed")) && !name.startsWith(QStringLiteral("Similarity")) &&
+                         !name.startsWith(QStringLiteral("Semantic")),
+                     qPrintable(QStringLiteral("the restore ran: ") + name));
+        QCOMPARE(ws.models()->modelCount(), 1);
+        QCOMPARE(ws.models()->info(0).path, model_);
+        SimilarityPanel* sim = ws.similarity();
+        QVERIFY(sim->hasStore());
+        QCOMPARE(sim->corpusPath(), corpus_);
+        QCOMPARE(sim->heatmap()->matrix(), heatmapBefore);
+        QStringList hits;
+        for (const SearchHit& h : sim->searchHits()) hits << QString::number(h.row) + h.text + QString::number(h.score);
+        QCOMPARE(hits, hitsBefore);
+        QCOMPARE(tableText(ws.evaluation()->resultsTable()), evalTableBefore);
+        MapWorkbench* map = ws.map();
+        QCOMPARE(map->lastProjection().coords, coordsBefore);
+        QCOMPARE(map->qualityText(), qualityBefore);
+        const MapScene::Camera cam = map->panel()->view()->camera();
+        QCOMPARE(cam.center, cameraBefore.center);
+        QCOMPARE(cam.scale, cameraBefore.scale);
+        QCOMPARE(map->panel()->view()->selection(), (QVector<int>{3, 4, 5}));
+        // The same pixels.
+        QVERIFY(app.window.grab().save(shots(QStringLiteral("session_after.png"))));
+        const QImage evaluationAfter = ws.evaluation()->grab().toImage(), similarityAfter = sim->grab().toImage(),
+                     mapAfter = map->panel()->view()->grabFramebuffer();
+        evaluationBefore.save(shots(QStringLiteral("session_evaluation_before.png")));
+        evaluationAfter.save(shots(QStringLiteral("session_evaluation_after.png")));
+        similarityBefore.save(shots(QStringLiteral("session_similarity_before.png")));
+        similarityAfter.save(shots(QStringLiteral("session_similarity_after.png")));
+        mapBefore.save(shots(QStringLiteral("session_map_before.png")));
+        mapAfter.save(shots(QStringLiteral("session_map_after.png")));
+        QCOMPARE(evaluationAfter, evaluationBefore);
+        QCOMPARE(similarityAfter, similarityBefore);
+        QCOMPARE(mapAfter, mapBefore);
+    }
+
+    void missingPathsAreListedAndTheRestRestores() {
+        const QString file = tmp(QStringLiteral("missing.embedlab.json"));
+        QJsonObject doc{{QStringLiteral("format"), QStringLiteral("embedlab-session")},
+                        {QStringLiteral("version"), 1},
+                        {QStringLiteral("models"),
+                         QJsonArray{QJsonObject{{QStringLiteral("path"), QStringLiteral("/no/such/model")}},
+                                    QJsonObject{{QStringLiteral("path"), model_}, {QStringLiteral("device"), QStringLiteral("cpu")},
+                                                {QStringLiteral("dtype"), QStringLiteral("f32")}}}},
+                        {QStringLiteral("current_model"), 1},
+                        {QStringLiteral("panels"),
+                         QJsonObject{{QStringLiteral("similarity"), QJsonObject{{QStringLiteral("corpus"), QStringLiteral("/no/such/corpus.txt")}}},
+                                     {QStringLiteral("map"), QJsonObject{{QStringLiteral("source"), QStringLiteral("vectors")},
+                                                                         {QStringLiteral("path"), QStringLiteral("/no/such/v.npy")}}},
+                                     {QStringLiteral("generation"), QJsonObject{{QStringLiteral("prompt"), QStringLiteral("Merhaba")}}}}}};
+        QVERIFY(writeFile(file, QJsonDocument(doc).toJson()));
+        App app;
+        QVERIFY(restore(app, file));
+        const QStringList missing = app.workspace.lastMissing();
+        QCOMPARE(missing.size(), 3);
+        QVERIFY(missing.join(QLatin1Char('\n')).contains(QStringLiteral("/no/such/model")));
+        QVERIFY(missing.join(QLatin1Char('\n')).contains(QStringLiteral("/no/such/corpus.txt")));
+        QVERIFY(missing.join(QLatin1Char('\n')).contains(QStringLiteral("/no/such/v.npy")));
+        QCOMPARE(app.workspace.models()->modelCount(), 1);  // the model that exists is back
+        QCOMPARE(app.workspace.state()->currentModel(), 0);
+        QVERIFY(app.window.log()->plainText().contains(QStringLiteral("missing")));
+    }
+
+    void badSessionFilesAreAClearMessageAndTheAppStaysEmpty() {
+        App app;
+        QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+        auto expectFail = [&](const QString& name, const QByteArray& bytes, const QString& needle) {
+            const QString f = tmp(name);
+            QVERIFY(writeFile(f, bytes));
+            QVERIFY(!app.workspace.openSession(f));
+            const QString log = app.window.log()->plainText();
+            QVERIFY2(log.contains(needle), qPrintable(name + QStringLiteral(": ") + log.right(400)));
+            QVERIFY(QFile::exists(f));  // the bad file is kept as it was
+            QCOMPARE(app.workspace.models()->modelCount(), 0);
+        };
+        expectFail(QStringLiteral("truncated.json"), "{\"format\": \"embedlab-session\", \"version\": 1, \"mod",
+                   QStringLiteral("not valid JSON"));
+        expectFail(QStringLiteral("garbage.json"), "\x89PNG\r\n not a session", QStringLiteral("not valid JSON"));
+        expectFail(QStringLiteral("other.json"), "{\"hello\": 1}", QStringLiteral("not an embedlab session"));
+        expectFail(QStringLiteral("future.json"), "{\"format\": \"embedlab-session\", \"version\": 99}",
+                   QStringLiteral("newer embedlab"));
+        expectFail(QStringLiteral("badmodels.json"), "{\"format\": \"embedlab-session\", \"version\": 1, \"models\": 3}",
+                   QStringLiteral("\"models\" is not a list"));
+        QVERIFY(!app.workspace.openSession(tmp(QStringLiteral("nope.json"))));
+
+        // An autosave that cannot be read is kept aside, never overwritten by the next autosave.
+        const QString a = WorkspaceState::autosavePath();
+        QDir().mkpath(QFileInfo(a).absolutePath());
+        QVERIFY(writeFile(a, "{\"format\": \"embedlab-session\", \"vers"));
+        QVERIFY(!app.workspace.restoreAutosave());
+        const QStringList kept = QFileInfo(a).dir().entryList({QFileInfo(a).fileName() + QStringLiteral(".bad-*")});
+        QCOMPARE(kept.size(), 1);
+        app.workspace.autosave();
+        QVERIFY(QFile::exists(a));
+        QVERIFY(!WorkspaceState::validateSession(QJsonDocument::fromJson([&] {
+                                                     QFile f(a);
+                                                     f.open(QIODevice::ReadOnly);
+                                                     return f.readAll();
+                                                 }()).object())
+                     .size());
+    }
+};
+
+QTEST_MAIN(TestSession)
+#include "gl_session.moc"
