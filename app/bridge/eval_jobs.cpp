@@ -1,6 +1,7 @@
 #include "app/bridge/eval_jobs.h"
 
 #include "engine/analysis/hierarchical.h"
+#include "engine/tasks/embed_corpus.h"
 #include "engine/tasks/evaluate.h"
 #include "app/bridge/model_session_p.h"
 
@@ -276,51 +277,31 @@ void EmbedCorpusJob::run(Progress& progress) {
                            {"text_column", co.textColumn},
                            {"label_column", co.labelColumn},
                            {"created", ss(QDateTime::currentDateTimeUtc().toString(Qt::ISODate))}};
-    // Streamed: records are embedded in chunks as the reader produces them and appended to the store,
-    // so memory holds one chunk, whatever the corpus size. Progress follows the bytes read.
+    // The engine task (engine/tasks/embed_corpus.h, which `embedlab-cli embed` runs too) streams the
+    // records in chunks; each chunk is appended to the store, so memory holds one chunk whatever the
+    // corpus size. Progress follows the bytes read.
     std::unique_ptr<VectorStoreWriter> writer;
-    const size_t chunk = static_cast<size_t>(std::max<int64_t>(256, eo.batchSize * 16));
-    std::vector<CorpusRecord> pending;
-    int64_t n = 0;
-    // The reader reports the share of bytes read: 0..0.98 of the whole.
-    Progress reading(progress, 0.0, 0.98, "reading and embedding");
-    double embedSeconds = 0.0;
-    auto flush = [&]() {
-        if (pending.empty()) return;
-        std::vector<std::string> texts, labels;
+    CorpusInfo corpusInfo;
+    const tasks::TextReader read = [&](const std::function<void(tasks::TextRecord&&)>& emit, Progress& p) {
+        corpusInfo = streamCorpus(
+            path, co, [&](CorpusRecord&& r) { emit({std::move(r.text), std::move(r.label), r.line}); }, p);
+    };
+    const tasks::EmbeddingSink sink = [&](const at::Tensor& v, const std::vector<tasks::TextRecord>& records) {
+        std::vector<std::string> labels;
         std::vector<nlohmann::json> rows;
-        for (const CorpusRecord& r : pending) {
-            texts.push_back(r.text);
+        for (const tasks::TextRecord& r : records) {
             labels.push_back(r.label.empty() ? r.text : r.label);
             nlohmann::json m = {{"text", r.text}, {"line", r.line}};
             if (!r.label.empty()) m["label"] = r.label;
             rows.push_back(std::move(m));
         }
-        const double f = 0.98 * std::max(0.0, reading.snapshot().fraction);
-        const auto e0 = std::chrono::steady_clock::now();
-        at::Tensor v;
-        {
-            Progress stage(progress, f, f,
-                           "embedding sentences " + std::to_string(n + 1) + "–" + std::to_string(n + int64_t(pending.size())));
-            v = embedTexts(model, tok, texts, eo, stage);
-        }
-        embedSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
         if (!writer) writer = std::make_unique<VectorStoreWriter>(ss(storePath_), v.size(1), meta);
         writer->append(v, labels, rows);
-        n += static_cast<int64_t>(pending.size());
-        pending.clear();
-        progress.report(f, "embedded " + std::to_string(n) + " sentences");
     };
-    CorpusInfo corpusInfo = streamCorpus(
-        path, co,
-        [&](CorpusRecord&& r) {
-            pending.push_back(std::move(r));
-            if (pending.size() >= chunk) flush();
-            else progress.checkCancelled();
-        },
-        reading);
-    flush();
-    if (n == 0) throw Error::badInput(path + ": empty corpus (no non-empty records)");
+    tasks::EmbedCorpusOptions eco;
+    eco.embed = eo;
+    eco.source = path;
+    const tasks::EmbedCorpusResult embedded = tasks::embedCorpus(model, tok, read, sink, eco, progress);
     writer->setMetadata("encoding", encodingName(corpusInfo.encoding));
     progress.report(0.99, "writing the vector store");
     writer->commit();
@@ -328,7 +309,7 @@ void EmbedCorpusJob::run(Progress& progress) {
     store = openEmbeddingStore(ss(storePath_));
     info = store->info;
     info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    info.sentencesPerSecond = embedSeconds > 0 ? double(n) / embedSeconds : 0.0;
+    info.sentencesPerSecond = embedded.sentencesPerSecond();
     store->info = info;
     progress.report(1.0, "embedded");
 }

@@ -116,16 +116,18 @@ JobHandlePtr JobRunner::submit(JobPtr job, const QString& key, JobLane lane) {
                 }
             },
             50);
-        e.progress->setMetricListener([weak](const MetricPoint& p) {
+        e.progress->setMetricListener([this, id, weak](const MetricPoint& p) {
+            const QString n = QString::fromStdString(p.name);
+            Q_EMIT jobMetric(id, n, p.step, p.value);
             if (auto hp = weak.lock()) {
-                const QString n = QString::fromStdString(p.name);
                 QMetaObject::invokeMethod(
                     hp.get(), [hp, n, p] { Q_EMIT hp->metric(n, p.step, p.value); }, Qt::QueuedConnection);
             }
         });
-        e.progress->setLogListener([weak](const std::string& line) {
+        e.progress->setLogListener([this, id, weak](const std::string& line) {
+            const QString l = QString::fromStdString(line);
+            Q_EMIT jobLog(id, l);
             if (auto hp = weak.lock()) {
-                const QString l = QString::fromStdString(line);
                 QMetaObject::invokeMethod(hp.get(), [hp, l] { Q_EMIT hp->logLine(l); }, Qt::QueuedConnection);
             }
         });

@@ -116,6 +116,8 @@ Q_SIGNALS:
     void jobStarted(embedlab::JobId id, const QString& name);
     void jobProgress(embedlab::JobId id, double fraction, const QString& message, double etaSeconds);
     void jobHeld(embedlab::JobId id, bool held);  // a long job held for the interactive lane, or released
+    void jobMetric(embedlab::JobId id, const QString& name, double step, double value);
+    void jobLog(embedlab::JobId id, const QString& line);
     void jobSucceeded(embedlab::JobId id, const QString& name, const QString& summary);
     void jobFailed(embedlab::JobId id, const QString& name, const QString& message);
     void jobCancelled(embedlab::JobId id, const QString& name);

@@ -3,15 +3,12 @@
 #include "app/bridge/model_session_p.h"
 
 #include "engine/analysis/knn.h"
-#include "engine/analysis/pca.h"
-#include "engine/analysis/projection_quality.h"
-#include "engine/analysis/tsne.h"
-#include "engine/analysis/umap.h"
 #include "engine/core/error.h"
 #include "engine/io/corpus.h"
 #include "engine/io/file_io.h"
 #include "engine/io/vectors.h"
 #include "engine/models/model_config.h"
+#include "engine/tasks/project.h"
 
 #include <ATen/ATen.h>
 
@@ -195,69 +192,39 @@ ProjectJob::ProjectJob(VectorSpacePtr space, ProjectionParams params,
 
 std::string ProjectJob::name() const { return "Project (" + params_.method.toStdString() + ")"; }
 
+// The Qt adaptation of the engine task (engine/tasks/project.h), which `embedlab-cli project` runs too.
 void ProjectJob::run(Progress& progress) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const at::Tensor& x = space_->set.data;
-    if (params_.dims != 2 && params_.dims != 3) throw Error::badInput("a map has 2 or 3 dimensions");
     auto toVec = [](const at::Tensor& c) {
         at::Tensor t = c.to(at::kCPU, at::kFloat).contiguous();
         QVector<float> v(static_cast<int>(t.numel()));
         std::memcpy(v.data(), t.data_ptr<float>(), sizeof(float) * static_cast<size_t>(t.numel()));
         return v;
     };
-    PreviewCallback preview;
-    if (preview_)
-        preview = [this, &toVec](const at::Tensor& coords, int it, int total) { preview_(toVec(coords), it, total); };
-    at::Tensor coords;
-    const Metric metric = metricOf(params_.metric);
-    Progress projectionProgress(progress, 0.0, 0.9);
-    if (params_.method == QLatin1String("pca")) {
-        PcaOptions o;
-        o.components = params_.dims;
-        o.seed = params_.seed;
-        // PCA of cosine geometry: project the unit-normalised rows.
-        at::Tensor input = metric == Metric::Cosine ? x / x.norm(2, {1}, true).clamp_min(1e-12) : x;
-        coords = pca(input, o, projectionProgress).coords;
-    } else if (params_.method == QLatin1String("tsne")) {
-        TsneOptions o;
-        o.dims = params_.dims;
-        o.perplexity = params_.perplexity;
-        o.learningRate = params_.learningRate;
-        o.iterations = params_.iterations;
-        o.earlyExaggeration = params_.earlyExaggeration;
-        o.metric = metric;
-        o.seed = params_.seed;
-        o.previewEvery = preview ? params_.previewEvery : 0;
-        o.preview = preview;
-        coords = tsne(x, o, projectionProgress).embedding;
-    } else if (params_.method == QLatin1String("umap")) {
-        UmapOptions o;
-        o.dims = params_.dims;
-        o.nNeighbors = params_.neighbors;
-        o.minDist = params_.minDist;
-        o.metric = metric;
-        o.seed = params_.seed;
-        o.previewEvery = preview ? params_.previewEvery : 0;
-        o.preview = preview;
-        coords = umap(x, o, projectionProgress).embedding;
-    } else {
-        throw Error::badInput("unknown projection '" + params_.method.toStdString() + "': use pca, tsne or umap");
+    tasks::ProjectOptions o;
+    o.method = params_.method.toStdString();
+    o.dims = params_.dims;
+    o.seed = params_.seed;
+    o.metric = metricOf(params_.metric);
+    o.perplexity = params_.perplexity;
+    o.learningRate = params_.learningRate;
+    o.iterations = params_.iterations;
+    o.earlyExaggeration = params_.earlyExaggeration;
+    o.neighbors = params_.neighbors;
+    o.minDist = params_.minDist;
+    o.qualityK = params_.qualityK;
+    if (preview_) {
+        o.previewEvery = params_.previewEvery;
+        o.preview = [this, &toVec](const at::Tensor& coords, int it, int total) { preview_(toVec(coords), it, total); };
     }
-    progress.report(0.9, "measuring quality");
-    QualityOptions q;
-    q.k = params_.qualityK;
-    q.metric = metric;
-    q.seed = params_.seed;
-    const ProjectionQuality pq = projectionQuality(x, coords, q, progress);
-    output.coords = toVec(coords);
+    const tasks::ProjectResult r = tasks::project(space_->set.data, o, progress);
+    output.coords = toVec(r.coords);
     output.dims = params_.dims;
-    output.trustworthiness = pq.trustworthiness;
-    output.knnRecall = pq.knnRecall;
-    output.k = static_cast<int>(pq.k);
-    output.sampleSize = pq.sampleSize;
-    output.sampled = pq.sampled;
-    output.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    progress.report(1.0, "done");
+    output.trustworthiness = r.quality.trustworthiness;
+    output.knnRecall = r.quality.knnRecall;
+    output.k = static_cast<int>(r.quality.k);
+    output.sampleSize = r.quality.sampleSize;
+    output.sampled = r.quality.sampled;
+    output.seconds = r.seconds + r.qualitySeconds;
 }
 
 std::string ProjectJob::summary() const {

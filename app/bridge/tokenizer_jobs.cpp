@@ -2,6 +2,8 @@
 
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
+#include "engine/tasks/tokenizer_stats.h"
+#include "engine/tokenizers/tokenizer_metrics.h"
 
 #include <chrono>
 
@@ -21,37 +23,31 @@ std::string LoadTokenizerJob::summary() const {
     return tokenizer ? tokenizer->kind() + ", " + std::to_string(tokenizer->vocabSize()) + " tokens" : std::string();
 }
 
-}  // namespace embedlab
-
-#include "engine/tokenizers/tokenizer_metrics.h"
-
-namespace embedlab {
 
 void TokStatsJob::run(Progress& progress) {
-    if (tokenizers_.isEmpty()) throw Error::badInput("load at least one tokenizer before comparing on a corpus");
-    std::vector<size_t> invalid;
-    const std::vector<std::string> lines = readCorpusLines(corpus_.toStdString(), &invalid);
-    if (!invalid.empty())
+    std::vector<tasks::TokStatsInput> inputs;
+    for (int i = 0; i < tokenizers_.size(); ++i) inputs.push_back({tokenizers_[i].get(), paths_.value(i).toStdString()});
+    tasks::TokStatsOptions o;
+    o.corpus = corpus_.toStdString();
+    const tasks::TokStatsResult r = tasks::tokenizerStats(inputs, o, progress);
+    if (!r.invalidLines.empty())
         warnings << QStringLiteral("%1 line(s) had invalid UTF-8 (first: line %2); bad bytes were replaced by U+FFFD")
-                        .arg(invalid.size())
-                        .arg(invalid.front());
-    const int n = tokenizers_.size();
-    for (int i = 0; i < n; ++i) {
-        progress.report(double(i) / n, "tokenizer " + std::to_string(i + 1) + " of " + std::to_string(n));
-        const TokenizerStats s = computeTokenizerStats(*tokenizers_[i], lines, progress);
-        TokStatsRow r;
-        r.tokenizer = QString::fromStdString(tokenizers_[i]->name());
-        r.tokens = s.tokens;
-        r.words = s.words;
-        r.chars = s.chars;
-        r.uniqueTokens = s.unique_tokens;
-        r.fertility = s.fertility;
-        r.trPct = s.tr_pct;
-        r.purePct = s.pure_pct;
-        r.seconds = s.seconds;
-        rows.push_back(r);
+                        .arg(r.invalidLines.size())
+                        .arg(r.invalidLines.front());
+    for (const tasks::TokStatsRow& row : r.rows) {
+        const TokenizerStats& s = row.stats;
+        TokStatsRow t;
+        t.tokenizer = QString::fromStdString(s.name);
+        t.tokens = s.tokens;
+        t.words = s.words;
+        t.chars = s.chars;
+        t.uniqueTokens = s.unique_tokens;
+        t.fertility = s.fertility;
+        t.trPct = s.tr_pct;
+        t.purePct = s.pure_pct;
+        t.seconds = s.seconds;
+        rows.push_back(t);
     }
-    progress.report(1.0, "done");
 }
 
 }  // namespace embedlab

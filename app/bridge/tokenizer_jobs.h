@@ -37,11 +37,12 @@ struct TokStatsRow {
 };
 
 // Tokenizer metrics (fertility, TR%, Pure% …, see docs/tokenizers.md) of several tokenizers on
-// one corpus file.
+// one corpus file: the engine task (engine/tasks/tokenizer_stats.h) `embedlab-cli tokstats` runs.
+// `paths` are where the tokenizers came from (a seed-format folder also serves as the lexicon).
 class TokStatsJob : public Job {
 public:
-    TokStatsJob(QVector<TokenizerPtr> tokenizers, QString corpusPath)
-        : tokenizers_(std::move(tokenizers)), corpus_(std::move(corpusPath)) {}
+    TokStatsJob(QVector<TokenizerPtr> tokenizers, QStringList paths, QString corpusPath)
+        : tokenizers_(std::move(tokenizers)), paths_(std::move(paths)), corpus_(std::move(corpusPath)) {}
     std::string name() const override { return "Tokenizer statistics"; }
     void run(Progress& progress) override;
     QVector<TokStatsRow> rows;  // result, in the order of the tokenizers
@@ -49,6 +50,7 @@ public:
 
 private:
     QVector<TokenizerPtr> tokenizers_;
+    QStringList paths_;
     QString corpus_;
 };
 

@@ -10,6 +10,7 @@
 #include "engine/models/embedding.h"
 #include "engine/models/model.h"
 #include "engine/models/model_loader.h"
+#include "engine/tasks/embed_corpus.h"
 #include "engine/tokenizers/tokenizer.h"
 
 #include <ATen/ATen.h>
@@ -78,14 +79,26 @@ int runEmbed(Args& a) {
                                      {"normalized", o.normalize ? "1" : "0"}}));
     StderrProgress progress(a, "embed");
     const auto t0 = std::chrono::steady_clock::now();
-    const int64_t chunk = std::max<int64_t>(1024, int64_t(o.batchSize) * 32);
-    std::ifstream in = openInput();
-    std::vector<std::string> lines;
+    // The engine task (engine/tasks/embed_corpus.h, which the app's EmbedCorpusJob runs too): every
+    // line is a row, empty ones included, so that row i is line i + 1.
     int64_t done = 0;
-    auto flush = [&]() {
-        if (lines.empty()) return;
-        Progress stage(progress, double(done) / double(n), double(done + int64_t(lines.size())) / double(n), "embedding");
-        at::Tensor e = embedTexts(*model, *tok, lines, o, stage).to(at::kCPU, at::kFloat).contiguous();
+    const tasks::TextReader read = [&](const std::function<void(tasks::TextRecord&&)>& emit, Progress& p) {
+        std::ifstream in = openInput();
+        std::string line;
+        uint64_t fullBytes = 0;
+        int64_t lineNo = 0, cut = 0;
+        while (readBoundedLine(in, line, static_cast<size_t>(maxLine), &fullBytes)) {
+            ++lineNo;
+            if (fullBytes > line.size() && ++cut <= 10)
+                std::fprintf(stderr, "warning: %s line %lld: %llu bytes; only its first %zu are embedded\n",
+                             input.c_str(), static_cast<long long>(lineNo), static_cast<unsigned long long>(fullBytes),
+                             line.size());
+            sanitizeUtf8(line);
+            emit({std::move(line), {}, lineNo});
+            if ((lineNo & 255) == 0) p.report(double(lineNo) / double(n), "reading");
+        }
+    };
+    const tasks::EmbeddingSink sink = [&](const at::Tensor& e, const std::vector<tasks::TextRecord>& records) {
         const float* p = e.data_ptr<float>();
         if (fmt == Tsv) {
             std::string text;
@@ -102,22 +115,13 @@ int runEmbed(Args& a) {
         } else {
             out.write(p, static_cast<uint64_t>(e.numel()) * sizeof(float));
         }
-        done += static_cast<int64_t>(lines.size());
-        lines.clear();
+        done += static_cast<int64_t>(records.size());
     };
-    std::string line;
-    uint64_t fullBytes = 0;
-    int64_t lineNo = 0, cut = 0;
-    while (readBoundedLine(in, line, static_cast<size_t>(maxLine), &fullBytes)) {
-        ++lineNo;
-        if (fullBytes > line.size() && ++cut <= 10)
-            std::fprintf(stderr, "warning: %s line %lld: %llu bytes; only its first %zu are embedded\n", input.c_str(),
-                         static_cast<long long>(lineNo), static_cast<unsigned long long>(fullBytes), line.size());
-        sanitizeUtf8(line);
-        lines.push_back(std::move(line));
-        if (static_cast<int64_t>(lines.size()) >= chunk) flush();
-    }
-    flush();
+    tasks::EmbedCorpusOptions eco;
+    eco.embed = o;
+    eco.chunk = std::max<int64_t>(1024, int64_t(o.batchSize) * 32);
+    eco.source = input;
+    tasks::embedCorpus(*model, *tok, read, sink, eco, progress);
     if (done != n) throw Error::badInput(input + " changed while it was being read (" + std::to_string(n) + " lines, then " +
                                          std::to_string(done) + ")");
     out.commit();

@@ -2,12 +2,10 @@
 // projection's trustworthiness and kNN recall (../shared/design/cli.md).
 #include "app/cli/cli.h"
 
-#include "engine/analysis/pca.h"
 #include "engine/analysis/projection_quality.h"
-#include "engine/analysis/tsne.h"
-#include "engine/analysis/umap.h"
 #include "engine/core/error.h"
 #include "engine/io/vectors.h"
+#include "engine/tasks/project.h"
 
 #include <ATen/ATen.h>
 
@@ -60,56 +58,26 @@ int runProject(Args& a) {
     }
     for (const auto& w : rep.warnings) std::fprintf(stderr, "warning: %s: %s\n", input.c_str(), w.c_str());
 
-    const auto t0 = std::chrono::steady_clock::now();
-    at::Tensor coords;
-    nlohmann::json extra = nlohmann::json::object();
+    tasks::ProjectOptions po;
+    po.method = method;
+    po.dims = static_cast<int>(dims);
+    po.seed = seed;
+    po.metric = metric;
+    po.perplexity = perplexity;
+    if (a.has("learning-rate")) po.learningRate = a.getDouble("learning-rate", 0);
+    po.iterations = static_cast<int>(iterations);
+    po.neighbors = static_cast<int>(neighbors);
+    po.minDist = minDist;
+    po.epochs = static_cast<int>(epochs);
+    po.qualityK = qk;
+    po.qualitySample = sample;
+    tasks::ProjectResult r;
     {
-        Progress sub(progress, 0.05, 0.85);
-        if (method == "pca") {
-            if (set.dim() < dims)
-                throw Error::badInput(input + ": PCA to " + std::to_string(dims) + " dimensions needs vectors of at least " +
-                                      std::to_string(dims) + " dimensions, these have " + std::to_string(set.dim()));
-            PcaOptions o;
-            o.components = dims;
-            o.seed = seed;
-            PcaResult r = pca(set.data, o, sub);
-            coords = r.coords;
-            extra["explained_variance_ratio"] = std::vector<double>(
-                r.explainedVarianceRatio.data_ptr<double>(), r.explainedVarianceRatio.data_ptr<double>() + dims);
-            extra["randomized"] = r.randomized;
-        } else if (method == "tsne") {
-            TsneOptions o;
-            o.dims = static_cast<int>(dims);
-            o.seed = seed;
-            o.perplexity = perplexity;
-            o.metric = metric;
-            o.iterations = static_cast<int>(iterations);
-            if (a.has("learning-rate")) o.learningRate = a.getDouble("learning-rate", 0);
-            TsneResult r = tsne(set.data, o, sub);
-            coords = r.embedding;
-            extra["perplexity"] = r.perplexity;
-            extra["iterations"] = r.iterations;
-            extra["exact_knn"] = r.exactKnn;
-        } else {
-            UmapOptions o;
-            o.dims = static_cast<int>(dims);
-            o.seed = seed;
-            o.nNeighbors = static_cast<int>(neighbors);
-            o.minDist = minDist;
-            o.metric = metric;
-            o.epochs = static_cast<int>(epochs);
-            UmapResult r = umap(set.data, o, sub);
-            coords = r.embedding;
-            extra["neighbors"] = r.neighbors;
-            extra["epochs"] = r.epochs;
-            extra["init"] = r.init;
-            extra["components"] = r.components;  // of the fuzzy graph (PCA initialisation when > 1)
-            extra["a"] = r.a;
-            extra["b"] = r.b;
-            extra["exact_knn"] = r.exactKnn;
-        }
+        Progress sub(progress, 0.05, 1.0);
+        r = tasks::project(set.data, po, sub);
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const at::Tensor& coords = r.coords;
+    const ProjectionQuality& q = r.quality;
 
     // One line per input vector: rows excluded for NaN/Inf get `nan` coordinates.
     const int64_t total = rep.rowsRead > 0 ? rep.rowsRead : set.size();
@@ -122,24 +90,13 @@ int runProject(Args& a) {
     }
     writeCoordinatesCsv(out, full, labels);
 
-    const auto q0 = std::chrono::steady_clock::now();
-    QualityOptions qo;
-    qo.k = qk;
-    qo.metric = metric;
-    qo.sampleLimit = sample;
-    qo.seed = seed;
-    ProjectionQuality q;
-    {
-        Progress sub(progress, 0.85, 1.0);
-        q = projectionQuality(set.data, coords, qo, sub);
-    }
-    nlohmann::json j = {{"seconds", seconds},
+    nlohmann::json j = {{"seconds", r.seconds},
                         {"trustworthiness", numberOrNull(q.trustworthiness)},
                         {"knn_recall", numberOrNull(q.knnRecall)},
                         {"k", q.k},
                         {"sample_size", q.sampleSize},
                         {"sampled", q.sampled},
-                        {"quality_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - q0).count()},
+                        {"quality_seconds", r.qualitySeconds},
                         {"method", method},
                         {"dims", dims},
                         {"count", set.size()},
@@ -149,7 +106,7 @@ int runProject(Args& a) {
                         {"duplicate_rows", rep.duplicateRows},
                         {"format", vectorFormatName(rep.format)},
                         {"out", out}};
-    j.update(extra);
+    j.update(r.details);
     printJson(j);
     return 0;
 }

@@ -1,13 +1,11 @@
 // `embedlab-cli tokstats`: corpus statistics of one or more tokenizers (docs/tokenizers.md).
 #include "app/cli/cli.h"
 
-#include "engine/core/error.h"
-#include "engine/io/file_io.h"
+#include "engine/tasks/tokenizer_stats.h"
 #include "engine/tokenizers/tokenizer.h"
-#include "engine/tokenizers/tokenizer_metrics.h"
-#include "engine/tokenizers/turkish_tokenizer.h"
 
 #include <cstdio>
+#include <memory>
 
 namespace embedlab::cli {
 namespace {
@@ -15,44 +13,26 @@ namespace {
 int runTokstats(Args& a) {
     const std::vector<std::string> paths = a.getAll("tokenizer");
     if (paths.empty()) throw UsageError("give at least one --tokenizer PATH");
-    const std::string input = a.require("input");
-
-    std::vector<size_t> invalid;
-    const std::vector<std::string> lines = readCorpusLines(input, &invalid);
-    for (size_t n : invalid)
-        std::fprintf(stderr, "warning: %s line %zu: invalid UTF-8 replaced by U+FFFD\n", input.c_str(), n);
-
+    tasks::TokStatsOptions o;
+    o.corpus = a.require("input");
+    o.lexiconDir = a.get("lexicon");
     std::vector<std::unique_ptr<Tokenizer>> toks;
-    for (const auto& p : paths) toks.push_back(loadTokenizer(p));
-
-    // Known Turkish roots and suffixes for tokenizers without lists of their own: --lexicon DIR (a seed-format
-    // folder), else the first seed-format folder among the --tokenizer paths.
-    TokenizerStatsOptions opt;
-    std::string lexDir = a.get("lexicon");
-    if (lexDir.empty()) {
-        for (const auto& p : paths)
-            if (isDirectory(p) && isTurkishTokenizerDir(p)) {
-                lexDir = p;
-                break;
-            }
+    std::vector<tasks::TokStatsInput> inputs;
+    for (const auto& p : paths) {
+        toks.push_back(loadTokenizer(p));
+        inputs.push_back({toks.back().get(), p});
     }
-    if (!lexDir.empty()) {
-        if (!isTurkishTokenizerDir(lexDir))
-            throw Error::badInput("--lexicon " + lexDir + " is not a seed-format folder (kokler.json, ekler.json, "
-                                  "bpe_tokenler.json)");
-        opt.suffixes = loadTurkishSuffixList(joinPath(lexDir, "ekler.json"));
-        auto seed = loadTurkishTokenizer(lexDir);
-        for (int64_t id = 0; id < seed->vocabSize(); ++id)
-            if (seed->tokenType(id) == TokenType::Root) opt.roots.push_back(seed->idToToken(id));
-    }
-
+    // The engine task (engine/tasks/tokenizer_stats.h), which the app's Tokenizer lab runs too.
+    StderrProgress progress(a, "tokstats");
+    const tasks::TokStatsResult r = tasks::tokenizerStats(inputs, o, progress);
+    for (size_t n : r.invalidLines)
+        std::fprintf(stderr, "warning: %s line %zu: invalid UTF-8 replaced by U+FFFD\n", o.corpus.c_str(), n);
     nlohmann::json arr = nlohmann::json::array();
-    for (size_t i = 0; i < toks.size(); ++i) {
-        StderrProgress progress(a, "tokstats " + toks[i]->name());
-        const TokenizerStats s = computeTokenizerStats(*toks[i], lines, progress, opt);
+    for (const tasks::TokStatsRow& row : r.rows) {
+        const TokenizerStats& s = row.stats;
         arr.push_back({{"name", s.name},
-                       {"path", paths[i]},
-                       {"kind", toks[i]->kind()},
+                       {"path", row.path},
+                       {"kind", row.kind},
                        {"lines", s.lines},
                        {"tokens", s.tokens},
                        {"words", s.words},

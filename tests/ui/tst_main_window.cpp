@@ -16,6 +16,8 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QChart>
+#include <QChartView>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -213,6 +215,34 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!w.jobs()->rowText(id).contains(QStringLiteral("waiting")), 2000);
         QTest::mouseClick(w.jobs()->cancelButton(id), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 1000);
+    }
+
+    void metricPointsAreChartedAndLogLinesReachMessages() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        w.show();
+        const JobHandlePtr h = runner.submit(std::make_shared<FunctionJob>("training", [](Progress& p) {
+            for (int step = 1; step <= 20; ++step) {
+                p.metric("loss", step, 2.0 / step);
+                if (step % 5 == 0) p.metric("eval_loss", step, 2.5 / step);
+                p.report(step / 20.0);
+            }
+            p.log("checkpoint written: step 20");
+        }), {}, JobLane::Long);
+        QVERIFY(runner.waitForIdle(10000));
+        QChartView* chart = w.jobs()->metricChart(h->id());
+        QVERIFY(chart != nullptr);
+        const QVector<QPointF> loss = w.jobs()->metricPoints(h->id(), QStringLiteral("loss"));
+        QCOMPARE(loss.size(), 20);
+        QCOMPARE(loss.first(), QPointF(1, 2.0));
+        QCOMPARE(loss.last(), QPointF(20, 0.1));
+        QCOMPARE(w.jobs()->metricPoints(h->id(), QStringLiteral("eval_loss")).size(), 4);
+        QCOMPARE(chart->chart()->series().size(), 2);
+        QVERIFY(w.log()->plainText().contains(QStringLiteral("training: checkpoint written: step 20")));
+        const QString dir = QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots");
+        QDir().mkpath(dir);
+        chart->resize(600, 240);
+        QVERIFY(chart->grab().save(dir + QStringLiteral("/jobs_metric_chart.png")));
     }
 
     void failedJobIsShownInMessages() {

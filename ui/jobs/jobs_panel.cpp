@@ -1,12 +1,19 @@
 #include "ui/jobs/jobs_panel.h"
 
+#include <QChart>
+#include <QChartView>
 #include <QHBoxLayout>
+#include <QLineSeries>
+#include <QValueAxis>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
 
 namespace embedlab {
 
@@ -57,6 +64,7 @@ JobsPanel::JobsPanel(JobRunner* runner, QWidget* parent) : QWidget(parent), runn
         if (!e.isEmpty()) text += QStringLiteral(" (") + e + QLatin1Char(')');
         it->label->setText(text);
     });
+    connect(runner_, &JobRunner::jobMetric, this, &JobsPanel::addPoint);
     connect(runner_, &JobRunner::jobSucceeded, this,
             [this](JobId id, const QString&, const QString&) { finishRow(id, tr("done")); });
     connect(runner_, &JobRunner::jobFailed, this,
@@ -70,8 +78,11 @@ void JobsPanel::addRow(JobId id, const QString& name, JobLane lane) {
     Row r;
     r.widget = new QWidget;
     r.widget->setProperty("jobName", name);
-    auto* h = new QHBoxLayout(r.widget);
-    h->setContentsMargins(0, 0, 0, 0);
+    // One line of controls; a chart of the job's metrics goes below it when points arrive.
+    auto* v = new QVBoxLayout(r.widget);
+    v->setContentsMargins(0, 0, 0, 0);
+    auto* h = new QHBoxLayout;
+    v->addLayout(h);
     r.label = new QLabel(name, r.widget);
     r.label->setMinimumWidth(160);
     r.bar = new QProgressBar(r.widget);
@@ -113,8 +124,12 @@ void JobsPanel::finishRow(JobId id, const QString& status) {
     if (status == tr("done")) it->bar->setValue(1000);
     it->label->setText(it->widget->property("jobName").toString() + QStringLiteral(" — ") + status);
     QWidget* w = it->widget;
+    const bool charted = it->chart != nullptr;
+    finished_.insert(id, *it);
     rows_.erase(it);
-    QTimer::singleShot(4000, w, [this, w] {
+    // A row with a chart of its metrics stays a minute, so its curves can be read after the end.
+    QTimer::singleShot(charted ? 60000 : 4000, w, [this, w, id] {
+        finished_.remove(id);
         w->deleteLater();
         if (rows_.isEmpty()) empty_->show();
     });
@@ -123,6 +138,67 @@ void JobsPanel::finishRow(JobId id, const QString& status) {
 QPushButton* JobsPanel::cancelButton(JobId id) const {
     auto it = rows_.find(id);
     return it == rows_.end() ? nullptr : it->cancel;
+}
+
+void JobsPanel::addPoint(JobId id, const QString& name, double step, double value) {
+    auto it = rows_.find(id);
+    if (it == rows_.end() || !std::isfinite(value) || !std::isfinite(step)) return;
+    Row& r = *it;
+    if (!r.chart) {
+        auto* chart = new QChart;
+        chart->setMargins(QMargins(2, 2, 2, 2));
+        chart->legend()->setAlignment(Qt::AlignRight);
+        auto* x = new QValueAxis;
+        x->setTitleText(tr("step"));
+        x->setLabelFormat(QStringLiteral("%g"));
+        auto* y = new QValueAxis;
+        y->setLabelFormat(QStringLiteral("%.3g"));
+        chart->addAxis(x, Qt::AlignBottom);
+        chart->addAxis(y, Qt::AlignLeft);
+        r.chart = new QChartView(chart, r.widget);
+        r.chart->setObjectName(QStringLiteral("metricChart%1").arg(id));
+        r.chart->setRenderHint(QPainter::Antialiasing);
+        r.chart->setMinimumHeight(160);
+        static_cast<QBoxLayout*>(r.widget->layout())->addWidget(r.chart);
+    }
+    QLineSeries*& series = r.series[name];
+    QChart* chart = r.chart->chart();
+    if (!series) {
+        series = new QLineSeries;
+        series->setName(name);
+        chart->addSeries(series);
+        for (QAbstractAxis* a : chart->axes()) series->attachAxis(a);
+    }
+    series->append(step, value);
+    // Axes follow the data of every series.
+    double x0 = step, x1 = step, y0 = value, y1 = value;
+    for (QLineSeries* s : std::as_const(r.series))
+        for (const QPointF& p : s->points()) {
+            x0 = std::min(x0, p.x());
+            x1 = std::max(x1, p.x());
+            y0 = std::min(y0, p.y());
+            y1 = std::max(y1, p.y());
+        }
+    const auto xs = chart->axes(Qt::Horizontal), ys = chart->axes(Qt::Vertical);
+    if (!xs.isEmpty()) xs.first()->setRange(x0, x1 > x0 ? x1 : x0 + 1);
+    const double pad = y1 > y0 ? 0.05 * (y1 - y0) : 0.5;
+    if (!ys.isEmpty()) ys.first()->setRange(y0 - pad, y1 + pad);
+}
+
+QChartView* JobsPanel::metricChart(JobId id) const {
+    auto it = rows_.find(id);
+    if (it != rows_.end()) return it->chart;
+    auto f = finished_.find(id);
+    return f == finished_.end() ? nullptr : f->chart;
+}
+
+QVector<QPointF> JobsPanel::metricPoints(JobId id, const QString& name) const {
+    const Row* r = nullptr;
+    if (auto it = rows_.find(id); it != rows_.end()) r = &*it;
+    else if (auto f = finished_.find(id); f != finished_.end()) r = &*f;
+    if (!r || !r->series.contains(name)) return {};
+    const QList<QPointF> pts = r->series.value(name)->points();
+    return QVector<QPointF>(pts.begin(), pts.end());
 }
 
 QPushButton* JobsPanel::pauseButton(JobId id) const {

@@ -1,6 +1,8 @@
 // embedlab ui — the jobs area: one row per queued/running job of either lane (interactive, long) with
 // its lane, a progress bar, ETA, a pause/resume button for long jobs and a cancel button; a long job
-// held for the interactive lane says so. Rows of finished jobs fade out of the list after a few seconds.
+// held for the interactive lane says so. A job that streams metric points (a training loss, a sweep's
+// scores) gets a live line chart in its row, one series per metric. Rows of finished jobs fade out of
+// the list after a few seconds (a row with a chart stays until the next job of its lane finishes).
 #pragma once
 
 #include "app/bridge/job_runner.h"
@@ -12,6 +14,8 @@ class QVBoxLayout;
 class QProgressBar;
 class QLabel;
 class QPushButton;
+class QChartView;
+class QLineSeries;
 
 namespace embedlab {
 
@@ -25,6 +29,10 @@ public:
     QProgressBar* progressBar(JobId id) const;
     QPushButton* pauseButton(JobId id) const;  // long-lane jobs only
     QString rowText(JobId id) const;
+    // The chart of a job's metric points (nullptr until its first point).
+    QChartView* metricChart(JobId id) const;
+    // Points of one metric of a job, in arrival order.
+    QVector<QPointF> metricPoints(JobId id, const QString& name) const;
 
 private:
     struct Row {
@@ -34,7 +42,10 @@ private:
         QPushButton* cancel = nullptr;
         QPushButton* pause = nullptr;
         QLabel* lane = nullptr;
+        QChartView* chart = nullptr;
+        QHash<QString, QLineSeries*> series;
     };
+    void addPoint(JobId id, const QString& name, double step, double value);
     void addRow(JobId id, const QString& name, JobLane lane);
     void finishRow(JobId id, const QString& status);
 
@@ -42,6 +53,7 @@ private:
     QVBoxLayout* list_;
     QLabel* empty_;
     QHash<JobId, Row> rows_;
+    QHash<JobId, Row> finished_;  // rows shown after their job ended (until they fade)
 };
 
 }  // namespace embedlab

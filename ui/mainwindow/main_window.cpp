@@ -100,6 +100,16 @@ MainWindow::MainWindow(JobRunner* runner, QWidget* parent) : QMainWindow(parent)
     connect(runner_, &JobRunner::jobCancelled, this, [this](JobId, const QString& name) {
         log_->append(LogPanel::Level::Info, tr("%1: cancelled").arg(name));
     });
+    // Log lines of a running job (a checkpoint written, a sweep's setting skipped …).
+    connect(runner_, &JobRunner::jobQueued, this,
+            [this](JobId id, const QString& name, JobLane) { jobNames_.insert(id, name); });
+    connect(runner_, &JobRunner::jobLog, this, [this](JobId id, const QString& line) {
+        log_->append(LogPanel::Level::Info, QStringLiteral("%1: %2").arg(jobNames_.value(id), line));
+    });
+    auto forget = [this](JobId id) { jobNames_.remove(id); };
+    connect(runner_, &JobRunner::jobSucceeded, this, [forget](JobId id, const QString&, const QString&) { forget(id); });
+    connect(runner_, &JobRunner::jobFailed, this, [forget](JobId id, const QString&, const QString&) { forget(id); });
+    connect(runner_, &JobRunner::jobCancelled, this, [forget](JobId id, const QString&) { forget(id); });
     restoreSettings();
     log_->append(LogPanel::Level::Info, engineVersionLine());
 }

@@ -83,6 +83,7 @@ private:
     QAction* fileAnchor_ = nullptr;
     QLabel* status_ = nullptr;
     QHash<QString, QDockWidget*> panels_;
+    QHash<JobId, QString> jobNames_;  // queued or running, for their log lines
     QStringList panelOrder_;
 };
 

@@ -219,9 +219,13 @@ void TokenizerLab::retokenize() {
 
 JobId TokenizerLab::compareOnCorpus(const QString& corpusPath) {
     QVector<TokenizerPtr> toks;
-    for (const auto& r : rows_) toks.push_back(r.tokenizer);
+    QStringList paths;
+    for (const auto& r : rows_) {
+        toks.push_back(r.tokenizer);
+        paths << r.path;
+    }
     corpusLabel_->setText(tr("Corpus: %1").arg(QFileInfo(corpusPath).fileName()));
-    auto job = std::make_shared<TokStatsJob>(toks, corpusPath);
+    auto job = std::make_shared<TokStatsJob>(toks, paths, corpusPath);
     const JobHandlePtr h = runner_->submit(job, QStringLiteral("tokstats"));
     connect(h.get(), &JobHandle::succeeded, this, [this, job] { showComparison(job->rows); });
     return h->id();
