@@ -7,7 +7,7 @@
 #include "app/bridge/job_runner.h"
 #include "app/state/workspace_state.h"
 #include "byte_tokenizer.h"
-#include "test_paths.h"
+#include "qt_test_paths.h"
 #include "ui/evaluation/evaluation_panel.h"
 #include "ui/log/log_panel.h"
 #include "ui/mainwindow/main_window.h"
@@ -70,17 +70,9 @@ struct App {
 
 class TestSession : public QObject {
     Q_OBJECT
-    QString fx(const QString& rel) const { return QString::fromStdString(test::fixture(rel.toStdString())); }
-    QString tmp(const QString& rel) const {
-        const QString base = QString::fromStdString(test::tmpDir()) + QStringLiteral("/gl_session");
-        QDir().mkpath(base);
-        return base + QLatin1Char('/') + rel;
-    }
-    QString shots(const QString& name) const {
-        const QString dir = QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots");
-        QDir().mkpath(dir);
-        return dir + QLatin1Char('/') + name;
-    }
+    QString fx(const QString& rel) const { return test::qtFixture(rel); }
+    QString tmp(const QString& rel) const { return test::qtScratch(QStringLiteral("gl_session"), rel); }
+    QString shots(const QString& name) const { return test::qtScreenshot(name); }
     QString model_, corpus_, sts_, vectors_;
 
     bool restore(App& app, const QString& file) {

@@ -6,7 +6,7 @@
 #include "byte_tokenizer.h"
 #include "ui/evaluation/evaluation_panel.h"
 #include "ui/models/models_panel.h"
-#include "test_paths.h"
+#include "qt_test_paths.h"
 
 #include "engine/eval/matrix.h"
 #include "engine/eval/perplexity.h"
@@ -73,17 +73,9 @@ const char* kSts =
 
 class TestEvaluation : public QObject {
     Q_OBJECT
-    QString fx(const QString& rel) const { return QString::fromStdString(test::fixture(rel.toStdString())); }
-    QString tmp(const QString& rel) const {
-        const QString base = QString::fromStdString(test::tmpDir()) + QStringLiteral("/tst_evaluation");
-        QDir().mkpath(base);
-        return base + QLatin1Char('/') + rel;
-    }
-    QString shots(const QString& name) const {
-        const QString dir = QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots");
-        QDir().mkpath(dir);
-        return dir + QLatin1Char('/') + name;
-    }
+    QString fx(const QString& rel) const { return test::qtFixture(rel); }
+    QString tmp(const QString& rel) const { return test::qtScratch(QStringLiteral("tst_evaluation"), rel); }
+    QString shots(const QString& name) const { return test::qtScreenshot(name); }
     QString gpt2_, bert_;
 
     void loadModels(JobRunner& runner, ModelsPanel& models, EvaluationPanel& panel) {

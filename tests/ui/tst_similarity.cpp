@@ -11,7 +11,7 @@
 #include "ui/similarity/heatmap_view.h"
 #include "ui/similarity/similarity_panel.h"
 #include "ui/evaluation/evaluation_panel.h"
-#include "test_paths.h"
+#include "qt_test_paths.h"
 #include "ui/workspace/workspace.h"
 
 #include "engine/io/vector_store.h"
@@ -120,17 +120,9 @@ double dot(const float* a, const float* b, int64_t d) {
 
 class TestSimilarity : public QObject {
     Q_OBJECT
-    QString fx(const QString& rel) const { return QString::fromStdString(test::fixture(rel.toStdString())); }
-    QString tmp(const QString& rel) const {
-        const QString base = QString::fromStdString(test::tmpDir()) + QStringLiteral("/tst_similarity");
-        QDir().mkpath(base);
-        return base + QLatin1Char('/') + rel;
-    }
-    QString shots(const QString& name) const {
-        const QString dir = QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots");
-        QDir().mkpath(dir);
-        return dir + QLatin1Char('/') + name;
-    }
+    QString fx(const QString& rel) const { return test::qtFixture(rel); }
+    QString tmp(const QString& rel) const { return test::qtScratch(QStringLiteral("tst_similarity"), rel); }
+    QString shots(const QString& name) const { return test::qtScreenshot(name); }
     QString modelDir_, corpus_;
     std::unique_ptr<Model> model_;
     std::unique_ptr<Tokenizer> tok_;
@@ -426,13 +418,13 @@ private Q_SLOTS:
         bool embedding = false;
         QString etaText;
         connect(&runner, &JobRunner::jobProgress, &panel, [&](JobId, double f, const QString& msg, double eta) {
-            if (msg.contains(QStringLiteral("embedding")) && f > 0.06 && eta >= 0) embedding = true;
+            if (msg.contains(QStringLiteral("embedding")) && f > 0.02 && eta >= 0) embedding = true;
         });
         QSignalSpy cancelled(&runner, &JobRunner::jobCancelled);
         QSignalSpy succeeded(&runner, &JobRunner::jobSucceeded);
         const JobId id = panel.embed();
         QVERIFY(id != 0);
-        QTRY_VERIFY_WITH_TIMEOUT(embedding, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(embedding, 90000);  // a loaded CI machine is slow to reach 2 %
         QCOMPARE(succeeded.count(), 0);
         etaText = panel.findChild<QLabel*>(QStringLiteral("embedEta"))->text();
         QVERIFY2(etaText.contains(QStringLiteral("ETA")), qPrintable(etaText));
