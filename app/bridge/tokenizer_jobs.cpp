@@ -2,6 +2,7 @@
 
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
+#include "engine/tasks/morph_boundaries.h"
 #include "engine/tasks/tokenizer_stats.h"
 #include "engine/tokenizers/tokenizer_metrics.h"
 
@@ -47,6 +48,30 @@ void TokStatsJob::run(Progress& progress) {
         t.purePct = s.pure_pct;
         t.seconds = s.seconds;
         rows.push_back(t);
+    }
+}
+
+void MorphBoundariesJob::run(Progress& progress) {
+    std::vector<tasks::TokStatsInput> inputs;
+    for (int i = 0; i < tokenizers_.size(); ++i) inputs.push_back({tokenizers_[i].get(), paths_.value(i).toStdString()});
+    tasks::MorphBoundariesOptions o;
+    o.gold = treebank_.toStdString();
+    const tasks::MorphBoundariesResult r = tasks::morphBoundaries(inputs, o, progress);
+    malformedLines = r.malformedLines;
+    for (const tasks::MorphBoundariesRow& row : r.rows) {
+        const eval::BoundaryResult& b = row.result;
+        MorphRow m;
+        m.tokenizer = QString::fromStdString(row.name);
+        m.words = b.words;
+        m.excluded = b.excluded;
+        m.boundaryHit = b.boundaryHit;
+        m.rootIntact = b.rootIntact;
+        m.tokensPerWord = b.tokensPerWord;
+        m.hitLo = b.boundaryHitCi.first;
+        m.hitHi = b.boundaryHitCi.second;
+        m.intactLo = b.rootIntactCi.first;
+        m.intactHi = b.rootIntactCi.second;
+        rows.push_back(m);
     }
 }
 

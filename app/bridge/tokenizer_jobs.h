@@ -54,4 +54,29 @@ private:
     QString corpus_;
 };
 
+// The Turkish morphology benchmark of several tokenizers on a gold treebank (boundary hit, root intact,
+// tokens per word, bootstrap 95% intervals): the engine task `embedlab-cli morph boundaries` runs
+// (engine/tasks/morph_boundaries.h; docs/evaluation.md).
+struct MorphRow {
+    QString tokenizer;
+    qint64 words = 0, excluded = 0;
+    double boundaryHit = 0, rootIntact = 0, tokensPerWord = 0;  // rates in [0, 1]
+    double hitLo = 0, hitHi = 0, intactLo = 0, intactHi = 0;     // 95% intervals
+};
+
+class MorphBoundariesJob : public Job {
+public:
+    MorphBoundariesJob(QVector<TokenizerPtr> tokenizers, QStringList paths, QString treebank)
+        : tokenizers_(std::move(tokenizers)), paths_(std::move(paths)), treebank_(std::move(treebank)) {}
+    std::string name() const override { return "Morphology benchmark"; }
+    void run(Progress& progress) override;
+    QVector<MorphRow> rows;  // result, in the order of the tokenizers
+    qint64 malformedLines = 0;
+
+private:
+    QVector<TokenizerPtr> tokenizers_;
+    QStringList paths_;
+    QString treebank_;
+};
+
 }  // namespace embedlab

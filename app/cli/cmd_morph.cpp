@@ -7,10 +7,11 @@
 
 #include "engine/core/error.h"
 #include "engine/eval/morphology.h"
+#include "engine/tasks/morph_boundaries.h"
 #include "engine/tokenizers/tokenizer.h"
 
-#include <chrono>
 #include <cstdio>
+#include <memory>
 
 namespace embedlab::cli {
 namespace {
@@ -30,37 +31,22 @@ int runMorph(Args& a) {
     o.seed = static_cast<uint64_t>(a.getInt("seed", 0));
 
     std::vector<std::unique_ptr<Tokenizer>> toks;
-    for (const auto& p : paths) toks.push_back(loadTokenizer(p));  // every path is checked before the work
-    StderrProgress readProgress(a, "treebank");
-    const eval::Treebank tb = eval::readTreebank(gold, readProgress);
-    for (const auto& w : tb.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-    if (tb.malformedLines > static_cast<int64_t>(tb.warnings.size()))
-        std::fprintf(stderr, "warning: %lld malformed treebank lines skipped in all\n",
-                     static_cast<long long>(tb.malformedLines));
-
-    nlohmann::json arr = nlohmann::json::array();
-    for (size_t i = 0; i < toks.size(); ++i) {
-        StderrProgress progress(a, "morph boundaries " + toks[i]->name());
-        const auto t0 = std::chrono::steady_clock::now();
-        const eval::BoundaryResult r = eval::morphBoundaries(*toks[i], tb, o, progress);
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        arr.push_back({{"tokenizer", toks[i]->name()},
-                       {"path", paths[i]},
-                       {"kind", toks[i]->kind()},
-                       {"words", r.words},
-                       {"excluded", r.excluded},
-                       {"skipped", r.skipped},
-                       {"longer_than_root", r.longerThanRoot},
-                       {"boundary_hit", r.boundaryHit},
-                       {"root_intact", r.rootIntact},
-                       {"tokens_per_word", r.tokensPerWord},
-                       {"ci95",
-                        {{"boundary_hit", {r.boundaryHitCi.first, r.boundaryHitCi.second}},
-                         {"root_intact", {r.rootIntactCi.first, r.rootIntactCi.second}}}},
-                       {"malformed_lines", tb.malformedLines},
-                       {"seconds", secs}});
+    std::vector<tasks::TokStatsInput> inputs;
+    for (const auto& p : paths) {  // every path is checked before the work
+        toks.push_back(loadTokenizer(p));
+        inputs.push_back({toks.back().get(), p});
     }
-    printJson(arr);
+    // The engine task (engine/tasks/morph_boundaries.h), which the Tokenizer lab runs too.
+    tasks::MorphBoundariesOptions mo;
+    mo.gold = gold;
+    mo.boundary = o;
+    StderrProgress progress(a, "morph boundaries");
+    const tasks::MorphBoundariesResult r = tasks::morphBoundaries(inputs, mo, progress);
+    for (const auto& w : r.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    if (r.malformedLines > static_cast<int64_t>(r.warnings.size()))
+        std::fprintf(stderr, "warning: %lld malformed treebank lines skipped in all\n",
+                     static_cast<long long>(r.malformedLines));
+    printJson(tasks::toJson(r));
     return 0;
 }
 

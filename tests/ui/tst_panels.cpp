@@ -25,6 +25,10 @@
 #include <QImage>
 #include <QPushButton>
 #include <QSettings>
+#include <QProcess>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -223,6 +227,52 @@ private Q_SLOTS:
         QCOMPARE(rows.size(), 3);
         QVERIFY(rows[0].startsWith("tokenizer,tokens,words"));
         QVERIFY(lab.grab().save(tmp(QStringLiteral("screens/tokenizer_comparison.png"))));
+    }
+
+    // The morphology columns: the lab runs the engine task `embedlab-cli morph boundaries` runs, on the
+    // same gold sample as tests/cli/morph.sh, and shows the CLI's figures.
+    void tokenizerLabMeasuresMorphologyLikeTheCli() {
+        const QString bin = qEnvironmentVariable("EMBEDLAB_BIN_DIR");
+        if (bin.isEmpty()) QSKIP("EMBEDLAB_BIN_DIR is not set (run through ctest)");
+        JobRunner runner;
+        TokenizerLab lab(&runner);
+        lab.resize(1000, 800);
+        lab.show();
+        const QString seed = fx(QStringLiteral("tokenizers/turkish-seed")), gemma = fx(QStringLiteral("tokenizers/gemma3"));
+        lab.loadTokenizer(seed);
+        QVERIFY(runner.waitForIdle(30000));
+        lab.loadTokenizer(gemma);
+        QVERIFY(runner.waitForIdle(30000));
+        const QString gold = tmp(QStringLiteral("gold.txt"));
+        QFile f(gold);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("<S>\t<S>+BSTag\nKitaplar\xc4\xb1\tkitap+NOUN+A3PL+P3SG+NOM\nevlerimizden\tev+NOUN+A3PL+P1PL+ABL\n"
+                "ve\tve+CONJ\n.\t.+PUNC\ndiyor\tde+VERB+POS+PROG1+A3SG\n</S>\t</S>+ESTag\n");
+        f.close();
+        QSignalSpy ready(&lab, &TokenizerLab::morphologyReady);
+        lab.measureMorphology(gold);
+        QVERIFY(runner.waitForIdle(30000));
+        QCOMPARE(ready.count(), 1);
+        QProcess p;
+        p.start(bin + QStringLiteral("/embedlab-cli"),
+                {QStringLiteral("morph"), QStringLiteral("boundaries"), QStringLiteral("--gold"), gold,
+                 QStringLiteral("--tokenizer"), seed, QStringLiteral("--tokenizer"), gemma, QStringLiteral("--progress"),
+                 QStringLiteral("none")});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 0);
+        const QJsonArray cli = QJsonDocument::fromJson(p.readAllStandardOutput()).array();
+        QCOMPARE(cli.size(), 2);
+        QTableWidget* t = lab.statsTable();
+        QCOMPARE(t->rowCount(), 2);
+        for (int row = 0; row < 2; ++row) {
+            const QJsonObject o = cli[row].toObject();
+            QCOMPARE(t->item(row, 0)->text(), o.value(QStringLiteral("tokenizer")).toString());
+            QCOMPARE(t->item(row, 9)->text(), QString::number(100.0 * o.value(QStringLiteral("boundary_hit")).toDouble(), 'f', 1));
+            QCOMPARE(t->item(row, 10)->text(), QString::number(100.0 * o.value(QStringLiteral("root_intact")).toDouble(), 'f', 1));
+            QCOMPARE(t->item(row, 11)->text(), QString::number(o.value(QStringLiteral("tokens_per_word")).toDouble(), 'f', 2));
+            QVERIFY(t->item(row, 9)->toolTip().contains(QStringLiteral("95%")));
+        }
+        QVERIFY(lab.grab().save(tmp(QStringLiteral("screens/tokenizer_morphology.png"))));
     }
 
     void generationStreamsTheEngineGreedyTokens() {

@@ -98,16 +98,22 @@ TokenizerLab::TokenizerLab(JobRunner* runner, QWidget* parent) : QWidget(parent)
     corpusLabel_ = new QLabel(tr("Corpus comparison: drop or choose a corpus file."), bottom);
     auto* pick = new QPushButton(tr("Compare on corpus…"), bottom);
     pick->setObjectName(QStringLiteral("compareCorpusButton"));
+    auto* morph = new QPushButton(tr("Morphology on treebank…"), bottom);
+    morph->setObjectName(QStringLiteral("morphologyButton"));
+    morph->setToolTip(tr("Boundary hit, root intact and tokens per word of every tokenizer on a gold treebank "
+                         "(word<TAB>root+POS+tags lines, e.g. nlptoolkit's penntreebank.txt)"));
     auto* exportChartBtn = new QPushButton(tr("Export chart…"), bottom);
     auto* exportCsvBtn = new QPushButton(tr("Export CSV…"), bottom);
     cbar->addWidget(corpusLabel_, 1);
     cbar->addWidget(pick);
+    cbar->addWidget(morph);
     cbar->addWidget(exportChartBtn);
     cbar->addWidget(exportCsvBtn);
     bl->addLayout(cbar);
-    table_ = makeResultsTable(bottom, QStringLiteral("tokStatsTable"), 9);
+    table_ = makeResultsTable(bottom, QStringLiteral("tokStatsTable"), 12);
     table_->setHorizontalHeaderLabels({tr("Tokenizer"), tr("Tokens"), tr("Words"), tr("Chars"), tr("Fertility"),
-                                       tr("Unique"), tr("TR %"), tr("Pure %"), tr("Seconds")});
+                                       tr("Unique"), tr("TR %"), tr("Pure %"), tr("Seconds"), tr("Boundary hit %"),
+                                       tr("Root intact %"), tr("Pieces/word")});
     table_->setMaximumHeight(140);
     bl->addWidget(table_);
     const ChartRow charts = makeChartRow(bottom, QStringLiteral("tokChartArea"), 2, 220);
@@ -127,6 +133,11 @@ TokenizerLab::TokenizerLab(JobRunner* runner, QWidget* parent) : QWidget(parent)
         if (f.isEmpty()) return;
         const QFileInfo fi(f);
         loadTokenizer(fi.fileName() == QLatin1String("kokler.json") ? fi.absolutePath() : f);
+    });
+    connect(morph, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Choose a gold treebank"), QString(),
+                                                       tr("Treebank (*.txt *.tsv);;All files (*)"));
+        if (!f.isEmpty()) measureMorphology(f);
     });
     connect(pick, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Choose a corpus"), QString(),
@@ -244,7 +255,17 @@ QJsonObject TokenizerLab::saveSession() const {
                                 {QStringLiteral("tr_pct"), r.trPct},
                                 {QStringLiteral("pure_pct"), r.purePct},
                                 {QStringLiteral("seconds"), r.seconds}});
+    QJsonArray morph;
+    for (const MorphRow& m : morphology_)
+        morph.append(QJsonObject{{QStringLiteral("tokenizer"), m.tokenizer},
+                                 {QStringLiteral("words"), m.words},
+                                 {QStringLiteral("excluded"), m.excluded},
+                                 {QStringLiteral("boundary_hit"), m.boundaryHit},
+                                 {QStringLiteral("root_intact"), m.rootIntact},
+                                 {QStringLiteral("tokens_per_word"), m.tokensPerWord},
+                                 {QStringLiteral("ci95"), QJsonArray{m.hitLo, m.hitHi, m.intactLo, m.intactHi}}});
     return {{QStringLiteral("tokenizers"), paths},
+            {QStringLiteral("morphology"), morph},
             {QStringLiteral("text"), text()},
             {QStringLiteral("corpus_label"), corpusLabel_->text()},
             {QStringLiteral("comparison"), rows}};
@@ -254,6 +275,7 @@ void TokenizerLab::restoreSession(const QJsonObject& state, SessionReport& repor
     for (Row& r : rows_) delete r.box;
     rows_.clear();
     comparison_.clear();
+    morphology_.clear();
     table_->setRowCount(0);
     corpusLabel_->clear();
     if (state.isEmpty()) return;
@@ -279,12 +301,30 @@ void TokenizerLab::restoreSession(const QJsonObject& state, SessionReport& repor
         rows.push_back(r);
     }
     if (!rows.isEmpty()) showComparison(rows);
+    QVector<MorphRow> morph;
+    for (const QJsonValue& v : state.value(QStringLiteral("morphology")).toArray()) {
+        const QJsonObject o = v.toObject();
+        const QJsonArray ci = o.value(QStringLiteral("ci95")).toArray();
+        MorphRow m;
+        m.tokenizer = o.value(QStringLiteral("tokenizer")).toString();
+        m.words = o.value(QStringLiteral("words")).toInteger();
+        m.excluded = o.value(QStringLiteral("excluded")).toInteger();
+        m.boundaryHit = o.value(QStringLiteral("boundary_hit")).toDouble();
+        m.rootIntact = o.value(QStringLiteral("root_intact")).toDouble();
+        m.tokensPerWord = o.value(QStringLiteral("tokens_per_word")).toDouble();
+        m.hitLo = ci.at(0).toDouble();
+        m.hitHi = ci.at(1).toDouble();
+        m.intactLo = ci.at(2).toDouble();
+        m.intactHi = ci.at(3).toDouble();
+        morph.push_back(m);
+    }
+    if (!morph.isEmpty()) showMorphology(morph);
     corpusLabel_->setText(state.value(QStringLiteral("corpus_label")).toString());
 }
 
 void TokenizerLab::showComparison(const QVector<TokStatsRow>& rows) {
     comparison_ = rows;
-    table_->setRowCount(rows.size());
+    fillTable();
     QStringList names;
     auto* fert = new QBarSet(tr("Fertility"));
     auto* tr_ = new QBarSet(tr("TR %"));
@@ -292,16 +332,6 @@ void TokenizerLab::showComparison(const QVector<TokStatsRow>& rows) {
     double maxFert = 1.0;
     for (int i = 0; i < rows.size(); ++i) {
         const auto& r = rows[i];
-        const QStringList cells = {r.tokenizer,
-                                   QString::number(r.tokens),
-                                   QString::number(r.words),
-                                   QString::number(r.chars),
-                                   QString::number(r.fertility, 'f', 3),
-                                   QString::number(r.uniqueTokens),
-                                   QString::number(r.trPct, 'f', 1),
-                                   QString::number(r.purePct, 'f', 1),
-                                   QString::number(r.seconds, 'f', 3)};
-        for (int c = 0; c < cells.size(); ++c) table_->setItem(i, c, new QTableWidgetItem(cells[c]));
         names << r.tokenizer;
         *fert << r.fertility;
         *tr_ << r.trPct;
@@ -332,6 +362,60 @@ void TokenizerLab::showComparison(const QVector<TokStatsRow>& rows) {
     build(fertilityView_, {fert}, maxFert * 1.15, tr("Fertility (tokens per word) — lower is better"));
     build(shareView_, {tr_, pure}, 100.0, tr("TR % and Pure % of unique tokens"));
     Q_EMIT comparisonReady();
+}
+
+// One row per tokenizer: the corpus statistics and the morphology columns, matched by name.
+void TokenizerLab::fillTable() {
+    QStringList names;
+    for (const auto& r : comparison_) names << r.tokenizer;
+    for (const auto& m : morphology_)
+        if (!names.contains(m.tokenizer)) names << m.tokenizer;
+    table_->clearContents();
+    table_->setRowCount(names.size());
+    for (int i = 0; i < names.size(); ++i) {
+        table_->setItem(i, 0, new QTableWidgetItem(names[i]));
+        for (const auto& r : comparison_) {
+            if (r.tokenizer != names[i]) continue;
+            const QStringList cells = {QString::number(r.tokens),         QString::number(r.words),
+                                       QString::number(r.chars),          QString::number(r.fertility, 'f', 3),
+                                       QString::number(r.uniqueTokens),   QString::number(r.trPct, 'f', 1),
+                                       QString::number(r.purePct, 'f', 1), QString::number(r.seconds, 'f', 3)};
+            for (int c = 0; c < cells.size(); ++c) table_->setItem(i, c + 1, new QTableWidgetItem(cells[c]));
+        }
+        for (const auto& m : morphology_) {
+            if (m.tokenizer != names[i]) continue;
+            auto* hit = new QTableWidgetItem(QString::number(100.0 * m.boundaryHit, 'f', 1));
+            hit->setToolTip(tr("95% interval %1–%2 % over %3 words (%4 excluded)")
+                                .arg(100.0 * m.hitLo, 0, 'f', 1)
+                                .arg(100.0 * m.hitHi, 0, 'f', 1)
+                                .arg(m.words)
+                                .arg(m.excluded));
+            auto* intact = new QTableWidgetItem(QString::number(100.0 * m.rootIntact, 'f', 1));
+            intact->setToolTip(tr("95% interval %1–%2 %").arg(100.0 * m.intactLo, 0, 'f', 1).arg(100.0 * m.intactHi, 0, 'f', 1));
+            table_->setItem(i, 9, hit);
+            table_->setItem(i, 10, intact);
+            table_->setItem(i, 11, new QTableWidgetItem(QString::number(m.tokensPerWord, 'f', 2)));
+        }
+    }
+}
+
+JobId TokenizerLab::measureMorphology(const QString& treebankPath) {
+    QVector<TokenizerPtr> toks;
+    QStringList paths;
+    for (const auto& r : rows_) {
+        toks.push_back(r.tokenizer);
+        paths << r.path;
+    }
+    auto job = std::make_shared<MorphBoundariesJob>(toks, paths, treebankPath);
+    const JobHandlePtr h = runner_->submit(job, QStringLiteral("morphology"), JobLane::Long);
+    connect(h.get(), &JobHandle::succeeded, this, [this, job] { showMorphology(job->rows); });
+    return h->id();
+}
+
+void TokenizerLab::showMorphology(const QVector<MorphRow>& rows) {
+    morphology_ = rows;
+    fillTable();
+    Q_EMIT morphologyReady();
 }
 
 bool TokenizerLab::exportChart(const QString& path, QString* error) { return exportWidget(chartArea_, path, error); }

@@ -43,6 +43,9 @@ public:
     // Runs the metrics of every loaded tokenizer on a corpus file (a job); results fill the table
     // and charts (comparisonReady).
     JobId compareOnCorpus(const QString& corpusPath);
+    // The morphology benchmark of every loaded tokenizer on a gold treebank (a job): boundary hit,
+    // root intact and tokens per word fill the comparison table's last columns (morphologyReady).
+    JobId measureMorphology(const QString& treebankPath);
     QTableWidget* statsTable() const { return table_; }
     QWidget* chartArea() const { return chartArea_; }
     bool exportChart(const QString& path, QString* error = nullptr);
@@ -58,6 +61,7 @@ public:
 Q_SIGNALS:
     void tokenizerAdded(int index);
     void comparisonReady();
+    void morphologyReady();
 
 private:
     struct Row {
@@ -69,6 +73,8 @@ private:
     };
     void retokenize();
     void showComparison(const QVector<TokStatsRow>& rows);
+    void showMorphology(const QVector<MorphRow>& rows);
+    void fillTable();
 
     JobRunner* runner_;
     QPlainTextEdit* input_;
@@ -80,6 +86,7 @@ private:
     QChartView* shareView_;
     QLabel* corpusLabel_;
     QVector<TokStatsRow> comparison_;
+    QVector<MorphRow> morphology_;
 };
 
 }  // namespace embedlab
