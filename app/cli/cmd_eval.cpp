@@ -24,12 +24,13 @@ namespace {
 // same one the app's Evaluation panel runs.
 int runEval(Args& a) {
     if (a.positional.size() != 1)
-        throw UsageError("name one task: sts, bitext, retrieval, clustering, classification or perplexity");
+        throw UsageError("name one task: sts, bitext, retrieval, clustering, classification, perplexity or morph");
     tasks::EvalOptions o;
     o.task = a.positional[0];
     const auto& known = tasks::evalTasks();
     if (std::find(known.begin(), known.end(), o.task) == known.end())
-        throw UsageError("unknown task '" + o.task + "': sts, bitext, retrieval, clustering, classification or perplexity");
+        throw UsageError("unknown task '" + o.task +
+                         "': sts, bitext, retrieval, clustering, classification, perplexity or morph");
     o.data = a.require("data");
     o.embed.pooling = parsePooling(a.get("pooling", "mean"));
     o.embed.layer = a.getInt("layer", -1);
@@ -51,9 +52,9 @@ int runEval(Args& a) {
     std::unique_ptr<Tokenizer> tokenizer;
     std::unique_ptr<Model> model;
     eval::Matrix vectors;
-    if (o.task == "perplexity") {
-        if (!a.has("model")) throw UsageError("perplexity needs --model DIR (a causal language model)");
-        if (a.has("vectors")) throw UsageError("perplexity needs a model, not --vectors");
+    if (o.task == "perplexity" || o.task == "morph") {
+        if (!a.has("model")) throw UsageError(o.task + " needs --model DIR");
+        if (a.has("vectors")) throw UsageError(o.task + " needs a model, not --vectors");
     } else if (a.has("vectors") == a.has("model")) {
         throw UsageError("give either --model DIR or --vectors FILE.npy");
     }
@@ -89,7 +90,8 @@ EMBEDLAB_CLI_COMMAND(Command{
     "eval (sts|bitext|retrieval|clustering|classification) (--model DIR [--tokenizer PATH] | --vectors FILE.npy)\n"
     "  --data FILE|DIR [--pooling mean|cls|last|max] [--layer L] [--normalize] [--batch-size B] [--max-length N]\n"
     "  [--min-score 0 --max-score 5] [--seed S] [--samples-per-label N --experiments E]\n"
-    "eval perplexity --model DIR [--tokenizer PATH] --data FILE [--max-length N] [--stride S] [--encoding E]",
+    "eval perplexity --model DIR [--tokenizer PATH] --data FILE [--max-length N] [--stride S] [--encoding E]\n"
+    "eval morph --model DIR [--tokenizer PATH] --data TREEBANK [--seed S]   (the model's tokenizer; docs/evaluation.md)",
     {"normalize"},
     {"model", "vectors", "tokenizer", "data", "pooling", "layer", "batch-size", "max-length", "min-score", "max-score",
      "seed", "samples-per-label", "experiments", "stride", "encoding"},

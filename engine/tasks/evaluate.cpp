@@ -4,6 +4,7 @@
 #include "engine/eval/bitext.h"
 #include "engine/eval/classification.h"
 #include "engine/eval/clustering.h"
+#include "engine/eval/morphology.h"
 #include "engine/eval/perplexity.h"
 #include "engine/eval/retrieval.h"
 #include "engine/eval/sts.h"
@@ -67,13 +68,16 @@ private:
 void checkSubject(const EvalSubject& s, const EvalOptions& o) {
     if (std::find(evalTasks().begin(), evalTasks().end(), o.task) == evalTasks().end())
         throw Error::badInput("unknown task '" + o.task +
-                              "': sts, bitext, retrieval, clustering, classification or perplexity");
+                              "': sts, bitext, retrieval, clustering, classification, perplexity or morph");
     if (o.data.empty()) throw Error::badInput("choose the task's data file (or folder for retrieval)");
     if (!s.model && !s.vectors) throw Error::badInput("load a model (or give precomputed vectors) to evaluate");
     if (s.model && !s.tokenizer)
         throw Error::badInput("the model folder " + s.modelPath +
                               " has no tokenizer (tokenizer.json or tokenizer.model), so texts cannot be embedded");
     if (o.task == "perplexity" && !s.model) throw Error::badInput("perplexity needs a model, not precomputed vectors");
+    if (o.task == "morph" && !s.tokenizer)
+        throw Error::badInput("the morphology benchmark measures a tokenizer: load a model with one (or use "
+                              "embedlab-cli morph boundaries --tokenizer PATH)");
     if (o.embed.batchSize <= 0) throw Error::badInput("the batch size must be positive");
     if (o.maxLength < 0 || o.stride < 0) throw Error::badInput("the window length and stride must not be negative");
 }
@@ -87,8 +91,8 @@ double EvalResult::metric(const std::string& name, double fallback) const {
 }
 
 const std::vector<std::string>& evalTasks() {
-    static const std::vector<std::string> t = {"sts", "bitext", "retrieval", "clustering", "classification",
-                                               "perplexity"};
+    static const std::vector<std::string> t = {"sts",        "bitext",     "retrieval", "clustering", "classification",
+                                               "perplexity", "morph"};
     return t;
 }
 
@@ -99,6 +103,7 @@ std::string evalMainMetric(const std::string& task) {
     if (task == "clustering") return "v_measure";
     if (task == "classification") return "accuracy";
     if (task == "perplexity") return "perplexity";
+    if (task == "morph") return "boundary_hit";
     return {};
 }
 
@@ -143,6 +148,36 @@ EvalResult evaluate(const EvalSubject& subject, const EvalOptions& o, Progress& 
         r.details["tokens_per_second"] = secs > 0 ? static_cast<double>(p.inputTokens) / secs : 0.0;
         r.settings = "max length " + std::to_string(p.maxLength) + " · stride " + std::to_string(p.stride);
         r.compute = timer.finish(static_cast<int64_t>(corpus.records.size()), secs);
+        progress.report(1.0, "done");
+        return r;
+    }
+
+    if (o.task == "morph") {
+        // The model's tokenizer on a gold treebank (engine/eval/morphology.h; docs/evaluation.md).
+        eval::Treebank tb;
+        {
+            Progress read(progress, 0.0, 0.1, "treebank");
+            tb = eval::readTreebank(o.data, read);
+        }
+        eval::BoundaryOptions bo;
+        bo.seed = o.seed;
+        const auto t0 = std::chrono::steady_clock::now();
+        eval::BoundaryResult b;
+        {
+            Progress stage(progress, 0.1, 1.0, "boundaries");
+            b = eval::morphBoundaries(*subject.tokenizer, tb, bo, stage);
+        }
+        put("boundary_hit", b.boundaryHit);
+        put("root_intact", b.rootIntact);
+        put("tokens_per_word", b.tokensPerWord);
+        count("words", b.words);
+        count("excluded", b.excluded);
+        r.details["model"] = subject.modelPath;
+        r.details["ci95"] = {{"boundary_hit", {b.boundaryHitCi.first, b.boundaryHitCi.second}},
+                             {"root_intact", {b.rootIntactCi.first, b.rootIntactCi.second}}};
+        r.details["malformed_lines"] = tb.malformedLines;
+        r.settings = "tokenizer " + subject.tokenizer->name();
+        r.compute = timer.finish(b.words, secondsSince(t0));
         progress.report(1.0, "done");
         return r;
     }

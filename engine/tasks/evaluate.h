@@ -39,7 +39,7 @@ struct EvalOptions {
     std::string data;  // file (folder for retrieval)
     EmbeddingOptions embed;
     double minScore = 0.0, maxScore = 5.0;        // sts: the gold scale
-    uint64_t seed = 42;                            // clustering, classification
+    uint64_t seed = 42;                            // clustering, classification, morph (bootstrap)
     int64_t samplesPerLabel = 0, experiments = 10;  // classification: MTEB's undersampling
     int64_t maxLength = 0, stride = 0;             // perplexity: window (0 = the model's) and stride
     std::string encoding = "auto";                 // perplexity data
@@ -63,7 +63,8 @@ struct EvalResult {
     double mainValue() const { return metric(main); }
 };
 
-// "sts", "bitext", "retrieval", "clustering", "classification", "perplexity".
+// "sts", "bitext", "retrieval", "clustering", "classification", "perplexity", "morph" (the model's
+// tokenizer on a gold treebank: boundary hit, root intact, tokens per word).
 const std::vector<std::string>& evalTasks();
 std::string evalMainMetric(const std::string& task);
 

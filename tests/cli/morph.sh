@@ -48,6 +48,19 @@ assert abs(s['root_intact'] - intact / 3) < 1e-12, (s, intact)
 assert abs(s['tokens_per_word'] - pieces / 3) < 1e-12, (s, pieces)
 PY"
 
+# `eval morph`: the same figures for a model's tokenizer (here the seed's, given with --tokenizer).
+"$CLI" eval morph --model "$FIX/models/gpt2_tiny" --tokenizer "$SEED" --data "$T/gold.txt" --seed 0 \
+  > "$T/eval.json" 2> /dev/null; rc=$?
+check "eval morph exits 0 with morph boundaries' figures" "[ $rc -eq 0 ] && '$PY' - '$T/eval.json' '$T/out.json' <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1])); m = json.load(open(sys.argv[2]))[0]
+assert e['task'] == 'morph', e
+for k in ('boundary_hit', 'root_intact', 'tokens_per_word', 'words', 'excluded'):
+    assert e[k] == m[k], (k, e[k], m[k])
+assert e['ci95']['boundary_hit'][0] <= e['boundary_hit'] <= e['ci95']['boundary_hit'][1], e
+PY"
+"$CLI" eval morph --vectors "$T/none.npy" --data "$T/gold.txt" > /dev/null 2>&1; rc=$?
+check "eval morph with --vectors exits 2" "[ $rc -eq 2 ]"
 "$CLI" morph boundaries --gold "$T/none.txt" --tokenizer "$SEED" > /dev/null 2> "$T/err"; rc=$?
 check "a missing treebank exits 3 with an error line" "[ $rc -eq 3 ] && grep -q '^error: .*cannot open' '$T/err'"
 printf 'just text\nno tabs\n' > "$T/bad.txt"

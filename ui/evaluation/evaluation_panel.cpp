@@ -70,6 +70,7 @@ QString taskTitle(const QString& t) {
     if (t == QLatin1String("clustering")) return QObject::tr("Clustering (V-measure)");
     if (t == QLatin1String("classification")) return QObject::tr("Classification (accuracy, F1)");
     if (t == QLatin1String("perplexity")) return QObject::tr("Perplexity (causal LMs)");
+    if (t == QLatin1String("morph")) return QObject::tr("Morphology: the tokenizer's boundary hit, root intact");
     return t;
 }
 
@@ -202,7 +203,8 @@ EvaluationPanel::EvaluationPanel(JobRunner* runner, QWidget* parent) : QWidget(p
             {QStringLiteral("retrieval"), tr("folder with queries.tsv, corpus.tsv, qrels.tsv")},
             {QStringLiteral("clustering"), tr("text<TAB>label (.tsv)")},
             {QStringLiteral("classification"), tr("text<TAB>label<TAB>train|test (.tsv)")},
-            {QStringLiteral("perplexity"), tr("plain text, one paragraph per line")}};
+            {QStringLiteral("perplexity"), tr("plain text, one paragraph per line")},
+            {QStringLiteral("morph"), tr("gold treebank: word<TAB>root+POS+tags lines")}};
         data_->setPlaceholderText(hints.value(t));
     });
     connect(browse, &QPushButton::clicked, this, [this] {
