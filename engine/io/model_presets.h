@@ -6,41 +6,17 @@
 // its largest tensor.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include "engine/io/safetensors.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
 namespace embedlab {
 
 class Progress;
-
-// ---- Streaming safetensors writer (implemented in safetensors.cpp) --------------------------------
-
-struct SafeTensorSpec {
-    std::string name;
-    std::string dtype;  // "F32", "BF16", ... (as in the file header)
-    std::vector<int64_t> shape;
-};
-
-// "F32" for at::kFloat etc.; "" for a dtype safetensors (or this build) cannot store.
-std::string safeTensorsDtypeName(at::ScalarType t);
-
-// Writes a safetensors file whose header is computed from `specs` first; then `produce` is called
-// once per tensor, in file order (names sorted), and must return a tensor of exactly that dtype and
-// shape (any device, any layout). Written to a temporary file and renamed on success.
-void writeSafeTensorsStreaming(const std::string& path, std::vector<SafeTensorSpec> specs,
-                               const std::function<at::Tensor(const SafeTensorSpec&)>& produce,
-                               const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
-
-// The bytes before the tensor data of such a file (8-byte header length + padded JSON header), for
-// writers that stream the data themselves (tensors in name order, each row-major).
-std::string safeTensorsPrefix(std::vector<SafeTensorSpec> specs,
-                              const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
 
 // ---- Presets and configs --------------------------------------------------------------------------
 
