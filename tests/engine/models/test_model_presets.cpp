@@ -1,8 +1,10 @@
 // Presets, weight layouts (checked against the fixtures' real HF files) and random model folders.
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
-#include "engine/io/model_presets.h"
 #include "engine/io/safetensors.h"
+#include "engine/models/presets.h"
+#include "engine/models/random_model_writer.h"
+#include "engine/models/weight_layout.h"
 #include "test_paths.h"
 
 #include <ATen/ATen.h>
