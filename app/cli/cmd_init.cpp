@@ -60,7 +60,7 @@ int runInit(Args& a) {
                                   config.value("model_type", std::string()) + "'), but --arch is " + arch);
     }
     try {
-        validateModelConfig(config);
+        parseWritableConfig(config);
     } catch (const Error& e) {
         throw Error::badInput(source + ": " + e.what());
     }

@@ -168,13 +168,17 @@ void validateModelConfig(const ModelConfig& c, const std::string& source) {
     auto positive = [&](const char* name, int64_t v) {
         if (v <= 0) fail(std::string(name) + " must be positive (got " + std::to_string(v) + ")");
     };
+    // The fields as config.json names them (GPT-2 has its own names).
+    const bool gpt2 = c.arch == Architecture::Gpt2;
+    const char* hiddenKey = gpt2 ? "n_embd" : "hidden_size";
+    const char* headsKey = gpt2 ? "n_head" : "num_attention_heads";
     positive("vocab_size", c.vocabSize);
-    positive("hidden_size", c.hiddenSize);
-    positive("num_hidden_layers", c.numLayers);
-    positive("num_attention_heads", c.numHeads);
+    positive(hiddenKey, c.hiddenSize);
+    positive(gpt2 ? "n_layer" : "num_hidden_layers", c.numLayers);
+    positive(headsKey, c.numHeads);
     positive("num_key_value_heads", c.numKvHeads);
     positive("head_dim", c.headDim);
-    positive("intermediate_size", c.intermediateSize);
+    positive(gpt2 ? "n_inner" : "intermediate_size", c.intermediateSize);
     if (c.numLayers > 100000 || c.hiddenSize > (1 << 20) || c.vocabSize > (1 << 26)) fail("sizes are implausibly large");
     if (c.arch == Architecture::Gemma3) {
         if (c.numHeads % c.numKvHeads != 0)
@@ -187,9 +191,9 @@ void validateModelConfig(const ModelConfig& c, const std::string& source) {
         if (!(c.ropeTheta > 0) || !(c.ropeLocalBase > 0)) fail("RoPE bases must be positive");
     } else {
         if (c.hiddenSize % c.numHeads != 0)
-            fail("hidden size (" + std::to_string(c.hiddenSize) + ") is not divisible by the number of heads (" +
-                 std::to_string(c.numHeads) + ")");
-        positive("max_position_embeddings", c.maxPositions);
+            fail(std::string(hiddenKey) + " (" + std::to_string(c.hiddenSize) + ") is not divisible by " + headsKey +
+                 " (" + std::to_string(c.numHeads) + ")");
+        positive(gpt2 ? "n_positions" : "max_position_embeddings", c.maxPositions);
         if (c.arch != Architecture::Gpt2) positive("type_vocab_size", c.typeVocabSize);
         if (c.arch == Architecture::XlmRoberta && c.maxPositions <= c.positionOffset)
             fail("max_position_embeddings must exceed pad_token_id + 1");

@@ -23,15 +23,6 @@ namespace {
 
 using nlohmann::json;
 
-int64_t posInt(const json& c, const std::string& key) {
-    auto it = c.find(key);
-    if (it == c.end()) throw Error::badInput("config: '" + key + "' is missing");
-    if (!it->is_number_integer()) throw Error::badInput("config: '" + key + "' must be an integer");
-    const int64_t v = it->get<int64_t>();
-    if (v <= 0) throw Error::badInput("config: '" + key + "' must be positive (it is " + std::to_string(v) + ")");
-    return v;
-}
-
 double numberOr(const json& c, const std::string& key, double def) {
     auto it = c.find(key);
     if (it == c.end() || it->is_null()) return def;
@@ -69,21 +60,21 @@ bool endsWith(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-WeightPlan planFor(const json& c, const std::string& fam, const SafeTensorSpec& s) {
+WeightPlan planFor(const json& c, const ModelConfig& mc, const SafeTensorSpec& s) {
     WeightPlan p;
     p.std = numberOr(c, "initializer_range", 0.02);
     const std::string& n = s.name;
-    if (fam == "gemma3") {
+    if (mc.arch == Architecture::Gemma3) {
         if (endsWith(n, "norm.weight")) p.init = Init::Zeros;  // Gemma RMSNorm applies (1 + w)
         else if (endsWith(n, ".bias")) p.init = Init::Zeros;
         else if (n == "model.embed_tokens.weight") p.zeroRow = padId(c);
         return p;
     }
-    if (fam == "gpt2") {
+    if (mc.arch == Architecture::Gpt2) {
         if (n.find(".ln_") != std::string::npos) p.init = endsWith(n, ".weight") ? Init::Ones : Init::Zeros;
         else if (endsWith(n, ".bias")) p.init = Init::Zeros;
         else if (endsWith(n, "c_proj.weight"))  // GPT-2's scaled residual projections
-            p.std = p.std / std::sqrt(2.0 * static_cast<double>(posInt(c, "n_layer")));
+            p.std = p.std / std::sqrt(2.0 * static_cast<double>(mc.numLayers));
         return p;
     }
     // bert / xlm-roberta
@@ -91,10 +82,9 @@ WeightPlan planFor(const json& c, const std::string& fam, const SafeTensorSpec& 
         p.init = endsWith(n, ".weight") ? Init::Ones : Init::Zeros;
     else if (endsWith(n, ".bias")) p.init = Init::Zeros;
     else if (endsWith(n, "word_embeddings.weight")) p.zeroRow = padId(c);
-    else if (fam == "xlm-roberta" && endsWith(n, "position_embeddings.weight")) p.zeroRow = padId(c);
+    else if (mc.arch == Architecture::XlmRoberta && endsWith(n, "position_embeddings.weight")) p.zeroRow = padId(c);
     return p;
 }
-
 
 std::string torchDtypeName(const std::string& st) {
     if (st == "BF16") return "bfloat16";
@@ -155,10 +145,12 @@ void makeDirs(const std::string& dir) {
 RandomModelSummary writeRandomModel(const json& configIn, const std::string& outDir, uint64_t seed,
                                     const std::string& dtype, Progress* progress) {
     const std::string st = weightDtypeName(dtype);
-    std::vector<SafeTensorSpec> specs = modelWeightSpecs(configIn, st);  // validates
-    const std::string fam = modelFamily(configIn);
+    const ModelConfig mc = parseWritableConfig(configIn);
+    std::vector<SafeTensorSpec> specs = modelWeightSpecs(configIn, st);
+    const std::string fam = architectureName(mc.arch);
 
     json config = configIn;
+    config["model_type"] = mc.modelType;  // also when the config named only its architectures
     static const std::map<std::string, std::string> kArch = {{"gemma3", "Gemma3ForCausalLM"},
                                                              {"gpt2", "GPT2LMHeadModel"},
                                                              {"bert", "BertModel"},
@@ -192,7 +184,7 @@ RandomModelSummary writeRandomModel(const json& configIn, const std::string& out
         writeSafeTensorsStreaming(
             weights, specs,
             [&](const SafeTensorSpec& s) {
-                at::Tensor t = generate(s, planFor(config, fam, s), seed);
+                at::Tensor t = generate(s, planFor(config, mc, s), seed);
                 done += static_cast<uint64_t>(t.numel()) * t.element_size();
                 if (progress) progress->report(dataBytes ? double(done) / double(dataBytes) : 1.0, s.name);
                 return t;

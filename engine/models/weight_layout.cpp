@@ -2,36 +2,12 @@
 
 #include "engine/core/error.h"
 
+#include <map>
+
 namespace embedlab {
 namespace {
 
 using nlohmann::json;
-
-// ---- config access with clear errors ----
-
-std::string family(const json& c) { return modelFamily(c); }
-
-int64_t posInt(const json& c, const std::string& key) {
-    auto it = c.find(key);
-    if (it == c.end()) throw Error::badInput("config: '" + key + "' is missing");
-    if (!it->is_number_integer()) throw Error::badInput("config: '" + key + "' must be an integer");
-    const int64_t v = it->get<int64_t>();
-    if (v <= 0) throw Error::badInput("config: '" + key + "' must be positive (it is " + std::to_string(v) + ")");
-    return v;
-}
-
-int64_t posIntOr(const json& c, const std::string& key, int64_t def) {
-    auto it = c.find(key);
-    if (it == c.end() || it->is_null()) return def;
-    return posInt(c, key);
-}
-
-double numberOr(const json& c, const std::string& key, double def) {
-    auto it = c.find(key);
-    if (it == c.end() || it->is_null()) return def;
-    if (!it->is_number()) throw Error::badInput("config: '" + key + "' must be a number");
-    return it->get<double>();
-}
 
 bool boolOr(const json& c, const std::string& key, bool def) {
     auto it = c.find(key);
@@ -53,11 +29,6 @@ void checkTokenId(const json& c, const std::string& key, int64_t vocab, bool lis
     } else {
         one(*it);
     }
-}
-
-int64_t padId(const json& c) {
-    auto it = c.find("pad_token_id");
-    return it != c.end() && it->is_number_integer() ? it->get<int64_t>() : -1;
 }
 
 }  // namespace
@@ -86,81 +57,22 @@ std::string modelFamily(const json& c) {
     throw Error::badInput("config: model_type '" + mt + "' is not supported (gemma3_text, gpt2, bert, xlm-roberta)");
 }
 
-void validateModelConfig(const json& c) {
-    const std::string fam = family(c);
-    if (fam == "gemma3") {
-        const int64_t vocab = posInt(c, "vocab_size");
-        posInt(c, "hidden_size");
-        posInt(c, "intermediate_size");
-        const int64_t layers = posInt(c, "num_hidden_layers");
-        const int64_t heads = posInt(c, "num_attention_heads");
-        const int64_t kv = posIntOr(c, "num_key_value_heads", heads);
-        if (heads % kv != 0)
-            throw Error::badInput("config: num_attention_heads (" + std::to_string(heads) +
-                                  ") must be a multiple of num_key_value_heads (" + std::to_string(kv) + ")");
-        posIntOr(c, "head_dim", 256);
-        posIntOr(c, "max_position_embeddings", 1);
-        posIntOr(c, "sliding_window", 1);
-        if (numberOr(c, "rms_norm_eps", 1e-6) <= 0) throw Error::badInput("config: 'rms_norm_eps' must be positive");
-        if (numberOr(c, "query_pre_attn_scalar", 1) <= 0)
-            throw Error::badInput("config: 'query_pre_attn_scalar' must be positive");
-        if (numberOr(c, "rope_theta", 1e6) <= 0 || numberOr(c, "rope_local_base_freq", 1e4) <= 0)
-            throw Error::badInput("config: rope_theta and rope_local_base_freq must be positive");
-        if (auto it = c.find("layer_types"); it != c.end() && !it->is_null()) {
-            if (!it->is_array() || static_cast<int64_t>(it->size()) != layers)
-                throw Error::badInput("config: 'layer_types' must list one entry per layer (" + std::to_string(layers) +
-                                      ")");
-            for (const auto& t : *it)
-                if (!t.is_string() || (t != "sliding_attention" && t != "full_attention"))
-                    throw Error::badInput("config: 'layer_types' entries must be \"sliding_attention\" or "
-                                          "\"full_attention\"");
-        } else {
-            posIntOr(c, "sliding_window_pattern", 6);
-        }
-        boolOr(c, "tie_word_embeddings", true);
-        boolOr(c, "attention_bias", false);
-        checkTokenId(c, "bos_token_id", vocab, false);
-        checkTokenId(c, "pad_token_id", vocab, false);
-        checkTokenId(c, "eos_token_id", vocab, true);
-        return;
+ModelConfig parseWritableConfig(const json& config) {
+    const std::string fam = modelFamily(config);
+    json c = config;
+    const auto mt = c.find("model_type");
+    if (mt == c.end() || !mt->is_string() || mt->get<std::string>().empty()) {  // known by `architectures`
+        static const std::map<std::string, std::string> kModelType = {
+            {"gemma3", "gemma3_text"}, {"gpt2", "gpt2"}, {"bert", "bert"}, {"xlm-roberta", "xlm-roberta"}};
+        c["model_type"] = kModelType.at(fam);
     }
-    if (fam == "gpt2") {
-        const int64_t vocab = posInt(c, "vocab_size");
-        const int64_t e = posInt(c, "n_embd");
-        posInt(c, "n_layer");
-        const int64_t h = posInt(c, "n_head");
-        posInt(c, "n_positions");
-        if (e % h != 0)
-            throw Error::badInput("config: n_embd (" + std::to_string(e) + ") must be divisible by n_head (" +
-                                  std::to_string(h) + ")");
-        posIntOr(c, "n_inner", 4 * e);
-        if (!boolOr(c, "tie_word_embeddings", true))
-            throw Error::badInput("config: GPT-2 with untied embeddings (tie_word_embeddings false) is not supported");
-        checkTokenId(c, "bos_token_id", vocab, false);
-        checkTokenId(c, "eos_token_id", vocab, true);
-        checkTokenId(c, "pad_token_id", vocab, false);
-        return;
-    }
-    // bert / xlm-roberta
-    const int64_t vocab = posInt(c, "vocab_size");
-    const int64_t hidden = posInt(c, "hidden_size");
-    posInt(c, "num_hidden_layers");
-    const int64_t heads = posInt(c, "num_attention_heads");
-    posInt(c, "intermediate_size");
-    const int64_t maxPos = posInt(c, "max_position_embeddings");
-    posIntOr(c, "type_vocab_size", 2);
-    if (hidden % heads != 0)
-        throw Error::badInput("config: hidden_size (" + std::to_string(hidden) +
-                              ") must be divisible by num_attention_heads (" + std::to_string(heads) + ")");
-    checkTokenId(c, "pad_token_id", vocab, false);
-    checkTokenId(c, "bos_token_id", vocab, false);
-    checkTokenId(c, "eos_token_id", vocab, true);
-    if (fam == "xlm-roberta") {
-        const int64_t pad = padId(c) < 0 ? 1 : padId(c);
-        if (maxPos <= pad + 1)
-            throw Error::badInput("config: max_position_embeddings must exceed pad_token_id + 1 for XLM-RoBERTa "
-                                  "(positions start at pad_token_id + 1)");
-    }
+    const ModelConfig mc = parseModelConfig(c.dump(), "config");  // the models' own validation
+    if (mc.arch == Architecture::Gpt2 && !mc.tieWordEmbeddings)
+        throw Error::badInput("config: GPT-2 with untied embeddings (tie_word_embeddings false) is not supported");
+    checkTokenId(c, "bos_token_id", mc.vocabSize, false);
+    checkTokenId(c, "pad_token_id", mc.vocabSize, false);
+    checkTokenId(c, "eos_token_id", mc.vocabSize, true);
+    return mc;
 }
 
 std::string weightDtypeName(const std::string& d) {
@@ -170,17 +82,15 @@ std::string weightDtypeName(const std::string& d) {
     throw Error::badInput("unsupported weight dtype '" + d + "' (use f32 or bf16)");
 }
 
-std::vector<SafeTensorSpec> modelWeightSpecs(const json& c, const std::string& dtypeIn) {
-    validateModelConfig(c);
-    const std::string dt = weightDtypeName(dtypeIn);
-    const std::string fam = family(c);
+std::vector<SafeTensorSpec> modelWeightSpecs(const json& config, const std::string& dtype) {
+    const ModelConfig c = parseWritableConfig(config);
+    const std::string dt = weightDtypeName(dtype);
     std::vector<SafeTensorSpec> s;
     auto add = [&](const std::string& n, std::vector<int64_t> shape) { s.push_back({n, dt, std::move(shape)}); };
-    if (fam == "gemma3") {
-        const int64_t V = posInt(c, "vocab_size"), H = posInt(c, "hidden_size"), I = posInt(c, "intermediate_size");
-        const int64_t L = posInt(c, "num_hidden_layers"), nH = posInt(c, "num_attention_heads");
-        const int64_t nKV = posIntOr(c, "num_key_value_heads", nH), hd = posIntOr(c, "head_dim", 256);
-        const bool bias = boolOr(c, "attention_bias", false);
+    const int64_t V = c.vocabSize, H = c.hiddenSize, I = c.intermediateSize, L = c.numLayers;
+    if (c.arch == Architecture::Gemma3) {
+        const int64_t nH = c.numHeads, nKV = c.numKvHeads, hd = c.headDim;
+        const bool bias = boolOr(config, "attention_bias", false);
         add("model.embed_tokens.weight", {V, H});
         for (int64_t l = 0; l < L; ++l) {
             const std::string p = "model.layers." + std::to_string(l) + ".";
@@ -204,10 +114,9 @@ std::vector<SafeTensorSpec> modelWeightSpecs(const json& c, const std::string& d
             add(p + "mlp.down_proj.weight", {H, I});
         }
         add("model.norm.weight", {H});
-        if (!boolOr(c, "tie_word_embeddings", true)) add("lm_head.weight", {V, H});
-    } else if (fam == "gpt2") {
-        const int64_t V = posInt(c, "vocab_size"), E = posInt(c, "n_embd"), L = posInt(c, "n_layer");
-        const int64_t P = posInt(c, "n_positions"), inner = posIntOr(c, "n_inner", 4 * E);
+        if (!c.tieWordEmbeddings) add("lm_head.weight", {V, H});
+    } else if (c.arch == Architecture::Gpt2) {
+        const int64_t E = H, P = c.maxPositions, inner = I;
         add("transformer.wte.weight", {V, E});
         add("transformer.wpe.weight", {P, E});
         for (int64_t l = 0; l < L; ++l) {
@@ -228,11 +137,13 @@ std::vector<SafeTensorSpec> modelWeightSpecs(const json& c, const std::string& d
         add("transformer.ln_f.weight", {E});
         add("transformer.ln_f.bias", {E});
     } else {
-        const bool xlmr = fam == "xlm-roberta";
+        const bool xlmr = c.arch == Architecture::XlmRoberta;
         const std::string pre = xlmr ? "roberta." : "";
-        const int64_t V = posInt(c, "vocab_size"), H = posInt(c, "hidden_size"), L = posInt(c, "num_hidden_layers");
-        const int64_t I = posInt(c, "intermediate_size"), P = posInt(c, "max_position_embeddings");
-        const int64_t T = posIntOr(c, "type_vocab_size", 2);
+        const int64_t P = c.maxPositions;
+        // Without type_vocab_size, Hugging Face's default (2) for both; the engine's parser assumes 1
+        // for XLM-R.
+        const bool typesGiven = config.contains("type_vocab_size") && !config["type_vocab_size"].is_null();
+        const int64_t T = typesGiven ? c.typeVocabSize : 2;
         add(pre + "embeddings.word_embeddings.weight", {V, H});
         add(pre + "embeddings.position_embeddings.weight", {P, H});
         add(pre + "embeddings.token_type_embeddings.weight", {T, H});
@@ -270,7 +181,7 @@ std::vector<SafeTensorSpec> modelWeightSpecs(const json& c, const std::string& d
 }
 
 json generationConfigFor(const json& c) {
-    const std::string fam = family(c);
+    const std::string fam = modelFamily(c);
     auto val = [&](const char* k) { return c.contains(k) ? c[k] : json(nullptr); };
     if (fam == "gemma3")
         return json{{"_from_model_config", true}, {"bos_token_id", val("bos_token_id")},
