@@ -19,41 +19,7 @@ namespace embedlab {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// UTF-8 helpers
-
-// Decodes one code point at s[i]; returns its length, or 0 when the sequence is invalid/truncated.
-size_t decodeOne(std::string_view s, size_t i, uint32_t& cp) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    if (c < 0x80) {
-        cp = c;
-        return 1;
-    }
-    size_t n;
-    uint32_t min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (size_t k = 1; k < n; ++k) {
-        if ((b(i + k) & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (b(i + k) & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
-}
+// UTF-8 samples
 
 // Valid UTF-8, allowing a truncated sequence at the very end (a sample cut mid-character).
 bool validUtf8Sample(std::string_view s, bool& hasMultibyte) {
@@ -61,7 +27,7 @@ bool validUtf8Sample(std::string_view s, bool& hasMultibyte) {
     uint32_t cp;
     hasMultibyte = false;
     while (i < s.size()) {
-        const size_t n = decodeOne(s, i, cp);
+        const size_t n = decodeUtf8At(s, i, cp);
         if (n == 0) {
             if (s.size() - i < 4) {
                 // a truncated but otherwise plausible lead + continuation bytes
@@ -205,7 +171,7 @@ std::string mapCase(std::string_view s, F f) {
     size_t i = 0;
     while (i < s.size()) {
         uint32_t cp;
-        const size_t n = decodeOne(s, i, cp);
+        const size_t n = decodeUtf8At(s, i, cp);
         if (n == 0) {  // keep invalid bytes as they are
             out.push_back(s[i]);
             ++i;
@@ -217,34 +183,6 @@ std::string mapCase(std::string_view s, F f) {
     return out;
 }
 
-bool isSpaceAt(std::string_view s, size_t i, size_t& len) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-        len = 1;
-        return true;
-    }
-    uint32_t cp;
-    const size_t n = decodeOne(s, i, cp);
-    if (n > 1 && (cp == 0xA0 || cp == 0x2009 || cp == 0x202F || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A))) {
-        len = n;
-        return true;
-    }
-    return false;
-}
-
-std::string trimCopy(std::string_view s) {
-    size_t b = 0, e = s.size(), n;
-    while (b < e && isSpaceAt(s, b, n)) b += n;
-    while (e > b) {
-        // step back over one code point
-        size_t k = e - 1;
-        while (k > b && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
-        if (isSpaceAt(s, k, n) && k + n == e) e = k;
-        else break;
-    }
-    return std::string(s.substr(b, e - b));
-}
-
 uint64_t fnv1a(std::string_view s) {
     uint64_t h = 1469598103934665603ull;
     for (char c : s) {
@@ -254,17 +192,8 @@ uint64_t fnv1a(std::string_view s) {
     return h;
 }
 
-std::string lowerAscii(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
 bool endsWith(const std::string& s, const std::string& suf) {
     return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-}
-
-bool allDigits(const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,7 +216,7 @@ bool isOpeningAt(std::string_view s, size_t i) {
     const char c = s[i];
     if (c == '"' || c == '\'' || c == '(' || c == '[' || c == '-') return true;
     uint32_t cp;
-    const size_t n = decodeOne(s, i, cp);
+    const size_t n = decodeUtf8At(s, i, cp);
     return n > 1 && (cp == 0x201C || cp == 0x2018 || cp == 0xAB || cp == 0x2013 || cp == 0x2014 || cp == 0x201E);
 }
 
@@ -296,7 +225,7 @@ size_t closingAt(std::string_view s, size_t i) {
     const char c = s[i];
     if (c == '"' || c == '\'' || c == ')' || c == ']') return 1;
     uint32_t cp;
-    const size_t n = decodeOne(s, i, cp);
+    const size_t n = decodeUtf8At(s, i, cp);
     if (n > 1 && (cp == 0x201D || cp == 0x2019 || cp == 0xBB)) return n;
     return 0;
 }
@@ -313,28 +242,13 @@ size_t terminatorAt(std::string_view s, size_t i) {
 
 // ---------------------------------------------------------------------------------------------
 
-bool isValidUtf8(std::string_view s) {
-    size_t i = 0;
-    uint32_t cp;
-    while (i < s.size()) {
-        if (static_cast<unsigned char>(s[i]) < 0x80) {
-            ++i;
-            continue;
-        }
-        const size_t n = decodeOne(s, i, cp);
-        if (n == 0) return false;
-        i += n;
-    }
-    return true;
-}
-
 std::string turkishLower(std::string_view text) { return mapCase(text, lowerCp); }
 std::string turkishUpper(std::string_view text) { return mapCase(text, upperCp); }
 
 bool startsUpper(std::string_view text) {
     if (text.empty()) return false;
     uint32_t cp;
-    const size_t n = decodeOne(text, 0, cp);
+    const size_t n = decodeUtf8At(text, 0, cp);
     return n > 0 && lowerCp(cp) != cp;
 }
 
@@ -342,7 +256,7 @@ std::vector<std::string> splitSentences(std::string_view s) {
     std::vector<std::string> out;
     size_t start = 0, i = 0, n;
     auto emit = [&](size_t end) {
-        std::string t = trimCopy(s.substr(start, end - start));
+        std::string t = trimSpaces(s.substr(start, end - start));
         if (!t.empty()) out.push_back(std::move(t));
     };
     while (i < s.size()) {
@@ -371,9 +285,9 @@ std::vector<std::string> splitSentences(std::string_view s) {
         }
         i = j;
         // whitespace must follow (or the end)
-        if (j < s.size() && !isSpaceAt(s, j, n)) continue;
+        if (j < s.size() && utf8SpaceAt(s, j) == 0) continue;
         size_t k = j;
-        while (k < s.size() && isSpaceAt(s, k, n)) k += n;
+        while (k < s.size() && (n = utf8SpaceAt(s, k)) > 0) k += n;
         if (k >= s.size()) break;  // the end: the last sentence is emitted below
         const bool nextUpper = startsUpper(s.substr(k)) || std::isdigit(static_cast<unsigned char>(s[k])) ||
                                isOpeningAt(s, k);
@@ -381,7 +295,7 @@ std::vector<std::string> splitSentences(std::string_view s) {
         if (singleDot) {
             // the word before the dot
             size_t w = termBegin;
-            while (w > start && !isSpaceAt(s, w - 1, n)) --w;
+            while (w > start && utf8SpaceAt(s, w - 1) == 0) --w;
             std::string word(s.substr(w, termBegin - w));
             while (!word.empty() && (word[0] == '(' || word[0] == '"' || word[0] == '\'' || word[0] == '[')) word.erase(0, 1);
             const std::string lw = turkishLower(word);
@@ -389,7 +303,7 @@ std::vector<std::string> splitSentences(std::string_view s) {
             for (unsigned char c : word)
                 if ((c & 0xC0) != 0x80) ++cps;
             if (abbreviations().count(lw) && !sentenceFinalAbbreviation(lw)) continue;
-            if (cps == 1 && !allDigits(word)) continue;  // an initial: "A. Hamdi", "s. 12"
+            if (cps == 1 && !isAsciiDigits(word)) continue;  // an initial: "A. Hamdi", "s. 12"
             if (word.find('.') != std::string::npos) {  // A.Ş. T.C. a.g.e.
                 bool shortSegments = true;
                 size_t seg = 0;
@@ -428,7 +342,7 @@ const char* encodingName(TextEncoding e) {
 }
 
 TextEncoding parseEncoding(const std::string& name) {
-    std::string n = lowerAscii(name);
+    std::string n = asciiLower(name);
     n.erase(std::remove(n.begin(), n.end(), '_'), n.end());
     if (n == "auto" || n.empty()) return TextEncoding::Auto;
     if (n == "utf-8" || n == "utf8" || n == "utf-8-sig") return TextEncoding::Utf8;
@@ -554,7 +468,7 @@ const char* corpusFormatName(CorpusFormat f) {
 }
 
 CorpusFormat parseCorpusFormat(const std::string& name) {
-    const std::string n = lowerAscii(name);
+    const std::string n = asciiLower(name);
     if (n == "auto" || n.empty()) return CorpusFormat::Auto;
     if (n == "text" || n == "txt" || n == "md") return CorpusFormat::Text;
     if (n == "csv") return CorpusFormat::Csv;
@@ -564,7 +478,7 @@ CorpusFormat parseCorpusFormat(const std::string& name) {
 }
 
 CorpusFormat corpusFormatFromPath(const std::string& path) {
-    const std::string p = lowerAscii(path);
+    const std::string p = asciiLower(path);
     if (endsWith(p, ".csv")) return CorpusFormat::Csv;
     if (endsWith(p, ".tsv") || endsWith(p, ".tab")) return CorpusFormat::Tsv;
     if (endsWith(p, ".jsonl") || endsWith(p, ".ndjson")) return CorpusFormat::Jsonl;
@@ -581,7 +495,7 @@ const char* textUnitName(TextUnit u) {
 }
 
 TextUnit parseTextUnit(const std::string& name) {
-    const std::string n = lowerAscii(name);
+    const std::string n = asciiLower(name);
     if (n == "lines" || n == "line") return TextUnit::Lines;
     if (n == "paragraphs" || n == "paragraph") return TextUnit::Paragraphs;
     if (n == "sentences" || n == "sentence") return TextUnit::Sentences;
@@ -649,12 +563,12 @@ int64_t CorpusReader::resolveColumn(const std::string& spec, const std::vector<s
         if (!isText) return -1;
         for (const char* cand : {"text", "sentence", "metin", "cümle", "cumle", "content", "body"})
             for (size_t i = 0; i < names.size(); ++i)
-                if (turkishLower(names[i]) == cand || lowerAscii(names[i]) == cand) return static_cast<int64_t>(i);
+                if (turkishLower(names[i]) == cand || asciiLower(names[i]) == cand) return static_cast<int64_t>(i);
         return 0;
     }
     for (size_t i = 0; i < names.size(); ++i)
         if (names[i] == spec) return static_cast<int64_t>(i);
-    if (allDigits(spec)) {
+    if (isAsciiDigits(spec)) {
         const int64_t k = std::stoll(spec);
         if (k < static_cast<int64_t>(names.size())) return k;
     }
@@ -666,7 +580,7 @@ int64_t CorpusReader::resolveColumn(const std::string& spec, const std::vector<s
 
 void CorpusReader::emitRecord(std::string text, std::string label, int64_t line) {
     auto& st = info_.stats;
-    if (o_.trim) text = trimCopy(text);
+    if (o_.trim) text = trimSpaces(text);
     if (text.empty() && o_.skipEmpty) {
         st.emptySkipped++;
         return;
@@ -684,9 +598,9 @@ void CorpusReader::emitRecord(std::string text, std::string label, int64_t line)
     // words
     size_t i = 0, n;
     while (i < text.size()) {
-        while (i < text.size() && isSpaceAt(text, i, n)) i += n;
+        while (i < text.size() && (n = utf8SpaceAt(text, i)) > 0) i += n;
         size_t b = i;
-        while (i < text.size() && !isSpaceAt(text, i, n)) ++i;
+        while (i < text.size() && utf8SpaceAt(text, i) == 0) ++i;
         if (i > b) {
             st.words++;
             words_.insert(fnv1a(turkishLower(std::string_view(text).substr(b, i - b))));
@@ -751,7 +665,7 @@ void CorpusReader::headerRow(const std::vector<std::string>& fields) {
     headerDone_ = true;
     expectedFields_ = fields.size();
     if (o_.header) {
-        for (const auto& f : fields) info_.columns.push_back(trimCopy(f));
+        for (const auto& f : fields) info_.columns.push_back(trimSpaces(f));
     } else {
         for (size_t i = 0; i < fields.size(); ++i) info_.columns.push_back(std::to_string(i));
     }
@@ -772,7 +686,7 @@ void CorpusReader::tableRow(const std::vector<std::string>& fields, int64_t line
         throw Error::badInput(where(line) + ": missing column: the row has " + std::to_string(fields.size()) +
                               " fields, column " + std::to_string(need) + " ('" + info_.columns[static_cast<size_t>(need)] +
                               "') is needed");
-    std::string label = info_.labelColumn >= 0 ? trimCopy(fields[static_cast<size_t>(info_.labelColumn)]) : std::string();
+    std::string label = info_.labelColumn >= 0 ? trimSpaces(fields[static_cast<size_t>(info_.labelColumn)]) : std::string();
     emitText(fields[static_cast<size_t>(info_.textColumn)], label, line);
 }
 
@@ -786,15 +700,15 @@ void CorpusReader::onLine(std::string line) {
         if (o_.unit == TextUnit::Lines) {
             emitText(std::move(line), {}, lineNo_);
         } else {
-            if (trimCopy(line).empty()) {
+            if (trimSpaces(line).empty()) {
                 flushParagraph();
             } else {
                 if (para_.empty()) {
                     paraLine_ = lineNo_;
-                    para_ = trimCopy(line);
+                    para_ = trimSpaces(line);
                 } else {
                     para_ += ' ';
-                    para_ += trimCopy(line);
+                    para_ += trimSpaces(line);
                 }
             }
         }
@@ -827,7 +741,7 @@ void CorpusReader::onLine(std::string line) {
         break;
     }
     case CorpusFormat::Jsonl: {
-        if (trimCopy(line).empty()) break;
+        if (trimSpaces(line).empty()) break;
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(line);

@@ -18,6 +18,7 @@
 // missing column or field, a ragged TSV line, an unterminated CSV quote, invalid JSON, an empty corpus.
 #pragma once
 
+#include "engine/core/utf8.h"
 #include "engine/jobs/progress.h"
 
 #include <cstdint>
@@ -44,8 +45,7 @@ struct EncodingGuess {
 EncodingGuess detectEncoding(std::string_view sample);
 // Decodes a whole buffer (no BOM) to UTF-8. UTF-8 input is validated (throws BadInput when invalid).
 std::string decodeToUtf8(std::string_view bytes, TextEncoding encoding);
-// true when `s` is well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF).
-bool isValidUtf8(std::string_view s);
+// isValidUtf8(): engine/core/utf8.h.
 
 enum class CorpusFormat { Auto, Text, Csv, Tsv, Jsonl };
 const char* corpusFormatName(CorpusFormat f);  // "auto", "text", "csv", "tsv", "jsonl"

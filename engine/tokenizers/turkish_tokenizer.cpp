@@ -3,6 +3,7 @@
 #include "engine/tokenizers/turkish_tokenizer.h"
 
 #include "engine/core/error.h"
+#include "engine/core/utf8.h"
 #include "engine/io/file_io.h"
 
 #include <nlohmann/json.hpp>
@@ -23,81 +24,6 @@
 
 namespace embedlab {
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// UTF-8
-
-void appendUtf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
-
-
-// Decodes UTF-8; each maximal invalid subpart becomes U+FFFD. offsets[i] is the byte offset of code
-// point i, offsets[n] == text.size().
-void decodeUtf8(std::string_view text, std::u32string& cps, std::vector<size_t>& offsets) {
-    cps.clear();
-    offsets.clear();
-    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-    const size_t n = text.size();
-    size_t i = 0;
-    while (i < n) {
-        offsets.push_back(i);
-        const unsigned char b = s[i];
-        if (b < 0x80) {
-            cps.push_back(b);
-            ++i;
-            continue;
-        }
-        int len = 0;
-        char32_t c = 0;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (b >= 0xC2 && b <= 0xDF) {
-            len = 2;
-            c = b & 0x1F;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            len = 3;
-            c = b & 0x0F;
-            if (b == 0xE0) lo = 0xA0;
-            if (b == 0xED) hi = 0x9F;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            len = 4;
-            c = b & 0x07;
-            if (b == 0xF0) lo = 0x90;
-            if (b == 0xF4) hi = 0x8F;
-        } else {
-            cps.push_back(0xFFFD);
-            ++i;
-            continue;
-        }
-        size_t j = i + 1;
-        bool ok = true;
-        for (int k = 1; k < len; ++k, ++j) {
-            const unsigned char lo2 = k == 1 ? lo : 0x80, hi2 = k == 1 ? hi : 0xBF;
-            if (j >= n || s[j] < lo2 || s[j] > hi2) {
-                ok = false;
-                break;
-            }
-            c = (c << 6) | (s[j] & 0x3F);
-        }
-        cps.push_back(ok ? c : 0xFFFD);
-        i = j;  // on failure j points at the first byte that is not part of the maximal subpart
-    }
-    offsets.push_back(n);
-}
 
 std::u32string toU32(const std::string& s) {
     std::u32string cps;
