@@ -3,6 +3,7 @@
 #include "engine/core/error.h"
 #include "engine/core/utf8.h"
 #include "engine/io/file_io.h"
+#include "engine/io/turkish_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -126,63 +127,6 @@ struct Utf16Decoder {
     }
 };
 
-// ---------------------------------------------------------------------------------------------
-// Casing
-
-uint32_t lowerCp(uint32_t c) {
-    if (c == 'I') return 0x131;
-    if (c == 0x130) return 'i';
-    if (c >= 'A' && c <= 'Z') return c + 32;
-    if (c < 0xC0) return c;
-    if (c <= 0xDE) return c == 0xD7 ? c : c + 32;
-    if (c >= 0x100 && c <= 0x137) return (c % 2 == 0) ? c + 1 : c;
-    if (c >= 0x139 && c <= 0x148) return (c % 2 == 1) ? c + 1 : c;
-    if (c >= 0x14A && c <= 0x177) return (c % 2 == 0) ? c + 1 : c;
-    if (c == 0x178) return 0xFF;
-    if (c >= 0x179 && c <= 0x17E) return (c % 2 == 1) ? c + 1 : c;
-    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
-    if (c >= 0x410 && c <= 0x42F) return c + 32;
-    if (c >= 0x400 && c <= 0x40F) return c + 80;
-    return c;
-}
-
-uint32_t upperCp(uint32_t c) {
-    if (c == 'i') return 0x130;
-    if (c == 0x131) return 'I';
-    if (c >= 'a' && c <= 'z') return c - 32;
-    if (c < 0xE0) return c;
-    if (c <= 0xFE) return c == 0xF7 ? c : c - 32;
-    if (c == 0xFF) return 0x178;
-    if (c >= 0x101 && c <= 0x137) return (c % 2 == 1) ? c - 1 : c;
-    if (c >= 0x13A && c <= 0x148) return (c % 2 == 0) ? c - 1 : c;
-    if (c >= 0x14B && c <= 0x177) return (c % 2 == 1) ? c - 1 : c;
-    if (c >= 0x17A && c <= 0x17E) return (c % 2 == 0) ? c - 1 : c;
-    if (c == 0x3C2) return 0x3A3;
-    if (c >= 0x3B1 && c <= 0x3C9) return c - 32;
-    if (c >= 0x430 && c <= 0x44F) return c - 32;
-    if (c >= 0x450 && c <= 0x45F) return c - 80;
-    return c;
-}
-
-template <typename F>
-std::string mapCase(std::string_view s, F f) {
-    std::string out;
-    out.reserve(s.size() + 8);
-    size_t i = 0;
-    while (i < s.size()) {
-        uint32_t cp;
-        const size_t n = decodeUtf8At(s, i, cp);
-        if (n == 0) {  // keep invalid bytes as they are
-            out.push_back(s[i]);
-            ++i;
-            continue;
-        }
-        appendUtf8(out, f(cp));
-        i += n;
-    }
-    return out;
-}
-
 uint64_t fnv1a(std::string_view s) {
     uint64_t h = 1469598103934665603ull;
     for (char c : s) {
@@ -241,16 +185,6 @@ size_t terminatorAt(std::string_view s, size_t i) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-
-std::string turkishLower(std::string_view text) { return mapCase(text, lowerCp); }
-std::string turkishUpper(std::string_view text) { return mapCase(text, upperCp); }
-
-bool startsUpper(std::string_view text) {
-    if (text.empty()) return false;
-    uint32_t cp;
-    const size_t n = decodeUtf8At(text, 0, cp);
-    return n > 0 && lowerCp(cp) != cp;
-}
 
 std::vector<std::string> splitSentences(std::string_view s) {
     std::vector<std::string> out;

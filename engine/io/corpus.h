@@ -1,7 +1,7 @@
 // embedlab engine — text corpora: reading .txt/.md (units: lines, paragraphs or sentences),
 // .csv (RFC 4180) / .tsv (text and label column by name or index) and .jsonl (fields) in UTF-8 (with
-// or without BOM), UTF-16 LE/BE (BOM), Windows-1254 or ISO-8859-9; Turkish sentence splitting and
-// casing; de-duplication; statistics.
+// or without BOM), UTF-16 LE/BE (BOM), Windows-1254 or ISO-8859-9; Turkish sentence splitting;
+// de-duplication; statistics. Turkish casing: engine/io/turkish_text.h (included).
 //
 // Files stream: they are read in 1 MiB chunks, decoded to UTF-8 and cut into records that go to a
 // callback, so a 1 GB file is never held in memory (readCorpus() keeps only the records). Progress
@@ -19,6 +19,7 @@
 #pragma once
 
 #include "engine/core/utf8.h"
+#include "engine/io/turkish_text.h"
 #include "engine/jobs/progress.h"
 
 #include <cstdint>
@@ -120,12 +121,5 @@ Corpus readCorpus(const std::string& path, const CorpusOptions& options = {}, Pr
 // bkz. örn. ...; vb. vs. vd. end a sentence only before an upper-case word), single-letter initials
 // ("A. Hamdi"), and ordinals before a lower-case word ("15. yüzyıl"); "3.5" has no space so never splits.
 std::vector<std::string> splitSentences(std::string_view text);
-
-// Turkish casing of UTF-8 text: I ↔ ı and İ ↔ i, the other letters as Unicode's simple case mapping
-// (Latin-1, Latin Extended-A, Greek and Cyrillic basics).
-std::string turkishLower(std::string_view text);
-std::string turkishUpper(std::string_view text);
-// Upper-case first letter? (for the sentence splitter)
-bool startsUpper(std::string_view text);
 
 }  // namespace embedlab

@@ -5,6 +5,7 @@
 #include "engine/core/error.h"
 #include "engine/core/utf8.h"
 #include "engine/io/file_io.h"
+#include "engine/io/turkish_text.h"
 
 #include <nlohmann/json.hpp>
 #include <unicode/uchar.h>
@@ -40,21 +41,8 @@ bool pyIsSpace(char32_t c) {
            (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 bool pyIsUpper(char32_t c) { return c >= 'A' && (c <= 'Z' || c > 0x7F) && u_isUUppercase(static_cast<UChar32>(c)); }
-// _tr_lower: İ→i, I→ı, then str.lower() (simple mapping equals the full one for every code point but U+0130).
-char32_t trLower(char32_t c) {
-    if (c == U'I') return 0x131;
-    if (c == 0x130) return U'i';
-    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-    return static_cast<char32_t>(u_tolower(static_cast<UChar32>(c)));
-}
-// The inverse used by decode for a letter that followed <uppercase>.
-char32_t trUpper(char32_t c) {
-    if (c == U'i') return 0x130;
-    if (c == 0x131) return U'I';
-    if (c == 0xDF) return 0x1E9E;  // ß ← ẞ
-    if (c < 0x80) return (c >= 'a' && c <= 'z') ? c - 32 : c;
-    return static_cast<char32_t>(u_toupper(static_cast<UChar32>(c)));
-}
+// The reference's `_tr_lower` (İ→i, I→ı, then str.lower()), code point by code point, is
+// turkishLowerChar (engine/io/turkish_text.h); decoding restores a capital with turkishUpperChar.
 
 // ---------------------------------------------------------------------------------------------
 // A byte trie for longest-prefix matching (keys are valid UTF-8, so matches end on code points).
@@ -566,7 +554,7 @@ void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<s
         cpOfByte.clear();
         for (size_t i = s; i < e; ++i) {
             const size_t before = low.size();
-            appendUtf8(low, trLower(cps[i]));
+            appendUtf8(low, turkishLowerChar(cps[i]));
             cpOfByte.resize(low.size(), i);
             (void)before;
         }
@@ -734,7 +722,8 @@ std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const
                     x.pen += ownPenalty(*g, fi, c.text, c.cased, prevWord, next, pref, innerCapital, nextIsLetter,
                                         id == cliticId_);
                 x.text += t;
-                for (size_t k = 0; k < t.size(); ++k) x.cased += (k == 0 && pieces[i].upper) ? trUpper(t[k]) : t[k];
+                for (size_t k = 0; k < t.size(); ++k)
+                    x.cased += (k == 0 && pieces[i].upper) ? turkishUpperChar(t[k]) : t[k];
                 x.choice.push_back(static_cast<uint8_t>(fi));
                 nb.push_back(std::move(x));
             }
@@ -756,7 +745,8 @@ std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const
                 continue;
             }
             const std::u32string& t = groups_[pieces[i].id].forms[c.choice[i]].text;
-            for (size_t k = 0; k < t.size(); ++k) appendUtf8(out, (k == 0 && pieces[i].upper) ? trUpper(t[k]) : t[k]);
+            for (size_t k = 0; k < t.size(); ++k)
+                appendUtf8(out, (k == 0 && pieces[i].upper) ? turkishUpperChar(t[k]) : t[k]);
         }
         return out;
     };
@@ -859,8 +849,9 @@ std::string TurkishTokenizer::decode(const std::vector<int64_t>& ids, bool skipS
 // part (text between two spaces) where they do not, chosen by running the decoder itself.
 
 bool TurkishTokenizer::needsEscape(char32_t c) const {
-    const char32_t lc = trLower(c);
-    if (pyIsUpper(c) ? trUpper(lc) != c : lc != c) return true;  // casing would not come back (K, Ω, ǅ)
+    const char32_t lc = turkishLowerChar(c);
+    // casing that would not come back (K, Ω, ǅ)
+    if (pyIsUpper(c) ? turkishUpperChar(lc) != c : lc != c) return true;
     std::string s;
     appendUtf8(s, lc);
     auto it = vocab_.find(s);
@@ -944,7 +935,7 @@ void TurkishTokenizer::encodePartLossless(const std::u32string& cps, const std::
             units.push_back(std::move(u));
         }
         Unit& u = units.back();
-        appendUtf8(u.low, trLower(cps[i]));
+        appendUtf8(u.low, turkishLowerChar(cps[i]));
         u.cpOfByte.resize(u.low.size(), i);
         u.c1 = i + 1;
     }
@@ -1196,24 +1187,6 @@ std::vector<std::string> loadTurkishSuffixList(const std::string& eklerJsonPath)
         if (key.rfind("ek_temp_", 0) == 0) continue;
         out.push_back(key);
     }
-    return out;
-}
-
-std::string turkishCapitalize(const std::string& utf8) {
-    std::u32string cps;
-    std::vector<size_t> offs;
-    decodeUtf8(utf8, cps, offs);
-    std::string out;
-    for (size_t i = 0; i < cps.size(); ++i) appendUtf8(out, i == 0 ? trUpper(cps[i]) : cps[i]);
-    return out;
-}
-
-std::string turkishLower(const std::string& utf8) {
-    std::u32string cps;
-    std::vector<size_t> offs;
-    decodeUtf8(utf8, cps, offs);
-    std::string out;
-    for (char32_t c : cps) appendUtf8(out, trLower(c));
     return out;
 }
 
