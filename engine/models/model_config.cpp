@@ -95,6 +95,7 @@ void parseGemma(const Reader& r, ModelConfig& c, bool nestedDefaults) {
     c.ropeTheta = r.number("rope_theta", 1e6);
     c.ropeLocalBase = r.number("rope_local_base_freq", 1e4);
     c.queryPreAttnScalar = r.number("query_pre_attn_scalar", 256);
+    c.attentionBias = r.boolean("attention_bias", false);
     c.finalLogitSoftcap = r.optNumber("final_logit_softcapping");
     c.attnLogitSoftcap = r.optNumber("attn_logit_softcapping");
     if (r.present("rope_scaling")) {
@@ -218,6 +219,7 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& sou
             if (a.is_string()) c.architectures.push_back(a.get<std::string>());
     c.torchDtype = top.string("torch_dtype", top.string("dtype", ""));
     c.tieWordEmbeddings = top.boolean("tie_word_embeddings", true);
+    c.initializerRange = top.number("initializer_range", 0.02);
 
     const std::string& mt = c.modelType;
     if (mt == "gemma3_text") {

@@ -23,13 +23,6 @@ namespace {
 
 using nlohmann::json;
 
-double numberOr(const json& c, const std::string& key, double def) {
-    auto it = c.find(key);
-    if (it == c.end() || it->is_null()) return def;
-    if (!it->is_number()) throw Error::badInput("config: '" + key + "' must be a number");
-    return it->get<double>();
-}
-
 int64_t padId(const json& c) {
     auto it = c.find("pad_token_id");
     return it != c.end() && it->is_number_integer() ? it->get<int64_t>() : -1;
@@ -62,7 +55,7 @@ bool endsWith(const std::string& s, const std::string& suffix) {
 
 WeightPlan planFor(const json& c, const ModelConfig& mc, const SafeTensorSpec& s) {
     WeightPlan p;
-    p.std = numberOr(c, "initializer_range", 0.02);
+    p.std = mc.initializerRange;
     const std::string& n = s.name;
     if (mc.arch == Architecture::Gemma3) {
         if (endsWith(n, "norm.weight")) p.init = Init::Zeros;  // Gemma RMSNorm applies (1 + w)

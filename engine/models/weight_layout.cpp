@@ -9,13 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-bool boolOr(const json& c, const std::string& key, bool def) {
-    auto it = c.find(key);
-    if (it == c.end() || it->is_null()) return def;
-    if (!it->is_boolean()) throw Error::badInput("config: '" + key + "' must be true or false");
-    return it->get<bool>();
-}
-
 // Token ids: absent, null, an id in [0, vocab) or (eos) a list of such ids.
 void checkTokenId(const json& c, const std::string& key, int64_t vocab, bool listOk) {
     auto it = c.find(key);
@@ -90,7 +83,7 @@ std::vector<SafeTensorSpec> modelWeightSpecs(const json& config, const std::stri
     const int64_t V = c.vocabSize, H = c.hiddenSize, I = c.intermediateSize, L = c.numLayers;
     if (c.arch == Architecture::Gemma3) {
         const int64_t nH = c.numHeads, nKV = c.numKvHeads, hd = c.headDim;
-        const bool bias = boolOr(config, "attention_bias", false);
+        const bool bias = c.attentionBias;
         add("model.embed_tokens.weight", {V, H});
         for (int64_t l = 0; l < L; ++l) {
             const std::string p = "model.layers." + std::to_string(l) + ".";
