@@ -20,6 +20,7 @@ if(EMBEDLAB_BUILD_UI)
 endif()
 
 # Tokenizers: PCRE2 for the Unicode regex pre-tokenizers (GPT-4o, Llama 3, Qwen 3 patterns) and ICU
-# for Unicode normalisation (NFC/NFKC/NFD) and character classes.
+# for Unicode normalisation (NFC/NFKC/NFD) and character classes; ICU's case mapping also serves the
+# Turkish casing in engine/io.
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 find_package(ICU REQUIRED COMPONENTS uc i18n)

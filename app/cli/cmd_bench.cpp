@@ -11,7 +11,6 @@
 #include "engine/core/error.h"
 #include "engine/device/device.h"
 #include "engine/eval/compute.h"
-#include "engine/io/model_presets.h"
 #include "engine/io/safetensors.h"
 #include "engine/io/vectors.h"
 #include "engine/models/dtype.h"
@@ -20,6 +19,7 @@
 #include "engine/models/model.h"
 #include "engine/models/model_config.h"
 #include "engine/models/model_loader.h"
+#include "engine/models/presets.h"
 #include "engine/tokenizers/tokenizer.h"
 
 #include <ATen/ATen.h>

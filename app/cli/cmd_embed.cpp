@@ -4,7 +4,6 @@
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
 #include "engine/io/npy.h"
-#include "engine/io/model_presets.h"
 #include "engine/io/safetensors.h"
 #include "engine/models/dtype.h"
 #include "engine/models/embedding.h"

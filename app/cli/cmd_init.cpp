@@ -4,7 +4,9 @@
 
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
-#include "engine/io/model_presets.h"
+#include "engine/models/presets.h"
+#include "engine/models/random_model_writer.h"
+#include "engine/models/weight_layout.h"
 
 #include <chrono>
 
@@ -58,7 +60,7 @@ int runInit(Args& a) {
                                   config.value("model_type", std::string()) + "'), but --arch is " + arch);
     }
     try {
-        validateModelConfig(config);
+        parseWritableConfig(config);
     } catch (const Error& e) {
         throw Error::badInput(source + ": " + e.what());
     }

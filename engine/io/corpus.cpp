@@ -3,13 +3,13 @@
 #include "engine/core/error.h"
 #include "engine/core/utf8.h"
 #include "engine/io/file_io.h"
+#include "engine/io/turkish_text.h"
 
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -17,233 +17,6 @@
 
 namespace embedlab {
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// UTF-8 helpers
-
-// Decodes one code point at s[i]; returns its length, or 0 when the sequence is invalid/truncated.
-size_t decodeOne(std::string_view s, size_t i, uint32_t& cp) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    if (c < 0x80) {
-        cp = c;
-        return 1;
-    }
-    size_t n;
-    uint32_t min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (size_t k = 1; k < n; ++k) {
-        if ((b(i + k) & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (b(i + k) & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
-}
-
-// Valid UTF-8, allowing a truncated sequence at the very end (a sample cut mid-character).
-bool validUtf8Sample(std::string_view s, bool& hasMultibyte) {
-    size_t i = 0;
-    uint32_t cp;
-    hasMultibyte = false;
-    while (i < s.size()) {
-        const size_t n = decodeOne(s, i, cp);
-        if (n == 0) {
-            if (s.size() - i < 4) {
-                // a truncated but otherwise plausible lead + continuation bytes
-                const unsigned char c = static_cast<unsigned char>(s[i]);
-                if (c < 0xC2 || c > 0xF4) return false;
-                for (size_t k = i + 1; k < s.size(); ++k)
-                    if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) return false;
-                return true;
-            }
-            return false;
-        }
-        if (n > 1) hasMultibyte = true;
-        i += n;
-    }
-    return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// 8-bit Turkish code pages: code points of bytes 0x80–0xFF.
-
-uint32_t cp1254(unsigned char b) {
-    static const uint16_t hi[32] = {0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-                                    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x008E, 0x008F,
-                                    0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-                                    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x009E, 0x0178};
-    if (b >= 0x80 && b <= 0x9F) return hi[b - 0x80];
-    switch (b) {  // ISO-8859-9 / Windows-1254 differ from Latin-1 in these six
-    case 0xD0: return 0x011E;  // Ğ
-    case 0xDD: return 0x0130;  // İ
-    case 0xDE: return 0x015E;  // Ş
-    case 0xF0: return 0x011F;  // ğ
-    case 0xFD: return 0x0131;  // ı
-    case 0xFE: return 0x015F;  // ş
-    default: return b;
-    }
-}
-
-uint32_t iso88599(unsigned char b) {
-    if (b >= 0x80 && b <= 0x9F) return b;  // C1 controls
-    return cp1254(b);
-}
-
-void decode8bit(std::string_view in, TextEncoding e, std::string& out) {
-    out.reserve(out.size() + in.size() + in.size() / 4);
-    for (char ch : in) {
-        const unsigned char b = static_cast<unsigned char>(ch);
-        if (b < 0x80) {
-            out.push_back(ch);
-            continue;
-        }
-        appendUtf8(out, e == TextEncoding::Windows1254 ? cp1254(b) : iso88599(b));
-    }
-}
-
-// UTF-16 streaming decoder (keeps an odd byte and a pending high surrogate between chunks).
-struct Utf16Decoder {
-    bool bigEndian = false;
-    int pendingByte = -1;
-    uint32_t highSurrogate = 0;
-
-    void feed(std::string_view in, std::string& out) {
-        size_t i = 0;
-        auto unit = [&](unsigned char a, unsigned char b) -> uint32_t {
-            return bigEndian ? (static_cast<uint32_t>(a) << 8 | b) : (static_cast<uint32_t>(b) << 8 | a);
-        };
-        if (pendingByte >= 0 && !in.empty()) {
-            push(unit(static_cast<unsigned char>(pendingByte), static_cast<unsigned char>(in[0])), out);
-            pendingByte = -1;
-            i = 1;
-        }
-        for (; i + 1 < in.size(); i += 2) push(unit(static_cast<unsigned char>(in[i]), static_cast<unsigned char>(in[i + 1])), out);
-        if (i < in.size()) pendingByte = static_cast<unsigned char>(in[i]);
-    }
-    void push(uint32_t u, std::string& out) {
-        if (highSurrogate) {
-            if (u >= 0xDC00 && u <= 0xDFFF) {
-                appendUtf8(out, 0x10000 + ((highSurrogate - 0xD800) << 10) + (u - 0xDC00));
-                highSurrogate = 0;
-                return;
-            }
-            appendUtf8(out, 0xFFFD);
-            highSurrogate = 0;
-        }
-        if (u >= 0xD800 && u <= 0xDBFF) {
-            highSurrogate = u;
-        } else if (u >= 0xDC00 && u <= 0xDFFF) {
-            appendUtf8(out, 0xFFFD);
-        } else {
-            appendUtf8(out, u);
-        }
-    }
-    void finish(std::string& out) {
-        if (highSurrogate || pendingByte >= 0) appendUtf8(out, 0xFFFD);
-        highSurrogate = 0;
-        pendingByte = -1;
-    }
-};
-
-// ---------------------------------------------------------------------------------------------
-// Casing
-
-uint32_t lowerCp(uint32_t c) {
-    if (c == 'I') return 0x131;
-    if (c == 0x130) return 'i';
-    if (c >= 'A' && c <= 'Z') return c + 32;
-    if (c < 0xC0) return c;
-    if (c <= 0xDE) return c == 0xD7 ? c : c + 32;
-    if (c >= 0x100 && c <= 0x137) return (c % 2 == 0) ? c + 1 : c;
-    if (c >= 0x139 && c <= 0x148) return (c % 2 == 1) ? c + 1 : c;
-    if (c >= 0x14A && c <= 0x177) return (c % 2 == 0) ? c + 1 : c;
-    if (c == 0x178) return 0xFF;
-    if (c >= 0x179 && c <= 0x17E) return (c % 2 == 1) ? c + 1 : c;
-    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
-    if (c >= 0x410 && c <= 0x42F) return c + 32;
-    if (c >= 0x400 && c <= 0x40F) return c + 80;
-    return c;
-}
-
-uint32_t upperCp(uint32_t c) {
-    if (c == 'i') return 0x130;
-    if (c == 0x131) return 'I';
-    if (c >= 'a' && c <= 'z') return c - 32;
-    if (c < 0xE0) return c;
-    if (c <= 0xFE) return c == 0xF7 ? c : c - 32;
-    if (c == 0xFF) return 0x178;
-    if (c >= 0x101 && c <= 0x137) return (c % 2 == 1) ? c - 1 : c;
-    if (c >= 0x13A && c <= 0x148) return (c % 2 == 0) ? c - 1 : c;
-    if (c >= 0x14B && c <= 0x177) return (c % 2 == 1) ? c - 1 : c;
-    if (c >= 0x17A && c <= 0x17E) return (c % 2 == 0) ? c - 1 : c;
-    if (c == 0x3C2) return 0x3A3;
-    if (c >= 0x3B1 && c <= 0x3C9) return c - 32;
-    if (c >= 0x430 && c <= 0x44F) return c - 32;
-    if (c >= 0x450 && c <= 0x45F) return c - 80;
-    return c;
-}
-
-template <typename F>
-std::string mapCase(std::string_view s, F f) {
-    std::string out;
-    out.reserve(s.size() + 8);
-    size_t i = 0;
-    while (i < s.size()) {
-        uint32_t cp;
-        const size_t n = decodeOne(s, i, cp);
-        if (n == 0) {  // keep invalid bytes as they are
-            out.push_back(s[i]);
-            ++i;
-            continue;
-        }
-        appendUtf8(out, f(cp));
-        i += n;
-    }
-    return out;
-}
-
-bool isSpaceAt(std::string_view s, size_t i, size_t& len) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-        len = 1;
-        return true;
-    }
-    uint32_t cp;
-    const size_t n = decodeOne(s, i, cp);
-    if (n > 1 && (cp == 0xA0 || cp == 0x2009 || cp == 0x202F || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A))) {
-        len = n;
-        return true;
-    }
-    return false;
-}
-
-std::string trimCopy(std::string_view s) {
-    size_t b = 0, e = s.size(), n;
-    while (b < e && isSpaceAt(s, b, n)) b += n;
-    while (e > b) {
-        // step back over one code point
-        size_t k = e - 1;
-        while (k > b && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
-        if (isSpaceAt(s, k, n) && k + n == e) e = k;
-        else break;
-    }
-    return std::string(s.substr(b, e - b));
-}
 
 uint64_t fnv1a(std::string_view s) {
     uint64_t h = 1469598103934665603ull;
@@ -254,293 +27,11 @@ uint64_t fnv1a(std::string_view s) {
     return h;
 }
 
-std::string lowerAscii(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
 bool endsWith(const std::string& s, const std::string& suf) {
     return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
-bool allDigits(const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sentence splitting
-
-const std::set<std::string>& abbreviations() {
-    static const std::set<std::string> a = {
-        "dr", "prof", "doç", "av", "no", "nu", "sn", "bkz", "bk", "örn", "ör", "vb", "vs", "vd", "yrd", "yard",
-        "alb", "gen", "org", "ort", "tuğg", "kur", "bnb", "yzb", "ütğm", "tğm", "asb", "çvş", "müd", "mah",
-        "cad", "sok", "sk", "apt", "blv", "bul", "tel", "faks", "tic", "ltd", "şti", "san", "hz", "st", "mr",
-        "mrs", "ms", "jr", "sr", "vol", "ss", "yy", "sy", "ed", "haz", "çev", "der", "akt", "age", "op", "uzm",
-        "öğr", "gör", "arş", "ens", "fak", "üniv", "böl", "bşk", "md", "mim", "müh", "ecz", "dt", "vet", "kom",
-        "krş", "karş", "bilg", "yay", "bas", "vb", "etc", "e.g", "i.e", "cf", "vol", "pp", "fig", "eq"};
-    return a;
-}
-// Abbreviations that also often end a sentence: split after them before an upper-case word.
-bool sentenceFinalAbbreviation(const std::string& w) { return w == "vb" || w == "vs" || w == "vd" || w == "etc"; }
-
-bool isOpeningAt(std::string_view s, size_t i) {
-    const char c = s[i];
-    if (c == '"' || c == '\'' || c == '(' || c == '[' || c == '-') return true;
-    uint32_t cp;
-    const size_t n = decodeOne(s, i, cp);
-    return n > 1 && (cp == 0x201C || cp == 0x2018 || cp == 0xAB || cp == 0x2013 || cp == 0x2014 || cp == 0x201E);
-}
-
-// Length of a closing quote/bracket at i (0 if none).
-size_t closingAt(std::string_view s, size_t i) {
-    const char c = s[i];
-    if (c == '"' || c == '\'' || c == ')' || c == ']') return 1;
-    uint32_t cp;
-    const size_t n = decodeOne(s, i, cp);
-    if (n > 1 && (cp == 0x201D || cp == 0x2019 || cp == 0xBB)) return n;
-    return 0;
-}
-
-// Length of a terminator at i: . ! ? or … (0 if none).
-size_t terminatorAt(std::string_view s, size_t i) {
-    const char c = s[i];
-    if (c == '.' || c == '!' || c == '?') return 1;
-    if (s.compare(i, 3, "\xE2\x80\xA6") == 0) return 3;
-    return 0;
-}
-
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-
-bool isValidUtf8(std::string_view s) {
-    size_t i = 0;
-    uint32_t cp;
-    while (i < s.size()) {
-        if (static_cast<unsigned char>(s[i]) < 0x80) {
-            ++i;
-            continue;
-        }
-        const size_t n = decodeOne(s, i, cp);
-        if (n == 0) return false;
-        i += n;
-    }
-    return true;
-}
-
-std::string turkishLower(std::string_view text) { return mapCase(text, lowerCp); }
-std::string turkishUpper(std::string_view text) { return mapCase(text, upperCp); }
-
-bool startsUpper(std::string_view text) {
-    if (text.empty()) return false;
-    uint32_t cp;
-    const size_t n = decodeOne(text, 0, cp);
-    return n > 0 && lowerCp(cp) != cp;
-}
-
-std::vector<std::string> splitSentences(std::string_view s) {
-    std::vector<std::string> out;
-    size_t start = 0, i = 0, n;
-    auto emit = [&](size_t end) {
-        std::string t = trimCopy(s.substr(start, end - start));
-        if (!t.empty()) out.push_back(std::move(t));
-    };
-    while (i < s.size()) {
-        const size_t tl = terminatorAt(s, i);
-        if (tl == 0) {
-            ++i;
-            continue;
-        }
-        const size_t termBegin = i;
-        size_t j = i;
-        size_t dots = 0;
-        bool ellipsis = false;
-        while (j < s.size()) {
-            const size_t t = terminatorAt(s, j);
-            if (!t) break;
-            if (t == 3) ellipsis = true;
-            if (s[j] == '.') ++dots;
-            j += t;
-        }
-        if (dots >= 2) ellipsis = true;
-        const bool singleDot = !ellipsis && j - termBegin == 1 && s[termBegin] == '.';
-        while (j < s.size()) {
-            const size_t c = closingAt(s, j);
-            if (!c) break;
-            j += c;
-        }
-        i = j;
-        // whitespace must follow (or the end)
-        if (j < s.size() && !isSpaceAt(s, j, n)) continue;
-        size_t k = j;
-        while (k < s.size() && isSpaceAt(s, k, n)) k += n;
-        if (k >= s.size()) break;  // the end: the last sentence is emitted below
-        const bool nextUpper = startsUpper(s.substr(k)) || std::isdigit(static_cast<unsigned char>(s[k])) ||
-                               isOpeningAt(s, k);
-        if (!nextUpper) continue;
-        if (singleDot) {
-            // the word before the dot
-            size_t w = termBegin;
-            while (w > start && !isSpaceAt(s, w - 1, n)) --w;
-            std::string word(s.substr(w, termBegin - w));
-            while (!word.empty() && (word[0] == '(' || word[0] == '"' || word[0] == '\'' || word[0] == '[')) word.erase(0, 1);
-            const std::string lw = turkishLower(word);
-            size_t cps = 0;
-            for (unsigned char c : word)
-                if ((c & 0xC0) != 0x80) ++cps;
-            if (abbreviations().count(lw) && !sentenceFinalAbbreviation(lw)) continue;
-            if (cps == 1 && !allDigits(word)) continue;  // an initial: "A. Hamdi", "s. 12"
-            if (word.find('.') != std::string::npos) {  // A.Ş. T.C. a.g.e.
-                bool shortSegments = true;
-                size_t seg = 0;
-                for (unsigned char c : word) {
-                    if (c == '.') {
-                        if (seg > 3) shortSegments = false;
-                        seg = 0;
-                    } else if ((c & 0xC0) != 0x80) {
-                        ++seg;
-                    }
-                }
-                if (seg > 3) shortSegments = false;
-                if (shortSegments) continue;
-            }
-        }
-        emit(j);
-        start = k;
-        i = k;
-    }
-    if (start < s.size()) emit(s.size());
-    return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-const char* encodingName(TextEncoding e) {
-    switch (e) {
-    case TextEncoding::Auto: return "auto";
-    case TextEncoding::Utf8: return "utf-8";
-    case TextEncoding::Utf16LE: return "utf-16le";
-    case TextEncoding::Utf16BE: return "utf-16be";
-    case TextEncoding::Windows1254: return "windows-1254";
-    case TextEncoding::Iso8859_9: return "iso-8859-9";
-    }
-    return "?";
-}
-
-TextEncoding parseEncoding(const std::string& name) {
-    std::string n = lowerAscii(name);
-    n.erase(std::remove(n.begin(), n.end(), '_'), n.end());
-    if (n == "auto" || n.empty()) return TextEncoding::Auto;
-    if (n == "utf-8" || n == "utf8" || n == "utf-8-sig") return TextEncoding::Utf8;
-    if (n == "utf-16le" || n == "utf16le" || n == "utf-16" || n == "utf16") return TextEncoding::Utf16LE;
-    if (n == "utf-16be" || n == "utf16be") return TextEncoding::Utf16BE;
-    if (n == "windows-1254" || n == "cp1254" || n == "win1254" || n == "windows1254") return TextEncoding::Windows1254;
-    if (n == "iso-8859-9" || n == "iso8859-9" || n == "iso88599" || n == "latin5" || n == "latin-5")
-        return TextEncoding::Iso8859_9;
-    throw Error::badInput("unknown encoding '" + name +
-                          "': use auto, utf-8, utf-16le, utf-16be, windows-1254 or iso-8859-9");
-}
-
-EncodingGuess detectEncoding(std::string_view s) {
-    EncodingGuess g;
-    const auto u = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-    if (s.size() >= 3 && u(0) == 0xEF && u(1) == 0xBB && u(2) == 0xBF) {
-        g.encoding = TextEncoding::Utf8;
-        g.bomBytes = 3;
-        g.reason = "UTF-8 byte order mark";
-        return g;
-    }
-    if (s.size() >= 2 && u(0) == 0xFF && u(1) == 0xFE) {
-        g.encoding = TextEncoding::Utf16LE;
-        g.bomBytes = 2;
-        g.reason = "UTF-16 little-endian byte order mark";
-        return g;
-    }
-    if (s.size() >= 2 && u(0) == 0xFE && u(1) == 0xFF) {
-        g.encoding = TextEncoding::Utf16BE;
-        g.bomBytes = 2;
-        g.reason = "UTF-16 big-endian byte order mark";
-        return g;
-    }
-    // NUL bytes: UTF-16 without BOM (NULs at every other position) or binary
-    size_t nulEven = 0, nulOdd = 0, ctrl = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-        const unsigned char c = u(i);
-        if (c == 0) (i % 2 ? nulOdd : nulEven)++;
-        else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1B) ++ctrl;
-    }
-    const size_t half = s.size() / 2;
-    if (nulEven + nulOdd > 0) {
-        if (half > 0 && nulOdd > half * 3 / 10 && nulEven == 0) {
-            g.encoding = TextEncoding::Utf16LE;
-            g.reason = "UTF-16 little-endian (no BOM; NUL high bytes)";
-            return g;
-        }
-        if (half > 0 && nulEven > half * 3 / 10 && nulOdd == 0) {
-            g.encoding = TextEncoding::Utf16BE;
-            g.reason = "UTF-16 big-endian (no BOM; NUL high bytes)";
-            return g;
-        }
-        g.binary = true;
-        g.reason = "it contains NUL bytes";
-        return g;
-    }
-    if (ctrl * 20 > s.size() + 1) {
-        g.binary = true;
-        g.reason = "it contains many control characters";
-        return g;
-    }
-    bool multi = false;
-    if (validUtf8Sample(s, multi)) {
-        g.encoding = TextEncoding::Utf8;
-        g.reason = multi ? "valid UTF-8" : "ASCII (valid UTF-8)";
-        return g;
-    }
-    // an 8-bit code page: count the Turkish letters and the bytes 0x80–0x9F
-    size_t turkish = 0, high = 0, c1 = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-        const unsigned char c = u(i);
-        if (c >= 0x80) ++high;
-        if (c >= 0x80 && c <= 0x9F) ++c1;
-        switch (c) {
-        case 0xE7: case 0xC7: case 0xF0: case 0xD0: case 0xFD: case 0xDD:
-        case 0xF6: case 0xD6: case 0xFE: case 0xDE: case 0xFC: case 0xDC: ++turkish; break;
-        default: break;
-        }
-    }
-    const std::string stats = std::to_string(turkish) + " of " + std::to_string(high) +
-                              " non-ASCII bytes are Turkish letters (ç ğ ı İ ö ş ü)";
-    if (c1 > 0) {
-        g.encoding = TextEncoding::Windows1254;
-        g.reason = "not UTF-8; " + std::to_string(c1) + " bytes in 0x80–0x9F (printable in Windows-1254: ’ “ ” – … €, " +
-                   "control codes in ISO-8859-9); " + stats;
-    } else {
-        g.encoding = TextEncoding::Iso8859_9;
-        g.reason = "not UTF-8; no bytes in 0x80–0x9F (ISO-8859-9 and Windows-1254 read it identically); " + stats;
-    }
-    return g;
-}
-
-std::string decodeToUtf8(std::string_view bytes, TextEncoding e) {
-    std::string out;
-    switch (e) {
-    case TextEncoding::Auto:
-    case TextEncoding::Utf8:
-        if (!isValidUtf8(bytes)) throw Error::badInput("the text is not valid UTF-8");
-        return std::string(bytes);
-    case TextEncoding::Utf16LE:
-    case TextEncoding::Utf16BE: {
-        Utf16Decoder d;
-        d.bigEndian = e == TextEncoding::Utf16BE;
-        d.feed(bytes, out);
-        d.finish(out);
-        return out;
-    }
-    case TextEncoding::Windows1254:
-    case TextEncoding::Iso8859_9: decode8bit(bytes, e, out); return out;
-    }
-    return out;
-}
 
 const char* corpusFormatName(CorpusFormat f) {
     switch (f) {
@@ -554,7 +45,7 @@ const char* corpusFormatName(CorpusFormat f) {
 }
 
 CorpusFormat parseCorpusFormat(const std::string& name) {
-    const std::string n = lowerAscii(name);
+    const std::string n = asciiLower(name);
     if (n == "auto" || n.empty()) return CorpusFormat::Auto;
     if (n == "text" || n == "txt" || n == "md") return CorpusFormat::Text;
     if (n == "csv") return CorpusFormat::Csv;
@@ -564,7 +55,7 @@ CorpusFormat parseCorpusFormat(const std::string& name) {
 }
 
 CorpusFormat corpusFormatFromPath(const std::string& path) {
-    const std::string p = lowerAscii(path);
+    const std::string p = asciiLower(path);
     if (endsWith(p, ".csv")) return CorpusFormat::Csv;
     if (endsWith(p, ".tsv") || endsWith(p, ".tab")) return CorpusFormat::Tsv;
     if (endsWith(p, ".jsonl") || endsWith(p, ".ndjson")) return CorpusFormat::Jsonl;
@@ -581,7 +72,7 @@ const char* textUnitName(TextUnit u) {
 }
 
 TextUnit parseTextUnit(const std::string& name) {
-    const std::string n = lowerAscii(name);
+    const std::string n = asciiLower(name);
     if (n == "lines" || n == "line") return TextUnit::Lines;
     if (n == "paragraphs" || n == "paragraph") return TextUnit::Paragraphs;
     if (n == "sentences" || n == "sentence") return TextUnit::Sentences;
@@ -649,12 +140,12 @@ int64_t CorpusReader::resolveColumn(const std::string& spec, const std::vector<s
         if (!isText) return -1;
         for (const char* cand : {"text", "sentence", "metin", "cümle", "cumle", "content", "body"})
             for (size_t i = 0; i < names.size(); ++i)
-                if (turkishLower(names[i]) == cand || lowerAscii(names[i]) == cand) return static_cast<int64_t>(i);
+                if (turkishLower(names[i]) == cand || asciiLower(names[i]) == cand) return static_cast<int64_t>(i);
         return 0;
     }
     for (size_t i = 0; i < names.size(); ++i)
         if (names[i] == spec) return static_cast<int64_t>(i);
-    if (allDigits(spec)) {
+    if (isAsciiDigits(spec)) {
         const int64_t k = std::stoll(spec);
         if (k < static_cast<int64_t>(names.size())) return k;
     }
@@ -666,7 +157,7 @@ int64_t CorpusReader::resolveColumn(const std::string& spec, const std::vector<s
 
 void CorpusReader::emitRecord(std::string text, std::string label, int64_t line) {
     auto& st = info_.stats;
-    if (o_.trim) text = trimCopy(text);
+    if (o_.trim) text = trimSpaces(text);
     if (text.empty() && o_.skipEmpty) {
         st.emptySkipped++;
         return;
@@ -684,9 +175,9 @@ void CorpusReader::emitRecord(std::string text, std::string label, int64_t line)
     // words
     size_t i = 0, n;
     while (i < text.size()) {
-        while (i < text.size() && isSpaceAt(text, i, n)) i += n;
+        while (i < text.size() && (n = utf8SpaceAt(text, i)) > 0) i += n;
         size_t b = i;
-        while (i < text.size() && !isSpaceAt(text, i, n)) ++i;
+        while (i < text.size() && utf8SpaceAt(text, i) == 0) ++i;
         if (i > b) {
             st.words++;
             words_.insert(fnv1a(turkishLower(std::string_view(text).substr(b, i - b))));
@@ -751,7 +242,7 @@ void CorpusReader::headerRow(const std::vector<std::string>& fields) {
     headerDone_ = true;
     expectedFields_ = fields.size();
     if (o_.header) {
-        for (const auto& f : fields) info_.columns.push_back(trimCopy(f));
+        for (const auto& f : fields) info_.columns.push_back(trimSpaces(f));
     } else {
         for (size_t i = 0; i < fields.size(); ++i) info_.columns.push_back(std::to_string(i));
     }
@@ -772,7 +263,7 @@ void CorpusReader::tableRow(const std::vector<std::string>& fields, int64_t line
         throw Error::badInput(where(line) + ": missing column: the row has " + std::to_string(fields.size()) +
                               " fields, column " + std::to_string(need) + " ('" + info_.columns[static_cast<size_t>(need)] +
                               "') is needed");
-    std::string label = info_.labelColumn >= 0 ? trimCopy(fields[static_cast<size_t>(info_.labelColumn)]) : std::string();
+    std::string label = info_.labelColumn >= 0 ? trimSpaces(fields[static_cast<size_t>(info_.labelColumn)]) : std::string();
     emitText(fields[static_cast<size_t>(info_.textColumn)], label, line);
 }
 
@@ -786,15 +277,15 @@ void CorpusReader::onLine(std::string line) {
         if (o_.unit == TextUnit::Lines) {
             emitText(std::move(line), {}, lineNo_);
         } else {
-            if (trimCopy(line).empty()) {
+            if (trimSpaces(line).empty()) {
                 flushParagraph();
             } else {
                 if (para_.empty()) {
                     paraLine_ = lineNo_;
-                    para_ = trimCopy(line);
+                    para_ = trimSpaces(line);
                 } else {
                     para_ += ' ';
-                    para_ += trimCopy(line);
+                    para_ += trimSpaces(line);
                 }
             }
         }
@@ -827,7 +318,7 @@ void CorpusReader::onLine(std::string line) {
         break;
     }
     case CorpusFormat::Jsonl: {
-        if (trimCopy(line).empty()) break;
+        if (trimSpaces(line).empty()) break;
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(line);
@@ -878,13 +369,13 @@ void CorpusReader::onRawLine(std::string_view raw) {
     }
     if (checkMixed_) {
         bool multi = false;
-        if (validUtf8Sample(raw, multi) && multi && isValidUtf8(raw))
+        if (isValidUtf8Sample(raw, multi) && multi && isValidUtf8(raw))
             throw Error::badInput(where(line) + ": this line is UTF-8 but the file was detected as " +
                                   std::string(encodingName(info_.encoding)) +
                                   " from its start (mixed encodings in one file); convert the file to one encoding");
     }
     std::string out;
-    decode8bit(raw, info_.encoding, out);
+    appendDecoded8bit(raw, info_.encoding, out);
     onLine(std::move(out));
 }
 
@@ -928,8 +419,7 @@ CorpusInfo CorpusReader::run(Progress& progress) {
         if (g.bomBytes && g.encoding == o_.encoding) skip = g.bomBytes;
     }
     const bool utf16 = info_.encoding == TextEncoding::Utf16LE || info_.encoding == TextEncoding::Utf16BE;
-    Utf16Decoder u16;
-    u16.bigEndian = info_.encoding == TextEncoding::Utf16BE;
+    Utf16Decoder u16(info_.encoding == TextEncoding::Utf16BE);
     std::string pending;  // an incomplete line (raw bytes, or UTF-8 for UTF-16 input)
     int64_t done = 0;
     try {

@@ -1,51 +1,32 @@
 // embedlab engine — text corpora: reading .txt/.md (units: lines, paragraphs or sentences),
-// .csv (RFC 4180) / .tsv (text and label column by name or index) and .jsonl (fields) in UTF-8 (with
-// or without BOM), UTF-16 LE/BE (BOM), Windows-1254 or ISO-8859-9; Turkish sentence splitting and
-// casing; de-duplication; statistics.
+// .csv (RFC 4180) / .tsv (text and label column by name or index) and .jsonl (fields); de-duplication;
+// statistics. The public header of the corpus code: it also brings in the pieces the reader is built
+// from — encodings (engine/io/text_encoding.h), sentence splitting (engine/io/sentence_splitter.h) and
+// Turkish casing (engine/io/turkish_text.h).
 //
 // Files stream: they are read in 1 MiB chunks, decoded to UTF-8 and cut into records that go to a
 // callback, so a 1 GB file is never held in memory (readCorpus() keeps only the records). Progress
 // is reported per chunk (by bytes) and cancellation is checked at the same time.
 //
-// Encoding detection (unless overridden): a BOM (UTF-8, UTF-16 LE/BE); UTF-16 without BOM from the
-// pattern of NUL bytes; else UTF-8 when the first 64 KiB are valid UTF-8; else an 8-bit Turkish code
-// page: Windows-1254 when bytes 0x80–0x9F occur (they are printable there — ’ “ ” – … € — and C1
-// controls in ISO-8859-9), else ISO-8859-9 (both decode such a file identically); the Turkish
-// letters ç ğ ı İ ö ş ü counted in 0xC0–0xFF back the guess up (reported in `encodingReason`).
+// The encoding is detected from the first 64 KiB unless given (detectEncoding(): a BOM, UTF-16's NUL
+// bytes, valid UTF-8, else Windows-1254 or ISO-8859-9; reported in `encodingReason`).
 //
 // Bad input (Error::badInput, with file and line): a binary file (NUL bytes / control characters),
 // a UTF-8 file whose later line is not UTF-8 (mixed encodings — the first bad line is named), a
 // missing column or field, a ragged TSV line, an unterminated CSV quote, invalid JSON, an empty corpus.
 #pragma once
 
+#include "engine/io/sentence_splitter.h"
+#include "engine/io/text_encoding.h"
+#include "engine/io/turkish_text.h"
 #include "engine/jobs/progress.h"
 
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace embedlab {
-
-enum class TextEncoding { Auto, Utf8, Utf16LE, Utf16BE, Windows1254, Iso8859_9 };
-// "auto", "utf-8", "utf-16le", "utf-16be", "windows-1254", "iso-8859-9".
-const char* encodingName(TextEncoding e);
-// Accepts the names above and common aliases (utf8, cp1254, latin5, iso8859-9, ...). Throws BadInput.
-TextEncoding parseEncoding(const std::string& name);
-
-struct EncodingGuess {
-    TextEncoding encoding = TextEncoding::Utf8;
-    size_t bomBytes = 0;   // bytes of BOM to skip
-    bool binary = false;   // the sample looks like binary data, not text
-    std::string reason;    // why, for the user ("UTF-8 BOM", "valid UTF-8", "bytes 0x80–0x9F: ’ “ ” …")
-};
-// Guesses from the first bytes of a file (64 KiB are plenty).
-EncodingGuess detectEncoding(std::string_view sample);
-// Decodes a whole buffer (no BOM) to UTF-8. UTF-8 input is validated (throws BadInput when invalid).
-std::string decodeToUtf8(std::string_view bytes, TextEncoding encoding);
-// true when `s` is well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF).
-bool isValidUtf8(std::string_view s);
 
 enum class CorpusFormat { Auto, Text, Csv, Tsv, Jsonl };
 const char* corpusFormatName(CorpusFormat f);  // "auto", "text", "csv", "tsv", "jsonl"
@@ -113,19 +94,5 @@ struct Corpus {
     std::vector<std::string> texts() const;
 };
 Corpus readCorpus(const std::string& path, const CorpusOptions& options = {}, Progress& progress = nullProgress());
-
-// Turkish-aware sentence splitting of UTF-8 text. A sentence ends at . ! ? … or "..." (with any
-// closing quotes/brackets after it) when whitespace and then an upper-case letter, a digit, an opening
-// quote/bracket or the end of the text follow. Not after: abbreviations (Dr. Prof. Doç. Av. No. Sn.
-// bkz. örn. ...; vb. vs. vd. end a sentence only before an upper-case word), single-letter initials
-// ("A. Hamdi"), and ordinals before a lower-case word ("15. yüzyıl"); "3.5" has no space so never splits.
-std::vector<std::string> splitSentences(std::string_view text);
-
-// Turkish casing of UTF-8 text: I ↔ ı and İ ↔ i, the other letters as Unicode's simple case mapping
-// (Latin-1, Latin Extended-A, Greek and Cyrillic basics).
-std::string turkishLower(std::string_view text);
-std::string turkishUpper(std::string_view text);
-// Upper-case first letter? (for the sentence splitter)
-bool startsUpper(std::string_view text);
 
 }  // namespace embedlab

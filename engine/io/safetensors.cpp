@@ -5,7 +5,6 @@
 
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
-#include "engine/io/model_presets.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>

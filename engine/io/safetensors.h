@@ -10,6 +10,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -67,6 +68,29 @@ private:
     std::vector<std::shared_ptr<SafeTensorsFile>> files_;
     std::map<std::string, size_t> where_;
 };
+
+// ---- Streaming writer ------------------------------------------------------------------------
+
+struct SafeTensorSpec {
+    std::string name;
+    std::string dtype;  // "F32", "BF16", ... (as in the file header)
+    std::vector<int64_t> shape;
+};
+
+// "F32" for at::kFloat etc.; "" for a dtype safetensors (or this build) cannot store.
+std::string safeTensorsDtypeName(at::ScalarType t);
+
+// Writes a safetensors file whose header is computed from `specs` first; then `produce` is called
+// once per tensor, in file order (names sorted), and must return a tensor of exactly that dtype and
+// shape (any device, any layout). Written to a temporary file and renamed on success.
+void writeSafeTensorsStreaming(const std::string& path, std::vector<SafeTensorSpec> specs,
+                               const std::function<at::Tensor(const SafeTensorSpec&)>& produce,
+                               const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
+
+// The bytes before the tensor data of such a file (8-byte header length + padded JSON header), for
+// writers that stream the data themselves (tensors in name order, each row-major).
+std::string safeTensorsPrefix(std::vector<SafeTensorSpec> specs,
+                              const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
 
 // Writes tensors (any device/dtype among F32, BF16, F16, F64, I64, I32, I8, U8, BOOL) to `path`
 // atomically (temporary file + rename), names sorted, header padded to 8 bytes.

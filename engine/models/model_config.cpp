@@ -95,6 +95,7 @@ void parseGemma(const Reader& r, ModelConfig& c, bool nestedDefaults) {
     c.ropeTheta = r.number("rope_theta", 1e6);
     c.ropeLocalBase = r.number("rope_local_base_freq", 1e4);
     c.queryPreAttnScalar = r.number("query_pre_attn_scalar", 256);
+    c.attentionBias = r.boolean("attention_bias", false);
     c.finalLogitSoftcap = r.optNumber("final_logit_softcapping");
     c.attnLogitSoftcap = r.optNumber("attn_logit_softcapping");
     if (r.present("rope_scaling")) {
@@ -168,13 +169,17 @@ void validateModelConfig(const ModelConfig& c, const std::string& source) {
     auto positive = [&](const char* name, int64_t v) {
         if (v <= 0) fail(std::string(name) + " must be positive (got " + std::to_string(v) + ")");
     };
+    // The fields as config.json names them (GPT-2 has its own names).
+    const bool gpt2 = c.arch == Architecture::Gpt2;
+    const char* hiddenKey = gpt2 ? "n_embd" : "hidden_size";
+    const char* headsKey = gpt2 ? "n_head" : "num_attention_heads";
     positive("vocab_size", c.vocabSize);
-    positive("hidden_size", c.hiddenSize);
-    positive("num_hidden_layers", c.numLayers);
-    positive("num_attention_heads", c.numHeads);
+    positive(hiddenKey, c.hiddenSize);
+    positive(gpt2 ? "n_layer" : "num_hidden_layers", c.numLayers);
+    positive(headsKey, c.numHeads);
     positive("num_key_value_heads", c.numKvHeads);
     positive("head_dim", c.headDim);
-    positive("intermediate_size", c.intermediateSize);
+    positive(gpt2 ? "n_inner" : "intermediate_size", c.intermediateSize);
     if (c.numLayers > 100000 || c.hiddenSize > (1 << 20) || c.vocabSize > (1 << 26)) fail("sizes are implausibly large");
     if (c.arch == Architecture::Gemma3) {
         if (c.numHeads % c.numKvHeads != 0)
@@ -187,9 +192,9 @@ void validateModelConfig(const ModelConfig& c, const std::string& source) {
         if (!(c.ropeTheta > 0) || !(c.ropeLocalBase > 0)) fail("RoPE bases must be positive");
     } else {
         if (c.hiddenSize % c.numHeads != 0)
-            fail("hidden size (" + std::to_string(c.hiddenSize) + ") is not divisible by the number of heads (" +
-                 std::to_string(c.numHeads) + ")");
-        positive("max_position_embeddings", c.maxPositions);
+            fail(std::string(hiddenKey) + " (" + std::to_string(c.hiddenSize) + ") is not divisible by " + headsKey +
+                 " (" + std::to_string(c.numHeads) + ")");
+        positive(gpt2 ? "n_positions" : "max_position_embeddings", c.maxPositions);
         if (c.arch != Architecture::Gpt2) positive("type_vocab_size", c.typeVocabSize);
         if (c.arch == Architecture::XlmRoberta && c.maxPositions <= c.positionOffset)
             fail("max_position_embeddings must exceed pad_token_id + 1");
@@ -214,6 +219,7 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& sou
             if (a.is_string()) c.architectures.push_back(a.get<std::string>());
     c.torchDtype = top.string("torch_dtype", top.string("dtype", ""));
     c.tieWordEmbeddings = top.boolean("tie_word_embeddings", true);
+    c.initializerRange = top.number("initializer_range", 0.02);
 
     const std::string& mt = c.modelType;
     if (mt == "gemma3_text") {

@@ -51,6 +51,8 @@ struct ModelConfig {
     std::optional<int64_t> bosTokenId;
     std::vector<int64_t> eosTokenIds;
     std::string torchDtype;  // "float32", "bfloat16", ... ("" when absent)
+    double initializerRange = 0.02;  // the std of the normal weights a new model is drawn with
+    bool attentionBias = false;      // Gemma 3: biases on q/k/v/o (written by weight_layout.h; not run)
 
     bool isCausalLM() const { return arch == Architecture::Gemma3 || arch == Architecture::Gpt2; }
     bool isEncoder() const { return !isCausalLM(); }

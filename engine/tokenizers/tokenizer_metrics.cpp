@@ -3,6 +3,7 @@
 
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
+#include "engine/io/turkish_text.h"
 #include "engine/tokenizers/turkish_tokenizer.h"
 
 #include <unicode/uchar.h>

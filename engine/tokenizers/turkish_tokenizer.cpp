@@ -3,7 +3,9 @@
 #include "engine/tokenizers/turkish_tokenizer.h"
 
 #include "engine/core/error.h"
+#include "engine/core/utf8.h"
 #include "engine/io/file_io.h"
+#include "engine/io/turkish_text.h"
 
 #include <nlohmann/json.hpp>
 #include <unicode/uchar.h>
@@ -24,81 +26,6 @@
 namespace embedlab {
 namespace {
 
-// ---------------------------------------------------------------------------------------------
-// UTF-8
-
-void appendUtf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
-
-
-// Decodes UTF-8; each maximal invalid subpart becomes U+FFFD. offsets[i] is the byte offset of code
-// point i, offsets[n] == text.size().
-void decodeUtf8(std::string_view text, std::u32string& cps, std::vector<size_t>& offsets) {
-    cps.clear();
-    offsets.clear();
-    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-    const size_t n = text.size();
-    size_t i = 0;
-    while (i < n) {
-        offsets.push_back(i);
-        const unsigned char b = s[i];
-        if (b < 0x80) {
-            cps.push_back(b);
-            ++i;
-            continue;
-        }
-        int len = 0;
-        char32_t c = 0;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (b >= 0xC2 && b <= 0xDF) {
-            len = 2;
-            c = b & 0x1F;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            len = 3;
-            c = b & 0x0F;
-            if (b == 0xE0) lo = 0xA0;
-            if (b == 0xED) hi = 0x9F;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            len = 4;
-            c = b & 0x07;
-            if (b == 0xF0) lo = 0x90;
-            if (b == 0xF4) hi = 0x8F;
-        } else {
-            cps.push_back(0xFFFD);
-            ++i;
-            continue;
-        }
-        size_t j = i + 1;
-        bool ok = true;
-        for (int k = 1; k < len; ++k, ++j) {
-            const unsigned char lo2 = k == 1 ? lo : 0x80, hi2 = k == 1 ? hi : 0xBF;
-            if (j >= n || s[j] < lo2 || s[j] > hi2) {
-                ok = false;
-                break;
-            }
-            c = (c << 6) | (s[j] & 0x3F);
-        }
-        cps.push_back(ok ? c : 0xFFFD);
-        i = j;  // on failure j points at the first byte that is not part of the maximal subpart
-    }
-    offsets.push_back(n);
-}
-
 std::u32string toU32(const std::string& s) {
     std::u32string cps;
     std::vector<size_t> offs;
@@ -114,21 +41,8 @@ bool pyIsSpace(char32_t c) {
            (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 bool pyIsUpper(char32_t c) { return c >= 'A' && (c <= 'Z' || c > 0x7F) && u_isUUppercase(static_cast<UChar32>(c)); }
-// _tr_lower: İ→i, I→ı, then str.lower() (simple mapping equals the full one for every code point but U+0130).
-char32_t trLower(char32_t c) {
-    if (c == U'I') return 0x131;
-    if (c == 0x130) return U'i';
-    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-    return static_cast<char32_t>(u_tolower(static_cast<UChar32>(c)));
-}
-// The inverse used by decode for a letter that followed <uppercase>.
-char32_t trUpper(char32_t c) {
-    if (c == U'i') return 0x130;
-    if (c == 0x131) return U'I';
-    if (c == 0xDF) return 0x1E9E;  // ß ← ẞ
-    if (c < 0x80) return (c >= 'a' && c <= 'z') ? c - 32 : c;
-    return static_cast<char32_t>(u_toupper(static_cast<UChar32>(c)));
-}
+// The reference's `_tr_lower` (İ→i, I→ı, then str.lower()), code point by code point, is
+// turkishLowerChar (engine/io/turkish_text.h); decoding restores a capital with turkishUpperChar.
 
 // ---------------------------------------------------------------------------------------------
 // A byte trie for longest-prefix matching (keys are valid UTF-8, so matches end on code points).
@@ -640,7 +554,7 @@ void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<s
         cpOfByte.clear();
         for (size_t i = s; i < e; ++i) {
             const size_t before = low.size();
-            appendUtf8(low, trLower(cps[i]));
+            appendUtf8(low, turkishLowerChar(cps[i]));
             cpOfByte.resize(low.size(), i);
             (void)before;
         }
@@ -808,7 +722,8 @@ std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const
                     x.pen += ownPenalty(*g, fi, c.text, c.cased, prevWord, next, pref, innerCapital, nextIsLetter,
                                         id == cliticId_);
                 x.text += t;
-                for (size_t k = 0; k < t.size(); ++k) x.cased += (k == 0 && pieces[i].upper) ? trUpper(t[k]) : t[k];
+                for (size_t k = 0; k < t.size(); ++k)
+                    x.cased += (k == 0 && pieces[i].upper) ? turkishUpperChar(t[k]) : t[k];
                 x.choice.push_back(static_cast<uint8_t>(fi));
                 nb.push_back(std::move(x));
             }
@@ -830,7 +745,8 @@ std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const
                 continue;
             }
             const std::u32string& t = groups_[pieces[i].id].forms[c.choice[i]].text;
-            for (size_t k = 0; k < t.size(); ++k) appendUtf8(out, (k == 0 && pieces[i].upper) ? trUpper(t[k]) : t[k]);
+            for (size_t k = 0; k < t.size(); ++k)
+                appendUtf8(out, (k == 0 && pieces[i].upper) ? turkishUpperChar(t[k]) : t[k]);
         }
         return out;
     };
@@ -933,8 +849,9 @@ std::string TurkishTokenizer::decode(const std::vector<int64_t>& ids, bool skipS
 // part (text between two spaces) where they do not, chosen by running the decoder itself.
 
 bool TurkishTokenizer::needsEscape(char32_t c) const {
-    const char32_t lc = trLower(c);
-    if (pyIsUpper(c) ? trUpper(lc) != c : lc != c) return true;  // casing would not come back (K, Ω, ǅ)
+    const char32_t lc = turkishLowerChar(c);
+    // casing that would not come back (K, Ω, ǅ)
+    if (pyIsUpper(c) ? turkishUpperChar(lc) != c : lc != c) return true;
     std::string s;
     appendUtf8(s, lc);
     auto it = vocab_.find(s);
@@ -1018,7 +935,7 @@ void TurkishTokenizer::encodePartLossless(const std::u32string& cps, const std::
             units.push_back(std::move(u));
         }
         Unit& u = units.back();
-        appendUtf8(u.low, trLower(cps[i]));
+        appendUtf8(u.low, turkishLowerChar(cps[i]));
         u.cpOfByte.resize(u.low.size(), i);
         u.c1 = i + 1;
     }
@@ -1270,24 +1187,6 @@ std::vector<std::string> loadTurkishSuffixList(const std::string& eklerJsonPath)
         if (key.rfind("ek_temp_", 0) == 0) continue;
         out.push_back(key);
     }
-    return out;
-}
-
-std::string turkishCapitalize(const std::string& utf8) {
-    std::u32string cps;
-    std::vector<size_t> offs;
-    decodeUtf8(utf8, cps, offs);
-    std::string out;
-    for (size_t i = 0; i < cps.size(); ++i) appendUtf8(out, i == 0 ? trUpper(cps[i]) : cps[i]);
-    return out;
-}
-
-std::string turkishLower(const std::string& utf8) {
-    std::u32string cps;
-    std::vector<size_t> offs;
-    decodeUtf8(utf8, cps, offs);
-    std::string out;
-    for (char32_t c : cps) appendUtf8(out, trLower(c));
     return out;
 }
 

@@ -56,9 +56,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Lowercases the Turkish way (İ→i, I→ı, then Unicode lowercase), as the seed does.
-std::string turkishLower(const std::string& utf8);
-// Uppercases the first letter the Turkish way (i→İ, ı→I).
-std::string turkishCapitalize(const std::string& utf8);
-
 }  // namespace embedlab

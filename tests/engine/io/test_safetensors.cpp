@@ -2,7 +2,6 @@
 // reader written in plain Python (struct + json, no numpy needed).
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
-#include "engine/io/model_presets.h"
 #include "engine/io/safetensors.h"
 #include "test_paths.h"
 

@@ -1,5 +1,6 @@
 // The seed-format Turkish tokenizer: reference-exact ids/tokens/types and lossless decoding.
 #include "engine/core/error.h"
+#include "engine/io/turkish_text.h"
 #include "engine/tokenizers/turkish_tokenizer.h"
 #include "test_paths.h"
 

@@ -1,8 +1,11 @@
 // Presets, weight layouts (checked against the fixtures' real HF files) and random model folders.
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
-#include "engine/io/model_presets.h"
 #include "engine/io/safetensors.h"
+#include "engine/models/model_config.h"
+#include "engine/models/presets.h"
+#include "engine/models/random_model_writer.h"
+#include "engine/models/weight_layout.h"
 #include "test_paths.h"
 
 #include <ATen/ATen.h>
@@ -35,7 +38,7 @@ uint64_t paramCount(const std::vector<SafeTensorSpec>& specs) {
 
 void expectBadConfig(const json& c, const std::string& fragment) {
     try {
-        validateModelConfig(c);
+        parseWritableConfig(c);
         ADD_FAILURE() << "accepted: " << c.dump();
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), Error::Kind::BadInput);
@@ -73,7 +76,7 @@ TEST(ModelPresets, PresetsHaveTheKnownParameterCounts) {
     for (const auto& name : modelPresetNames()) {
         SCOPED_TRACE(name);
         const json c = modelPreset(name);
-        validateModelConfig(c);
+        parseWritableConfig(c);
         EXPECT_EQ(modelFamily(c), expected.at(name).first);
         EXPECT_EQ(paramCount(modelWeightSpecs(c)), expected.at(name).second);
     }
@@ -188,4 +191,35 @@ TEST(ModelPresets, EncodersAndGpt2InitLikeHF) {
     EXPECT_EQ(SafeTensorsCollection::openFolder(bt).info("pooler.dense.weight").dtype, "BF16");
 
     EXPECT_THROW(writeRandomModel(fixtureConfig("gpt2_tiny"), g, 1, "int8"), Error);
+}
+
+TEST(ModelPresets, WritingUsesTheLoadersValidator) {
+    // What the loader refuses, the writer refuses, with the same message.
+    json g = fixtureConfig("gpt2_tiny");
+    g["scale_attn_by_inverse_layer_idx"] = true;
+    std::string loader, writer;
+    try {
+        parseModelConfig(g.dump(), "config");
+    } catch (const Error& e) {
+        loader = e.what();
+    }
+    try {
+        parseWritableConfig(g);
+    } catch (const Error& e) {
+        writer = e.what();
+    }
+    EXPECT_NE(loader.find("scale_attn_by_inverse_layer_idx"), std::string::npos) << loader;
+    EXPECT_EQ(writer, loader);
+    // What it accepts, the writer accepts (a whole number written as 64.0).
+    json b = fixtureConfig("bert_tiny");
+    b["hidden_size"] = 64.0;
+    EXPECT_EQ(parseWritableConfig(b).hiddenSize, 64);
+    // A config known by its architectures alone is written with its family's model_type, so the
+    // folder loads.
+    g = fixtureConfig("gpt2_tiny");
+    g.erase("model_type");
+    const std::string d = outDir("gpt2_by_architectures");
+    writeRandomModel(g, d, 1);
+    EXPECT_EQ(json::parse(readFile(d + "/config.json"))["model_type"], "gpt2");
+    EXPECT_EQ(loadModelConfig(d).arch, Architecture::Gpt2);
 }
