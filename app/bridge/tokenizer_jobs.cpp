@@ -25,9 +25,17 @@ std::string LoadTokenizerJob::summary() const {
 }
 
 
-void TokStatsJob::run(Progress& progress) {
+namespace {
+// The engine tasks' view of the lab's tokenizers: each with the path it came from.
+std::vector<tasks::TokStatsInput> taskInputs(const QVector<TokenizerPtr>& tokenizers, const QStringList& paths) {
     std::vector<tasks::TokStatsInput> inputs;
-    for (int i = 0; i < tokenizers_.size(); ++i) inputs.push_back({tokenizers_[i].get(), paths_.value(i).toStdString()});
+    for (int i = 0; i < tokenizers.size(); ++i) inputs.push_back({tokenizers[i].get(), paths.value(i).toStdString()});
+    return inputs;
+}
+}  // namespace
+
+void TokStatsJob::run(Progress& progress) {
+    const std::vector<tasks::TokStatsInput> inputs = taskInputs(tokenizers_, paths_);
     tasks::TokStatsOptions o;
     o.corpus = corpus_.toStdString();
     const tasks::TokStatsResult r = tasks::tokenizerStats(inputs, o, progress);
@@ -52,8 +60,7 @@ void TokStatsJob::run(Progress& progress) {
 }
 
 void MorphBoundariesJob::run(Progress& progress) {
-    std::vector<tasks::TokStatsInput> inputs;
-    for (int i = 0; i < tokenizers_.size(); ++i) inputs.push_back({tokenizers_[i].get(), paths_.value(i).toStdString()});
+    const std::vector<tasks::TokStatsInput> inputs = taskInputs(tokenizers_, paths_);
     tasks::MorphBoundariesOptions o;
     o.gold = treebank_.toStdString();
     const tasks::MorphBoundariesResult r = tasks::morphBoundaries(inputs, o, progress);

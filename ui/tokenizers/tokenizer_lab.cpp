@@ -228,15 +228,21 @@ void TokenizerLab::retokenize() {
     }
 }
 
+QVector<TokenizerPtr> TokenizerLab::loadedTokenizers() const {
+    QVector<TokenizerPtr> t;
+    for (const auto& r : rows_) t.push_back(r.tokenizer);
+    return t;
+}
+
+QStringList TokenizerLab::loadedPaths() const {
+    QStringList p;
+    for (const auto& r : rows_) p << r.path;
+    return p;
+}
+
 JobId TokenizerLab::compareOnCorpus(const QString& corpusPath) {
-    QVector<TokenizerPtr> toks;
-    QStringList paths;
-    for (const auto& r : rows_) {
-        toks.push_back(r.tokenizer);
-        paths << r.path;
-    }
     corpusLabel_->setText(tr("Corpus: %1").arg(QFileInfo(corpusPath).fileName()));
-    auto job = std::make_shared<TokStatsJob>(toks, paths, corpusPath);
+    auto job = std::make_shared<TokStatsJob>(loadedTokenizers(), loadedPaths(), corpusPath);
     const JobHandlePtr h = runner_->submit(job, QStringLiteral("tokstats"));
     connect(h.get(), &JobHandle::succeeded, this, [this, job] { showComparison(job->rows); });
     return h->id();
@@ -400,13 +406,7 @@ void TokenizerLab::fillTable() {
 }
 
 JobId TokenizerLab::measureMorphology(const QString& treebankPath) {
-    QVector<TokenizerPtr> toks;
-    QStringList paths;
-    for (const auto& r : rows_) {
-        toks.push_back(r.tokenizer);
-        paths << r.path;
-    }
-    auto job = std::make_shared<MorphBoundariesJob>(toks, paths, treebankPath);
+    auto job = std::make_shared<MorphBoundariesJob>(loadedTokenizers(), loadedPaths(), treebankPath);
     const JobHandlePtr h = runner_->submit(job, QStringLiteral("morphology"), JobLane::Long);
     connect(h.get(), &JobHandle::succeeded, this, [this, job] { showMorphology(job->rows); });
     return h->id();

@@ -75,6 +75,8 @@ private:
     void showComparison(const QVector<TokStatsRow>& rows);
     void showMorphology(const QVector<MorphRow>& rows);
     void fillTable();
+    QVector<TokenizerPtr> loadedTokenizers() const;
+    QStringList loadedPaths() const;
 
     JobRunner* runner_;
     QPlainTextEdit* input_;
