@@ -3,6 +3,8 @@
 //   embedlab [PATH ...]             open model folders, tokenizers, corpora or vectors
 //   embedlab --screenshot FILE      render the main window offscreen to a PNG and exit
 //   embedlab --self-test FILE.model SentencePiece + LibTorch in this process; prints JSON, exits
+//   embedlab --session FILE         restore a saved session (docs/sessions.md)
+//   embedlab --empty                neither the last session nor the default workspace
 #include "app/bridge/job_runner.h"
 #include "ui/mainwindow/main_window.h"
 #include "ui/workspace/workspace.h"
@@ -17,9 +19,43 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+// Qt keeps `-session`/`--session ID` for X11 session management and takes it out of argv before any
+// parser of ours sees it; embedlab's `--session FILE` is therefore taken out first. Returns "" when
+// absent; `found` says whether it was given (a missing value is reported by the caller).
+std::string takeSessionArgument(int& argc, char** argv, bool& found) {
+    found = false;
+    std::string value;
+    int out = 1;
+    for (int i = 1; i < argc; ++i) {
+        const char* a = argv[i];
+        if (std::strcmp(a, "--session") == 0 || std::strcmp(a, "-session") == 0) {
+            found = true;
+            if (i + 1 < argc) value = argv[++i];
+            continue;
+        }
+        if (std::strncmp(a, "--session=", 10) == 0) {
+            found = true;
+            value = a + 10;
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    argc = out;
+    argv[argc] = nullptr;
+    return value;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     embedlab::reexecWithFastBlasIfNeeded(argv);
+    bool sessionGiven = false;
+    const std::string sessionFile = takeSessionArgument(argc, argv, sessionGiven);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("embedlab"));
     QApplication::setApplicationName(QStringLiteral("embedlab"));
@@ -37,6 +73,7 @@ int main(int argc, char** argv) {
                                 QStringLiteral("FILE"));
     QCommandLineOption noDefault(QStringLiteral("empty"),
                                  QStringLiteral("Start empty: neither the last session nor the default workspace."));
+    // Listed for --help; the value itself was taken from argv before Qt could (takeSessionArgument).
     QCommandLineOption session(QStringLiteral("session"), QStringLiteral("Restore a saved session (docs/sessions.md)."),
                                QStringLiteral("FILE"));
     parser.addOption(screenshot);
@@ -68,8 +105,12 @@ int main(int argc, char** argv) {
     // What opens: --session FILE; else (unless --empty) the last session's autosave, or on a first run
     // the default workspace. A session that cannot be read is a message; the app opens empty.
     bool restoring = false;
-    if (parser.isSet(session)) {
-        restoring = workspace.openSession(parser.value(session));
+    if (sessionGiven) {
+        if (sessionFile.empty()) {
+            std::fprintf(stderr, "error: --session needs a FILE\n");
+            return 2;
+        }
+        restoring = workspace.openSession(QString::fromStdString(sessionFile));
     } else if (!parser.isSet(noDefault)) {
         restoring = workspace.restoreAutosave();
         if (!restoring) workspace.openDefault();

@@ -25,6 +25,22 @@ assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
 w, h = struct.unpack('>II', data[16:24])
 assert w >= 800 and h >= 600, (w, h)
 PYEOF
+# --session FILE --screenshot: a saved session (an evaluation row, no models) is restored, then rendered.
+sess="$EMBEDLAB_TEST_TMP/app_binary_session.json"; sshot="$EMBEDLAB_TEST_TMP/screenshots/app_session.png"; rm -f "$sshot"
+cat > "$sess" <<'JSON'
+{"format": "embedlab-session", "version": 1, "models": [], "current_model": -1,
+ "panels": {"evaluation": {"task": "sts", "data": "/no/such/sts.tsv",
+   "rows": [{"model": "demo", "model_path": "/m", "task": "sts", "data": "/d/sts.tsv", "main": "spearman",
+             "main_value": 0.75, "metrics": [["spearman", 0.75], ["pearson", 0.7]], "settings": "mean"}],
+   "status": "1 result", "progress": 1000},
+   "window": {"front": "evaluation"}}}
+JSON
+HOME="$EMBEDLAB_TEST_TMP/home" QT_QPA_PLATFORM=offscreen timeout 120 "$APP" --session "$sess" --screenshot "$sshot" \
+  || { echo "FAIL: --session screenshot run"; fail=1; }
+[ -s "$sshot" ] || { echo "FAIL: no session screenshot"; fail=1; }
+echo '{"format": "embedlab-session", "version": 7' > "$sess.bad"
+HOME="$EMBEDLAB_TEST_TMP/home" QT_QPA_PLATFORM=offscreen timeout 120 "$APP" --session "$sess.bad" \
+  --screenshot "$EMBEDLAB_TEST_TMP/screenshots/app_bad_session.png" || { echo "FAIL: a broken session stops the app"; fail=1; }
 # With a real OpenGL context (xvfb + Mesa llvmpipe) the map is part of the window too.
 if command -v xvfb-run >/dev/null; then
   glshot="$EMBEDLAB_TEST_TMP/screenshots/app_main_window_gl.png"; rm -f "$glshot"
