@@ -64,19 +64,22 @@ void JobRunner::setThreadCount(int threads) {
 JobLane JobRunner::currentLane() { return tOnLane ? tLane : JobLane::Long; }
 std::string JobRunner::currentJobName() { return tJobName; }
 
-void JobRunner::setLongHeld(bool held) {
+QVector<JobId> JobRunner::setLongHeld(bool held) {
+    QVector<JobId> ids;
     for (auto& e : entries_) {
         if (e.lane != JobLane::Long) continue;
         if (held) e.progress->hold();
         else e.progress->release();
-        Q_EMIT jobHeld(e.handle->id(), held);
+        ids << e.handle->id();
     }
+    return ids;
 }
 
 JobHandlePtr JobRunner::submit(JobPtr job, const QString& key, JobLane lane) {
     JobId id;
     const QString name = QString::fromStdString(job->name());
     JobHandlePtr handle;
+    QVector<JobId> heldNow;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         id = nextId_++;
@@ -132,12 +135,14 @@ JobHandlePtr JobRunner::submit(JobPtr job, const QString& key, JobLane lane) {
             }
         });
         if (lane == JobLane::Interactive) {
-            if (interactive_++ == 0) setLongHeld(true);
+            if (interactive_++ == 0) heldNow = setLongHeld(true);
         } else if (interactive_ > 0) {
             e.progress->hold();
         }
         entries_.insert(id, std::move(e));
     }
+    // Signals after the lock: a slot may call back into the runner.
+    for (JobId h : heldNow) Q_EMIT jobHeld(h, true);
     Q_EMIT jobQueued(id, name, lane);
     QMetaObject::invokeMethod(lanes_[size_t(lane)].worker, [this, id] { runOne(id); }, Qt::QueuedConnection);
     return handle;
@@ -170,6 +175,7 @@ void JobRunner::runOne(JobId id) {
         tJobName.clear();
     }
     bool superseded = false;
+    QVector<JobId> released;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         auto it = entries_.find(id);
@@ -178,9 +184,10 @@ void JobRunner::runOne(JobId id) {
             if (!it->key.isEmpty() && current_.value(it->key) == id) current_.remove(it->key);
             entries_.erase(it);
         }
-        if (lane == JobLane::Interactive && --interactive_ == 0) setLongHeld(false);
+        if (lane == JobLane::Interactive && --interactive_ == 0) released = setLongHeld(false);
         ++announcing_;
     }
+    for (JobId h : released) Q_EMIT jobHeld(h, false);
     handle->active_ = false;
     if (superseded || outcome.status == JobStatus::Cancelled) {
         Q_EMIT jobCancelled(id, name);

@@ -29,6 +29,7 @@
 #include <QObject>
 #include <QString>
 #include <QThread>
+#include <QVector>
 
 #include <array>
 #include <atomic>
@@ -137,7 +138,7 @@ private:
         QObject* worker = nullptr;  // lives on the lane's thread
     };
     void runOne(JobId id);
-    void setLongHeld(bool held);  // under mutex_
+    QVector<JobId> setLongHeld(bool held);  // under mutex_; the long jobs it held or released
 
     std::array<Lane, 2> lanes_;
     mutable std::mutex mutex_;
