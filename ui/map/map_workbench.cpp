@@ -19,6 +19,7 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cstring>
 
 namespace embedlab {
@@ -178,6 +179,8 @@ void MapWorkbench::showNeighbours(std::shared_ptr<NeighboursJob> job) {
 JobId MapWorkbench::openVectors(const QString& path) {
     sourceKind_ = Source::VectorsFile;
     sourcePath_ = path;
+    // The source chooser says what is shown (a drop or a session opens files without it).
+    source_->setCurrentIndex(std::max(0, source_->findData(int(Source::VectorsFile))));
     return loadSpace(std::make_shared<OpenVectorsJob>(path));
 }
 
@@ -190,6 +193,7 @@ JobId MapWorkbench::loadSource(Source source, const QString& textOrPath) {
     sourceKind_ = source;
     sourceText_ = textOrPath;
     sourceModelPath_ = modelPath_;
+    source_->setCurrentIndex(std::max(0, source_->findData(int(source))));
     if (source == Source::HiddenStates) return loadSpace(std::make_shared<HiddenStatesJob>(model_, textOrPath));
     return loadSpace(std::make_shared<ModelMatrixJob>(
         model_, source == Source::LmHead ? ModelMatrixJob::Which::LmHead : ModelMatrixJob::Which::InputEmbeddings));
