@@ -387,7 +387,6 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
     if (state.isEmpty()) return;
     setProjectionParams(paramsFromJson(state.value(QStringLiteral("params")).toObject(), projectionParams()));
     const QString kind = state.value(QStringLiteral("source")).toString();
-    JobId id = 0;
     const bool autoWas = autoProject_;
     autoProject_ = false;
     if (kind == QLatin1String("vectors")) {
@@ -397,7 +396,7 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
             autoProject_ = autoWas;
             return;
         }
-        id = openVectors(path);
+        openVectors(path);
     } else {
         const QString mp = state.value(QStringLiteral("model")).toString();
         const ModelSessionPtr m = report.modelByPath ? report.modelByPath(mp) : nullptr;
@@ -413,11 +412,10 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
         const Source s = kind == QLatin1String("lm_head")         ? Source::LmHead
                          : kind == QLatin1String("hidden_states") ? Source::HiddenStates
                                                                   : Source::TokenEmbeddings;
-        id = loadSource(s, state.value(QStringLiteral("text")).toString());
+        loadSource(s, state.value(QStringLiteral("text")).toString());
         model_ = keep;
         modelPath_ = keepPath;
     }
-    Q_UNUSED(id);
     if (!spaceJob_) {
         autoProject_ = autoWas;
         return;
