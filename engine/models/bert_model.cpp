@@ -6,6 +6,8 @@
 
 #include <ATen/ATen.h>
 
+#include <optional>
+
 #include <cmath>
 
 namespace embedlab {
@@ -47,7 +49,7 @@ std::map<std::string, std::vector<int64_t>> BertModel::optionalShapes(const Mode
     std::map<std::string, std::vector<int64_t>> s;
     s["pooler.dense.weight"] = {H, H};
     s["pooler.dense.bias"] = {H};
-    if (c.arch == Architecture::XlmRoberta) {
+    {  // the MLM head: XLM-R's lm_head.*, BERT's cls.predictions.* (renamed by the loader)
         s["lm_head.dense.weight"] = {H, H};
         s["lm_head.dense.bias"] = {H};
         s["lm_head.layer_norm.weight"] = {H};
@@ -60,7 +62,8 @@ std::map<std::string, std::vector<int64_t>> BertModel::optionalShapes(const Mode
 }
 
 std::string BertModel::lmHeadKey() const {
-    return config_.arch == Architecture::XlmRoberta ? "lm_head.decoder.weight" : "";
+    // XLM-R's decoder is the (tied) MLM output layer; a BERT checkpoint has one only with its MLM head.
+    return config_.arch == Architecture::XlmRoberta || hasMlmHead() ? "lm_head.decoder.weight" : "";
 }
 
 bool BertModel::isEmbeddingTable(const std::string& name) const {
@@ -123,9 +126,13 @@ at::Tensor BertModel::positionIds(const ModelConfig& c, const at::Tensor& ids) {
 
 ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& maskIn, const at::Tensor& typesIn,
                                  const ForwardOptions& o) {
-    at::InferenceMode guard;
-    // One pool of threads on CPU: OpenBLAS single-threaded, products split over OpenMP (nn_ops).
-    SingleThreadedBlas oneBlasPool(device_.is_cpu());
+    // A training forward records a graph (plain ATen ops, OpenBLAS threaded); otherwise inference:
+    // InferenceMode, and one pool of threads on CPU (OpenBLAS single-threaded, products split over
+    // OpenMP in nn_ops).
+    const bool grad = recordsGradients();
+    std::optional<at::InferenceMode> inference;
+    if (!grad) inference.emplace();
+    SingleThreadedBlas oneBlasPool(device_.is_cpu() && !grad);
     const auto& c = config_;
     at::Tensor ids = nn::checkedInputIds(idsIn, c.vocabSize, device_);
     const int64_t B = ids.size(0), L = ids.size(1), nh = c.numHeads, hd = c.headDim;
@@ -141,7 +148,9 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
     const int64_t last = layersToRun(o);
 
     ForwardOutput out;
-    at::Tensor x = at::embedding(word_, ids) + at::embedding(type_, types) + at::embedding(pos_, posIds);
+    // padding_idx as HF's embeddings: the pad row gets no gradient (word; and XLM-R's positions).
+    const int64_t posPad = c.arch == Architecture::XlmRoberta ? c.paddingIdx() : -1;
+    at::Tensor x = at::embedding(word_, ids, c.paddingIdx()) + at::embedding(type_, types) + at::embedding(pos_, posIds, posPad);
     x = nn::layerNorm(x, embLnW_, embLnB_, c.normEps);
     // Unpadded execution: with padding present and no attention maps asked for, the dense layers run
     // on the N real tokens only ([N, H]); attention alone sees the padded [B, L] layout.
@@ -181,7 +190,9 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
     if (poolerW_.defined()) out.pooler = at::tanh(nn::linear(x.select(1, 0), poolerW_, poolerB_));
     if (mlmDenseW_.defined()) {
         at::Tensor h = o.lastPositionOnly ? x.narrow(1, L - 1, 1) : x;
-        h = nn::geluErf(nn::linear(h, mlmDenseW_, mlmDenseB_));
+        // RobertaLMHead applies gelu; BertPredictionHeadTransform the config's hidden_act.
+        h = c.arch == Architecture::XlmRoberta ? nn::geluErf(nn::linear(h, mlmDenseW_, mlmDenseB_))
+                                               : nn::activation(nn::linear(h, mlmDenseW_, mlmDenseB_), c.activation);
         h = nn::layerNorm(h, mlmLnW_, mlmLnB_, c.normEps);
         out.logits = nn::linear(h, mlmDecoder_, mlmBias_);
     }

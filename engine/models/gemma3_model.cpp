@@ -8,6 +8,8 @@
 
 #include <ATen/ATen.h>
 
+#include <optional>
+
 #include <cmath>
 
 namespace embedlab {
@@ -71,9 +73,13 @@ void Gemma3Model::bind() {
 }
 
 ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, KVCache* cache, const ForwardOptions& o) {
-    at::InferenceMode guard;
-    // One pool of threads on CPU: OpenBLAS single-threaded, products split over OpenMP (nn_ops).
-    SingleThreadedBlas oneBlasPool(device_.is_cpu());
+    // A training forward records a graph (plain ATen ops, OpenBLAS threaded); otherwise inference:
+    // InferenceMode, and one pool of threads on CPU (OpenBLAS single-threaded, products split over
+    // OpenMP in nn_ops).
+    const bool grad = recordsGradients();
+    std::optional<at::InferenceMode> inference;
+    if (!grad) inference.emplace();
+    SingleThreadedBlas oneBlasPool(device_.is_cpu() && !grad);
     const auto& c = config_;
     at::Tensor ids = nn::checkedInputIds(idsIn, c.vocabSize, device_);
     const int64_t B = ids.size(0), L = ids.size(1), D = c.headDim;
@@ -83,7 +89,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
     const int64_t last = layersToRun(o);
 
     ForwardOutput out;
-    at::Tensor x = at::embedding(embed_, ids);
+    at::Tensor x = at::embedding(embed_, ids, c.paddingIdx());
     x = x * at::scalar_tensor(std::sqrt(static_cast<double>(c.hiddenSize)), x.options());
     if (o.hiddenStates) out.hiddenStates.push_back(x);
     const double scaling = 1.0 / std::sqrt(c.queryPreAttnScalar);
@@ -92,7 +98,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
     at::Tensor maskFull, maskSliding;
     // On CPU in f32/bf16 the norms and RoPE run as fused kernels (models/cpu_kernels.h) with RoPE
     // tables computed once per call for each base; elsewhere as ATen compositions.
-    const bool fused = kernels::applies(x) && kernels::applies(norm_);
+    const bool fused = nn::fastPathsAllowed() && kernels::applies(x) && kernels::applies(norm_);
     at::Tensor cosLocal, sinLocal, cosGlobal, sinGlobal;
     if (fused) {
         auto tables = [&](const at::Tensor& inv, at::Tensor& cs, at::Tensor& sn) {
@@ -138,7 +144,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
             const at::Tensor& inv = window > 0 ? invFreqLocal_ : invFreqGlobal_;
             q = nn::applyRope(q, inv, p0);
             k = nn::applyRope(k, inv, p0);
-            q.mul_(scaling);
+            q = q * scaling;
         }
         at::Tensor keys = k, values = v, allowed;
         if (cache) {

@@ -7,6 +7,8 @@
 
 #include <ATen/ATen.h>
 
+#include <optional>
+
 #include <algorithm>
 
 #include <cmath>
@@ -72,9 +74,13 @@ void Gpt2Model::bind() {
 }
 
 ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, KVCache* cache, const ForwardOptions& o) {
-    at::InferenceMode guard;
-    // One pool of threads on CPU: OpenBLAS single-threaded, products split over OpenMP (nn_ops).
-    SingleThreadedBlas oneBlasPool(device_.is_cpu());
+    // A training forward records a graph (plain ATen ops, OpenBLAS threaded); otherwise inference:
+    // InferenceMode, and one pool of threads on CPU (OpenBLAS single-threaded, products split over
+    // OpenMP in nn_ops).
+    const bool grad = recordsGradients();
+    std::optional<at::InferenceMode> inference;
+    if (!grad) inference.emplace();
+    SingleThreadedBlas oneBlasPool(device_.is_cpu() && !grad);
     const auto& c = config_;
     at::Tensor ids = nn::checkedInputIds(idsIn, c.vocabSize, device_);
     const int64_t B = ids.size(0), L = ids.size(1), nh = c.numHeads, hd = c.headDim;

@@ -3,7 +3,10 @@
 #include "engine/core/error.h"
 #include "engine/models/kv_cache.h"
 
+#include "engine/models/model_loader.h"
+
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 namespace embedlab {
 
@@ -34,21 +37,67 @@ int64_t Model::weightBytes() const {
 }
 
 void Model::to(c10::Device device, c10::ScalarType dtype) {
-    if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf)
+    if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf && dtype != at::kDouble)
         throw Error::badInput("unsupported compute dtype (use f32, bf16 or f16)");
     if (device.is_cpu() && dtype == at::kHalf)
         throw Error::badInput("f16 is not supported on the CPU (LibTorch has no CPU f16 matmul); use bf16 or f32");
     if (device == device_ && dtype == dtype_) return;
     std::map<std::string, at::Tensor> moved;
     try {
-        for (const auto& [name, t] : weights_)
-            moved[name] = t.is_floating_point() ? t.to(device, dtype) : t.to(device);
+        for (const auto& [name, t] : weights_) {
+            at::Tensor m = t.is_floating_point() ? t.to(device, dtype) : t.to(device);
+            if (trainable_ && m.is_floating_point()) m = m.detach().requires_grad_(t.requires_grad());
+            moved[name] = m;
+        }
     } catch (const c10::Error& e) {
         throw Error::runtime(std::string("could not move the model: ") + e.what_without_backtrace());
     }
     weights_ = std::move(moved);
     device_ = device;
     dtype_ = dtype;
+    bind();
+}
+
+void Model::makeTrainable() {
+    if (trainable_) return;
+    std::map<std::string, at::Tensor> own;
+    {
+        at::AutoGradMode noGrad(false);  // the copies are leaves; outside InferenceMode, so not inference tensors
+        for (const auto& [name, t] : weights_) {
+            at::Tensor c = t.clone(at::MemoryFormat::Contiguous);
+            if (c.is_floating_point()) c.requires_grad_(true);
+            own[name] = c;
+        }
+    }
+    weights_ = std::move(own);
+    trainable_ = true;
+    bind();
+}
+
+bool Model::recordsGradients() const {
+    if (!trainable_ || !at::GradMode::is_enabled()) return false;
+    for (const auto& kv : weights_)
+        if (kv.second.requires_grad()) return true;
+    return false;
+}
+
+void Model::setWeights(const std::map<std::string, at::Tensor>& changed) {
+    std::map<std::string, std::vector<int64_t>> optional;
+    const auto required = expectedTensorShapes(config_, &optional);
+    for (const auto& [name, t] : changed) {
+        auto it = required.find(name);
+        if (it == required.end()) it = optional.find(name);
+        if (it == optional.end()) throw Error::badInput("'" + name + "' is not a weight of this " + architectureName(config_.arch) + " model");
+        if (t.sizes().vec() != it->second) throw Error::badInput("'" + name + "' has the wrong shape");
+    }
+    for (const auto& [name, t] : changed) {
+        at::Tensor m = t.is_floating_point() ? t.to(device_, dtype_) : t.to(device_);
+        if (trainable_ && m.is_floating_point()) {
+            at::AutoGradMode noGrad(false);
+            m = m.detach().clone().requires_grad_(true);
+        }
+        weights_[name] = m;
+    }
     bind();
 }
 

@@ -67,7 +67,8 @@ public:
     ParameterCounts parameterCounts() const;
     int64_t weightBytes() const;
 
-    // Converts every weight in memory (never rereads the disk). Float16 on CPU is rejected.
+    // Converts every weight in memory (never rereads the disk). Float16 on CPU is rejected; f64 exists
+    // for gradient checks. Trainable weights stay trainable leaves.
     void to(c10::Device device, c10::ScalarType dtype);
 
     // input_ids / attention_mask / token_type_ids: [B, L] int64 (any device; moved as needed).
@@ -91,6 +92,18 @@ public:
 
     const std::map<std::string, at::Tensor>& weights() const { return weights_; }
 
+    // ---- Training (engine/train) --------------------------------------------------------------
+    // Makes every floating weight a private, trainable leaf tensor (a copy: never the memory-mapped
+    // file, never an inference tensor) with requires_grad on. Idempotent.
+    void makeTrainable();
+    bool isTrainable() const { return trainable_; }
+    // True while a forward records a gradient graph: grad mode is on and some weight requires a
+    // gradient. Otherwise forward runs as inference (InferenceMode, the fast paths of nn_ops.h).
+    bool recordsGradients() const;
+    // Adds or replaces weights (e.g. a new MLM head before masked-LM training) and rebinds; shapes are
+    // checked against the architecture's tables. Throws Error(BadInput).
+    void setWeights(const std::map<std::string, at::Tensor>& changed);
+
 protected:
     Model(ModelConfig config, std::map<std::string, at::Tensor> weights, c10::Device device, c10::ScalarType dtype);
     // Called after the weights changed (construction, to()); rebuild cached per-layer pointers.
@@ -110,6 +123,7 @@ protected:
     c10::Device device_;
     c10::ScalarType dtype_;
     std::vector<std::string> warnings_;
+    bool trainable_ = false;
 };
 
 // A causal LM: forward (optionally masked, no cache) and forwardCached (no mask, with a cache) are one

@@ -109,6 +109,8 @@ void parseGemma(const Reader& r, ModelConfig& c, bool nestedDefaults) {
             r.fail("rope_scaling type '" + type + "' is not supported (only linear)");
         }
     }
+    // HF's embedding has padding_idx = pad_token_id (no gradient into that row); 0 when absent or null.
+    c.padTokenId = r.present("pad_token_id") && r.j.at("pad_token_id").is_number_integer() ? r.integer("pad_token_id") : 0;
     if (r.present("layer_types")) {
         const json& lt = r.j.at("layer_types");
         if (!lt.is_array()) r.fail("field 'layer_types' must be a list");

@@ -45,7 +45,7 @@ struct ModelConfig {
 
     // BERT / XLM-R
     int64_t typeVocabSize = 0;
-    int64_t padTokenId = -1;
+    int64_t padTokenId = -1;     // also Gemma's (0 by default); -1 = none (GPT-2)
     int64_t positionOffset = 0;  // XLM-R/RoBERTa: padding_idx + 1 (positions start after the pad)
 
     std::optional<int64_t> bosTokenId;
@@ -54,6 +54,8 @@ struct ModelConfig {
     double initializerRange = 0.02;  // the std of the normal weights a new model is drawn with
     bool attentionBias = false;      // Gemma 3: biases on q/k/v/o (written by weight_layout.h; not run)
 
+    // The embedding row that receives no gradient (HF's nn.Embedding padding_idx), -1 for none.
+    int64_t paddingIdx() const { return arch != Architecture::Gpt2 && padTokenId >= 0 && padTokenId < vocabSize ? padTokenId : -1; }
     bool isCausalLM() const { return arch == Architecture::Gemma3 || arch == Architecture::Gpt2; }
     bool isEncoder() const { return !isCausalLM(); }
     bool hasFinalNorm() const { return isCausalLM(); }

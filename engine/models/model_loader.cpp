@@ -11,6 +11,8 @@
 
 #include <ATen/ATen.h>
 
+#include <cstring>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <functional>
@@ -95,6 +97,20 @@ std::map<std::string, at::Tensor> canonicalise(const ModelConfig& c, const std::
     std::map<std::string, const Stored*> canon;
     for (const auto& [n, s] : byName) {
         std::string cn = (!prefix.empty() && startsWith(n, prefix)) ? n.substr(prefix.size()) : n;
+        // BertForMaskedLM / BertForPreTraining keep their MLM head under cls.predictions.*: the same
+        // tensors as XLM-R's lm_head.* (the canonical names).
+        if (c.arch == Architecture::Bert && startsWith(cn, "cls.predictions.")) {
+            static const std::pair<const char*, const char*> kBertHead[] = {
+                {"cls.predictions.transform.dense.", "lm_head.dense."},
+                {"cls.predictions.transform.LayerNorm.", "lm_head.layer_norm."},
+                {"cls.predictions.decoder.", "lm_head.decoder."},
+                {"cls.predictions.bias", "lm_head.bias"}};
+            for (const auto& [from, to] : kBertHead)
+                if (startsWith(cn, from)) {
+                    cn = std::string(to) + cn.substr(std::strlen(from));
+                    break;
+                }
+        }
         canon[cn] = s;
     }
     // 3. Compare with the expectation.
@@ -138,7 +154,7 @@ std::map<std::string, at::Tensor> canonicalise(const ModelConfig& c, const std::
     };
     if (c.arch == Architecture::Bert || c.arch == Architecture::XlmRoberta)
         group({"pooler.dense.weight", "pooler.dense.bias"}, "pooler");
-    if (c.arch == Architecture::XlmRoberta) {
+    if (c.arch == Architecture::XlmRoberta || c.arch == Architecture::Bert) {
         std::vector<std::string> head = {"lm_head.dense.weight", "lm_head.dense.bias", "lm_head.layer_norm.weight",
                                          "lm_head.layer_norm.bias"};
         head.push_back(canon.count("lm_head.decoder.bias") ? "lm_head.decoder.bias" : "lm_head.bias");
@@ -161,7 +177,7 @@ std::map<std::string, at::Tensor> canonicalise(const ModelConfig& c, const std::
 }
 
 void checkDevice(c10::Device device, c10::ScalarType dtype) {
-    if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf)
+    if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf && dtype != at::kDouble)
         throw Error::badInput("unsupported compute dtype (use f32 or bf16)");
     if (device.is_cpu() && dtype == at::kHalf)
         throw Error::badInput("f16 is not supported on the CPU (LibTorch has no CPU f16 matmul); use bf16 or f32");

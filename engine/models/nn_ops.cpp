@@ -5,11 +5,19 @@
 #include "engine/models/cpu_kernels.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <limits>
 #include <string>
 
 namespace embedlab::nn {
+
+bool fastPathsAllowed() { return !at::GradMode::is_enabled(); }
+
+at::Tensor atLeastF32(const at::Tensor& x) {
+    const auto t = x.scalar_type();
+    return t == at::kFloat || t == at::kDouble ? x : x.to(at::kFloat);
+}
 
 at::Tensor checkedInputIds(const at::Tensor& idsIn, int64_t vocabSize, c10::Device device) {
     if (idsIn.dim() != 2) throw Error::badInput("input_ids must be [batch, length]");
@@ -24,19 +32,19 @@ namespace {
 // Several f32 rows on CPU while OpenBLAS is single-threaded: the product's rows are split over the
 // OpenMP threads (kernels::rowParallelMatmul).
 bool splitRows(const at::Tensor& x) {
-    return blasSingleThreaded() && x.scalar_type() == at::kFloat && x.device().is_cpu() && x.numel() >= 32 * x.size(-1);
+    return fastPathsAllowed() && blasSingleThreaded() && x.scalar_type() == at::kFloat && x.device().is_cpu() && x.numel() >= 32 * x.size(-1);
 }
 // bf16 products of at least 32 rows on CPU (prefill, encoders) as f32 SGEMMs (kernels::linearBf16ViaF32);
 // fewer rows would spend more on widening the weights than the product gains.
 bool bf16ViaF32(const at::Tensor& x) {
-    return blasSingleThreaded() && x.scalar_type() == at::kBFloat16 && x.device().is_cpu() && x.numel() >= 32 * x.size(-1);
+    return fastPathsAllowed() && blasSingleThreaded() && x.scalar_type() == at::kBFloat16 && x.device().is_cpu() && x.numel() >= 32 * x.size(-1);
 }
 }  // namespace
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
     // One row (decoding) on CPU: a memory-bound matrix-vector product. OpenBLAS's 1-row gemm and
     // oneDNN's bf16 path are far from the memory bandwidth; kernels::gemv reaches it.
-    if (kernels::gemvApplies(x, w)) return kernels::gemv(x, w, b);
+    if (fastPathsAllowed() && kernels::gemvApplies(x, w)) return kernels::gemv(x, w, b);
     if (splitRows(x) && w.scalar_type() == at::kFloat) {
         auto sizes = x.sizes().vec();
         sizes.back() = w.size(0);
@@ -60,17 +68,16 @@ at::Tensor conv1d(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b)
 }
 
 at::Tensor gemmaRmsNorm(const at::Tensor& x, const at::Tensor& w, double eps) {
-    at::Tensor xf = x.scalar_type() == at::kFloat ? x : x.to(at::kFloat);
-    at::Tensor r = at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true).add_(eps));
-    at::Tensor out = xf * r;
-    at::Tensor wf = w.scalar_type() == at::kFloat ? w : w.to(at::kFloat);
-    out.mul_(wf + 1.0);
+    const at::Tensor xf = atLeastF32(x);
+    const at::Tensor r = at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps);
+    const at::Tensor out = (xf * r) * (w.to(xf.scalar_type()) + 1.0);
     return out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
 }
 
 at::Tensor layerNorm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, double eps) {
-    if (x.scalar_type() == at::kFloat) return at::layer_norm(x, {x.size(-1)}, w, b, eps);
-    return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, w.to(at::kFloat), b.to(at::kFloat), eps).to(x.scalar_type());
+    const at::Tensor xf = atLeastF32(x);
+    if (xf.scalar_type() == x.scalar_type()) return at::layer_norm(x, {x.size(-1)}, w, b, eps);
+    return at::layer_norm(xf, {x.size(-1)}, w.to(xf.scalar_type()), b.to(xf.scalar_type()), eps).to(x.scalar_type());
 }
 
 at::Tensor geluTanh(const at::Tensor& x) { return at::gelu(x, "tanh"); }
@@ -89,6 +96,7 @@ at::Tensor gatedGeluTanh(const at::Tensor& x, const at::Tensor& gate, const at::
 }
 
 at::Tensor geluTanhMul(at::Tensor g, const at::Tensor& u) {
+    if (!fastPathsAllowed()) return geluTanh(g) * u;
     if (g.scalar_type() == at::kFloat && u.scalar_type() == at::kFloat && g.device().is_cpu() && u.device().is_cpu() &&
         g.is_contiguous() && u.is_contiguous() && g.sizes() == u.sizes()) {
         kernels::geluTanhMulInPlace(g, u);  // one pass instead of ATen's gelu and product
@@ -118,7 +126,7 @@ at::Tensor applyRope(const at::Tensor& x, const at::Tensor& invFreq, int64_t p0)
     at::Tensor t = at::arange(p0, p0 + L, invFreq.options());
     at::Tensor ang = at::outer(t, invFreq);  // [L, D/2]
     at::Tensor c = ang.cos(), s = ang.sin();
-    at::Tensor xf = x.scalar_type() == at::kFloat ? x : x.to(at::kFloat);
+    at::Tensor xf = atLeastF32(x);
     at::Tensor x1 = xf.narrow(-1, 0, half), x2 = xf.narrow(-1, half, half);
     at::Tensor o1 = x1 * c - x2 * s;
     at::Tensor o2 = x2 * c + x1 * s;
@@ -147,7 +155,8 @@ at::Tensor allowedMask(int64_t L, int64_t q0, int64_t T, int64_t k0, bool causal
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
                      std::optional<double> softcap, bool wantProbs, at::Tensor* probs) {
-    if (q.size(2) == 1 && kernels::decodeAttentionApplies(q, k, v))  // decoding on CPU: one fused pass
+    const bool fast = fastPathsAllowed();
+    if (fast && q.size(2) == 1 && kernels::decodeAttentionApplies(q, k, v))  // decoding on CPU: one fused pass
         return kernels::decodeAttention(q, k, v, allowed, softcap, wantProbs ? probs : nullptr);
     if (bf16ViaF32(q)) {
         // bf16 on CPU: the attention's products as f32 SGEMMs (see linear); one rounding at the end.
@@ -160,7 +169,7 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
     // Many queries over many keys in f32 on CPU: blocks of queries over the keys they may see, no
     // score tensor. Short sequences (BERT's ≤128 tokens) keep the batched products below: there the
     // per-block overhead outweighs the saving (BERT-base 36 → 29 sentences/s when routed here).
-    if (!wantProbs && blasSingleThreaded() && kernels::blockedAttentionApplies(q, k, v, allowed) &&
+    if (fast && !wantProbs && blasSingleThreaded() && kernels::blockedAttentionApplies(q, k, v, allowed) &&
         k.size(2) * k.size(3) >= kernels::kBlockedAttentionMinKeyElems)
         return kernels::blockedAttention(q, k, v, allowed, softcap);
     const int64_t B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
@@ -168,16 +177,21 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
     const int64_t G = H / Hkv;
     at::Tensor qg = q.reshape({B, Hkv, G * L, D});
     // With OpenBLAS single-threaded, the (batch, head) products are split over the OpenMP threads.
-    const bool split = blasSingleThreaded() && q.scalar_type() == at::kFloat && q.device().is_cpu();
+    const bool split = fast && blasSingleThreaded() && q.scalar_type() == at::kFloat && q.device().is_cpu();
     at::Tensor scores =
         (split ? kernels::batchParallelBmm(qg.reshape({B * Hkv, G * L, D}), k.reshape({B * Hkv, T, D}).transpose(1, 2))
                : at::matmul(qg, k.transpose(-1, -2)))
             .view({B, H, L, T});
-    if (scores.scalar_type() != at::kFloat) scores = scores.to(at::kFloat);
-    if (softcap) {
-        scores.div_(*softcap).tanh_().mul_(*softcap);
+    scores = atLeastF32(scores);
+    const double lowest = scores.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
+                                                              : std::numeric_limits<float>::lowest();
+    if (fast) {  // in place: nothing records what these values were
+        if (softcap) scores.div_(*softcap).tanh_().mul_(*softcap);
+        if (allowed.defined()) scores.masked_fill_(allowed.logical_not(), lowest);
+    } else {  // tanh's backward needs its own output, untouched
+        if (softcap) scores = at::tanh(scores / *softcap) * *softcap;
+        if (allowed.defined()) scores = scores.masked_fill(allowed.logical_not(), lowest);
     }
-    if (allowed.defined()) scores.masked_fill_(allowed.logical_not(), std::numeric_limits<float>::lowest());
     at::Tensor p = at::softmax(scores, -1);
     if (p.scalar_type() != q.scalar_type()) p = p.to(q.scalar_type());
     if (wantProbs && probs) *probs = p;

@@ -9,6 +9,17 @@
 
 namespace embedlab::nn {
 
+// The one predicate that decides whether a fast path may run: fused CPU kernels, products split by hand
+// over threads, in-place arithmetic on intermediate results. They write through data_ptr / *_out,
+// which autograd cannot see, so they run only while no gradient is recorded (grad mode off, as under
+// the models' InferenceMode guard). A training forward (engine/train) keeps grad mode on and gets the
+// plain ATen compositions, which autograd differentiates.
+bool fastPathsAllowed();
+
+// x itself when it is f32 or f64, else x widened to f32: the precision norms, RoPE and attention
+// scores are computed in (f64 stays f64 for gradient checks).
+at::Tensor atLeastF32(const at::Tensor& x);
+
 // x [.., in] · w[out,in]ᵀ + b.
 // Validates input_ids ([batch, length] with length > 0, every id in 0..vocabSize-1) and returns them
 // as int64 on `device`. Throws Error(BadInput).

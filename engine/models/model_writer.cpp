@@ -1,0 +1,93 @@
+#include "engine/models/model_writer.h"
+
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/io/safetensors.h"
+#include "engine/models/bert_model.h"
+#include "engine/models/model.h"
+
+#include <ATen/ATen.h>
+
+#include <sys/stat.h>
+
+#include <cstring>
+
+namespace embedlab {
+
+namespace {
+bool startsWith(const std::string& s, const char* p) { return s.compare(0, std::strlen(p), p) == 0; }
+
+bool bertWithMlmHead(const Model& m) {
+    return m.config().arch == Architecture::Bert && m.weights().count("lm_head.dense.weight") > 0;
+}
+
+void makeDirs(const std::string& dir) {
+    std::string cur;
+    for (size_t i = 0; i <= dir.size(); ++i) {
+        if (i == dir.size() || dir[i] == '/') {
+            if (!cur.empty()) ::mkdir(cur.c_str(), 0755);
+        }
+        if (i < dir.size()) cur += dir[i];
+    }
+    if (!isDirectory(dir)) throw Error::runtime("cannot create the folder " + dir + ": " + std::strerror(errno));
+}
+}  // namespace
+
+std::string huggingFaceWeightName(const Model& model, const std::string& n) {
+    switch (model.config().arch) {
+    case Architecture::Gemma3: return n == "lm_head.weight" ? n : "model." + n;
+    case Architecture::Gpt2: return "transformer." + n;
+    case Architecture::XlmRoberta: return startsWith(n, "lm_head.") ? n : "roberta." + n;
+    case Architecture::Bert: {
+        if (!bertWithMlmHead(model)) return n;
+        static const std::pair<const char*, const char*> kHead[] = {
+            {"lm_head.dense.", "cls.predictions.transform.dense."},
+            {"lm_head.layer_norm.", "cls.predictions.transform.LayerNorm."},
+            {"lm_head.decoder.", "cls.predictions.decoder."},
+            {"lm_head.bias", "cls.predictions.bias"}};
+        for (const auto& [from, to] : kHead)
+            if (startsWith(n, from)) return std::string(to) + n.substr(std::strlen(from));
+        return "bert." + n;
+    }
+    }
+    return n;
+}
+
+void writeModelFolder(const Model& model, nlohmann::json config, const std::string& dir, at::ScalarType storeAs) {
+    if (storeAs != at::kFloat && storeAs != at::kBFloat16) throw Error::badInput("models are stored as f32 or bf16");
+    makeDirs(dir);
+    std::vector<std::pair<std::string, at::Tensor>> tensors;
+    {
+        at::NoGradGuard noGrad;
+        for (const auto& [name, t] : model.weights()) {
+            at::Tensor d = t.detach();
+            if (d.is_floating_point()) d = d.to(at::kCPU, storeAs);
+            else d = d.to(at::kCPU);
+            tensors.emplace_back(huggingFaceWeightName(model, name), d.contiguous());
+        }
+    }
+    saveSafeTensors(joinPath(dir, "model.safetensors"), tensors);
+    config["torch_dtype"] = storeAs == at::kFloat ? "float32" : "bfloat16";
+    if (config.contains("dtype")) config["dtype"] = config["torch_dtype"];
+    if (bertWithMlmHead(model)) config["architectures"] = nlohmann::json::array({"BertForMaskedLM"});
+    writeFileAtomic(joinPath(dir, "config.json"), config.dump(2) + "\n");
+}
+
+std::vector<std::string> copyTokenizerFiles(const std::string& fromDir, const std::string& toDir) {
+    static const char* kFiles[] = {"tokenizer.json", "tokenizer.json.gz", "tokenizer.model", "tokenizer_config.json",
+                                   "special_tokens_map.json", "added_tokens.json", "vocab.txt", "vocab.json",
+                                   "merges.txt", "sentencepiece.bpe.model", "spiece.model", "kokler.json",
+                                   "ekler.json", "bpe_tokenler.json", "generation_config.json"};
+    std::vector<std::string> copied;
+    if (fromDir.empty() || !isDirectory(fromDir)) return copied;
+    makeDirs(toDir);
+    for (const char* f : kFiles) {
+        const std::string src = joinPath(fromDir, f);
+        if (!isRegularFile(src)) continue;
+        writeFileAtomic(joinPath(toDir, f), readFile(src));
+        copied.push_back(f);
+    }
+    return copied;
+}
+
+}  // namespace embedlab

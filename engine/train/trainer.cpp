@@ -1,0 +1,648 @@
+#include "engine/train/trainer.h"
+
+#include "engine/core/error.h"
+#include "engine/io/file_io.h"
+#include "engine/io/safetensors.h"
+#include "engine/jobs/progress.h"
+#include "engine/models/generation.h"
+#include "engine/models/model.h"
+#include "engine/models/model_writer.h"
+#include "engine/models/nn_ops.h"
+#include "engine/tokenizers/tokenizer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
+#include <ATen/core/grad_mode.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace embedlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Sets CPU/CUDA autocast to bf16 for its lifetime (f32 master weights, bf16 products).
+class Bf16Autocast {
+public:
+    explicit Bf16Autocast(bool on, bool cuda) : on_(on), cuda_(cuda) {
+        if (!on_) return;
+        if (cuda_) {
+            prevEnabled_ = at::autocast::is_enabled();
+            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+            at::autocast::set_enabled(true);
+        } else {
+            prevEnabled_ = at::autocast::is_cpu_enabled();
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(true);
+        }
+        at::autocast::increment_nesting();
+    }
+    ~Bf16Autocast() {
+        if (!on_) return;
+        if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+        if (cuda_) at::autocast::set_enabled(prevEnabled_);
+        else at::autocast::set_cpu_enabled(prevEnabled_);
+    }
+
+private:
+    bool on_, cuda_;
+    bool prevEnabled_ = false;
+};
+
+// Sum of the next-token cross-entropies at real positions, and how many there are.
+struct LossSum {
+    at::Tensor sum;
+    int64_t count = 0;
+};
+
+int64_t lmTargets(const TokenBatch& b) {
+    if (b.ids.size(1) < 2) return 0;
+    return b.mask.narrow(1, 1, b.ids.size(1) - 1).sum().item<int64_t>();
+}
+
+LossSum lmLoss(Model& model, const TokenBatch& b) {
+    ForwardOptions fo;
+    fo.hiddenStates = false;
+    fo.logits = true;
+    const int64_t L = b.ids.size(1);
+    ForwardOutput out = model.forward(b.ids, b.mask, at::Tensor(), fo);
+    const at::Tensor logits = nn::atLeastF32(out.logits.narrow(1, 0, L - 1));
+    const at::Tensor valid = b.mask.narrow(1, 1, L - 1).to(logits.device());
+    const at::Tensor targets = b.ids.narrow(1, 1, L - 1).to(logits.device()).masked_fill(valid.eq(0), -100);
+    LossSum r;
+    r.sum = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}), {}, at::Reduction::Sum, -100);
+    r.count = valid.sum().item<int64_t>();
+    return r;
+}
+
+}  // namespace
+
+MlmBatch maskForMlm(const TokenBatch& b, int64_t j, const TrainerOptions& o, const TrainerData& d, int64_t vocab) {
+    if (!d.maskId) throw Error::badInput("mlm: the tokenizer has no mask token ([MASK] / <mask>)");
+    at::Generator gen = at::detail::createCPUGenerator(o.seed * 1000003ull + static_cast<uint64_t>(j) * 7919ull + 17);
+    const int64_t B = b.ids.size(0), L = b.ids.size(1);
+    MlmBatch m;
+    m.ids = b.ids.clone();
+    m.mask = b.mask;
+    m.labels = at::full({B, L}, -100, at::kLong);
+    const at::Tensor u = at::rand({B, L}, gen, at::TensorOptions().dtype(at::kDouble));
+    const at::Tensor kind = at::rand({B, L}, gen, at::TensorOptions().dtype(at::kDouble));
+    const at::Tensor repl = at::randint(vocab, {B, L}, gen, at::TensorOptions().dtype(at::kLong));
+    auto ids = m.ids.accessor<int64_t, 2>();
+    auto labels = m.labels.accessor<int64_t, 2>();
+    auto mask = b.mask.accessor<int64_t, 2>();
+    auto ua = u.accessor<double, 2>();
+    auto ka = kind.accessor<double, 2>();
+    auto ra = repl.accessor<int64_t, 2>();
+    auto special = [&](int64_t id) {
+        for (int64_t s : d.specialIds)
+            if (s == id) return true;
+        return false;
+    };
+    for (int64_t i = 0; i < B; ++i) {
+        int64_t chosen = 0, first = -1;
+        double best = 2.0;
+        for (int64_t t = 0; t < L; ++t) {
+            if (!mask[i][t] || special(ids[i][t])) continue;
+            if (ua[i][t] < best) best = ua[i][t], first = t;  // the most likely one, if none is drawn
+            if (ua[i][t] < o.maskProbability) {
+                labels[i][t] = ids[i][t];
+                ++chosen;
+            }
+        }
+        if (chosen == 0 && first >= 0) labels[i][first] = ids[i][first], chosen = 1;
+        for (int64_t t = 0; t < L; ++t) {
+            if (labels[i][t] < 0) continue;
+            if (ka[i][t] < 0.8) ids[i][t] = *d.maskId;
+            else if (ka[i][t] < 0.9) ids[i][t] = ra[i][t];
+        }
+        m.predictions += chosen;
+    }
+    return m;
+}
+
+namespace {
+
+LossSum mlmLoss(Model& model, const MlmBatch& b) {
+    ForwardOptions fo;
+    fo.hiddenStates = false;
+    fo.logits = true;
+    ForwardOutput out = model.forward(b.ids, b.mask, at::Tensor(), fo);
+    if (!out.logits.defined()) throw Error::badInput("mlm: the model has no MLM head");
+    const at::Tensor logits = nn::atLeastF32(out.logits);
+    LossSum r;
+    r.sum = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), b.labels.to(logits.device()).reshape({-1}), {},
+                                   at::Reduction::Sum, -100);
+    r.count = b.predictions;
+    return r;
+}
+
+at::Tensor pooled(Model& model, const TokenBatch& b, const std::string& pooling) {
+    ForwardOptions fo;
+    fo.hiddenStates = false;
+    fo.logits = false;
+    ForwardOutput out = model.forward(b.ids, b.mask, at::Tensor(), fo);
+    const at::Tensor h = nn::atLeastF32(out.lastHidden);
+    const at::Tensor mask = b.mask.to(h.device()).to(h.scalar_type());
+    if (pooling == "cls") return h.select(1, 0);
+    if (pooling == "last") {
+        const at::Tensor last = (b.mask.sum(1) - 1).to(h.device());
+        return h.index({at::arange(h.size(0), last.options()), last});
+    }
+    if (pooling == "max") return h.masked_fill(mask.unsqueeze(-1).eq(0), -1e30).amax(1);
+    return (h * mask.unsqueeze(-1)).sum(1) / mask.sum(1, true);
+}
+
+at::Tensor infoNce(const at::Tensor& a, const at::Tensor& b, const at::Tensor& scale, const std::vector<int64_t>& dims) {
+    std::vector<int64_t> ds = dims.empty() ? std::vector<int64_t>{a.size(1)} : dims;
+    at::Tensor total;
+    const at::Tensor target = at::arange(a.size(0), at::TensorOptions().dtype(at::kLong).device(a.device()));
+    for (int64_t d : ds) {
+        const at::Tensor x = a.narrow(1, 0, d), y = b.narrow(1, 0, d);
+        const at::Tensor xn = x / x.norm(2, {1}, true).clamp_min(1e-12);
+        const at::Tensor yn = y / y.norm(2, {1}, true).clamp_min(1e-12);
+        const at::Tensor logits = at::matmul(xn, yn.t()) * scale;
+        const at::Tensor l = (at::cross_entropy_loss(logits, target) + at::cross_entropy_loss(logits.t(), target)) / 2;
+        total = total.defined() ? total + l : l;
+    }
+    return total / static_cast<double>(ds.size());
+}
+
+std::string stepDirName(int64_t step) { return "checkpoint-" + std::to_string(step); }
+
+void fsyncDir(const std::string& dir) {
+    FILE* f = std::fopen(dir.c_str(), "r");
+    if (!f) return;
+    ::fsync(fileno(f));
+    std::fclose(f);
+}
+
+bool completeCheckpoint(const fs::path& p) {
+    return fs::is_regular_file(p / "trainer_state.json") && fs::is_regular_file(p / "model.safetensors") &&
+           fs::is_regular_file(p / "config.json");
+}
+
+std::vector<std::pair<int64_t, fs::path>> checkpoints(const std::string& dir) {
+    std::vector<std::pair<int64_t, fs::path>> out;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return out;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string n = e.path().filename().string();
+        if (n.rfind("checkpoint-", 0) != 0 || !e.is_directory()) continue;
+        const std::string num = n.substr(11);
+        if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos) continue;
+        out.emplace_back(std::stoll(num), e.path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+nlohmann::json optionsJson(const TrainerOptions& o) {
+    nlohmann::json j;
+    j["objective"] = o.objective;
+    j["steps"] = o.steps;
+    j["batch_size"] = o.batchSize;
+    j["seq_len"] = o.seqLen;
+    j["grad_accum"] = o.gradAccum;
+    j["optimizer"] = o.optimizer.kind;
+    j["lr"] = o.schedule.baseLr;
+    j["weight_decay"] = o.optimizer.weightDecay;
+    j["betas"] = {o.optimizer.beta1, o.optimizer.beta2};
+    j["eps"] = o.optimizer.eps;
+    j["warmup"] = o.schedule.warmup;
+    j["schedule"] = o.schedule.kind;
+    j["clip"] = o.clip;
+    j["train"] = o.train;
+    j["shuffle"] = o.shuffle;
+    j["seed"] = o.seed;
+    j["dtype"] = o.dtype;
+    j["pooling"] = o.pooling;
+    j["temperature"] = o.temperature;
+    j["learn_temperature"] = o.learnTemperature;
+    j["matryoshka"] = o.matryoshka;
+    return j;
+}
+
+}  // namespace
+
+std::string latestCheckpoint(const std::string& dir) {
+    auto all = checkpoints(dir);
+    for (auto it = all.rbegin(); it != all.rend(); ++it)
+        if (completeCheckpoint(it->second)) return it->second.string();
+    return {};
+}
+
+std::string TrainingEstimate::describe() const {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%.0f MB (weights %.0f, gradients %.0f, optimizer %.0f, activations %.0f)",
+                  totalBytes() / 1e6, weightBytes / 1e6, gradientBytes / 1e6, optimizerBytes / 1e6, activationBytes / 1e6);
+    return buf;
+}
+
+TrainingEstimate estimateTraining(const Model& model, const TrainerOptions& o) {
+    TrainingEstimate e;
+    const auto& c = model.config();
+    for (const auto& kv : model.weights()) e.parameters += kv.second.numel();
+    const TrainSelection sel = parseTrainSelection(o.train, c.numLayers);
+    for (const auto& p : describeParameters(model))
+        if (sel.includes(p)) e.trainable += p.tensor.numel();
+    e.weightBytes = 4.0 * e.parameters;
+    e.gradientBytes = 4.0 * e.trainable;
+    e.optimizerBytes = o.optimizer.kind == "adamw" ? 8.0 * e.trainable : 0.0;
+    // Activations kept for backward per token and layer: ~ 16 hidden-sized tensors + the attention
+    // scores; plus the logits and their gradient (f32) for LM objectives.
+    const double tokens = static_cast<double>(o.batchSize) * o.seqLen * (o.objective == "contrastive" ? 2 : 1);
+    const double perLayer = 16.0 * c.hiddenSize + 2.0 * c.intermediateSize + 2.0 * c.numHeads * o.seqLen;
+    e.activationBytes = 4.0 * tokens * (perLayer * c.numLayers + (o.objective == "contrastive" ? 0.0 : 3.0 * c.vocabSize));
+    if (model.device().is_cpu()) {
+        std::ifstream mi("/proc/meminfo");
+        std::string key;
+        double kb = 0;
+        std::string unit;
+        while (mi >> key >> kb >> unit)
+            if (key == "MemAvailable:") {
+                e.availableBytes = kb * 1024.0;
+                break;
+            }
+    }
+    return e;
+}
+
+TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData& d, Progress& progress) {
+    const auto& c = model.config();
+    if (o.objective != "lm" && o.objective != "mlm" && o.objective != "contrastive")
+        throw Error::badInput("unknown objective '" + o.objective + "' (use lm, mlm or contrastive)");
+    if (o.objective == "lm" && !c.isCausalLM())
+        throw Error::badInput(std::string("lm needs a causal LM (Gemma 3, GPT-2); ") + architectureName(c.arch) +
+                              " is an encoder: use mlm or contrastive");
+    if (o.objective == "mlm" && c.isCausalLM())
+        throw Error::badInput(std::string("mlm needs an encoder (BERT, XLM-R); ") + architectureName(c.arch) + " is a causal LM: use lm");
+    if (o.steps < 1) throw Error::badInput("--steps must be at least 1");
+    if (o.batchSize < 1) throw Error::badInput("--batch-size must be at least 1");
+    if (o.gradAccum < 1) throw Error::badInput("--grad-accum must be at least 1");
+    if (o.clip < 0) throw Error::badInput("--clip must not be negative (0 = off)");
+    if (o.dtype != "f32" && o.dtype != "bf16") throw Error::badInput("--dtype: use f32 or bf16 for training");
+    if (o.objective == "contrastive") {
+        if (!(o.temperature > 0)) throw Error::badInput("--temperature must be positive");
+        if (o.pooling != "mean" && o.pooling != "cls" && o.pooling != "last" && o.pooling != "max")
+            throw Error::badInput("--pooling: use mean, cls, last or max");
+        for (int64_t dm : o.matryoshka)
+            if (dm < 1 || dm > c.hiddenSize)
+                throw Error::badInput("--matryoshka: " + std::to_string(dm) + " is outside 1.." + std::to_string(c.hiddenSize));
+        if (d.trainPairs.first.size() < 1) throw Error::badInput("contrastive: no training pairs");
+        if (o.batchSize < 2) throw Error::badInput("contrastive: --batch-size must be at least 2 (in-batch negatives)");
+    } else if (d.train.size() == 0) {
+        throw Error::badInput("no training sequences");
+    }
+    if (o.outDir.empty()) throw Error::badInput("--out is required");
+    // Ids the model cannot embed mean the tokenizer does not belong to this model.
+    auto checkIds = [&](const TokenSequences& s, const char* what) {
+        if (s.size() == 0) return;
+        if (s.minId() < 0 || s.maxId() >= c.vocabSize)
+            throw Error::badInput(std::string(what) + ": token id " + std::to_string(s.maxId() >= c.vocabSize ? s.maxId() : s.minId()) +
+                                  " is outside the model's vocabulary (0.." + std::to_string(c.vocabSize - 1) +
+                                  "): the tokenizer or ids do not belong to this model");
+    };
+    checkIds(d.train, "training data");
+    checkIds(d.heldOut, "held-out data");
+    checkIds(d.trainPairs.first, "training data");
+    checkIds(d.trainPairs.second, "training data");
+    checkIds(d.heldOutPairs.first, "held-out data");
+    checkIds(d.heldOutPairs.second, "held-out data");
+    // Memory: refuse what cannot fit, with the numbers.
+    const TrainingEstimate est = estimateTraining(model, o);
+    if (est.availableBytes > 0 && est.totalBytes() > 0.9 * est.availableBytes) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "; %.0f MB available", est.availableBytes / 1e6);
+        throw Error::runtime("this run needs about " + est.describe() + buf +
+                             ": lower --batch-size or --seq-len, or train fewer groups");
+    }
+
+    model.makeTrainable();
+    if (o.objective == "mlm" && !model.weights().count("lm_head.dense.weight")) {
+        // A new MLM head (BERT checkpoints saved as BertModel have none): dense N(0, σ), LayerNorm 1/0, bias 0.
+        const int64_t H = c.hiddenSize;
+        at::Generator gen = at::detail::createCPUGenerator(o.seed + 77);
+        at::Tensor dense = at::empty({H, H}, at::kFloat);
+        {
+            at::NoGradGuard ng;
+            dense.normal_(0.0, c.initializerRange, gen);
+        }
+        model.setWeights({{"lm_head.dense.weight", dense},
+                          {"lm_head.dense.bias", at::zeros({H})},
+                          {"lm_head.layer_norm.weight", at::ones({H})},
+                          {"lm_head.layer_norm.bias", at::zeros({H})},
+                          {"lm_head.bias", at::zeros({c.vocabSize})}});
+        progress.log("a new MLM head was initialised (the checkpoint has none)");
+    }
+    const TrainSelection selection = parseTrainSelection(o.train, c.numLayers);
+    std::vector<ParameterInfo> params = applyTrainSelection(model, selection);
+    at::Tensor logScale;  // contrastive: log(1/τ)
+    if (o.objective == "contrastive") {
+        at::NoGradGuard ng;
+        logScale = at::full({1}, std::log(1.0 / o.temperature), at::TensorOptions().dtype(at::kFloat).device(model.device()));
+    }
+    if (o.learnTemperature && logScale.defined()) {
+        logScale.requires_grad_(true);
+        ParameterInfo p;
+        p.name = "logit_scale";
+        p.group = ParameterGroup::Other;
+        p.tensor = logScale;
+        params.push_back(p);
+    }
+    std::unique_ptr<Optimizer> optimizer = makeOptimizer(params, o.optimizer);
+    LrSchedule schedule = o.schedule;
+    schedule.totalSteps = o.steps;
+    validateSchedule(schedule);
+
+    TrainResult result;
+    result.outDir = o.outDir;
+    int64_t start = 0;
+    if (!o.resumeDir.empty()) {
+        const std::string ckpt = completeCheckpoint(o.resumeDir) ? o.resumeDir : latestCheckpoint(o.resumeDir);
+        if (ckpt.empty()) throw Error::badInput("--resume: " + o.resumeDir + " holds no complete checkpoint");
+        nlohmann::json st;
+        try {
+            st = nlohmann::json::parse(readFile(joinPath(ckpt, "trainer_state.json")));
+        } catch (const nlohmann::json::exception& e) {
+            throw Error::badInput(ckpt + "/trainer_state.json is damaged: " + e.what());
+        }
+        const nlohmann::json now = optionsJson(o);
+        for (const char* k : {"objective", "batch_size", "seq_len", "grad_accum", "optimizer", "train", "shuffle", "seed",
+                              "pooling", "learn_temperature", "matryoshka"})
+            if (st.value("options", nlohmann::json::object()).value(k, nlohmann::json()) != now[k])
+                throw Error::badInput("--resume: the checkpoint was trained with " + std::string(k) + " = " +
+                                      st["options"].value(k, nlohmann::json()).dump() + ", this run asks for " + now[k].dump());
+        start = st.value("step", int64_t{0});
+        if (start >= o.steps)
+            throw Error::badInput("--resume: the checkpoint is at step " + std::to_string(start) + ", not before --steps " +
+                                  std::to_string(o.steps));
+        if (o.optimizer.kind == "adamw") {
+            const auto f = SafeTensorsFile::open(joinPath(ckpt, "optimizer.safetensors"));
+            std::map<std::string, at::Tensor> state;
+            for (const auto& info : f->tensors()) state[info.name] = f->tensor(info.name).to(model.device()).clone();
+            optimizer->loadState(state);
+        }
+        if (logScale.defined() && st.contains("logit_scale")) {
+            at::NoGradGuard ng;
+            logScale.fill_(st["logit_scale"].get<double>());
+        }
+        for (const auto& line : st.value("log", nlohmann::json::array())) result.log.push_back(line);
+        result.resumedFrom = start;
+        progress.log("resumed from " + ckpt + " at step " + std::to_string(start));
+    }
+
+    std::unique_ptr<std::ofstream> logFile;
+    if (!o.logPath.empty()) {
+        logFile = std::make_unique<std::ofstream>(o.logPath, std::ios::trunc);
+        if (!*logFile) throw Error::badInput("cannot write the log " + o.logPath);
+        for (const auto& l : result.log) *logFile << l.dump() << "\n";
+        logFile->flush();
+    }
+    auto emit = [&](const nlohmann::json& line) {
+        result.log.push_back(line);
+        if (logFile) {
+            *logFile << line.dump() << "\n";
+            logFile->flush();
+        }
+    };
+
+    const bool bf16 = o.dtype == "bf16";
+    const int64_t K = o.gradAccum;
+    const bool contrastive = o.objective == "contrastive";
+    const size_t N = contrastive ? d.trainPairs.first.size() : d.train.size();
+
+    // Held-out evaluation: token-mean loss (lm/mlm) or mean batch loss (contrastive), without a graph.
+    auto evaluate = [&](int64_t step) {
+        const size_t M = contrastive ? d.heldOutPairs.first.size() : d.heldOut.size();
+        if (M == 0) return;
+        at::NoGradGuard ng;
+        Bf16Autocast autocast(bf16, model.device().is_cuda());
+        double sum = 0;
+        int64_t count = 0, batches = 0;
+        for (size_t b0 = 0; b0 < M; b0 += static_cast<size_t>(o.batchSize)) {
+            std::vector<size_t> rows;
+            for (size_t r = b0; r < std::min(M, b0 + static_cast<size_t>(o.batchSize)); ++r) rows.push_back(r);
+            if (contrastive) {
+                if (rows.size() < 2) break;
+                const at::Tensor a = pooled(model, makeBatch(d.heldOutPairs.first, rows, d.padId), o.pooling);
+                const at::Tensor p = pooled(model, makeBatch(d.heldOutPairs.second, rows, d.padId), o.pooling);
+                sum += infoNce(a, p, logScale.exp(), o.matryoshka).item<double>();
+                ++batches;
+            } else if (o.objective == "lm") {
+                LossSum l = lmLoss(model, makeBatch(d.heldOut, rows, d.padId));
+                sum += l.sum.item<double>();
+                count += l.count;
+            } else {
+                // Held-out masks are drawn from the batch index alone (stable across evaluations).
+                MlmBatch mb = maskForMlm(makeBatch(d.heldOut, rows, d.padId), -1 - static_cast<int64_t>(b0), o, d, c.vocabSize);
+                LossSum l = mlmLoss(model, mb);
+                sum += l.sum.item<double>();
+                count += l.count;
+            }
+        }
+        nlohmann::json line;
+        line["step"] = step;
+        const double loss = contrastive ? (batches ? sum / batches : 0.0) : (count ? sum / count : 0.0);
+        line["eval_loss"] = loss;
+        result.evalLoss = loss;
+        if (!contrastive) {
+            line["eval_ppl"] = std::exp(loss);
+            result.evalPpl = std::exp(loss);
+            if (o.objective == "lm" && d.tokensPerChar > 0) {
+                result.evalBpc = loss / std::log(2.0) * d.tokensPerChar;
+                line["eval_bpc"] = *result.evalBpc;
+            }
+        }
+        emit(line);
+        progress.metric("eval_loss", static_cast<double>(step), loss);
+        if (!contrastive) progress.metric("eval_ppl", static_cast<double>(step), std::exp(loss));
+    };
+
+    auto sample = [&](int64_t step) {
+        if (!c.isCausalLM() || o.sampleEvery <= 0) return;
+        std::vector<int64_t> prompt = o.samplePrompt;
+        if (prompt.empty() && d.tokenizer && d.tokenizer->bosId()) prompt = {*d.tokenizer->bosId()};
+        if (prompt.empty() && d.heldOut.size() > 0) prompt.assign(d.heldOut.sequence(0), d.heldOut.sequence(0) + std::min<int64_t>(4, d.heldOut.length(0)));
+        if (prompt.empty()) prompt = {d.train.sequence(0)[0]};
+        GenerationOptions g;
+        g.maxNewTokens = o.sampleTokens;
+        g.temperature = 0.0;
+        GenerationResult r = generate(model, prompt, g);
+        std::vector<int64_t> all = prompt;
+        all.insert(all.end(), r.ids.begin(), r.ids.end());
+        std::string text;
+        if (d.tokenizer) text = d.tokenizer->decode(all, false);
+        else
+            for (int64_t id : all) text += (text.empty() ? "" : " ") + std::to_string(id);
+        result.samples.push_back(text);
+        nlohmann::json line;
+        line["step"] = step;
+        line["sample"] = text;
+        emit(line);
+        progress.log("sample at step " + std::to_string(step) + ": " + text);
+    };
+
+    auto checkpoint = [&](int64_t step) {
+        const std::string finalDir = joinPath(o.outDir, stepDirName(step));
+        const std::string tmp = joinPath(o.outDir, "." + stepDirName(step) + ".partial");
+        std::error_code ec;
+        fs::remove_all(tmp, ec);
+        try {
+            writeModelFolder(model, d.configJson, tmp);
+            copyTokenizerFiles(d.tokenizerDir, tmp);
+            if (o.optimizer.kind == "adamw") {
+                std::vector<std::pair<std::string, at::Tensor>> st;
+                for (auto& [n, t] : optimizer->state()) st.emplace_back(n, t);
+                saveSafeTensors(joinPath(tmp, "optimizer.safetensors"), st);
+            }
+            nlohmann::json state;
+            state["step"] = step;
+            state["options"] = optionsJson(o);
+            state["data"] = d.dataDescription;
+            state["log"] = result.log;
+            if (logScale.defined()) state["logit_scale"] = logScale.item<double>();
+            writeFileAtomic(joinPath(tmp, "trainer_state.json"), state.dump(1) + "\n");
+        } catch (...) {
+            fs::remove_all(tmp, ec);  // the previous checkpoint is untouched
+            throw;
+        }
+        const std::string old = finalDir + ".old";
+        fs::remove_all(old, ec);
+        if (fs::exists(finalDir)) fs::rename(finalDir, old);
+        fs::rename(tmp, finalDir);
+        fsyncDir(o.outDir);
+        fs::remove_all(old, ec);
+        auto all = checkpoints(o.outDir);
+        const int64_t keep = std::max<int64_t>(1, o.keep);
+        for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) fs::remove_all(all[i].second, ec);
+        progress.log("checkpoint written: step " + std::to_string(step));
+    };
+
+    fs::create_directories(o.outDir);
+    const auto t0 = Clock::now();
+    int64_t tokensThisRun = 0;
+    double lastLoss = 0.0;
+    for (int64_t step = start; step < o.steps; ++step) {
+        progress.waitWhilePaused();  // throws when cancelled
+        const auto ts = Clock::now();
+        const double lr = schedule.at(step);
+        // The step's micro-batches, drawn up front: the token count normalises every one of them.
+        std::vector<TokenBatch> batches, seconds;
+        std::vector<MlmBatch> masked;
+        int64_t total = 0, tokens = 0;
+        for (int64_t m = 0; m < K; ++m) {
+            const int64_t j = step * K + m;
+            const auto rows = batchRows(j, o.batchSize, N, o.shuffle, o.seed);
+            if (contrastive) {
+                batches.push_back(makeBatch(d.trainPairs.first, rows, d.padId));
+                seconds.push_back(makeBatch(d.trainPairs.second, rows, d.padId));
+                tokens += batches.back().realTokens + seconds.back().realTokens;
+            } else {
+                batches.push_back(makeBatch(d.train, rows, d.padId));
+                tokens += batches.back().realTokens;
+                if (o.objective == "mlm") {
+                    masked.push_back(maskForMlm(batches.back(), j, o, d, c.vocabSize));
+                    total += masked.back().predictions;
+                } else {
+                    total += lmTargets(batches.back());
+                }
+            }
+        }
+        if (!contrastive && total == 0)
+            throw Error::badInput("step " + std::to_string(step + 1) + " has no token to predict (sequences of one token?)");
+        optimizer->zeroGrad();
+        double lossSum = 0.0;
+        for (int64_t m = 0; m < K; ++m) {
+            at::Tensor loss;
+            {
+                Bf16Autocast autocast(bf16, model.device().is_cuda());
+                if (contrastive) {
+                    const at::Tensor a = pooled(model, batches[m], o.pooling);
+                    const at::Tensor p = pooled(model, seconds[m], o.pooling);
+                    loss = infoNce(a, p, logScale.exp(), o.matryoshka) / static_cast<double>(K);
+                } else {
+                    LossSum l = o.objective == "mlm" ? mlmLoss(model, masked[m]) : lmLoss(model, batches[m]);
+                    loss = l.sum / static_cast<double>(total);
+                }
+            }
+            lossSum += loss.item<double>();
+            loss.backward();
+        }
+        const double lossValue = lossSum;
+        if (!std::isfinite(lossValue)) {
+            const std::string last = latestCheckpoint(o.outDir);
+            throw Error::runtime("the loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") + " at step " +
+                                 std::to_string(step + 1) + " (lower --lr or use --clip); " +
+                                 (last.empty() ? "no checkpoint was written" : "the last good checkpoint is " + last));
+        }
+        const double gradNorm = clipGradNorm(params, o.clip);
+        if (!std::isfinite(gradNorm)) {
+            const std::string last = latestCheckpoint(o.outDir);
+            throw Error::runtime("the gradient norm became non-finite at step " + std::to_string(step + 1) + "; " +
+                                 (last.empty() ? "no checkpoint was written" : "the last good checkpoint is " + last));
+        }
+        optimizer->step(lr);
+        const double secs = secondsSince(ts);
+        tokensThisRun += tokens;
+        lastLoss = lossValue;
+        nlohmann::json line;
+        line["step"] = step + 1;
+        line["loss"] = lossValue;
+        line["lr"] = lr;
+        line["grad_norm"] = gradNorm;
+        line["tokens"] = tokens;
+        line["seconds"] = secs;
+        emit(line);
+        const double elapsed = secondsSince(t0);
+        const double tps = elapsed > 0 ? tokensThisRun / elapsed : 0.0;
+        progress.metric("loss", static_cast<double>(step + 1), lossValue);
+        progress.metric("lr", static_cast<double>(step + 1), lr);
+        progress.metric("grad_norm", static_cast<double>(step + 1), gradNorm);
+        progress.metric("tokens_per_second", static_cast<double>(step + 1), tps);
+        char msg[96];
+        std::snprintf(msg, sizeof msg, "step %lld/%lld loss %.4f", static_cast<long long>(step + 1),
+                      static_cast<long long>(o.steps), lossValue);
+        progress.report(static_cast<double>(step + 1 - start) / static_cast<double>(o.steps - start), msg);
+        const bool lastStep = step + 1 == o.steps;
+        if ((o.evalEvery > 0 && (step + 1) % o.evalEvery == 0) || (lastStep && o.evalEvery >= 0)) evaluate(step + 1);
+        if (o.sampleEvery > 0 && ((step + 1) % o.sampleEvery == 0 || lastStep)) sample(step + 1);
+        if ((o.saveEvery > 0 && (step + 1) % o.saveEvery == 0) || lastStep) checkpoint(step + 1);
+    }
+    // The final model in DIR itself: the last checkpoint's files.
+    {
+        const std::string last = joinPath(o.outDir, stepDirName(o.steps));
+        for (const auto& e : fs::directory_iterator(last)) {
+            if (!e.is_regular_file()) continue;
+            const std::string name = e.path().filename().string();
+            if (name == "optimizer.safetensors") continue;
+            const std::string dst = joinPath(o.outDir, name);
+            const std::string tmp = dst + ".tmp-final";
+            fs::copy_file(e.path(), tmp, fs::copy_options::overwrite_existing);
+            fs::rename(tmp, dst);
+        }
+        fsyncDir(o.outDir);
+    }
+    result.steps = o.steps;
+    result.finalLoss = lastLoss;
+    result.seconds = secondsSince(t0);
+    result.tokens = tokensThisRun;
+    result.tokensPerSecond = result.seconds > 0 ? tokensThisRun / result.seconds : 0.0;
+    // The model leaves training frozen: later forwards run as inference.
+    for (auto& p : params) p.tensor.requires_grad_(false);
+    return result;
+}
+
+}  // namespace embedlab
