@@ -244,6 +244,14 @@ std::string latestCheckpoint(const std::string& dir) {
     return {};
 }
 
+std::string resolveCheckpoint(const std::string& path) {
+    const std::string latest = latestCheckpoint(path);
+    if (!latest.empty()) return latest;
+    const fs::path p(path);
+    if (p.filename().string().rfind("checkpoint-", 0) == 0 && completeCheckpoint(p)) return path;
+    return {};
+}
+
 std::string TrainingEstimate::describe() const {
     char buf[256];
     std::snprintf(buf, sizeof buf, "%.0f MB (weights %.0f, gradients %.0f, optimizer %.0f, activations %.0f)",
@@ -371,7 +379,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     result.outDir = o.outDir;
     int64_t start = 0;
     if (!o.resumeDir.empty()) {
-        const std::string ckpt = completeCheckpoint(o.resumeDir) ? o.resumeDir : latestCheckpoint(o.resumeDir);
+        const std::string ckpt = resolveCheckpoint(o.resumeDir);
         if (ckpt.empty()) throw Error::badInput("--resume: " + o.resumeDir + " holds no complete checkpoint");
         nlohmann::json st;
         try {
@@ -535,6 +543,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     const auto t0 = Clock::now();
     int64_t tokensThisRun = 0;
     double lastLoss = 0.0;
+    if (start == 0 && o.evalEvery >= 0) evaluate(0);  // where held-out loss starts
     for (int64_t step = start; step < o.steps; ++step) {
         progress.waitWhilePaused();  // throws when cancelled
         const auto ts = Clock::now();

@@ -129,5 +129,8 @@ TrainResult runTraining(Model& model, const TrainerOptions& options, const Train
 
 // The latest complete checkpoint folder in DIR ("" when none).
 std::string latestCheckpoint(const std::string& dir);
+// What `--resume PATH` continues from: PATH's latest checkpoint-N, or PATH itself when it is a
+// checkpoint folder. "" when neither.
+std::string resolveCheckpoint(const std::string& path);
 
 }  // namespace embedlab

@@ -1,0 +1,119 @@
+// `embedlab-cli train lm|mlm|contrastive`: trains a model (engine/tasks/train_model.h, the task the
+// app's Training view runs too) and writes a Hugging Face folder with checkpoints.
+#include "app/cli/cli.h"
+
+#include "engine/core/error.h"
+#include "engine/tasks/train_model.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace embedlab::cli {
+namespace {
+
+std::vector<double> parseNumbers(const std::string& flag, const std::string& text) {
+    std::vector<double> out;
+    std::stringstream s(text);
+    std::string item;
+    while (std::getline(s, item, ',')) {
+        char* end = nullptr;
+        const double v = std::strtod(item.c_str(), &end);
+        if (item.empty() || *end != '\0') throw UsageError("--" + flag + ": '" + item + "' is not a number");
+        out.push_back(v);
+    }
+    return out;
+}
+
+int runTrain(Args& a) {
+    if (a.positional.size() != 1) throw UsageError("train needs an objective: lm, mlm or contrastive");
+    tasks::TrainTaskOptions o;
+    TrainerOptions& t = o.trainer;
+    t.objective = a.positional[0];
+    if (t.objective != "lm" && t.objective != "mlm" && t.objective != "contrastive")
+        throw UsageError("train: unknown objective '" + t.objective + "' (lm, mlm or contrastive)");
+    o.modelDir = a.get("model");
+    o.preset = a.get("preset");
+    o.initConfig = a.get("init-config");
+    o.tokenizerPath = a.get("tokenizer");
+    o.dataPath = a.get("data");
+    o.idsPath = a.get("ids");
+    o.evalDataPath = a.get("eval-data");
+    t.outDir = a.require("out");
+    t.resumeDir = a.get("resume");
+    if (t.resumeDir.empty() && (!o.modelDir.empty()) + (!o.preset.empty()) + (!o.initConfig.empty()) != 1)
+        throw UsageError("give exactly one of --model DIR, --preset NAME, --init-config FILE (or --resume DIR)");
+    if ((!o.dataPath.empty()) + (!o.idsPath.empty()) != 1) throw UsageError("give exactly one of --data FILE, --ids FILE");
+    t.steps = a.getInt("steps", 100);
+    t.batchSize = a.getInt("batch-size", 8);
+    t.seqLen = a.getInt("seq-len", 128);
+    t.gradAccum = a.getInt("grad-accum", 1);
+    t.optimizer.kind = a.get("optimizer", "adamw");
+    t.schedule.baseLr = a.getDouble("lr", t.optimizer.kind == "sgd" ? 1e-2 : 5e-5);
+    t.optimizer.weightDecay = a.getDouble("weight-decay", t.optimizer.kind == "sgd" ? 0.0 : 0.01);
+    if (a.has("betas")) {
+        const auto b = parseNumbers("betas", a.get("betas"));
+        if (b.size() != 2) throw UsageError("--betas takes two numbers: B1,B2");
+        t.optimizer.beta1 = b[0];
+        t.optimizer.beta2 = b[1];
+    }
+    t.optimizer.eps = a.getDouble("eps", 1e-8);
+    t.schedule.warmup = a.getInt("warmup", 0);
+    t.schedule.kind = a.get("schedule", "linear");
+    t.clip = a.getDouble("clip", 1.0);
+    t.train = a.get("train", "all");
+    t.temperature = a.getDouble("temperature", 0.05);
+    t.learnTemperature = a.has("learn-temperature");
+    t.pooling = a.get("pooling", "mean");
+    if (a.has("matryoshka"))
+        for (double v : parseNumbers("matryoshka", a.get("matryoshka"))) t.matryoshka.push_back(static_cast<int64_t>(v));
+    t.dtype = dtypeFromArgs(a);
+    t.seed = static_cast<uint64_t>(a.getInt("seed", 42));
+    t.shuffle = !a.has("no-shuffle");
+    t.evalEvery = a.getInt("eval-every", 0);
+    t.saveEvery = a.getInt("save-every", 0);
+    t.keep = a.getInt("keep", 2);
+    t.sampleEvery = a.getInt("sample-every", 0);
+    t.sampleTokens = a.getInt("sample-tokens", 24);
+    t.logPath = a.get("log");
+    if (t.steps < 1 || t.batchSize < 1 || t.seqLen < 2 || t.gradAccum < 1 || t.keep < 1)
+        throw UsageError("--steps, --batch-size, --grad-accum and --keep must be positive, --seq-len at least 2");
+    o.device = deviceFromArgs(a);
+    if (o.device.empty()) o.device = "cpu";
+    StderrProgress progress(a, "train " + t.objective);
+    const tasks::TrainTaskResult r = tasks::trainModel(o, progress);
+    nlohmann::json j = {{"steps", r.train.steps},
+                        {"final_loss", r.train.finalLoss},
+                        {"eval_loss", r.train.evalLoss ? nlohmann::json(*r.train.evalLoss) : nlohmann::json()},
+                        {"tokens_per_second", r.train.tokensPerSecond},
+                        {"seconds", r.train.seconds},
+                        {"resumed_from", r.train.resumedFrom},
+                        {"parameters", r.parameters},
+                        {"trainable", r.trainable},
+                        {"train_sequences", r.trainSequences},
+                        {"held_out_sequences", r.heldOutSequences},
+                        {"out", r.train.outDir}};
+    if (r.train.evalPpl) j["eval_ppl"] = *r.train.evalPpl;
+    if (r.train.evalBpc) j["eval_bpc"] = *r.train.evalBpc;
+    printJson(j);
+    return 0;
+}
+
+}  // namespace
+
+EMBEDLAB_CLI_COMMAND(Command{
+    "train",
+    "train lm|mlm|contrastive (--model DIR | --preset NAME | --init-config FILE | --resume DIR) (--data FILE | --ids FILE)\n"
+    "  --out DIR [--tokenizer PATH] [--steps 100] [--batch-size 8] [--seq-len 128] [--grad-accum 1]\n"
+    "  [--optimizer adamw|sgd] [--lr LR] [--weight-decay WD] [--betas 0.9,0.999] [--eps 1e-8] [--warmup 0]\n"
+    "  [--schedule linear|cosine|constant] [--clip 1.0] [--train all|embeddings|embeddings+head|layers:0,1,..]\n"
+    "  [--temperature 0.05] [--learn-temperature] [--pooling mean|cls|last|max] [--matryoshka 768,256,64]\n"
+    "  [--dtype f32|bf16] [--seed 42] [--no-shuffle] [--eval-data FILE] [--eval-every N] [--save-every N] [--keep 2]\n"
+    "  [--sample-every N] [--sample-tokens 24] [--log FILE.jsonl]",
+    {"no-shuffle", "learn-temperature"},
+    {"model", "preset", "init-config", "resume", "data", "ids", "out", "tokenizer", "steps", "batch-size", "seq-len",
+     "grad-accum", "optimizer", "lr", "weight-decay", "betas", "eps", "warmup", "schedule", "clip", "train",
+     "temperature", "pooling", "matryoshka", "seed", "eval-data", "eval-every", "save-every", "keep", "sample-every",
+     "sample-tokens", "log"},
+    runTrain});
+
+}  // namespace embedlab::cli

@@ -1,0 +1,142 @@
+#include "engine/tasks/train_model.h"
+
+#include "engine/core/error.h"
+#include "engine/device/device.h"
+#include "engine/io/file_io.h"
+#include "engine/models/model.h"
+#include "engine/models/model_config.h"
+#include "engine/models/model_loader.h"
+#include "engine/models/presets.h"
+#include "engine/tokenizers/tokenizer.h"
+
+#include <ATen/ATen.h>
+
+namespace embedlab::tasks {
+
+namespace {
+
+bool hasTokenizerFiles(const std::string& dir) {
+    for (const char* f : {"tokenizer.json", "tokenizer.json.gz", "tokenizer.model", "kokler.json", "vocab.txt",
+                          "sentencepiece.bpe.model"})
+        if (isRegularFile(joinPath(dir, f))) return true;
+    return false;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> modelForTraining(const TrainTaskOptions& o, nlohmann::json* config, std::string* source) {
+    const c10::Device device(resolveDevice(o.device.empty() ? "cpu" : o.device));
+    if (!o.trainer.resumeDir.empty()) {
+        const std::string ckpt = resolveCheckpoint(o.trainer.resumeDir);
+        if (ckpt.empty()) throw Error::badInput("--resume: " + o.trainer.resumeDir + " holds no complete checkpoint");
+        if (source) *source = ckpt;
+        if (config) *config = nlohmann::json::parse(readFile(joinPath(ckpt, "config.json")));
+        try {
+            return loadModel(ckpt, device, at::kFloat);
+        } catch (const Error& e) {
+            throw Error::badInput("--resume: the checkpoint " + ckpt + " cannot be loaded (" + e.what() + ")");
+        }
+    }
+    const int given = !o.modelDir.empty() + !o.preset.empty() + !o.initConfig.empty();
+    if (given != 1) throw Error::badInput("give exactly one of --model DIR, --preset NAME, --init-config FILE");
+    if (!o.modelDir.empty()) {
+        if (source) *source = o.modelDir;
+        if (config) *config = nlohmann::json::parse(readFile(joinPath(o.modelDir, "config.json")));
+        return loadModel(o.modelDir, device, at::kFloat);
+    }
+    nlohmann::json j;
+    if (!o.preset.empty()) {
+        j = modelPreset(o.preset);
+        if (source) *source = "preset " + o.preset;
+    } else {
+        try {
+            j = nlohmann::json::parse(readFile(o.initConfig));
+        } catch (const nlohmann::json::exception& e) {
+            throw Error::badInput(o.initConfig + ": not JSON (" + e.what() + ")");
+        }
+        if (source) *source = "config " + o.initConfig;
+    }
+    const ModelConfig c = parseModelConfig(j.dump(), o.preset.empty() ? o.initConfig : o.preset);
+    if (config) *config = j;
+    return createRandomModel(c, o.trainer.seed, device, at::kFloat, c.initializerRange);
+}
+
+TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
+    TrainTaskResult result;
+    nlohmann::json config;
+    Progress loading(progress, 0.0, 0.02, "loading the model");
+    std::unique_ptr<Model> model = modelForTraining(o, &config, &result.modelSource);
+    const ModelConfig& c = model->config();
+    const bool resuming = !o.trainer.resumeDir.empty();
+    // The tokenizer: explicit, else the model folder's, else the checkpoint's copy.
+    std::string tokPath = o.tokenizerPath;
+    if (tokPath.empty() && resuming && hasTokenizerFiles(result.modelSource)) tokPath = result.modelSource;
+    if (tokPath.empty() && !o.modelDir.empty() && hasTokenizerFiles(o.modelDir)) tokPath = o.modelDir;
+    std::unique_ptr<Tokenizer> tokenizer;
+    if (!tokPath.empty()) tokenizer = loadTokenizer(tokPath);
+    if (!tokenizer && !o.dataPath.empty())
+        throw Error::badInput("a text corpus needs a tokenizer: give --tokenizer PATH (or use --ids)");
+
+    TrainerData d;
+    d.configJson = config;
+    d.tokenizerDir = tokPath.empty() ? std::string() : (isDirectory(tokPath) ? tokPath : dirName(tokPath));
+    d.tokenizer = tokenizer.get();
+    d.padId = c.paddingIdx() >= 0 ? c.paddingIdx() : (tokenizer && tokenizer->padId() ? *tokenizer->padId() : 0);
+    if (d.padId >= c.vocabSize) d.padId = 0;
+    if (tokenizer) {
+        for (const char* m : {"[MASK]", "<mask>"})
+            if (auto id = tokenizer->tokenToId(m)) {
+                d.maskId = *id;
+                break;
+            }
+        const int64_t n = std::min<int64_t>(tokenizer->vocabSize(), c.vocabSize);
+        for (int64_t i = 0; i < n; ++i)
+            if (tokenizer->tokenType(i) == TokenType::Special) d.specialIds.push_back(i);
+    }
+    const bool contrastive = o.trainer.objective == "contrastive";
+    const int given = !o.dataPath.empty() + !o.idsPath.empty();
+    if (given != 1) throw Error::badInput("give exactly one of --data FILE and --ids FILE");
+    Progress data(progress, 0.02, 0.08, "preparing the data");
+    const int64_t L = o.trainer.seqLen;
+    if (contrastive) {
+        d.trainPairs = o.idsPath.empty() ? tokenizePairs(o.dataPath, *tokenizer, L, data) : readIdPairsFile(o.idsPath, L);
+        if (!o.evalDataPath.empty()) {
+            d.heldOutPairs = o.idsPath.empty() ? tokenizePairs(o.evalDataPath, *tokenizer, L, data)
+                                               : readIdPairsFile(o.evalDataPath, L);
+        }
+        d.dataDescription = (o.idsPath.empty() ? o.dataPath : o.idsPath) + " (" + std::to_string(d.trainPairs.first.size()) + " pairs)";
+        result.trainSequences = static_cast<int64_t>(d.trainPairs.first.size());
+        result.heldOutSequences = static_cast<int64_t>(d.heldOutPairs.first.size());
+    } else if (!o.idsPath.empty()) {
+        d.train = readIdsFile(o.idsPath, L);
+        if (!o.evalDataPath.empty()) d.heldOut = readIdsFile(o.evalDataPath, L);
+        d.dataDescription = o.idsPath + " (" + std::to_string(d.train.size()) + " sequences)";
+    } else {
+        const TokenizedCorpus corpus = tokenizeCorpus(o.dataPath, *tokenizer, tokPath, data, o.cacheDir);
+        result.tokensFromCache = corpus.fromCache;
+        TrainSplit split = packCorpus(corpus, L, o.evalDataPath.empty());
+        d.train = split.train;
+        d.heldOut = split.heldOut;
+        d.tokensPerChar = corpus.tokensPerChar();
+        if (!o.evalDataPath.empty()) {
+            const TokenizedCorpus ev = tokenizeCorpus(o.evalDataPath, *tokenizer, tokPath, data, o.cacheDir);
+            d.heldOut = packCorpus(ev, L, false).train;
+            d.tokensPerChar = ev.tokensPerChar();
+        }
+        d.dataDescription = o.dataPath + " (" + std::to_string(corpus.numTokens) + " tokens, " +
+                            std::to_string(corpus.records) + " records)";
+        if (corpus.fromCache) progress.log("tokens from the cache: " + corpus.cachePath);
+    }
+    if (!contrastive) {
+        result.trainSequences = static_cast<int64_t>(d.train.size());
+        result.heldOutSequences = static_cast<int64_t>(d.heldOut.size());
+    }
+    result.estimate = estimateTraining(*model, o.trainer);
+    result.parameters = result.estimate.parameters;
+    result.trainable = result.estimate.trainable;
+    Progress training(progress, 0.08, 1.0, "training");
+    result.train = runTraining(*model, o.trainer, d, training);
+    return result;
+}
+
+}  // namespace embedlab::tasks
