@@ -1,4 +1,4 @@
-// `embedlab-cli bench generate|embed|project|load`: throughput figures as JSON, with the machine,
+// `embedlab-cli bench generate|embed|project|load|train`: throughput figures as JSON, with the machine,
 // threads, dtype and device they were measured on. Each figure is the median of --repeat runs after
 // one untimed warm-up. Models come from a folder (--model DIR) or, for generate/embed, from a preset
 // with random weights built in memory (--preset NAME, as `init` knows them).
@@ -21,8 +21,12 @@
 #include "engine/models/model_loader.h"
 #include "engine/models/presets.h"
 #include "engine/tokenizers/tokenizer.h"
+#include "engine/io/file_io.h"
+#include "engine/train/trainer.h"
 
 #include <ATen/ATen.h>
+
+#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -299,14 +303,89 @@ int runLoad(Args& a) {
     return 0;
 }
 
+// bench train: optimizer steps of the trainer (engine/train/trainer.h: forward, loss, backward,
+// clipping, AdamW) on random full-length sequences (lm) or pairs (contrastive); tokens/s over the
+// timed steps after --warmup-steps, and the peak RSS. The same shapes as bench/pytorch_train_baseline.py.
+int runTrainBench(Args& a) {
+    const std::string deviceName = deviceFromArgs(a), dtypeName = dtypeFromArgs(a);
+    nlohmann::json out = header("train", deviceName, dtypeName);
+    auto model = benchModel(a, c10::Device(deviceName), at::kFloat, out);  // f32 master weights
+    TrainerOptions o;
+    o.objective = a.get("objective", model->config().isCausalLM() ? "lm" : "contrastive");
+    o.batchSize = a.getInt("batch-size", 8);
+    o.seqLen = a.getInt("seq-len", 256);
+    const int64_t warm = a.getInt("warmup-steps", 1), timed = a.getInt("steps", 3);
+    if (o.batchSize < 1 || o.seqLen < 2 || warm < 0 || timed < 1) throw UsageError("bad --batch-size, --seq-len or --steps");
+    o.steps = warm + timed;
+    o.dtype = dtypeName;
+    o.schedule.baseLr = 1e-4;
+    o.schedule.kind = "constant";
+    o.optimizer.weightDecay = 0.01;
+    o.clip = 0;
+    o.shuffle = false;
+    o.evalEvery = -1;
+    o.pooling = a.get("pooling", "mean");
+    char tmpl[] = "/tmp/embedlab-bench-train-XXXXXX";
+    if (!::mkdtemp(tmpl)) throw Error::runtime("cannot create a scratch folder");
+    o.outDir = tmpl;
+    TrainerData d;
+    d.configJson = a.has("model") ? nlohmann::json::parse(readFile(a.get("model") + "/config.json"))
+                                  : modelPreset(a.get("preset"));
+    const int64_t V = model->config().vocabSize;
+    at::Generator gen = at::detail::createCPUGenerator(1234);
+    auto randomSeqs = [&](int64_t n) {
+        const at::Tensor ids = at::randint(V, {n, o.seqLen}, gen, at::TensorOptions().dtype(at::kLong));
+        std::vector<std::vector<int64_t>> v(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = std::vector<int64_t>(ids[i].data_ptr<int64_t>(), ids[i].data_ptr<int64_t>() + o.seqLen);
+        return TokenSequences::fromVectors(v);
+    };
+    const int64_t n = o.steps * o.batchSize;
+    if (o.objective == "contrastive") d.trainPairs = {randomSeqs(n), randomSeqs(n)};
+    else d.train = randomSeqs(n);
+    if (o.objective == "mlm") d.maskId = 4;
+    StderrProgress progress(a, "bench train");
+    TrainResult r;
+    try {
+        r = runTraining(*model, o, d, progress);
+    } catch (...) {
+        std::error_code ec;
+        std::filesystem::remove_all(o.outDir, ec);
+        throw;
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(o.outDir, ec);
+    std::vector<double> secs;
+    int64_t tokens = 0;
+    for (const auto& l : r.log)
+        if (l.contains("loss") && l["step"].get<int64_t>() > warm) {
+            secs.push_back(l["seconds"].get<double>());
+            tokens += l["tokens"].get<int64_t>();
+        }
+    double total = 0;
+    for (double s : secs) total += s;
+    out["objective"] = o.objective;
+    out["batch_size"] = o.batchSize;
+    out["seq_len"] = o.seqLen;
+    out["timed_steps"] = secs.size();
+    out["step_seconds"] = total / static_cast<double>(secs.size());
+    out["step_seconds_median"] = median(secs);
+    out["tokens_per_second"] = total > 0 ? static_cast<double>(tokens) / total : 0.0;
+    out["peak_rss_mb"] = static_cast<double>(eval::peakRssBytes()) / (1024.0 * 1024.0);
+    out["parameters"] = model->parameterCounts().total();
+    out["final_loss"] = r.finalLoss;
+    printJson(out);
+    return 0;
+}
+
 int runBench(Args& a) {
-    if (a.positional.empty()) throw UsageError("which benchmark? generate, embed, project or load");
+    if (a.positional.empty()) throw UsageError("which benchmark? generate, embed, project, load or train");
     const std::string what = a.positional.front();
     if (what == "generate") return runGenerate(a);
     if (what == "embed") return runEmbedBench(a);
     if (what == "project") return runProjectBench(a);
     if (what == "load") return runLoad(a);
-    throw UsageError("unknown benchmark '" + what + "': use generate, embed, project or load");
+    if (what == "train") return runTrainBench(a);
+    throw UsageError("unknown benchmark '" + what + "': use generate, embed, project, load or train");
 }
 
 }  // namespace
@@ -317,10 +396,12 @@ EMBEDLAB_CLI_COMMAND(Command{
     "  bench embed (--model DIR [--input FILE] | --preset NAME) [--sentences 128] [--batch-size 32] [--pooling P]\n"
     "  bench project [--input FILE | --points 10000 --dim 64] [--method tsne|umap|pca] [--repeat 1]\n"
     "  bench load --model DIR\n"
+    "  bench train (--model DIR | --preset NAME) [--objective lm|mlm|contrastive] [--batch-size 8] [--seq-len 256]\n"
+    "    [--steps 3] [--warmup-steps 1] [--pooling mean]\n"
     "  → one JSON object: medians over --repeat runs (after a warm-up) with machine, threads, device, dtype",
     {},
     {"model", "preset", "prompt-tokens", "new-tokens", "batch", "repeat", "seed", "input", "sentences", "batch-size", "pooling",
-     "layer", "points", "dim", "method", "quality-sample"},
+     "layer", "points", "dim", "method", "quality-sample", "objective", "seq-len", "steps", "warmup-steps"},
     runBench});
 
 }  // namespace embedlab::cli
