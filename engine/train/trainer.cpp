@@ -9,6 +9,7 @@
 #include "engine/models/model_writer.h"
 #include "engine/models/nn_ops.h"
 #include "engine/tokenizers/tokenizer.h"
+#include "engine/train/lm_head_loss.h"
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
@@ -73,16 +74,19 @@ int64_t lmTargets(const TokenBatch& b) {
 }
 
 LossSum lmLoss(Model& model, const TokenBatch& b) {
+    // The final hidden states, then the LM head and the cross-entropy in chunks (lm_head_loss.h): the
+    // [tokens, vocab] logits are never held whole.
     ForwardOptions fo;
     fo.hiddenStates = false;
-    fo.logits = true;
+    fo.logits = false;
     const int64_t L = b.ids.size(1);
     ForwardOutput out = model.forward(b.ids, b.mask, at::Tensor(), fo);
-    const at::Tensor logits = nn::atLeastF32(out.logits.narrow(1, 0, L - 1));
-    const at::Tensor valid = b.mask.narrow(1, 1, L - 1).to(logits.device());
-    const at::Tensor targets = b.ids.narrow(1, 1, L - 1).to(logits.device()).masked_fill(valid.eq(0), -100);
+    const at::Tensor h = out.lastHidden.narrow(1, 0, L - 1);
+    const at::Tensor valid = b.mask.narrow(1, 1, L - 1).to(h.device());
+    const at::Tensor targets = b.ids.narrow(1, 1, L - 1).to(h.device()).masked_fill(valid.eq(0), -100);
     LossSum r;
-    r.sum = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}), {}, at::Reduction::Sum, -100);
+    r.sum = lmHeadCrossEntropySum(h.reshape({-1, h.size(-1)}), model.lmHead(), targets.reshape({-1}),
+                                  model.config().finalLogitSoftcap);
     r.count = valid.sum().item<int64_t>();
     return r;
 }
