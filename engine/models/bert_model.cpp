@@ -178,9 +178,13 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
         at::Tensor a = nn::attention(q, k, v, allowed, std::nullopt, o.attentions, &probs);
         if (o.attentions) out.attentions.push_back(probs);
         if (packed) a = a.reshape({B * L, H}).index_select(0, realIdx);
-        x = nn::layerNorm(nn::linear(a, l.oW, l.oB).add_(x), l.ln1w, l.ln1b, c.normEps);
+        // In place only on the fast path: under autocast the product is bf16 and x is f32.
+        const bool fast = nn::fastPathsAllowed();
+        at::Tensor ao = nn::linear(a, l.oW, l.oB);
+        x = nn::layerNorm(fast ? ao.add_(x) : ao + x, l.ln1w, l.ln1b, c.normEps);
         at::Tensor h = nn::activation(nn::linear(x, l.iW, l.iB), c.activation);
-        x = nn::layerNorm(nn::linear(h, l.outW, l.outB).add_(x), l.ln2w, l.ln2b, c.normEps);
+        at::Tensor fo = nn::linear(h, l.outW, l.outB);
+        x = nn::layerNorm(fast ? fo.add_(x) : fo + x, l.ln2w, l.ln2b, c.normEps);
         if (o.hiddenStates) out.hiddenStates.push_back(unpack(x));
     }
     x = unpack(x);

@@ -113,11 +113,32 @@ std::map<std::string, at::Tensor> canonicalise(const ModelConfig& c, const std::
         }
         canon[cn] = s;
     }
+    // A BERT checkpoint whose cls.predictions head is incomplete (an odd export): the head is ignored,
+    // as the other pre-training heads are, rather than refused.
+    std::vector<std::string> bertHeads;
+    if (c.arch == Architecture::Bert) {
+        const char* head[] = {"lm_head.dense.weight", "lm_head.dense.bias", "lm_head.layer_norm.weight", "lm_head.layer_norm.bias"};
+        size_t have = 0;
+        for (const char* n : head) have += canon.count(n);
+        const bool bias = canon.count("lm_head.bias") || canon.count("lm_head.decoder.bias");
+        if ((have > 0 || bias) && (have < 4 || !bias)) {
+            for (auto it = canon.begin(); it != canon.end();) {
+                if (startsWith(it->first, "lm_head.")) {
+                    bertHeads.push_back(it->second->name);
+                    it = canon.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+    }
     // 3. Compare with the expectation.
     std::map<std::string, std::vector<int64_t>> optional;
     auto required = expectedTensorShapes(c, &optional);
-    // Tied heads that were stored anyway are accepted and dropped.
+    // Tied heads that were stored anyway are accepted and dropped; so is the MLM decoder's bias when
+    // the head's own bias is there too (Hugging Face ties the two: one tensor, trained and written once).
     std::set<std::string> dropTied;
+    if (canon.count("lm_head.bias") && canon.count("lm_head.decoder.bias")) dropTied.insert("lm_head.decoder.bias");
     if (c.tieWordEmbeddings) {
         for (const char* k : {"lm_head.weight", "lm_head.decoder.weight"})
             if (canon.count(k) && !required.count(k)) dropTied.insert(k);
@@ -129,7 +150,6 @@ std::map<std::string, at::Tensor> canonicalise(const ModelConfig& c, const std::
         else if (it->second->shape != shape)
             misshaped.push_back(it->second->name + " is " + shapeStr(it->second->shape) + ", expected " + shapeStr(shape));
     }
-    std::vector<std::string> bertHeads;
     for (const auto& [n, s] : canon) {
         if (required.count(n) || dropTied.count(n)) continue;
         auto it = optional.find(n);
@@ -157,7 +177,7 @@ std::map<std::string, at::Tensor> canonicalise(const ModelConfig& c, const std::
     if (c.arch == Architecture::XlmRoberta || c.arch == Architecture::Bert) {
         std::vector<std::string> head = {"lm_head.dense.weight", "lm_head.dense.bias", "lm_head.layer_norm.weight",
                                          "lm_head.layer_norm.bias"};
-        head.push_back(canon.count("lm_head.decoder.bias") ? "lm_head.decoder.bias" : "lm_head.bias");
+        head.push_back(canon.count("lm_head.bias") ? "lm_head.bias" : "lm_head.decoder.bias");
         if (!c.tieWordEmbeddings) head.push_back("lm_head.decoder.weight");
         group(head, "MLM head");
     }

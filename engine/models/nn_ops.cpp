@@ -5,6 +5,7 @@
 #include "engine/models/cpu_kernels.h"
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
 
 #include <limits>
@@ -12,7 +13,11 @@
 
 namespace embedlab::nn {
 
-bool fastPathsAllowed() { return !at::GradMode::is_enabled(); }
+bool fastPathsAllowed() {
+    // Under autocast ATen's products return bf16 from f32 inputs, which the fused kernels (one dtype
+    // throughout) do not take; autocast is a training-time setting, so it shares the predicate.
+    return !at::GradMode::is_enabled() && !at::autocast::is_cpu_enabled() && !at::autocast::is_enabled();
+}
 
 at::Tensor atLeastF32(const at::Tensor& x) {
     const auto t = x.scalar_type();

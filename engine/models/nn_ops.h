@@ -12,7 +12,7 @@ namespace embedlab::nn {
 // The one predicate that decides whether a fast path may run: fused CPU kernels, products split by hand
 // over threads, in-place arithmetic on intermediate results. They write through data_ptr / *_out,
 // which autograd cannot see, so they run only while no gradient is recorded (grad mode off, as under
-// the models' InferenceMode guard). A training forward (engine/train) keeps grad mode on and gets the
+// the models' InferenceMode guard) and autocast is off. A training forward (engine/train) keeps grad mode on and gets the
 // plain ATen compositions, which autograd differentiates.
 bool fastPathsAllowed();
 

@@ -9,10 +9,11 @@ namespace embedlab {
 
 double LrSchedule::at(int64_t s) const {
     const double step = static_cast<double>(s);
-    if (s < warmup) return baseLr * step / static_cast<double>(std::max<int64_t>(1, warmup));
+    // baseLr · λ(s) with λ computed first, as LambdaLR does (the same rounding).
+    if (s < warmup) return baseLr * (step / static_cast<double>(std::max<int64_t>(1, warmup)));
     if (kind == "constant") return baseLr;
     const double rest = static_cast<double>(std::max<int64_t>(1, totalSteps - warmup));
-    if (kind == "linear") return baseLr * std::max(0.0, static_cast<double>(totalSteps - s) / rest);
+    if (kind == "linear") return baseLr * std::max(0.0, static_cast<double>(totalSteps - s) / rest);  // λ first
     // cosine, half a period (num_cycles 0.5)
     const double progress = static_cast<double>(s - warmup) / rest;
     return baseLr * std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * 0.5 * 2.0 * progress)));

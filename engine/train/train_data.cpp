@@ -190,6 +190,7 @@ TokenPairs readIdPairsFile(const std::string& path, int64_t seqLen) {
         const size_t tab = line.find('\t');
         const std::string where = path + ":" + std::to_string(n);
         if (tab == std::string::npos) throw Error::badInput(where + ": expected 'ids<TAB>ids'");
+        if (tab == 0 || tab + 1 >= line.size()) throw Error::badInput(where + ": an empty side");
         auto x = parseIds(line.substr(0, tab), where), y = parseIds(line.substr(tab + 1), where);
         if (static_cast<int64_t>(x.size()) > seqLen) x.resize(static_cast<size_t>(seqLen));
         if (static_cast<int64_t>(y.size()) > seqLen) y.resize(static_cast<size_t>(seqLen));
@@ -296,8 +297,12 @@ TrainSplit packCorpus(const TokenizedCorpus& c, int64_t seqLen, bool holdOut) {
 
 std::vector<size_t> batchRows(int64_t j, int64_t batchSize, size_t n, bool shuffle, uint64_t seed) {
     std::vector<size_t> rows;
-    int64_t cachedEpoch = -1;
-    std::vector<size_t> perm;
+    // The epoch's permutation is kept between calls (one per thread): O(n) once per epoch, not per batch.
+    thread_local int64_t cachedEpoch = -1;
+    thread_local size_t cachedN = 0;
+    thread_local uint64_t cachedSeed = 0;
+    thread_local std::vector<size_t> perm;
+    if (cachedN != n || cachedSeed != seed) cachedEpoch = -1;
     for (int64_t i = 0; i < batchSize; ++i) {
         const int64_t g = j * batchSize + i;
         const int64_t epoch = g / static_cast<int64_t>(n);
@@ -312,6 +317,8 @@ std::vector<size_t> batchRows(int64_t j, int64_t batchSize, size_t n, bool shuff
             std::mt19937_64 gen(seed * 1000003ull + static_cast<uint64_t>(epoch));
             for (size_t k = n; k > 1; --k) std::swap(perm[k - 1], perm[static_cast<size_t>(gen() % k)]);
             cachedEpoch = epoch;
+            cachedN = n;
+            cachedSeed = seed;
         }
         rows.push_back(perm[pos]);
     }

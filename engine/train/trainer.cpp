@@ -186,6 +186,37 @@ at::Tensor infoNce(const at::Tensor& a, const at::Tensor& b, const at::Tensor& s
 
 std::string stepDirName(int64_t step) { return "checkpoint-" + std::to_string(step); }
 
+// FNV-1a over every token and sequence boundary: a resume must draw from the same data.
+std::string fingerprint(const TokenSequences& s, uint64_t h = 1469598103934665603ull) {
+    auto mix = [&h](int64_t v) {
+        for (int i = 0; i < 8; ++i) {
+            h ^= static_cast<uint64_t>(v >> (8 * i)) & 0xff;
+            h *= 1099511628211ull;
+        }
+    };
+    for (size_t i = 0; i < s.size(); ++i) {
+        mix(s.length(i));
+        const int32_t* p = s.sequence(i);
+        for (int64_t t = 0; t < s.length(i); ++t) mix(p[t]);
+    }
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+// Copies a file next to its destination, fsyncs it and renames it over the destination.
+void copyFileAtomic(const fs::path& from, const std::string& to) {
+    AtomicFile out(to);
+    std::ifstream in(from, std::ios::binary);
+    if (!in) throw Error::runtime("cannot read " + from.string());
+    std::vector<char> buf(1 << 20);
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        if (in.gcount() > 0) out.write(buf.data(), static_cast<uint64_t>(in.gcount()));
+    }
+    out.commit();
+}
+
 void fsyncDir(const std::string& dir) {
     FILE* f = std::fopen(dir.c_str(), "r");
     if (!f) return;
@@ -212,6 +243,8 @@ std::vector<std::pair<int64_t, fs::path>> checkpoints(const std::string& dir) {
     std::sort(out.begin(), out.end());
     return out;
 }
+
+bool contrastive0(const TrainerOptions& o) { return o.objective == "contrastive"; }
 
 nlohmann::json optionsJson(const TrainerOptions& o) {
     nlohmann::json j;
@@ -248,7 +281,9 @@ std::string latestCheckpoint(const std::string& dir) {
     return {};
 }
 
-std::string resolveCheckpoint(const std::string& path) {
+std::string resolveCheckpoint(const std::string& pathIn) {
+    std::string path = pathIn;
+    while (path.size() > 1 && path.back() == '/') path.pop_back();  // "checkpoint-3/" from tab completion
     const std::string latest = latestCheckpoint(path);
     if (!latest.empty()) return latest;
     const fs::path p(path);
@@ -374,14 +409,39 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         p.tensor = logScale;
         params.push_back(p);
     }
+    // The logits' scale 1/τ: fixed (exactly 1/τ) or learned as log(1/τ).
+    auto scaleOf = [&]() -> at::Tensor {
+        if (o.learnTemperature) return logScale.exp();
+        return at::full({1}, 1.0 / o.temperature, at::TensorOptions().dtype(at::kFloat).device(model.device()));
+    };
     std::unique_ptr<Optimizer> optimizer = makeOptimizer(params, o.optimizer);
     LrSchedule schedule = o.schedule;
     schedule.totalSteps = o.steps;
     validateSchedule(schedule);
 
+    const std::string dataFingerprint = contrastive0(o)
+                                            ? fingerprint(d.trainPairs.second, std::stoull(fingerprint(d.trainPairs.first), nullptr, 16))
+                                            : fingerprint(d.train);
     TrainResult result;
     result.outDir = o.outDir;
     int64_t start = 0;
+    if (o.resumeDir.empty()) {
+        // A fresh run never mixes with another run's checkpoints (pruning and --resume would pick them up).
+        auto old = checkpoints(o.outDir);
+        if (!old.empty())
+            throw Error::badInput(o.outDir + " already holds checkpoints (" + old.back().second.filename().string() +
+                                  "): continue them with --resume " + o.outDir + ", or choose another --out");
+    }
+    // Whatever way this returns, the model leaves training frozen: later forwards run as inference.
+    struct Freeze {
+        std::vector<ParameterInfo>& ps;
+        ~Freeze() {
+            for (auto& p : ps) {
+                p.tensor.requires_grad_(false);
+                p.tensor.mutable_grad() = at::Tensor();
+            }
+        }
+    } freeze{params};
     if (!o.resumeDir.empty()) {
         const std::string ckpt = resolveCheckpoint(o.resumeDir);
         if (ckpt.empty()) throw Error::badInput("--resume: " + o.resumeDir + " holds no complete checkpoint");
@@ -392,11 +452,30 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
             throw Error::badInput(ckpt + "/trainer_state.json is damaged: " + e.what());
         }
         const nlohmann::json now = optionsJson(o);
-        for (const char* k : {"objective", "batch_size", "seq_len", "grad_accum", "optimizer", "train", "shuffle", "seed",
-                              "pooling", "learn_temperature", "matryoshka"})
-            if (st.value("options", nlohmann::json::object()).value(k, nlohmann::json()) != now[k])
+        if (!st.is_object() || !st.contains("options") || !st["options"].is_object() || !st.contains("step"))
+            throw Error::badInput(ckpt + "/trainer_state.json is not a trainer state (no step or options)");
+        const nlohmann::json& was = st["options"];
+        for (const char* k : {"objective", "batch_size", "seq_len", "grad_accum", "optimizer", "lr", "weight_decay", "betas",
+                              "eps", "warmup", "schedule", "clip", "train", "shuffle", "seed", "dtype", "pooling",
+                              "temperature", "learn_temperature", "matryoshka"})
+            if (was.value(k, nlohmann::json()) != now[k])
                 throw Error::badInput("--resume: the checkpoint was trained with " + std::string(k) + " = " +
-                                      st["options"].value(k, nlohmann::json()).dump() + ", this run asks for " + now[k].dump());
+                                      was.value(k, nlohmann::json()).dump() + ", this run asks for " + now[k].dump());
+        if (st.value("data_fingerprint", std::string()) != dataFingerprint)
+            throw Error::badInput("--resume: the training data differ from the checkpoint's (" + st.value("data", std::string()) +
+                                  "); resume with the same data");
+        // The weights: the checkpoint's, whatever model the caller passed.
+        {
+            const auto f = SafeTensorsFile::open(joinPath(ckpt, "model.safetensors"));
+            at::NoGradGuard ng;
+            for (const auto& [name, t] : model.weights()) {
+                const std::string key = huggingFaceWeightName(model, name);
+                if (!f->find(key)) throw Error::badInput("--resume: " + ckpt + "/model.safetensors has no '" + key + "'");
+                const at::Tensor v = f->tensor(key);
+                if (v.sizes() != t.sizes()) throw Error::badInput("--resume: '" + key + "' has another shape in the checkpoint");
+                t.detach().copy_(v);
+            }
+        }
         start = st.value("step", int64_t{0});
         if (start >= o.steps)
             throw Error::badInput("--resume: the checkpoint is at step " + std::to_string(start) + ", not before --steps " +
@@ -451,7 +530,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                 if (rows.size() < 2) break;
                 const at::Tensor a = pooled(model, makeBatch(d.heldOutPairs.first, rows, d.padId), o.pooling);
                 const at::Tensor p = pooled(model, makeBatch(d.heldOutPairs.second, rows, d.padId), o.pooling);
-                sum += infoNce(a, p, logScale.exp(), o.matryoshka).item<double>();
+                sum += infoNce(a, p, scaleOf(), o.matryoshka).item<double>();
                 ++batches;
             } else if (o.objective == "lm") {
                 LossSum l = lmLoss(model, makeBatch(d.heldOut, rows, d.padId));
@@ -524,6 +603,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
             state["step"] = step;
             state["options"] = optionsJson(o);
             state["data"] = d.dataDescription;
+            state["data_fingerprint"] = dataFingerprint;
             state["log"] = result.log;
             if (logScale.defined()) state["logit_scale"] = logScale.item<double>();
             writeFileAtomic(joinPath(tmp, "trainer_state.json"), state.dump(1) + "\n");
@@ -533,13 +613,21 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         }
         const std::string old = finalDir + ".old";
         fs::remove_all(old, ec);
-        if (fs::exists(finalDir)) fs::rename(finalDir, old);
-        fs::rename(tmp, finalDir);
+        try {
+            if (fs::exists(finalDir)) fs::rename(finalDir, old);
+            fs::rename(tmp, finalDir);
+        } catch (const fs::filesystem_error& e) {
+            fs::remove_all(tmp, ec);
+            throw Error::runtime("could not put the checkpoint in place: " + std::string(e.what()));
+        }
         fsyncDir(o.outDir);
         fs::remove_all(old, ec);
-        auto all = checkpoints(o.outDir);
-        const int64_t keep = std::max<int64_t>(1, o.keep);
-        for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) fs::remove_all(all[i].second, ec);
+        // Keep the last `keep`: only checkpoints of earlier steps are ever removed.
+        std::vector<fs::path> older;
+        for (const auto& [n, path] : checkpoints(o.outDir))
+            if (n < step) older.push_back(path);
+        const size_t keepOlder = static_cast<size_t>(std::max<int64_t>(1, o.keep) - 1);
+        for (size_t i = 0; i + keepOlder < older.size(); ++i) fs::remove_all(older[i], ec);
         progress.log("checkpoint written: step " + std::to_string(step));
     };
 
@@ -585,7 +673,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                 if (contrastive) {
                     const at::Tensor a = pooled(model, batches[m], o.pooling);
                     const at::Tensor p = pooled(model, seconds[m], o.pooling);
-                    loss = infoNce(a, p, logScale.exp(), o.matryoshka) / static_cast<double>(K);
+                    loss = infoNce(a, p, scaleOf(), o.matryoshka) / static_cast<double>(K);
                 } else {
                     LossSum l = o.objective == "mlm" ? mlmLoss(model, masked[m]) : lmLoss(model, batches[m]);
                     loss = l.sum / static_cast<double>(total);
@@ -608,6 +696,17 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                                  (last.empty() ? "no checkpoint was written" : "the last good checkpoint is " + last));
         }
         optimizer->step(lr);
+        {
+            // A finite loss and gradient can still take the weights to Inf/NaN (a huge learning rate):
+            // such a step is never checkpointed.
+            at::NoGradGuard ng;
+            for (const auto& p : params)
+                if (!at::isfinite(p.tensor).all().item<bool>()) {
+                    const std::string last = latestCheckpoint(o.outDir);
+                    throw Error::runtime("step " + std::to_string(step + 1) + " made '" + p.name + "' non-finite (lower --lr or use --clip); " +
+                                         (last.empty() ? "no checkpoint was written" : "the last good checkpoint is " + last));
+                }
+        }
         const double secs = secondsSince(ts);
         tokensThisRun += tokens;
         lastLoss = lossValue;
@@ -634,27 +733,21 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         if (o.sampleEvery > 0 && ((step + 1) % o.sampleEvery == 0 || lastStep)) sample(step + 1);
         if ((o.saveEvery > 0 && (step + 1) % o.saveEvery == 0) || lastStep) checkpoint(step + 1);
     }
-    // The final model in DIR itself: the last checkpoint's files.
+    // The final model in DIR itself: the last checkpoint's files, each replaced atomically.
     {
         const std::string last = joinPath(o.outDir, stepDirName(o.steps));
         for (const auto& e : fs::directory_iterator(last)) {
             if (!e.is_regular_file()) continue;
             const std::string name = e.path().filename().string();
             if (name == "optimizer.safetensors") continue;
-            const std::string dst = joinPath(o.outDir, name);
-            const std::string tmp = dst + ".tmp-final";
-            fs::copy_file(e.path(), tmp, fs::copy_options::overwrite_existing);
-            fs::rename(tmp, dst);
+            copyFileAtomic(e.path(), joinPath(o.outDir, name));
         }
-        fsyncDir(o.outDir);
     }
     result.steps = o.steps;
     result.finalLoss = lastLoss;
     result.seconds = secondsSince(t0);
     result.tokens = tokensThisRun;
     result.tokensPerSecond = result.seconds > 0 ? tokensThisRun / result.seconds : 0.0;
-    // The model leaves training frozen: later forwards run as inference.
-    for (auto& p : params) p.tensor.requires_grad_(false);
     return result;
 }
 

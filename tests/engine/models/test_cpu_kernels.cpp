@@ -34,8 +34,11 @@ at::Tensor refHeadNormRope(const at::Tensor& x, const at::Tensor& w, const at::T
     return y.transpose(1, 2);
 }
 
+// The models call nn:: under InferenceMode, where the fast paths are allowed (nn::fastPathsAllowed):
+// these tests do too.
 class KernelThreads : public ::testing::TestWithParam<int> {
 protected:
+    c10::InferenceMode inference_;
     void SetUp() override {
         saved_ = at::get_num_threads();
         at::set_num_threads(GetParam());
@@ -149,6 +152,7 @@ TEST_P(KernelThreads, HeadNormRopeMatchesComposition) {
 }
 
 TEST(CpuKernels, LinearRoutesOneRowToGemvAndKeepsShape) {
+    c10::InferenceMode inference;
     at::Tensor w = randn({33, 20}, at::kFloat, 1), x = randn({1, 20}, at::kFloat, 2);
     at::Tensor y = nn::linear(x, w);
     EXPECT_EQ(y.sizes(), (std::vector<int64_t>{1, 33}));

@@ -223,11 +223,14 @@ TEST(Gradients, FrozenGroupsGetNoGradientAndThePadRowNone) {
         const bool on = p.layer == 1 || p.layer == 3;
         EXPECT_EQ(p.tensor.grad().defined(), on) << p.name;
     }
-    // Embeddings: the pad id (0, padded positions) receives nothing from its lookups; HF's padding_idx.
+    // Embeddings: the pad id receives nothing from its lookups, even at a real position (HF's padding_idx).
     auto e = fixtureModel("bert_tiny");
     e->makeTrainable();
     applyTrainSelection(*e, parseTrainSelection("embeddings", e->config().numLayers));
-    scalarLoss(*e, b.ids, b.mask).backward();
+    Batch withPad = batchFor(*e);
+    withPad.ids[0][2] = e->config().padTokenId;  // mask 1 there
+    ASSERT_EQ(withPad.mask[0][2].item<int64_t>(), 1);
+    scalarLoss(*e, withPad.ids, withPad.mask).backward();
     const at::Tensor g = e->inputEmbeddings().grad();
     ASSERT_TRUE(g.defined());
     EXPECT_EQ(g[e->config().padTokenId].abs().sum().item<double>(), 0.0);

@@ -19,6 +19,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
+#include <numeric>
 #include <random>
 
 using namespace embedlab;
@@ -415,6 +417,102 @@ TEST(Trainer, BadInputGetsClearMessages) {
         EXPECT_NE(std::string(e.what()).find("checkpoint-"), std::string::npos) << e.what();
         const std::string last = latestCheckpoint(nan.outDir);
         ASSERT_FALSE(last.empty());
-        EXPECT_NO_THROW(loadModel(last));
+        auto good = loadModel(last);
+        for (const auto& [name, t] : good->weights()) EXPECT_TRUE(at::isfinite(t).all().item<bool>()) << name;
     }
+}
+
+TEST(Trainer, KeepsTheLastKCheckpointsAndNeverMixesRuns) {
+    const std::string model = test::fixture("models/gpt2_tiny");
+    const std::string dir = scratch("keep");
+    TrainerOptions o;
+    o.steps = 4;
+    o.batchSize = 2;
+    o.seqLen = 8;
+    o.saveEvery = 1;
+    o.keep = 2;
+    o.outDir = dir + "/out";
+    TrainerData d = dataFor(model);
+    d.train = TokenSequences::fromVectors({{1, 2, 3, 4}, {5, 6, 7}, {8, 9, 10, 11, 12}});
+    auto m = loadModel(model);
+    runTraining(*m, o, d, nullProgress());
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(o.outDir))
+        if (e.is_directory()) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"checkpoint-3", "checkpoint-4"}));
+    // A fresh run into the same folder is refused (its pruning would take the other run's checkpoints).
+    auto m2 = loadModel(model);
+    try {
+        runTraining(*m2, o, d, nullProgress());
+        ADD_FAILURE() << "a second run into a folder with checkpoints was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+    }
+    // Resuming with other data is refused; with a trailing slash the checkpoint is found.
+    TrainerOptions more = o;
+    more.steps = 5;
+    more.resumeDir = o.outDir + "/checkpoint-4/";
+    TrainerData other = d;
+    other.train = TokenSequences::fromVectors({{1, 2, 3, 4}, {5, 6, 7}, {8, 9, 10, 11, 13}});
+    auto m3 = loadModel(model);
+    try {
+        runTraining(*m3, more, other, nullProgress());
+        ADD_FAILURE() << "a resume with other data was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("data differ"), std::string::npos) << e.what();
+    }
+    auto m4 = loadModel(model);  // the base model: the checkpoint's weights are loaded by the trainer
+    EXPECT_EQ(runTraining(*m4, more, d, nullProgress()).resumedFrom, 4);
+}
+
+TEST(Trainer, MaskedLmDrawsFifteenPercentWithTheEightyTenTenRule) {
+    TrainerOptions o;
+    o.objective = "mlm";
+    TrainerData d;
+    d.maskId = 4;
+    d.specialIds = {0, 2};
+    std::vector<std::vector<int64_t>> seqs;
+    std::mt19937 gen(1);
+    for (int i = 0; i < 64; ++i) {
+        std::vector<int64_t> s = {0};
+        for (int t = 0; t < 98; ++t) s.push_back(10 + static_cast<int64_t>(gen() % 400));
+        s.push_back(2);
+        seqs.push_back(s);
+    }
+    seqs.push_back({0, 50, 2});  // one maskable token: still one prediction
+    const TokenSequences ts = TokenSequences::fromVectors(seqs);
+    std::vector<size_t> rows(seqs.size());
+    std::iota(rows.begin(), rows.end(), size_t{0});
+    const TokenBatch b = makeBatch(ts, rows, 1);
+    const MlmBatch m = maskForMlm(b, 0, o, d, 512);
+    int64_t predicted = 0, masked = 0, kept = 0, random = 0;
+    for (int64_t i = 0; i < b.ids.size(0); ++i) {
+        int64_t row = 0;
+        for (int64_t t = 0; t < b.ids.size(1); ++t) {
+            const int64_t label = m.labels[i][t].item<int64_t>(), orig = b.ids[i][t].item<int64_t>(), in = m.ids[i][t].item<int64_t>();
+            if (label < 0) {
+                EXPECT_EQ(in, orig);
+                continue;
+            }
+            EXPECT_EQ(label, orig);
+            EXPECT_NE(orig, 0);
+            EXPECT_NE(orig, 2);
+            EXPECT_EQ(b.mask[i][t].item<int64_t>(), 1);
+            ++predicted, ++row;
+            if (in == 4) ++masked;
+            else if (in == orig) ++kept;
+            else ++random;
+        }
+        EXPECT_GE(row, 1) << "row " << i;
+    }
+    EXPECT_EQ(predicted, m.predictions);
+    const double frac = double(predicted) / (64 * 98 + 1);
+    EXPECT_NEAR(frac, 0.15, 0.015);
+    EXPECT_NEAR(double(masked) / predicted, 0.8, 0.04);
+    EXPECT_NEAR(double(kept) / predicted, 0.1, 0.03);
+    EXPECT_NEAR(double(random) / predicted, 0.1, 0.03);
+    // The same micro-batch index draws the same masks; another one draws others.
+    EXPECT_TRUE(at::equal(maskForMlm(b, 0, o, d, 512).labels, m.labels));
+    EXPECT_FALSE(at::equal(maskForMlm(b, 1, o, d, 512).labels, m.labels));
 }
