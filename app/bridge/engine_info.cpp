@@ -2,6 +2,7 @@
 
 #include "engine/device/device.h"
 #include "engine/io/file_kind.h"
+#include "engine/models/presets.h"
 
 namespace embedlab {
 
@@ -15,6 +16,12 @@ QVector<DeviceEntry> engineDevices() {
 }
 
 QString engineBestDevice() { return QString::fromStdString(bestDevice()); }
+
+QStringList engineModelPresets() {
+    QStringList out;
+    for (const auto& n : modelPresetNames()) out << QString::fromStdString(n);
+    return out;
+}
 int engineSetThreads(int n) { return setThreadCount(n); }
 int engineThreads() { return threadCount(); }
 int engineHardwareThreads() { return hardwareThreads(); }

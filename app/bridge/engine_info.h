@@ -15,6 +15,7 @@ struct DeviceEntry {
 
 QVector<DeviceEntry> engineDevices();
 QString engineBestDevice();
+QStringList engineModelPresets();  // gemma3-270m, gemma3-270m-tr, gpt2, bert-base, xlm-roberta-base
 int engineSetThreads(int n);  // n <= 0: all cores; returns the count in use
 int engineThreads();
 int engineHardwareThreads();

@@ -11,6 +11,8 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdio>
+
 namespace embedlab::tasks {
 
 namespace {
@@ -23,6 +25,32 @@ bool hasTokenizerFiles(const std::string& dir) {
 }
 
 }  // namespace
+
+namespace {
+// The config.json the options describe, without building the model.
+nlohmann::json configFor(const TrainTaskOptions& o) {
+    if (!o.trainer.resumeDir.empty()) {
+        const std::string ckpt = resolveCheckpoint(o.trainer.resumeDir);
+        if (ckpt.empty()) throw Error::badInput("--resume: " + o.trainer.resumeDir + " holds no complete checkpoint");
+        return nlohmann::json::parse(readFile(joinPath(ckpt, "config.json")));
+    }
+    if (!o.modelDir.empty()) return nlohmann::json::parse(readFile(joinPath(o.modelDir, "config.json")));
+    if (!o.preset.empty()) return modelPreset(o.preset);
+    if (!o.initConfig.empty()) return nlohmann::json::parse(readFile(o.initConfig));
+    throw Error::badInput("give exactly one of --model DIR, --preset NAME, --init-config FILE");
+}
+
+// The config's own text-part parse (Gemma 3 multimodal configs nest it).
+ModelConfig parsed(const nlohmann::json& j, const std::string& source) { return parseModelConfig(j.dump(), source); }
+}  // namespace
+
+TrainingEstimate estimateTrainingRun(const TrainTaskOptions& o) {
+    try {
+        return estimateTraining(parsed(configFor(o), "config"), o.trainer, /*measureSpeed=*/true);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error::badInput(std::string("config.json: ") + e.what());
+    }
+}
 
 std::unique_ptr<Model> modelForTraining(const TrainTaskOptions& o, nlohmann::json* config, std::string* source) {
     const c10::Device device(resolveDevice(o.device.empty() ? "cpu" : o.device));
@@ -63,6 +91,22 @@ std::unique_ptr<Model> modelForTraining(const TrainTaskOptions& o, nlohmann::jso
 
 TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
     TrainTaskResult result;
+    // What cannot fit is refused before a single weight is allocated.
+    {
+        nlohmann::json j;
+        try {
+            j = configFor(o);
+        } catch (const nlohmann::json::exception& e) {
+            throw Error::badInput(std::string("config.json: ") + e.what());
+        }
+        const TrainingEstimate est = estimateTraining(parsed(j, "config"), o.trainer);
+        if (!est.fits() && (o.device.empty() || o.device == "cpu")) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "; %.0f MB available", est.availableBytes / 1e6);
+            throw Error::runtime("this run needs about " + est.describe() + buf +
+                                 ": lower --batch-size or --seq-len, or train fewer groups");
+        }
+    }
     nlohmann::json config;
     Progress loading(progress, 0.0, 0.02, "loading the model");
     std::unique_ptr<Model> model = modelForTraining(o, &config, &result.modelSource);
@@ -131,7 +175,7 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
         result.trainSequences = static_cast<int64_t>(d.train.size());
         result.heldOutSequences = static_cast<int64_t>(d.heldOut.size());
     }
-    result.estimate = estimateTraining(*model, o.trainer);
+    result.estimate = estimateTraining(c, o.trainer);
     result.parameters = result.estimate.parameters;
     result.trainable = result.estimate.trainable;
     Progress training(progress, 0.08, 1.0, "training");

@@ -42,6 +42,10 @@ struct TrainTaskResult {
 // training (NaN loss, disk full, out of memory), Error::cancelled() when cancelled.
 TrainTaskResult trainModel(const TrainTaskOptions& options, Progress& progress);
 
+// The estimate for a run (from the model's config.json, the preset, the config file or the
+// checkpoint), measuring this machine's product speed: for the Training view, before it starts.
+TrainingEstimate estimateTrainingRun(const TrainTaskOptions& options);
+
 // The model a TrainTaskOptions describes, loaded or randomly initialised (f32, on the device), with
 // its config.json — for the Training view's memory estimate before a run starts.
 std::unique_ptr<Model> modelForTraining(const TrainTaskOptions& options, nlohmann::json* config, std::string* source);

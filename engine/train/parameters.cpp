@@ -46,22 +46,30 @@ bool isNormName(const std::string& n) {
 
 }  // namespace
 
+ParameterInfo classifyParameter(const std::string& name, const std::vector<int64_t>& shape) {
+    ParameterInfo p;
+    p.name = name;
+    p.dims = static_cast<int64_t>(shape.size());
+    p.numel = 1;
+    for (int64_t d : shape) p.numel *= d;
+    p.norm = isNormName(name);
+    p.bias = endsWith(name, ".bias") || name == "lm_head.bias";
+    p.layer = layerIndex(name);
+    p.embeddingTable = name == "embed_tokens.weight" || name == "wte.weight" || name == "wpe.weight" ||
+                       (startsWith(name, "embeddings.") && endsWith(name, "_embeddings.weight"));
+    if (p.embeddingTable) p.group = ParameterGroup::Embeddings;
+    else if (p.layer >= 0) p.group = ParameterGroup::Layer;
+    else if (startsWith(name, "lm_head.")) p.group = ParameterGroup::Head;
+    else p.group = ParameterGroup::Other;
+    return p;
+}
+
 std::vector<ParameterInfo> describeParameters(const Model& model) {
     std::vector<ParameterInfo> out;
     for (const auto& [name, t] : model.weights()) {
         if (!t.is_floating_point()) continue;
-        ParameterInfo p;
-        p.name = name;
+        ParameterInfo p = classifyParameter(name, t.sizes().vec());
         p.tensor = t;
-        p.norm = isNormName(name);
-        p.bias = endsWith(name, ".bias") || name == "lm_head.bias";
-        p.layer = layerIndex(name);
-        p.embeddingTable = name == "embed_tokens.weight" || name == "wte.weight" || name == "wpe.weight" ||
-                           (startsWith(name, "embeddings.") && endsWith(name, "_embeddings.weight"));
-        if (p.embeddingTable) p.group = ParameterGroup::Embeddings;
-        else if (p.layer >= 0) p.group = ParameterGroup::Layer;
-        else if (startsWith(name, "lm_head.")) p.group = ParameterGroup::Head;
-        else p.group = ParameterGroup::Other;
         out.push_back(std::move(p));
     }
     return out;

@@ -29,10 +29,15 @@ struct ParameterInfo {
     bool norm = false;           // a norm's weight or bias
     bool bias = false;           // a bias (incl. the MLM output bias)
     bool embeddingTable = false; // an embedding table
+    int64_t dims = 0;            // the tensor's number of dimensions
+    int64_t numel = 0;
     // AdamW's weight decay applies (matrices that are not embedding tables; never norms or biases).
-    bool decays() const { return !norm && !bias && !embeddingTable && tensor.dim() >= 2; }
-    at::Tensor tensor;           // the model's tensor (shared storage)
+    bool decays() const { return !norm && !bias && !embeddingTable && dims >= 2; }
+    at::Tensor tensor;           // the model's tensor (shared storage); undefined from classifyParameter
 };
+
+// Group, norm/bias/table flags of a canonical weight name with this shape (no tensor needed).
+ParameterInfo classifyParameter(const std::string& name, const std::vector<int64_t>& shape);
 
 // Every floating weight of the model, in the model's name order.
 std::vector<ParameterInfo> describeParameters(const Model& model);

@@ -6,6 +6,7 @@
 #include "engine/jobs/progress.h"
 #include "engine/models/generation.h"
 #include "engine/models/model.h"
+#include "engine/models/model_loader.h"
 #include "engine/models/model_writer.h"
 #include "engine/models/nn_ops.h"
 #include "engine/tokenizers/tokenizer.h"
@@ -298,31 +299,54 @@ std::string TrainingEstimate::describe() const {
     return buf;
 }
 
-TrainingEstimate estimateTraining(const Model& model, const TrainerOptions& o) {
+TrainingEstimate estimateTraining(const ModelConfig& c, const TrainerOptions& o, bool measureSpeed) {
     TrainingEstimate e;
-    const auto& c = model.config();
-    for (const auto& kv : model.weights()) e.parameters += kv.second.numel();
+    std::map<std::string, std::vector<int64_t>> optional;
+    auto shapes = expectedTensorShapes(c, &optional);
+    if (o.objective == "mlm")
+        for (const auto& [n, s] : optional)
+            if (n.rfind("lm_head.", 0) == 0 && n != "lm_head.decoder.bias" && (n != "lm_head.decoder.weight" || !c.tieWordEmbeddings))
+                shapes[n] = s;
     const TrainSelection sel = parseTrainSelection(o.train, c.numLayers);
-    for (const auto& p : describeParameters(model))
-        if (sel.includes(p)) e.trainable += p.tensor.numel();
-    e.weightBytes = 4.0 * e.parameters;
-    e.gradientBytes = 4.0 * e.trainable;
-    e.optimizerBytes = o.optimizer.kind == "adamw" ? 8.0 * e.trainable : 0.0;
-    // Activations kept for backward per token and layer: ~ 16 hidden-sized tensors + the attention
-    // scores; plus the logits and their gradient (f32) for LM objectives.
-    const double tokens = static_cast<double>(o.batchSize) * o.seqLen * (o.objective == "contrastive" ? 2 : 1);
-    const double perLayer = 16.0 * c.hiddenSize + 2.0 * c.intermediateSize + 2.0 * c.numHeads * o.seqLen;
-    e.activationBytes = 4.0 * tokens * (perLayer * c.numLayers + (o.objective == "contrastive" ? 0.0 : 3.0 * c.vocabSize));
-    if (model.device().is_cpu()) {
-        std::ifstream mi("/proc/meminfo");
-        std::string key;
-        double kb = 0;
-        std::string unit;
-        while (mi >> key >> kb >> unit)
-            if (key == "MemAvailable:") {
-                e.availableBytes = kb * 1024.0;
-                break;
-            }
+    for (const auto& [n, s] : shapes) {
+        const ParameterInfo p = classifyParameter(n, s);
+        e.parameters += p.numel;
+        if (sel.includes(p)) e.trainable += p.numel;
+    }
+    e.weightBytes = 4.0 * static_cast<double>(e.parameters);
+    e.gradientBytes = 4.0 * static_cast<double>(e.trainable);
+    e.optimizerBytes = o.optimizer.kind == "adamw" ? 8.0 * static_cast<double>(e.trainable) : 0.0;
+    // Activations kept for backward per token and layer: ~16 hidden-sized tensors, the feed-forward's,
+    // the attention probabilities; plus a chunk of LM-head logits (lm_head_loss.h).
+    const bool pairs = o.objective == "contrastive";
+    e.tokensPerStep = static_cast<double>(o.batchSize) * static_cast<double>(o.seqLen) * (pairs ? 2 : 1);
+    const double tokensPerMicro = e.tokensPerStep;  // accumulation frees each micro-batch's activations
+    const double perLayer = 16.0 * c.hiddenSize + 4.0 * c.intermediateSize + 2.0 * c.numHeads * o.seqLen;
+    e.activationBytes = 4.0 * tokensPerMicro * perLayer * c.numLayers + 4.0 * tokensPerMicro * c.hiddenSize * 4 +
+                        (pairs ? 0.0 : 16.0 * 1024 * 1024 * 2);
+    e.flopsPerStep = 6.0 * static_cast<double>(e.parameters) * e.tokensPerStep * static_cast<double>(o.gradAccum) +
+                     12.0 * c.numLayers * e.tokensPerStep * o.gradAccum * o.seqLen * c.numHeads * c.headDim;
+    std::ifstream mi("/proc/meminfo");
+    std::string key, unit;
+    double kb = 0;
+    while (mi >> key >> kb >> unit)
+        if (key == "MemAvailable:") {
+            e.availableBytes = kb * 1024.0;
+            break;
+        }
+    if (measureSpeed) {
+        at::NoGradGuard ng;
+        const at::Tensor a = at::randn({512, 512}), b = at::randn({512, 512});
+        at::matmul(a, b);  // warm-up
+        const auto t0 = Clock::now();
+        int reps = 0;
+        while (secondsSince(t0) < 0.05 || reps < 2) {
+            at::matmul(a, b);
+            ++reps;
+        }
+        // Training reaches about half of a square product's rate (small and skinny products, the
+        // element-wise work between them).
+        e.measuredGflops = 0.5 * 2.0 * 512.0 * 512.0 * 512.0 * reps / secondsSince(t0) / 1e9;
     }
     return e;
 }
@@ -368,9 +392,10 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     checkIds(d.trainPairs.second, "training data");
     checkIds(d.heldOutPairs.first, "held-out data");
     checkIds(d.heldOutPairs.second, "held-out data");
-    // Memory: refuse what cannot fit, with the numbers.
-    const TrainingEstimate est = estimateTraining(model, o);
-    if (est.availableBytes > 0 && est.totalBytes() > 0.9 * est.availableBytes) {
+    // Memory: refuse what cannot fit, with the numbers (the caller may have checked already, before
+    // the model was built: tasks::trainModel does).
+    const TrainingEstimate est = model.device().is_cpu() ? estimateTraining(c, o) : TrainingEstimate{};
+    if (!est.fits()) {
         char buf[160];
         std::snprintf(buf, sizeof buf, "; %.0f MB available", est.availableBytes / 1e6);
         throw Error::runtime("this run needs about " + est.describe() + buf +
@@ -490,7 +515,13 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
             at::NoGradGuard ng;
             logScale.fill_(st["logit_scale"].get<double>());
         }
-        for (const auto& line : st.value("log", nlohmann::json::array())) result.log.push_back(line);
+        // The log so far, also as metric points: a chart of the resumed run shows the whole curve.
+        for (const auto& line : st.value("log", nlohmann::json::array())) {
+            result.log.push_back(line);
+            const double at = line.value("step", 0.0);
+            for (const char* k : {"loss", "lr", "grad_norm", "eval_loss", "eval_ppl"})
+                if (line.contains(k) && line[k].is_number()) progress.metric(k, at, line[k].get<double>());
+        }
         result.resumedFrom = start;
         progress.log("resumed from " + ckpt + " at step " + std::to_string(start));
     }

@@ -19,6 +19,7 @@
 //   bit on the same thread count.
 #pragma once
 
+#include "engine/models/model_config.h"
 #include "engine/train/optimizer.h"
 #include "engine/train/parameters.h"
 #include "engine/train/schedule.h"
@@ -110,15 +111,21 @@ struct MlmBatch {
 MlmBatch maskForMlm(const TokenBatch& batch, int64_t microBatch, const TrainerOptions& options, const TrainerData& data,
                     int64_t vocabSize);
 
-// Memory a run needs (bytes): weights, gradients, optimizer moments and activations (estimate).
+// What a run will need, from the config alone (before any weight is allocated): parameters, memory
+// (weights, gradients, optimizer moments, activations) and time per step (6 · parameters · tokens
+// floating-point operations, plus attention, at the speed of an f32 matrix product measured here).
 struct TrainingEstimate {
     int64_t parameters = 0, trainable = 0;
     double weightBytes = 0, gradientBytes = 0, optimizerBytes = 0, activationBytes = 0;
     double totalBytes() const { return weightBytes + gradientBytes + optimizerBytes + activationBytes; }
-    double availableBytes = 0;  // MemAvailable (CPU) or free device memory; 0 = unknown
-    std::string describe() const;
+    double availableBytes = 0;  // MemAvailable (CPU); 0 = unknown (other devices)
+    bool fits() const { return availableBytes <= 0 || totalBytes() <= 0.9 * availableBytes; }
+    double tokensPerStep = 0, flopsPerStep = 0;
+    double measuredGflops = 0;  // f32 products on this device, measured in ~50 ms
+    double secondsPerStep() const { return measuredGflops > 0 ? flopsPerStep / (measuredGflops * 1e9) : 0.0; }
+    std::string describe() const;  // "1234 MB (weights …, gradients …, optimizer …, activations …)"
 };
-TrainingEstimate estimateTraining(const Model& model, const TrainerOptions& options);
+TrainingEstimate estimateTraining(const ModelConfig& config, const TrainerOptions& options, bool measureSpeed = false);
 
 // Trains `model` (made trainable here) in place and writes options.outDir. Throws Error(BadInput) for
 // bad options or data, Error(Runtime) for a NaN/Inf loss (the last checkpoint stays) or I/O,

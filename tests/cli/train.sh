@@ -98,6 +98,16 @@ strip() { "$PY" -c "import json,sys; [print(json.dumps({k:v for k,v in json.load
 check "the resumed log equals the uninterrupted one" "diff <(strip $T/whole.jsonl) <(strip $T/part.jsonl) > /dev/null"
 check "the resumed weights are bit-identical" "cmp -s $T/whole/model.safetensors $T/part/model.safetensors"
 
+# ---- a full disk while a checkpoint is written (a file-size limit: writes fail with EFBIG) ----
+"$CLI" train lm "${common[@]}" --steps 3 --out "$T/full" > /dev/null
+cp -r "$T/full/checkpoint-3" "$T/ckpt3-copy"
+size=$(stat -c %s "$T/full/checkpoint-3/model.safetensors")
+( trap '' XFSZ; ulimit -f $(( size / 1024 / 2 )); exec "$CLI" train lm "${common[@]}" --steps 6 --resume "$T/full" --out "$T/full" ) > /dev/null 2> "$T/full.err"
+rc=$?
+check "a checkpoint that cannot be written: exit 4 with the system's reason" "[ $rc -eq 4 ] && grep -qi 'too large' $T/full.err"
+check "the previous checkpoint is untouched and no partial folder is left" "diff -r $T/ckpt3-copy $T/full/checkpoint-3 && ! ls -a $T/full | grep -q partial"
+check "the previous checkpoint still resumes" "\"$CLI\" train lm ${common[*]} --steps 4 --resume $T/full --out $T/full > /dev/null 2>&1"
+
 # ---- contrastive pairs from ids ----
 "$PY" - "$T/pairs.txt" <<'PYEOF'
 import sys, random

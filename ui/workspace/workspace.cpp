@@ -1,6 +1,7 @@
 #include "ui/workspace/workspace.h"
 
 #include "ui/evaluation/evaluation_panel.h"
+#include "ui/training/training_view.h"
 #include "ui/generation/generation_view.h"
 #include "ui/common/gl_support.h"
 #include "ui/log/log_panel.h"
@@ -85,6 +86,18 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     evaluation_ = new EvaluationPanel(runner);
     window->setPanel(QStringLiteral("similarity"), similarity_);
     window->setPanel(QStringLiteral("evaluation"), evaluation_);
+    training_ = new TrainingView(runner);
+    window->setPanel(QStringLiteral("training"), training_);
+    training_->setDevice(window->currentDevice());
+    connect(window, &MainWindow::deviceChanged, training_, &TrainingView::setDevice);
+    // A finished run's model opens in Models, where every other panel can use it.
+    connect(training_, &TrainingView::modelTrained, this, [this](const QString& dir) {
+        window_->log()->append(LogPanel::Level::Info, tr("Trained model written to %1").arg(dir));
+        models_->loadModel(dir);
+    });
+    connect(training_, &TrainingView::trainingFailed, this, [this](const QString& m) {
+        window_->log()->append(LogPanel::Level::Error, tr("Training: %1").arg(m));
+    });
     models_->setDefaultDevice(window->currentDevice());
 
     connect(window, &MainWindow::modelFolderOpened, models_, &ModelsPanel::loadModel);
@@ -112,6 +125,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         generation_->setModel(models_->session(i), info.name, info.causal);
         similarity_->setModel(models_->session(i), info);
         if (map_) map_->setModel(models_->session(i), info.name, info.path);
+        training_->setCurrentModelFolder(info.path);
     };
     connect(models_, &ModelsPanel::currentModelChanged, this, select);
     connect(models_, &ModelsPanel::infoChanged, evaluation_, [this](int i) { evaluation_->updateModel(i, models_->info(i)); });
@@ -133,6 +147,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     state_->addParticipant(lab_);
     state_->addParticipant(similarity_);
     state_->addParticipant(evaluation_);
+    state_->addParticipant(training_);
     if (map_) state_->addParticipant(map_);
     state_->addParticipant(generation_);
     windowParticipant_ = std::make_unique<WindowParticipant>(window);

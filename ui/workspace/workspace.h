@@ -30,6 +30,7 @@ class GenerationView;
 class MapWorkbench;
 class SimilarityPanel;
 class EvaluationPanel;
+class TrainingView;
 
 class Workspace : public QObject {
     Q_OBJECT
@@ -48,6 +49,7 @@ public:
     MapWorkbench* map() const { return map_; }  // null when this session has no OpenGL
     SimilarityPanel* similarity() const { return similarity_; }
     EvaluationPanel* evaluation() const { return evaluation_; }
+    TrainingView* training() const { return training_; }
     WorkspaceState* state() const { return state_; }
 
     // Sessions. Failures are a message in the log and the status bar; the workspace stays usable.
@@ -78,6 +80,7 @@ private:
     TokenizerLab* lab_;
     GenerationView* generation_;
     MapWorkbench* map_;
+    TrainingView* training_ = nullptr;
     SimilarityPanel* similarity_;
     EvaluationPanel* evaluation_;
 };

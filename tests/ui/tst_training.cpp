@@ -1,0 +1,179 @@
+// The Training view driven offscreen through its real widgets and the engine's long lane: a small
+// Gemma from a config file on Turkish text starts, chart points arrive, it pauses (no step while
+// paused), resumes and is cancelled (its checkpoint kept); "resume from a checkpoint" finishes the
+// run, the loss falls, held-out points and samples appear, and the workspace opens the trained model
+// in Models. The estimate appears before a run and refuses one that cannot fit. Screenshot of the
+// live chart; chart and CSV exports.
+#include "app/bridge/job_runner.h"
+#include "qt_test_paths.h"
+#include "ui/mainwindow/main_window.h"
+#include "ui/models/models_panel.h"
+#include "ui/training/training_view.h"
+#include "ui/workspace/workspace.h"
+
+#include <QApplication>
+#include <QChartView>
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+
+using namespace embedlab;
+
+class TestTraining : public QObject {
+    Q_OBJECT
+    QString tmp(const QString& rel) const { return test::qtScratch(QStringLiteral("tst_training"), rel); }
+
+    // A tiny Gemma config (the Turkish seed tokenizer's 32,768 ids) and ~900 lines of Turkish text.
+    TrainParams smallRun(const QString& name) {
+        const QString cfg = tmp(QStringLiteral("tiny.json"));
+        QFile c(cfg);
+        c.open(QIODevice::WriteOnly);
+        c.write(R"({"model_type": "gemma3_text", "architectures": ["Gemma3ForCausalLM"], "vocab_size": 32768,
+ "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1,
+ "head_dim": 16, "sliding_window": 16, "layer_types": ["sliding_attention", "full_attention"], "max_position_embeddings": 256,
+ "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0, "query_pre_attn_scalar": 16,
+ "hidden_activation": "gelu_pytorch_tanh", "tie_word_embeddings": true, "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0})");
+        c.close();
+        const QString corpus = tmp(QStringLiteral("tr.txt"));
+        QFile t(corpus);
+        t.open(QIODevice::WriteOnly);
+        const char* words[] = {"ev", "kitap", "okul", "kalem", "masa", "deniz", "yol", "göz"};
+        const char* sufs[] = {"", "ler", "de", "den", "i", "imiz", "lerde"};
+        for (int i = 0; i < 900; ++i)
+            t.write(QStringLiteral("bu %1%2 çok güzel ve %3%4 yakın\n")
+                        .arg(QString::fromUtf8(words[i % 8]), QString::fromUtf8(sufs[i % 7]), QString::fromUtf8(words[(i / 8) % 8]),
+                             QString::fromUtf8(sufs[(i / 3) % 7]))
+                        .toUtf8());
+        t.close();
+        TrainParams p;
+        p.objective = QStringLiteral("lm");
+        p.initConfig = cfg;
+        p.tokenizer = test::qtFixture(QStringLiteral("tokenizers/turkish-seed"));
+        p.data = corpus;
+        p.outDir = tmp(name);
+        QDir(p.outDir).removeRecursively();
+        p.steps = 40;
+        p.batchSize = 4;
+        p.seqLen = 32;
+        p.lr = 3e-3;
+        p.warmup = 2;
+        p.evalEvery = 10;
+        p.saveEvery = 10;
+        p.sampleEvery = 20;
+        p.device = QStringLiteral("cpu");
+        return p;
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("embedlab-test"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_training"));
+        QSettings().clear();
+    }
+
+    void startWatchPauseResumeCancelThenResumeFromCheckpoint() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        Workspace ws(&w);
+        TrainingView* v = ws.training();
+        QVERIFY(v);
+        QCOMPARE(w.panelDock(QStringLiteral("training"))->widget(), static_cast<QWidget*>(v));
+        w.resize(1500, 950);
+        w.show();
+        w.panelDock(QStringLiteral("training"))->raise();
+        v->setParams(smallRun(QStringLiteral("run")));
+        // The estimate comes first.
+        QSignalSpy estimated(v, &TrainingView::estimateReady);
+        v->refreshEstimate();
+        QTRY_VERIFY_WITH_TIMEOUT(estimated.count() >= 1, 10000);
+        QVERIFY2(v->estimateText().contains(QStringLiteral("MB")), qPrintable(v->estimateText()));
+        // Start by the button.
+        QSignalSpy cancelled(v, &TrainingView::trainingCancelled);
+        QTest::mouseClick(v->findChild<QPushButton*>(QStringLiteral("trainStart")), Qt::LeftButton);
+        QVERIFY(v->running());
+        QTRY_VERIFY_WITH_TIMEOUT(v->lossPoints().size() >= 12, 60000);  // past the first checkpoint
+        // Pause: no new point while paused.
+        QTest::mouseClick(v->findChild<QPushButton*>(QStringLiteral("trainPause")), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(v->paused(), 2000);
+        QTest::qWait(300);
+        const int atPause = v->lossPoints().size();
+        QTest::qWait(500);
+        QVERIFY(v->lossPoints().size() <= atPause + 1);
+        QCOMPARE(v->findChild<QPushButton*>(QStringLiteral("trainPause"))->text(), QStringLiteral("Resume"));
+        QTest::mouseClick(v->findChild<QPushButton*>(QStringLiteral("trainPause")), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(v->lossPoints().size() > atPause + 2, 30000);
+        // The live chart.
+        QVERIFY(v->chart()->grab().save(test::qtScreenshot(QStringLiteral("training_live_chart.png"))));
+        // Cancel: the checkpoint stays.
+        QTest::mouseClick(v->findChild<QPushButton*>(QStringLiteral("trainCancel")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 10000);
+        QVERIFY(runner.waitForIdle(10000));
+        QVERIFY(QFileInfo::exists(tmp(QStringLiteral("run/checkpoint-10/trainer_state.json"))));
+        QVERIFY(v->statusText().contains(QStringLiteral("Cancelled")));
+        // Resume from the checkpoint folder: the run finishes and the model opens in Models.
+        QSignalSpy trained(v, &TrainingView::modelTrained);
+        const int modelsBefore = ws.models()->modelCount();
+        QVERIFY(v->resumeFrom(tmp(QStringLiteral("run"))) != 0);
+        QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, 120000);
+        QTRY_COMPARE_WITH_TIMEOUT(ws.models()->modelCount(), modelsBefore + 1, 30000);
+        QVERIFY(runner.waitForIdle(30000));
+        const QVector<QPointF> loss = v->lossPoints();
+        QVERIFY(!loss.isEmpty());
+        QCOMPARE(loss.last().x(), 40.0);
+        const QVector<QPointF> held = v->evalPoints();
+        QVERIFY(held.size() >= 2);
+        QVERIFY2(held.last().y() < held.first().y(), "held-out loss did not fall");
+        QVERIFY(!v->samples().isEmpty());
+        QVERIFY(v->statusText().startsWith(QStringLiteral("Done")));
+        // Exports: the chart as PNG and SVG, the log as CSV with one row per step.
+        QVERIFY(v->exportChart(tmp(QStringLiteral("loss.png"))));
+        QVERIFY(v->exportChart(tmp(QStringLiteral("loss.svg"))));
+        QVERIFY(v->exportLog(tmp(QStringLiteral("log.csv"))));
+        QFile csv(tmp(QStringLiteral("log.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+        QVERIFY(lines.first().startsWith("step,loss,lr,grad_norm"));
+        QVERIFY(lines.size() >= 30);
+        w.grab().save(test::qtScreenshot(QStringLiteral("training_view.png")));
+    }
+
+    void anEstimateThatCannotFitRefusesTheStart() {
+        JobRunner runner;
+        TrainingView v(&runner);
+        TrainParams p = smallRun(QStringLiteral("huge"));
+        p.initConfig.clear();
+        p.preset = QStringLiteral("gemma3-270m");
+        p.batchSize = 4096;
+        p.seqLen = 32768;
+        v.setParams(p);
+        QSignalSpy estimated(&v, &TrainingView::estimateReady);
+        v.refreshEstimate();
+        QTRY_VERIFY_WITH_TIMEOUT(estimated.count() >= 1, 20000);
+        QVERIFY2(v.estimateText().contains(QStringLiteral("does not fit")), qPrintable(v.estimateText()));
+        QCOMPARE(v.start(), JobId(0));
+        QVERIFY(v.statusText().startsWith(QStringLiteral("Refused")));
+        QVERIFY(!v.running());
+    }
+
+    void badInputIsAMessageNotACrash() {
+        JobRunner runner;
+        TrainingView v(&runner);
+        TrainParams p = smallRun(QStringLiteral("bad"));
+        p.data = tmp(QStringLiteral("no-such-corpus.txt"));
+        v.setParams(p);
+        QSignalSpy failed(&v, &TrainingView::trainingFailed);
+        QVERIFY(v.start() != 0);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 20000);
+        QVERIFY2(failed.at(0).at(0).toString().contains(QStringLiteral("does not exist")), qPrintable(failed.at(0).at(0).toString()));
+        QVERIFY(v.statusText().startsWith(QStringLiteral("Failed")));
+    }
+};
+
+QTEST_MAIN(TestTraining)
+#include "tst_training.moc"
