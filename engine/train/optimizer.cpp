@@ -89,7 +89,10 @@ public:
                 throw Error::badInput("optimizer state: '" + n + "' has the wrong shape");
             slots_[i].m.copy_(m);
             slots_[i].v.copy_(v);
-            slots_[i].step = get("step").to(at::kLong).reshape({-1})[0].item<int64_t>();
+            const at::Tensor step = get("step");
+            if (step.numel() != 1) throw Error::badInput("optimizer state: '" + n + ".step' is not one number");
+            slots_[i].step = step.to(at::kLong).reshape({-1})[0].item<int64_t>();
+            if (slots_[i].step < 0) throw Error::badInput("optimizer state: '" + n + ".step' is negative");
         }
     }
 

@@ -468,62 +468,70 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         }
     } freeze{params};
     if (!o.resumeDir.empty()) {
-        const std::string ckpt = resolveCheckpoint(o.resumeDir);
-        if (ckpt.empty()) throw Error::badInput("--resume: " + o.resumeDir + " holds no complete checkpoint");
-        nlohmann::json st;
+        // Every malformed piece of a checkpoint is a clear message naming it (a fuzz harness checks).
         try {
-            st = nlohmann::json::parse(readFile(joinPath(ckpt, "trainer_state.json")));
-        } catch (const nlohmann::json::exception& e) {
-            throw Error::badInput(ckpt + "/trainer_state.json is damaged: " + e.what());
-        }
-        const nlohmann::json now = optionsJson(o);
-        if (!st.is_object() || !st.contains("options") || !st["options"].is_object() || !st.contains("step"))
-            throw Error::badInput(ckpt + "/trainer_state.json is not a trainer state (no step or options)");
-        const nlohmann::json& was = st["options"];
-        for (const char* k : {"objective", "batch_size", "seq_len", "grad_accum", "optimizer", "lr", "weight_decay", "betas",
-                              "eps", "warmup", "schedule", "clip", "train", "shuffle", "seed", "dtype", "pooling",
-                              "temperature", "learn_temperature", "matryoshka"})
-            if (was.value(k, nlohmann::json()) != now[k])
-                throw Error::badInput("--resume: the checkpoint was trained with " + std::string(k) + " = " +
-                                      was.value(k, nlohmann::json()).dump() + ", this run asks for " + now[k].dump());
-        if (st.value("data_fingerprint", std::string()) != dataFingerprint)
-            throw Error::badInput("--resume: the training data differ from the checkpoint's (" + st.value("data", std::string()) +
-                                  "); resume with the same data");
-        // The weights: the checkpoint's, whatever model the caller passed.
-        {
-            const auto f = SafeTensorsFile::open(joinPath(ckpt, "model.safetensors"));
-            at::NoGradGuard ng;
-            for (const auto& [name, t] : model.weights()) {
-                const std::string key = huggingFaceWeightName(model, name);
-                if (!f->find(key)) throw Error::badInput("--resume: " + ckpt + "/model.safetensors has no '" + key + "'");
-                const at::Tensor v = f->tensor(key);
-                if (v.sizes() != t.sizes()) throw Error::badInput("--resume: '" + key + "' has another shape in the checkpoint");
-                t.detach().copy_(v);
+            const std::string ckpt = resolveCheckpoint(o.resumeDir);
+            if (ckpt.empty()) throw Error::badInput("--resume: " + o.resumeDir + " holds no complete checkpoint");
+            nlohmann::json st;
+            try {
+                st = nlohmann::json::parse(readFile(joinPath(ckpt, "trainer_state.json")));
+            } catch (const nlohmann::json::exception& e) {
+                throw Error::badInput(ckpt + "/trainer_state.json is damaged: " + e.what());
             }
+            const nlohmann::json now = optionsJson(o);
+            if (!st.is_object() || !st.contains("options") || !st["options"].is_object() || !st.contains("step"))
+                throw Error::badInput(ckpt + "/trainer_state.json is not a trainer state (no step or options)");
+            const nlohmann::json& was = st["options"];
+            for (const char* k : {"objective", "batch_size", "seq_len", "grad_accum", "optimizer", "lr", "weight_decay", "betas",
+                                  "eps", "warmup", "schedule", "clip", "train", "shuffle", "seed", "dtype", "pooling",
+                                  "temperature", "learn_temperature", "matryoshka"})
+                if (was.value(k, nlohmann::json()) != now[k])
+                    throw Error::badInput("--resume: the checkpoint was trained with " + std::string(k) + " = " +
+                                          was.value(k, nlohmann::json()).dump() + ", this run asks for " + now[k].dump());
+            if (st.value("data_fingerprint", std::string()) != dataFingerprint)
+                throw Error::badInput("--resume: the training data differ from the checkpoint's (" + st.value("data", std::string()) +
+                                      "); resume with the same data");
+            // The weights: the checkpoint's, whatever model the caller passed.
+            {
+                const auto f = SafeTensorsFile::open(joinPath(ckpt, "model.safetensors"));
+                at::NoGradGuard ng;
+                for (const auto& [name, t] : model.weights()) {
+                    const std::string key = huggingFaceWeightName(model, name);
+                    if (!f->find(key)) throw Error::badInput("--resume: " + ckpt + "/model.safetensors has no '" + key + "'");
+                    const at::Tensor v = f->tensor(key);
+                    if (v.sizes() != t.sizes()) throw Error::badInput("--resume: '" + key + "' has another shape in the checkpoint");
+                    t.detach().copy_(v);
+                }
+            }
+            start = st.value("step", int64_t{0});
+            if (start < 0) throw Error::badInput(ckpt + "/trainer_state.json: a negative step");
+            if (start >= o.steps)
+                throw Error::badInput("--resume: the checkpoint is at step " + std::to_string(start) + ", not before --steps " +
+                                      std::to_string(o.steps));
+            if (o.optimizer.kind == "adamw") {
+                const auto f = SafeTensorsFile::open(joinPath(ckpt, "optimizer.safetensors"));
+                std::map<std::string, at::Tensor> state;
+                for (const auto& info : f->tensors()) state[info.name] = f->tensor(info.name).to(model.device()).clone();
+                optimizer->loadState(state);
+            }
+            if (logScale.defined() && st.contains("logit_scale")) {
+                at::NoGradGuard ng;
+                logScale.fill_(st["logit_scale"].get<double>());
+            }
+            // The log so far, also as metric points: a chart of the resumed run shows the whole curve.
+            for (const auto& line : st.value("log", nlohmann::json::array())) {
+                result.log.push_back(line);
+                const double at = line.value("step", 0.0);
+                for (const char* k : {"loss", "lr", "grad_norm", "eval_loss", "eval_ppl"})
+                    if (line.contains(k) && line[k].is_number()) progress.metric(k, at, line[k].get<double>());
+            }
+            result.resumedFrom = start;
+            progress.log("resumed from " + ckpt + " at step " + std::to_string(start));
+        } catch (const nlohmann::json::exception& e) {
+            throw Error::badInput("--resume: trainer_state.json is damaged (" + std::string(e.what()) + ")");
+        } catch (const c10::Error& e) {
+            throw Error::badInput("--resume: the checkpoint's tensors are damaged (" + std::string(e.what_without_backtrace()) + ")");
         }
-        start = st.value("step", int64_t{0});
-        if (start >= o.steps)
-            throw Error::badInput("--resume: the checkpoint is at step " + std::to_string(start) + ", not before --steps " +
-                                  std::to_string(o.steps));
-        if (o.optimizer.kind == "adamw") {
-            const auto f = SafeTensorsFile::open(joinPath(ckpt, "optimizer.safetensors"));
-            std::map<std::string, at::Tensor> state;
-            for (const auto& info : f->tensors()) state[info.name] = f->tensor(info.name).to(model.device()).clone();
-            optimizer->loadState(state);
-        }
-        if (logScale.defined() && st.contains("logit_scale")) {
-            at::NoGradGuard ng;
-            logScale.fill_(st["logit_scale"].get<double>());
-        }
-        // The log so far, also as metric points: a chart of the resumed run shows the whole curve.
-        for (const auto& line : st.value("log", nlohmann::json::array())) {
-            result.log.push_back(line);
-            const double at = line.value("step", 0.0);
-            for (const char* k : {"loss", "lr", "grad_norm", "eval_loss", "eval_ppl"})
-                if (line.contains(k) && line[k].is_number()) progress.metric(k, at, line[k].get<double>());
-        }
-        result.resumedFrom = start;
-        progress.log("resumed from " + ckpt + " at step " + std::to_string(start));
     }
 
     std::unique_ptr<std::ofstream> logFile;

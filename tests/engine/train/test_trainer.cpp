@@ -516,3 +516,41 @@ TEST(Trainer, MaskedLmDrawsFifteenPercentWithTheEightyTenTenRule) {
     EXPECT_TRUE(at::equal(maskForMlm(b, 0, o, d, 512).labels, m.labels));
     EXPECT_FALSE(at::equal(maskForMlm(b, 1, o, d, 512).labels, m.labels));
 }
+
+TEST(Trainer, BertMaskedLmWritesTheHeadUnderHuggingFaceKeysAndReadsItBack) {
+    const std::string model = test::fixture("models/bert_tiny");
+    const std::string dir = scratch("bert_mlm");
+    TrainerOptions o;
+    o.objective = "mlm";
+    o.steps = 2;
+    o.batchSize = 2;
+    o.seqLen = 16;
+    o.schedule.baseLr = 1e-3;
+    o.outDir = dir + "/out";
+    TrainerData d = dataFor(model);
+    d.train = TokenSequences::fromVectors({{101, 7, 8, 9, 10, 102}, {101, 20, 21, 22, 102}, {101, 30, 31, 102}});
+    d.maskId = 103;
+    d.specialIds = {0, 101, 102, 103};
+    auto m = loadModel(model);
+    ASSERT_FALSE(m->weights().count("lm_head.dense.weight"));  // BertModel: no head, one is made
+    Progress p;
+    std::vector<std::string> logs;
+    p.setLogListener([&](const std::string& l) { logs.push_back(l); });
+    runTraining(*m, o, d, p);
+    EXPECT_NE(std::find_if(logs.begin(), logs.end(), [](const std::string& l) { return l.find("new MLM head") != std::string::npos; }),
+              logs.end());
+    auto f = SafeTensorsFile::open(o.outDir + "/model.safetensors");
+    for (const char* k : {"cls.predictions.transform.dense.weight", "cls.predictions.transform.LayerNorm.bias", "cls.predictions.bias",
+                          "bert.embeddings.word_embeddings.weight", "bert.encoder.layer.1.output.dense.weight"})
+        EXPECT_NE(f->find(k), nullptr) << k;
+    const auto config = nlohmann::json::parse(readFile(o.outDir + "/config.json"));
+    EXPECT_EQ(config["architectures"][0], "BertForMaskedLM");
+    // Read back: the head is there and gives the MLM logits of the trained weights.
+    auto back = loadModel(o.outDir);
+    ASSERT_TRUE(back->weights().count("lm_head.dense.weight"));
+    EXPECT_TRUE(at::equal(back->weights().at("lm_head.dense.weight"), f->tensor("cls.predictions.transform.dense.weight")));
+    ForwardOptions fo;
+    const ForwardOutput out = back->forward(at::tensor({101, 7, 8, 102}, at::kLong).view({1, -1}), at::Tensor(), at::Tensor(), fo);
+    ASSERT_TRUE(out.logits.defined());
+    EXPECT_EQ(out.logits.size(-1), 512);
+}
