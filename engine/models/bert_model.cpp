@@ -61,6 +61,15 @@ std::map<std::string, std::vector<int64_t>> BertModel::optionalShapes(const Mode
     return s;
 }
 
+const std::vector<std::pair<std::string, std::string>>& BertModel::bertHeadPrefixes() {
+    static const std::vector<std::pair<std::string, std::string>> kPrefixes = {
+        {"cls.predictions.transform.dense.", "lm_head.dense."},
+        {"cls.predictions.transform.LayerNorm.", "lm_head.layer_norm."},
+        {"cls.predictions.decoder.", "lm_head.decoder."},
+        {"cls.predictions.bias", "lm_head.bias"}};
+    return kPrefixes;
+}
+
 std::string BertModel::lmHeadKey() const {
     // XLM-R's decoder is the (tied) MLM output layer; a BERT checkpoint has one only with its MLM head.
     return config_.arch == Architecture::XlmRoberta || hasMlmHead() ? "lm_head.decoder.weight" : "";

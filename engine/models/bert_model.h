@@ -23,6 +23,9 @@ public:
     // Required tensors; optional groups are listed by optionalShapes().
     static std::map<std::string, std::vector<int64_t>> expectedShapes(const ModelConfig& c);
     static std::map<std::string, std::vector<int64_t>> optionalShapes(const ModelConfig& c);
+    // BertForMaskedLM's MLM head keys (cls.predictions.*) ↔ the canonical lm_head.* names, as
+    // prefix pairs {Hugging Face, canonical}: the loader reads with them, model_writer writes.
+    static const std::vector<std::pair<std::string, std::string>>& bertHeadPrefixes();
     // HF position ids: arange for BERT; for XLM-R cumsum(ids != pad) * (ids != pad) + pad.
     static at::Tensor positionIds(const ModelConfig& c, const at::Tensor& ids);
 

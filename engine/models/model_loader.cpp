@@ -100,14 +100,9 @@ std::map<std::string, at::Tensor> canonicalise(const ModelConfig& c, const std::
         // BertForMaskedLM / BertForPreTraining keep their MLM head under cls.predictions.*: the same
         // tensors as XLM-R's lm_head.* (the canonical names).
         if (c.arch == Architecture::Bert && startsWith(cn, "cls.predictions.")) {
-            static const std::pair<const char*, const char*> kBertHead[] = {
-                {"cls.predictions.transform.dense.", "lm_head.dense."},
-                {"cls.predictions.transform.LayerNorm.", "lm_head.layer_norm."},
-                {"cls.predictions.decoder.", "lm_head.decoder."},
-                {"cls.predictions.bias", "lm_head.bias"}};
-            for (const auto& [from, to] : kBertHead)
-                if (startsWith(cn, from)) {
-                    cn = std::string(to) + cn.substr(std::strlen(from));
+            for (const auto& [hf, canonical] : BertModel::bertHeadPrefixes())
+                if (startsWith(cn, hf)) {
+                    cn = canonical + cn.substr(hf.size());
                     break;
                 }
         }

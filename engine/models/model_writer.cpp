@@ -8,9 +8,9 @@
 
 #include <ATen/ATen.h>
 
-#include <sys/stat.h>
 
 #include <cstring>
+#include <filesystem>
 
 namespace embedlab {
 
@@ -22,14 +22,9 @@ bool bertWithMlmHead(const Model& m) {
 }
 
 void makeDirs(const std::string& dir) {
-    std::string cur;
-    for (size_t i = 0; i <= dir.size(); ++i) {
-        if (i == dir.size() || dir[i] == '/') {
-            if (!cur.empty()) ::mkdir(cur.c_str(), 0755);
-        }
-        if (i < dir.size()) cur += dir[i];
-    }
-    if (!isDirectory(dir)) throw Error::runtime("cannot create the folder " + dir + ": " + std::strerror(errno));
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!isDirectory(dir)) throw Error::runtime("cannot create the folder " + dir + ": " + ec.message());
 }
 }  // namespace
 
@@ -40,13 +35,8 @@ std::string huggingFaceWeightName(const Model& model, const std::string& n) {
     case Architecture::XlmRoberta: return startsWith(n, "lm_head.") ? n : "roberta." + n;
     case Architecture::Bert: {
         if (!bertWithMlmHead(model)) return n;
-        static const std::pair<const char*, const char*> kHead[] = {
-            {"lm_head.dense.", "cls.predictions.transform.dense."},
-            {"lm_head.layer_norm.", "cls.predictions.transform.LayerNorm."},
-            {"lm_head.decoder.", "cls.predictions.decoder."},
-            {"lm_head.bias", "cls.predictions.bias"}};
-        for (const auto& [from, to] : kHead)
-            if (startsWith(n, from)) return std::string(to) + n.substr(std::strlen(from));
+        for (const auto& [hf, canonical] : BertModel::bertHeadPrefixes())
+            if (startsWith(n, canonical.c_str())) return hf + n.substr(canonical.size());
         return "bert." + n;
     }
     }

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <numeric>
@@ -78,11 +79,8 @@ std::string defaultCacheDir() {
 }
 
 void makeDirs(const std::string& dir) {
-    std::string cur;
-    for (size_t i = 0; i <= dir.size(); ++i) {
-        if ((i == dir.size() || dir[i] == '/') && !cur.empty()) ::mkdir(cur.c_str(), 0755);
-        if (i < dir.size()) cur += dir[i];
-    }
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);  // a cache that cannot be made is not an error
 }
 
 constexpr char kMagic[8] = {'E', 'M', 'B', 'T', 'O', 'K', 'S', '1'};

@@ -115,6 +115,15 @@ void expectSameLog(const TrainResult& r, const nlohmann::json& ref, double rtol)
 
 const std::string kFlags = " --threads 1";
 
+// Options of a small run: steps, batch size, sequence length (the rest as TrainerOptions has them).
+TrainerOptions small(int64_t steps, int64_t batch, int64_t seqLen) {
+    TrainerOptions o;
+    o.steps = steps;
+    o.batchSize = batch;
+    o.seqLen = seqLen;
+    return o;
+}
+
 }  // namespace
 
 TEST(Trainer, OnePlainSgdStepEqualsTheReference) {
@@ -153,11 +162,8 @@ TEST(Trainer, AdamWWithWarmupCosineAccumulationClipAndDecayEqualsTheReference) {
     const std::string dir = scratch("adamw");
     const std::string ids = writeIds(dir + "/ids.txt", randomSequences(7, 20, 512, 2));
     auto m = loadModel(model);
-    TrainerOptions o;
-    o.steps = 4;
-    o.batchSize = 2;
+    TrainerOptions o = small(4, 2, 16);
     o.gradAccum = 2;
-    o.seqLen = 16;
     o.optimizer.kind = "adamw";
     o.optimizer.weightDecay = 0.1;
     o.optimizer.beta2 = 0.99;
@@ -186,11 +192,8 @@ TEST(Trainer, MaskedLmStepsEqualTheReference) {
     for (auto& s : seqs)
         for (auto& v : s) v = 5 + v % 500;  // no special ids
     const std::string ids = writeIds(dir + "/ids.txt", seqs);
-    TrainerOptions o;
+    TrainerOptions o = small(2, 3, 32);
     o.objective = "mlm";
-    o.steps = 2;
-    o.batchSize = 3;
-    o.seqLen = 32;
     o.schedule.baseLr = 1e-3;
     o.clip = 1.0;
     o.shuffle = false;
@@ -239,11 +242,8 @@ TEST(Trainer, ContrastiveStepsWithMatryoshkaEqualTheReference) {
             f << "\n";
         }
     }
-    TrainerOptions o;
+    TrainerOptions o = small(2, 3, 32);
     o.objective = "contrastive";
-    o.steps = 2;
-    o.batchSize = 3;
-    o.seqLen = 32;
     o.schedule.baseLr = 1e-3;
     o.clip = 0;
     o.shuffle = false;
@@ -266,10 +266,7 @@ TEST(Trainer, ResumingReproducesTheUninterruptedRunBitForBit) {
     const std::string model = test::fixture("models/gpt2_tiny");
     const std::string dir = scratch("resume");
     const std::string ids = writeIds(dir + "/ids.txt", randomSequences(9, 20, 512, 6));
-    TrainerOptions o;
-    o.steps = 6;
-    o.batchSize = 2;
-    o.seqLen = 16;
+    TrainerOptions o = small(6, 2, 16);
     o.schedule.baseLr = 2e-3;
     o.schedule.kind = "linear";
     o.schedule.warmup = 2;
@@ -347,10 +344,7 @@ TEST(Trainer, EmbeddingsOnlyTrainingLeavesEveryBodyTensorBitIdentical) {
     const std::string model = test::fixture("models/gemma3_tiny");
     const std::string dir = scratch("embeddings_only");
     const std::string ids = writeIds(dir + "/ids.txt", randomSequences(6, 16, 512, 7));
-    TrainerOptions o;
-    o.steps = 3;
-    o.batchSize = 3;
-    o.seqLen = 16;
+    TrainerOptions o = small(3, 3, 16);
     o.schedule.baseLr = 1e-2;
     o.optimizer.weightDecay = 0.1;
     o.train = "embeddings";
@@ -374,10 +368,7 @@ TEST(Trainer, EmbeddingsOnlyTrainingLeavesEveryBodyTensorBitIdentical) {
 TEST(Trainer, BadInputGetsClearMessages) {
     const std::string model = test::fixture("models/gpt2_tiny");
     const std::string dir = scratch("bad");
-    TrainerOptions o;
-    o.steps = 2;
-    o.batchSize = 2;
-    o.seqLen = 16;
+    TrainerOptions o = small(2, 2, 16);
     o.outDir = dir + "/out";
     auto expectMessage = [&](TrainerOptions opts, TrainerData d, const char* model_, const std::string& needle) {
         auto m = loadModel(test::fixture(std::string("models/") + model_));
@@ -425,10 +416,7 @@ TEST(Trainer, BadInputGetsClearMessages) {
 TEST(Trainer, KeepsTheLastKCheckpointsAndNeverMixesRuns) {
     const std::string model = test::fixture("models/gpt2_tiny");
     const std::string dir = scratch("keep");
-    TrainerOptions o;
-    o.steps = 4;
-    o.batchSize = 2;
-    o.seqLen = 8;
+    TrainerOptions o = small(4, 2, 8);
     o.saveEvery = 1;
     o.keep = 2;
     o.outDir = dir + "/out";
@@ -520,11 +508,8 @@ TEST(Trainer, MaskedLmDrawsFifteenPercentWithTheEightyTenTenRule) {
 TEST(Trainer, BertMaskedLmWritesTheHeadUnderHuggingFaceKeysAndReadsItBack) {
     const std::string model = test::fixture("models/bert_tiny");
     const std::string dir = scratch("bert_mlm");
-    TrainerOptions o;
+    TrainerOptions o = small(2, 2, 16);
     o.objective = "mlm";
-    o.steps = 2;
-    o.batchSize = 2;
-    o.seqLen = 16;
     o.schedule.baseLr = 1e-3;
     o.outDir = dir + "/out";
     TrainerData d = dataFor(model);
