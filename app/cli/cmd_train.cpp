@@ -75,6 +75,7 @@ int runTrain(Args& a) {
     t.sampleEvery = a.getInt("sample-every", 0);
     t.sampleTokens = a.getInt("sample-tokens", 24);
     t.logPath = a.get("log");
+    o.maskId = a.getInt("mask-id", -1);
     if (t.steps < 1 || t.batchSize < 1 || t.seqLen < 2 || t.gradAccum < 1 || t.keep < 1)
         throw UsageError("--steps, --batch-size, --grad-accum and --keep must be positive, --seq-len at least 2");
     o.device = deviceFromArgs(a);
@@ -108,12 +109,12 @@ EMBEDLAB_CLI_COMMAND(Command{
     "  [--schedule linear|cosine|constant] [--clip 1.0] [--train all|embeddings|embeddings+head|layers:0,1,..]\n"
     "  [--temperature 0.05] [--learn-temperature] [--pooling mean|cls|last|max] [--matryoshka 768,256,64]\n"
     "  [--dtype f32|bf16] [--seed 42] [--no-shuffle] [--eval-data FILE] [--eval-every N] [--save-every N] [--keep 2]\n"
-    "  [--sample-every N] [--sample-tokens 24] [--log FILE.jsonl]",
+    "  [--sample-every N] [--sample-tokens 24] [--mask-id N] [--log FILE.jsonl]",
     {"no-shuffle", "learn-temperature"},
     {"model", "preset", "init-config", "resume", "data", "ids", "out", "tokenizer", "steps", "batch-size", "seq-len",
      "grad-accum", "optimizer", "lr", "weight-decay", "betas", "eps", "warmup", "schedule", "clip", "train",
      "temperature", "pooling", "matryoshka", "seed", "eval-data", "eval-every", "save-every", "keep", "sample-every",
-     "sample-tokens", "log"},
+     "sample-tokens", "mask-id", "log"},
     runTrain});
 
 }  // namespace embedlab::cli

@@ -137,6 +137,10 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
         for (int64_t i = 0; i < n; ++i)
             if (tokenizer->tokenType(i) == TokenType::Special) d.specialIds.push_back(i);
     }
+    if (o.maskId >= 0) {
+        if (o.maskId >= c.vocabSize) throw Error::badInput("--mask-id " + std::to_string(o.maskId) + " is outside the vocabulary");
+        d.maskId = o.maskId;
+    }
     const bool contrastive = o.trainer.objective == "contrastive";
     const int given = !o.dataPath.empty() + !o.idsPath.empty();
     if (given != 1) throw Error::badInput("give exactly one of --data FILE and --ids FILE");
@@ -147,6 +151,11 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
         if (!o.evalDataPath.empty()) {
             d.heldOutPairs = o.idsPath.empty() ? tokenizePairs(o.evalDataPath, *tokenizer, L, data)
                                                : readIdPairsFile(o.evalDataPath, L);
+        } else if (o.idsPath.empty() && d.trainPairs.first.size() >= 40) {
+            // A corpus's last 5% of pairs are held out (ids files are used as written).
+            const size_t n = d.trainPairs.first.size(), cut = n - n / 20;
+            d.heldOutPairs = {d.trainPairs.first.slice(cut, n), d.trainPairs.second.slice(cut, n)};
+            d.trainPairs = {d.trainPairs.first.slice(0, cut), d.trainPairs.second.slice(0, cut)};
         }
         d.dataDescription = (o.idsPath.empty() ? o.dataPath : o.idsPath) + " (" + std::to_string(d.trainPairs.first.size()) + " pairs)";
         result.trainSequences = static_cast<int64_t>(d.trainPairs.first.size());

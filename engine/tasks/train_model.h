@@ -25,6 +25,7 @@ struct TrainTaskOptions {
     // The data: dataPath (a corpus; contrastive: anchor<TAB>positive lines) or idsPath (comma-separated
     // ids per line; contrastive: ids<TAB>ids). evalDataPath: the held-out set in the same form.
     std::string dataPath, idsPath, evalDataPath;
+    int64_t maskId = -1;  // mlm: the mask token's id when no tokenizer names one (-1 = the tokenizer's)
     std::string device = "cpu";
     std::string cacheDir;  // token cache ("" = the default, train_data.h)
 };

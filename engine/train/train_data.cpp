@@ -145,6 +145,15 @@ TokenSequences TokenSequences::blocks(std::shared_ptr<const int32_t> data, int64
     return t;
 }
 
+TokenSequences TokenSequences::slice(size_t begin, size_t end) const {
+    TokenSequences t;
+    end = std::min(end, size());
+    if (begin >= end) return t;
+    t.data_ = data_;
+    t.offsets_.assign(offsets_.begin() + static_cast<std::ptrdiff_t>(begin), offsets_.begin() + static_cast<std::ptrdiff_t>(end) + 1);
+    return t;
+}
+
 int32_t TokenSequences::maxId() const {
     int32_t m = std::numeric_limits<int32_t>::min();
     for (int64_t i = offsets_.empty() ? 0 : offsets_.front(); !offsets_.empty() && i < offsets_.back(); ++i)

@@ -30,6 +30,9 @@ public:
     // but is kept only when it has at least 2 tokens).
     static TokenSequences blocks(std::shared_ptr<const int32_t> data, int64_t begin, int64_t end, int64_t blockLen);
 
+    // Sequences [begin, end) (sharing the buffer).
+    TokenSequences slice(size_t begin, size_t end) const;
+
     size_t size() const { return offsets_.empty() ? 0 : offsets_.size() - 1; }
     int64_t length(size_t i) const { return offsets_[i + 1] - offsets_[i]; }
     const int32_t* sequence(size_t i) const { return data_.get() + offsets_[i]; }
@@ -66,7 +69,8 @@ struct TokenizedCorpus {
 TokenizedCorpus tokenizeCorpus(const std::string& corpusPath, const Tokenizer& tokenizer, const std::string& tokenizerPath,
                                Progress& progress, const std::string& cacheDir = {});
 
-// A corpus's text pairs `anchor<TAB>positive`, tokenised (no cache; contrastive data are small).
+// A corpus's text pairs `anchor<TAB>positive`, tokenised (no cache; contrastive data are small). The
+// held-out pairs of a corpus without a separate eval set: the last 5% when there are 40 or more.
 TokenPairs tokenizePairs(const std::string& path, const Tokenizer& tokenizer, int64_t seqLen, Progress& progress);
 
 struct TrainSplit {

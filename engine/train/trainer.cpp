@@ -670,7 +670,11 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         progress.log("checkpoint written: step " + std::to_string(step));
     };
 
-    fs::create_directories(o.outDir);
+    {
+        std::error_code ec;
+        fs::create_directories(o.outDir, ec);
+        if (!fs::is_directory(o.outDir)) throw Error::badInput("cannot create the output folder " + o.outDir + ": " + ec.message());
+    }
     const auto t0 = Clock::now();
     int64_t tokensThisRun = 0;
     double lastLoss = 0.0;

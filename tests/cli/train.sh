@@ -123,6 +123,13 @@ check "contrastive loss falls" "$PY -c \"
 import json; s=[json.loads(l) for l in open('$T/con.jsonl')]; s=[l for l in s if 'loss' in l]
 assert s[-1]['loss'] < s[0]['loss'], (s[0], s[-1])\""
 
+# ---- masked LM from ids: the mask id given on the command line ----
+"$CLI" train mlm --model "$FX/models/xlmr_tiny" --ids "$T/ids.txt" --mask-id 4 --out "$T/mlm" --steps 3 --batch-size 2 \
+  --lr 1e-3 --log "$T/mlm.jsonl" --progress none > "$T/mlm.json"
+check "mlm with --mask-id trains and writes the MLM head" "[ \$? -eq 0 ] && [ \$(grep -c '\"loss\"' $T/mlm.jsonl) -eq 3 ] && grep -q 'lm_head.dense.weight' $T/mlm/model.safetensors"
+"$CLI" train mlm --model "$FX/models/xlmr_tiny" --ids "$T/ids.txt" --out "$T/mlm2" --steps 1 --progress none > /dev/null 2> "$T/bad.err"
+check "mlm without a mask token: exit 3 saying so" "[ \$? -eq 3 ] && grep -q 'mask token' $T/bad.err"
+
 # ---- bad input (exit 3) and bad usage (exit 2) ----
 echo "1,2,3,9999" > "$T/bad_ids.txt"
 "$CLI" train lm --model "$FX/models/gpt2_tiny" --ids "$T/bad_ids.txt" --out "$T/bad" --steps 1 --progress none > /dev/null 2> "$T/bad.err"

@@ -17,6 +17,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
@@ -115,6 +116,13 @@ void expectSameLog(const TrainResult& r, const nlohmann::json& ref, double rtol)
 
 const std::string kFlags = " --threads 1";
 
+// The device the reference comparisons train on: EMBEDLAB_TEST_DEVICE ("cuda", "mps"), else the CPU
+// (as tests/engine/models/test_model_fixtures.cpp; on a GPU machine EMBEDLAB_TEST_DEVICE=cuda ctest -R engine.train).
+c10::Device testDevice() {
+    const char* d = std::getenv("EMBEDLAB_TEST_DEVICE");
+    return d && *d ? c10::Device(std::string(d)) : c10::Device(c10::kCPU);
+}
+
 // Options of a small run: steps, batch size, sequence length (the rest as TrainerOptions has them).
 TrainerOptions small(int64_t steps, int64_t batch, int64_t seqLen) {
     TrainerOptions o;
@@ -131,7 +139,7 @@ TEST(Trainer, OnePlainSgdStepEqualsTheReference) {
         const std::string model = test::fixture(std::string("models/") + name);
         const std::string dir = scratch(std::string("sgd_") + name);
         const std::string ids = writeIds(dir + "/ids.txt", randomSequences(5, 14, 512, 1));
-        auto m = loadModel(model);
+        auto m = loadModel(model, testDevice());
         TrainerOptions o;
         o.steps = 1;
         o.batchSize = 5;
@@ -161,7 +169,7 @@ TEST(Trainer, AdamWWithWarmupCosineAccumulationClipAndDecayEqualsTheReference) {
     const std::string model = test::fixture("models/gemma3_tiny");
     const std::string dir = scratch("adamw");
     const std::string ids = writeIds(dir + "/ids.txt", randomSequences(7, 20, 512, 2));
-    auto m = loadModel(model);
+    auto m = loadModel(model, testDevice());
     TrainerOptions o = small(4, 2, 16);
     o.gradAccum = 2;
     o.optimizer.kind = "adamw";
@@ -220,7 +228,7 @@ TEST(Trainer, MaskedLmStepsEqualTheReference) {
             }
         }
     }
-    auto m = loadModel(model);
+    auto m = loadModel(model, testDevice());
     const TrainResult r = runTraining(*m, o, d, nullProgress());
     const nlohmann::json ref = runReference("--model " + model + " --objective mlm --ids " + dir + "/masked.txt --labels " +
                                             dir + "/labels.txt --steps 2 --batch-size 3 --seq-len 32 --optimizer adamw "
@@ -252,7 +260,7 @@ TEST(Trainer, ContrastiveStepsWithMatryoshkaEqualTheReference) {
     o.outDir = dir + "/out";
     TrainerData d = dataFor(model);
     d.trainPairs = readIdPairsFile(dir + "/pairs.txt", o.seqLen);
-    auto m = loadModel(model);
+    auto m = loadModel(model, testDevice());
     const TrainResult r = runTraining(*m, o, d, nullProgress());
     const nlohmann::json ref = runReference("--model " + model + " --objective contrastive --pairs " + dir +
                                             "/pairs.txt --steps 2 --batch-size 3 --seq-len 32 --optimizer adamw --lr 1e-3 "
