@@ -57,6 +57,16 @@ void writeModelFolder(const Model& model, nlohmann::json config, const std::stri
         }
     }
     saveSafeTensors(joinPath(dir, "model.safetensors"), tensors);
+    // The text part of a Gemma3ForConditionalGeneration is written as what it now is: a
+    // Gemma3ForCausalLM (its own config, the model.* keys above).
+    if (model.config().conditionalGeneration && config.contains("text_config") && config["text_config"].is_object()) {
+        nlohmann::json text = config["text_config"];
+        text["model_type"] = "gemma3_text";
+        text["architectures"] = nlohmann::json::array({"Gemma3ForCausalLM"});
+        for (const char* k : {"bos_token_id", "eos_token_id", "pad_token_id", "tie_word_embeddings"})
+            if (!text.contains(k) && config.contains(k)) text[k] = config[k];
+        config = text;
+    }
     config["torch_dtype"] = storeAs == at::kFloat ? "float32" : "bfloat16";
     if (config.contains("dtype")) config["dtype"] = config["torch_dtype"];
     if (bertWithMlmHead(model)) config["architectures"] = nlohmann::json::array({"BertForMaskedLM"});

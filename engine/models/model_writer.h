@@ -22,7 +22,8 @@ std::string huggingFaceWeightName(const Model& model, const std::string& canonic
 
 // Writes DIR/model.safetensors (atomically; weights stored as `storeAs`, f32 or bf16) and
 // DIR/config.json: `config` with torch_dtype set to what was stored and, for BERT with an MLM head,
-// architectures ["BertForMaskedLM"]. Creates DIR. Throws Error(Runtime) on I/O (the disk is full …).
+// architectures ["BertForMaskedLM"]; the text part of a Gemma3ForConditionalGeneration is written as a
+// Gemma3ForCausalLM with its text_config. Creates DIR. Throws Error(Runtime) on I/O (the disk is full …).
 void writeModelFolder(const Model& model, nlohmann::json config, const std::string& dir,
                       at::ScalarType storeAs = at::kFloat);
 
