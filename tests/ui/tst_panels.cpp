@@ -324,6 +324,24 @@ private Q_SLOTS:
         }
         QVERIFY(gen.statusText().contains(QStringLiteral("decode")));
         QVERIFY(gen.grab().save(tmp(QStringLiteral("screens/generation.png"))));
+        // A session keeps the output: a new view restored from it shows the same chips, generating nothing.
+        {
+            const QJsonObject saved = QJsonDocument::fromJson(QJsonDocument(gen.saveSession()).toJson()).object();
+            GenerationView again(&runner);
+            SessionReport report;
+            again.restoreSession(saved, report);
+            QCOMPARE(runner.activeCount(), 0);
+            QCOMPARE(again.outputCount(), 1);
+            QCOMPARE(again.outputText(0), gen.outputText(0));
+            const auto& back = again.output(0)->chips();
+            QCOMPARE(back.size(), chips.size());
+            for (int i = 0; i < chips.size(); ++i) {
+                QCOMPARE(back[i].id, chips[i].id);
+                QCOMPARE(back[i].tooltip, chips[i].tooltip);
+                QCOMPARE(back[i].color.rgba(), chips[i].color.rgba());  // as #aarrggbb
+            }
+            QCOMPARE(again.statusText(), gen.statusText());
+        }
 
         // Batch mode: the prompts decode together (engine generateBatch) and each strip streams what
         // that prompt gives alone, with seed + its index.

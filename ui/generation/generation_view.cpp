@@ -3,6 +3,7 @@
 #include "ui/common/token_strip.h"
 
 #include <QCheckBox>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -145,7 +146,25 @@ QJsonObject GenerationView::saveSession() const {
             {QStringLiteral("top_p"), p.topP},
             {QStringLiteral("seed"), QString::number(p.seed)},
             {QStringLiteral("repetition_penalty"), p.repetitionPenalty},
-            {QStringLiteral("alternatives"), p.topAlternatives}};
+            {QStringLiteral("alternatives"), p.topAlternatives},
+            {QStringLiteral("outputs"), savedOutputs()},
+            {QStringLiteral("status"), status_->text()}};
+}
+
+// What was generated, chip by chip (text, id, colour, the tooltip with its probabilities): a restored
+// session shows it again without generating anything.
+QJsonArray GenerationView::savedOutputs() const {
+    QJsonArray outs;
+    for (int i = 0; i < strips_.size(); ++i) {
+        QJsonArray chips;
+        for (const TokenChip& c : strips_[i]->chips())
+            chips.append(QJsonObject{{QStringLiteral("text"), c.text},
+                                     {QStringLiteral("id"), QString::number(c.id)},
+                                     {QStringLiteral("color"), c.color.name(QColor::HexArgb)},
+                                     {QStringLiteral("tooltip"), c.tooltip}});
+        outs.append(QJsonObject{{QStringLiteral("prompt"), outputPrompts_.value(i)}, {QStringLiteral("chips"), chips}});
+    }
+    return outs;
 }
 
 void GenerationView::restoreSession(const QJsonObject& state, SessionReport&) {
@@ -166,12 +185,32 @@ void GenerationView::restoreSession(const QJsonObject& state, SessionReport&) {
     p.repetitionPenalty = state.value(QStringLiteral("repetition_penalty")).toDouble(p.repetitionPenalty);
     p.topAlternatives = state.value(QStringLiteral("alternatives")).toInt(p.topAlternatives);
     setParams(p);
+    const QJsonArray outs = state.value(QStringLiteral("outputs")).toArray();
+    QStringList prompts;
+    for (const auto& o : outs) prompts << o.toObject().value(QStringLiteral("prompt")).toString();
+    resetOutputs(outs.size(), prompts);
+    for (int i = 0; i < outs.size(); ++i) {
+        QVector<TokenChip> chips;
+        for (const auto& v : outs[i].toObject().value(QStringLiteral("chips")).toArray()) {
+            const QJsonObject c = v.toObject();
+            TokenChip chip;
+            chip.text = c.value(QStringLiteral("text")).toString();
+            chip.id = c.value(QStringLiteral("id")).toString().toLongLong();
+            chip.color = QColor(c.value(QStringLiteral("color")).toString());
+            chip.tooltip = c.value(QStringLiteral("tooltip")).toString();
+            texts_[i] += chip.text;
+            chips.push_back(chip);
+        }
+        strips_[i]->setChips(chips);
+    }
+    if (state.contains(QStringLiteral("status"))) status_->setText(state.value(QStringLiteral("status")).toString());
 }
 
 void GenerationView::resetOutputs(int n, const QStringList& prompts) {
     for (auto* s : strips_) s->parentWidget()->deleteLater();
     strips_.clear();
     texts_ = QVector<QString>(n);
+    outputPrompts_ = prompts.mid(0, n);
     for (int i = 0; i < n; ++i) {
         auto* box = new QGroupBox(prompts.value(i).left(80));
         auto* bl = new QVBoxLayout(box);

@@ -18,6 +18,8 @@ class QPushButton;
 class QLabel;
 class QVBoxLayout;
 
+class QJsonArray;
+
 namespace embedlab {
 
 class TokenStrip;
@@ -57,6 +59,7 @@ Q_SIGNALS:
 private:
     void onToken(const GeneratedToken& t);
     void resetOutputs(int n, const QStringList& prompts);
+    QJsonArray savedOutputs() const;
 
     JobRunner* runner_;
     ModelSessionPtr session_;
@@ -76,6 +79,7 @@ private:
     QVBoxLayout* outputs_;
     QVector<TokenStrip*> strips_;
     QVector<QString> texts_;
+    QStringList outputPrompts_;  // the prompt of each output (its box's title)
     JobHandlePtr current_;
 };
 
