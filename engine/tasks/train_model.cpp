@@ -108,7 +108,7 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
         }
     }
     nlohmann::json config;
-    Progress loading(progress, 0.0, 0.02, "loading the model");
+    progress.report(0.0, "loading the model");
     std::unique_ptr<Model> model = modelForTraining(o, &config, &result.modelSource);
     const ModelConfig& c = model->config();
     const bool resuming = !o.trainer.resumeDir.empty();

@@ -245,8 +245,6 @@ std::vector<std::pair<int64_t, fs::path>> checkpoints(const std::string& dir) {
     return out;
 }
 
-bool contrastive0(const TrainerOptions& o) { return o.objective == "contrastive"; }
-
 nlohmann::json optionsJson(const TrainerOptions& o) {
     nlohmann::json j;
     j["objective"] = o.objective;
@@ -444,7 +442,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     schedule.totalSteps = o.steps;
     validateSchedule(schedule);
 
-    const std::string dataFingerprint = contrastive0(o)
+    const std::string dataFingerprint = o.objective == "contrastive"
                                             ? fingerprint(d.trainPairs.second, std::stoull(fingerprint(d.trainPairs.first), nullptr, 16))
                                             : fingerprint(d.train);
     TrainResult result;
