@@ -99,7 +99,7 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
         } catch (const nlohmann::json::exception& e) {
             throw Error::badInput(std::string("config.json: ") + e.what());
         }
-        const TrainingEstimate est = estimateTraining(parsed(j, "config"), o.trainer);
+        const TrainingEstimate& est = result.estimate = estimateTraining(parsed(j, "config"), o.trainer);
         if (!est.fits() && (o.device.empty() || o.device == "cpu")) {
             char buf[96];
             std::snprintf(buf, sizeof buf, "; %.0f MB available", est.availableBytes / 1e6);
@@ -184,7 +184,6 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
         result.trainSequences = static_cast<int64_t>(d.train.size());
         result.heldOutSequences = static_cast<int64_t>(d.heldOut.size());
     }
-    result.estimate = estimateTraining(c, o.trainer);
     result.parameters = result.estimate.parameters;
     result.trainable = result.estimate.trainable;
     Progress training(progress, 0.08, 1.0, "training");
