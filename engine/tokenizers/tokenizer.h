@@ -46,6 +46,13 @@ public:
     virtual std::string idToToken(int64_t id) const = 0;
     virtual std::optional<int64_t> tokenToId(const std::string& token) const = 0;
     virtual TokenType tokenType(int64_t id) const = 0;
+    // Every vocabulary string of an id: one for most kinds (idToToken), several for the seed format's
+    // allomorph groups (20026 = dı, di, du, dü, tı, ti, tu, tü). Empty for an id outside the vocabulary.
+    virtual std::vector<std::string> tokenForms(int64_t id) const {
+        std::string t = idToToken(id);
+        if (t.empty()) return {};
+        return {std::move(t)};
+    }
 
     virtual std::optional<int64_t> bosId() const { return std::nullopt; }
     virtual std::optional<int64_t> eosId() const { return std::nullopt; }

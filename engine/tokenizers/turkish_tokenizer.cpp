@@ -360,6 +360,12 @@ public:
         if (id < 0 || id >= vocabSize() || groups_[id].forms.empty()) return {};
         return groups_[id].forms[0].utf8;
     }
+    std::vector<std::string> tokenForms(int64_t id) const override {
+        std::vector<std::string> out;
+        if (id < 0 || id >= vocabSize()) return out;
+        for (const auto& f : groups_[id].forms) out.push_back(f.utf8);
+        return out;
+    }
     std::optional<int64_t> tokenToId(const std::string& token) const override {
         auto it = vocab_.find(token);
         if (it == vocab_.end()) return std::nullopt;
