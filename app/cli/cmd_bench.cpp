@@ -23,8 +23,10 @@
 #include "engine/tokenizers/tokenizer.h"
 #include "engine/io/file_io.h"
 #include "engine/train/trainer.h"
+#include "engine/transfer/vocab_transfer.h"
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <stdlib.h>
 
@@ -377,6 +379,58 @@ int runTrainBench(Args& a) {
     return 0;
 }
 
+// bench transfer: matching a target tokenizer against a source model's tokenizer and building the rows
+// (engine/transfer/vocab_transfer.h), timed per stage; the peak RSS over what was resident before
+// (model opened memory-mapped, tokenizers loaded) against the bytes of the source and target matrices.
+// focus / omp use --aux-vectors FILE or random auxiliary vectors of --aux-dim for every target token.
+int runTransferBench(Args& a) {
+    const std::string dir = a.require("model");
+    nlohmann::json out = header("transfer", "cpu", "f32");
+    auto model = loadModel(dir, c10::Device(c10::kCPU), loadModelConfig(dir).torchDtype == "bfloat16" ? at::kBFloat16 : at::kFloat);
+    const auto source = loadTokenizer(a.get("source-tokenizer", dir));
+    const auto target = loadTokenizer(a.require("target-tokenizer"));
+    TransferOptions o;
+    o.strategy = parseTransferStrategy(a.get("strategy", "mean"));
+    o.ompK = static_cast<int>(a.getInt("omp-k", 32));
+    std::optional<AuxiliaryVectors> aux;
+    if (a.has("aux-vectors")) {
+        aux = readAuxiliaryVectors(a.get("aux-vectors"), *target);
+    } else if (o.strategy == TransferStrategy::Focus || o.strategy == TransferStrategy::Omp) {
+        aux.emplace();
+        auto gen = at::detail::createCPUGenerator(1);
+        aux->vectors = at::randn({target->vocabSize(), a.getInt("aux-dim", 100)}, gen, at::TensorOptions().dtype(at::kFloat));
+        for (int64_t i = 0; i < target->vocabSize(); ++i) aux->targetIds.push_back(i);
+    }
+    const at::Tensor emb = model->inputEmbeddings();
+    const int64_t rssBefore = eval::currentRssBytes();
+    auto t0 = Clock::now();
+    const VocabularyMatch m = matchVocabularies(*source, *target, emb.size(0));
+    const double matchSeconds = since(t0);
+    auto t1 = Clock::now();
+    const TransferResult r = buildTransfer(m, emb, o, aux ? &*aux : nullptr);
+    const double buildSeconds = since(t1);
+    const int64_t peak = eval::peakRssBytes();
+    const int64_t matrices = emb.numel() * static_cast<int64_t>(emb.element_size()) + r.rows.numel() * 4;
+    const nlohmann::json rep = transferReport(*source, *target, m, r);
+    out["model"] = dir;
+    out["strategy"] = transferStrategyName(o.strategy);
+    if (o.strategy == TransferStrategy::Omp) out["omp_k"] = o.ompK;
+    if (aux) out["aux_dim"] = aux->vectors.size(1);
+    out["source_rows"] = emb.size(0);
+    out["hidden"] = emb.size(1);
+    out["target_tokens"] = target->vocabSize();
+    out["match_seconds"] = matchSeconds;
+    out["build_seconds"] = buildSeconds;
+    out["seconds"] = matchSeconds + buildSeconds;
+    out["matrices_bytes"] = matrices;
+    out["rss_before_bytes"] = rssBefore;
+    out["peak_rss_bytes"] = peak;
+    out["peak_rss_over_matrices"] = peak > 0 ? double(peak - std::max<int64_t>(0, rssBefore)) / double(matrices) : 0.0;
+    out["summary"] = rep["summary"];
+    printJson(out);
+    return 0;
+}
+
 int runBench(Args& a) {
     if (a.positional.empty()) throw UsageError("which benchmark? generate, embed, project, load or train");
     const std::string what = a.positional.front();
@@ -385,7 +439,8 @@ int runBench(Args& a) {
     if (what == "project") return runProjectBench(a);
     if (what == "load") return runLoad(a);
     if (what == "train") return runTrainBench(a);
-    throw UsageError("unknown benchmark '" + what + "': use generate, embed, project, load or train");
+    if (what == "transfer") return runTransferBench(a);
+    throw UsageError("unknown benchmark '" + what + "': use generate, embed, project, load, train or transfer");
 }
 
 }  // namespace
@@ -398,10 +453,12 @@ EMBEDLAB_CLI_COMMAND(Command{
     "  bench load --model DIR\n"
     "  bench train (--model DIR | --preset NAME) [--objective lm|mlm|contrastive] [--batch-size 8] [--seq-len 256]\n"
     "    [--steps 3] [--warmup-steps 1] [--pooling mean]\n"
+    "  bench transfer --model DIR --target-tokenizer PATH [--strategy mean|…|omp] [--omp-k 32] [--aux-dim 100 | --aux-vectors FILE]\n"
     "  → one JSON object: medians over --repeat runs (after a warm-up) with machine, threads, device, dtype",
     {},
     {"model", "preset", "prompt-tokens", "new-tokens", "batch", "repeat", "seed", "input", "sentences", "batch-size", "pooling",
-     "layer", "points", "dim", "method", "quality-sample", "objective", "seq-len", "steps", "warmup-steps"},
+     "layer", "points", "dim", "method", "quality-sample", "objective", "seq-len", "steps", "warmup-steps",
+     "source-tokenizer", "target-tokenizer", "strategy", "omp-k", "aux-dim", "aux-vectors"},
     runBench});
 
 }  // namespace embedlab::cli

@@ -769,11 +769,13 @@ TransferResult buildTransfer(const VocabularyMatch& match, const at::Tensor& sou
 
     // 4. The fallback draw: the source rows' mean and per-dimension variance.
     if (std::any_of(drawn.begin(), drawn.end(), [](char v) { return v != 0; })) {
+        // Per-dimension sums in float32 blocks of 4,096 rows (pairwise inside a block), accumulated in
+        // float64 across blocks.
         at::Tensor sum = at::zeros({H}, at::kDouble), sq = at::zeros({H}, at::kDouble);
-        for (int64_t r0 = 0; r0 < S; r0 += 16384) {
-            const at::Tensor c = src.slice(0, r0, std::min(S, r0 + 16384)).to(at::kCPU, at::kDouble);
-            sum += c.sum(0);
-            sq += (c * c).sum(0);
+        for (int64_t r0 = 0; r0 < S; r0 += 4096) {
+            const at::Tensor c = src.slice(0, r0, std::min(S, r0 + 4096)).to(at::kCPU, at::kFloat);
+            sum += c.sum(0).to(at::kDouble);
+            sq += c.square().sum(0).to(at::kDouble);
         }
         const at::Tensor mean = sum / static_cast<double>(S);
         const at::Tensor sd = at::clamp_min(sq / static_cast<double>(S) - mean * mean, 0.0).sqrt();
