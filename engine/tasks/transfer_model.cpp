@@ -250,4 +250,42 @@ TransferTaskResult transferModel(const TransferTaskOptions& o, Progress& progres
     return res;
 }
 
+std::vector<SourceNeighbor> nearestSourceTokens(const std::string& sourceDir, const std::string& modelDir,
+                                                int64_t targetId, int k) {
+    auto dtypeOf = [](const std::string& dir) {
+        return loadModelConfig(dir).torchDtype == "bfloat16" ? at::kBFloat16 : at::kFloat;
+    };
+    const auto src = loadModel(sourceDir, c10::Device(c10::kCPU), dtypeOf(sourceDir));
+    const auto model = loadModel(modelDir, c10::Device(c10::kCPU), dtypeOf(modelDir));
+    const at::Tensor S = src->inputEmbeddings(), M = model->inputEmbeddings();
+    if (targetId < 0 || targetId >= M.size(0))
+        throw Error::badInput("token id " + std::to_string(targetId) + " is outside the model's " +
+                              std::to_string(M.size(0)) + " rows");
+    if (S.size(1) != M.size(1))
+        throw Error::badInput("the source's hidden size (" + std::to_string(S.size(1)) + ") differs from the model's (" +
+                              std::to_string(M.size(1)) + ")");
+    const auto tok = loadTokenizer(sourceDir);
+    const at::Tensor q = M[targetId].to(at::kFloat);
+    const double qn = q.norm().item<double>();
+    std::vector<SourceNeighbor> out;
+    if (!(qn > 0)) return out;
+    // In blocks, so that a 262,144-row source is never converted whole.
+    at::Tensor best = at::empty({0}, at::kFloat), bestIdx = at::empty({0}, at::kLong);
+    const int64_t rows = S.size(0);
+    for (int64_t r0 = 0; r0 < rows; r0 += 16384) {
+        const at::Tensor block = S.slice(0, r0, std::min(rows, r0 + 16384)).to(at::kFloat);
+        const at::Tensor cos = at::mv(block, q) / (block.norm(2, {1}) * qn).clamp_min(1e-30);
+        best = at::cat({best, cos});
+        bestIdx = at::cat({bestIdx, at::arange(r0, r0 + block.size(0), at::kLong)});
+        const auto top = at::topk(best, std::min<int64_t>(k, best.size(0)));
+        best = std::get<0>(top);
+        bestIdx = bestIdx.index_select(0, std::get<1>(top));
+    }
+    for (int64_t i = 0; i < best.size(0); ++i) {
+        const int64_t id = bestIdx[i].item<int64_t>();
+        out.push_back({id, tok->idToToken(id), best[i].item<double>()});
+    }
+    return out;
+}
+
 }  // namespace embedlab::tasks

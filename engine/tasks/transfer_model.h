@@ -47,4 +47,15 @@ struct TransferTaskResult {
 // sizes disagree without allowVocabMismatch, aux vectors of no target token …), Error(Runtime) on I/O.
 TransferTaskResult transferModel(const TransferTaskOptions& options, Progress& progress);
 
+struct SourceNeighbor {
+    int64_t id = 0;
+    std::string token;
+    double cosine = 0;
+};
+// The `k` source tokens whose input-embedding rows (in `sourceDir`) are nearest by cosine to target id
+// `targetId`'s row in `modelDir` (a transferred or adapted model): what the new token means in the
+// source's space. Throws Error(BadInput) for an id outside the model or hidden sizes that differ.
+std::vector<SourceNeighbor> nearestSourceTokens(const std::string& sourceDir, const std::string& modelDir,
+                                                int64_t targetId, int k = 10);
+
 }  // namespace embedlab::tasks

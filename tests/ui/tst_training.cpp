@@ -20,6 +20,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTest>
 
 using namespace embedlab;
@@ -83,10 +84,14 @@ private Q_SLOTS:
         Workspace ws(&w);
         TrainingView* v = ws.training();
         QVERIFY(v);
-        QCOMPARE(w.panelDock(QStringLiteral("training"))->widget(), static_cast<QWidget*>(v));
+        // The Transfer / training panel holds the view in its Training tab.
+        auto* tabs = qobject_cast<QTabWidget*>(w.panelDock(QStringLiteral("training"))->widget());
+        QVERIFY(tabs);
+        QCOMPARE(tabs->widget(1), static_cast<QWidget*>(v));
         w.resize(1500, 950);
         w.show();
         w.panelDock(QStringLiteral("training"))->raise();
+        tabs->setCurrentWidget(v);
         v->setParams(smallRun(QStringLiteral("run")));
         // The estimate comes first.
         QSignalSpy estimated(v, &TrainingView::estimateReady);

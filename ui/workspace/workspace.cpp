@@ -2,6 +2,9 @@
 
 #include "ui/evaluation/evaluation_panel.h"
 #include "ui/training/training_view.h"
+#include "ui/transfer/transfer_view.h"
+
+#include <QTabWidget>
 #include "ui/generation/generation_view.h"
 #include "ui/common/gl_support.h"
 #include "ui/log/log_panel.h"
@@ -86,8 +89,29 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     evaluation_ = new EvaluationPanel(runner);
     window->setPanel(QStringLiteral("similarity"), similarity_);
     window->setPanel(QStringLiteral("evaluation"), evaluation_);
+    // The Transfer / training panel: two tabs, one per view.
     training_ = new TrainingView(runner);
-    window->setPanel(QStringLiteral("training"), training_);
+    transfer_ = new TransferView(runner);
+    auto* tabs = new QTabWidget;
+    tabs->setObjectName(QStringLiteral("transferTrainingTabs"));
+    tabs->addTab(transfer_, tr("Transfer"));
+    tabs->addTab(training_, tr("Training"));
+    window->setPanel(QStringLiteral("training"), tabs);
+    // A transferred or cut model opens in Models, where every other panel can use it.
+    connect(transfer_, &TransferView::transferred, this, [this](const QString& dir) {
+        window_->log()->append(LogPanel::Level::Info, tr("Transferred model written to %1").arg(dir));
+        models_->loadModel(dir);
+    });
+    connect(transfer_, &TransferView::surgeryDone, this, [this](const QString& dir) {
+        window_->log()->append(LogPanel::Level::Info, tr("Cut model written to %1").arg(dir));
+        models_->loadModel(dir);
+    });
+    connect(transfer_, &TransferView::transferFailed, this, [this](const QString& m) {
+        window_->log()->append(LogPanel::Level::Error, tr("Transfer: %1").arg(m));
+    });
+    connect(transfer_, &TransferView::surgeryFailed, this, [this](const QString& m) {
+        window_->log()->append(LogPanel::Level::Error, tr("Surgery: %1").arg(m));
+    });
     training_->setDevice(window->currentDevice());
     connect(window, &MainWindow::deviceChanged, training_, &TrainingView::setDevice);
     // A finished run's model opens in Models, where every other panel can use it.
@@ -126,6 +150,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         similarity_->setModel(models_->session(i), info);
         if (map_) map_->setModel(models_->session(i), info.name, info.path);
         training_->setCurrentModelFolder(info.path);
+        transfer_->setCurrentModelFolder(info.path);
     };
     connect(models_, &ModelsPanel::currentModelChanged, this, select);
     connect(models_, &ModelsPanel::infoChanged, evaluation_, [this](int i) { evaluation_->updateModel(i, models_->info(i)); });
@@ -148,6 +173,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     state_->addParticipant(similarity_);
     state_->addParticipant(evaluation_);
     state_->addParticipant(training_);
+    state_->addParticipant(transfer_);
     if (map_) state_->addParticipant(map_);
     state_->addParticipant(generation_);
     windowParticipant_ = std::make_unique<WindowParticipant>(window);

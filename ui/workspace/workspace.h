@@ -31,6 +31,7 @@ class MapWorkbench;
 class SimilarityPanel;
 class EvaluationPanel;
 class TrainingView;
+class TransferView;
 
 class Workspace : public QObject {
     Q_OBJECT
@@ -50,6 +51,7 @@ public:
     SimilarityPanel* similarity() const { return similarity_; }
     EvaluationPanel* evaluation() const { return evaluation_; }
     TrainingView* training() const { return training_; }
+    TransferView* transfer() const { return transfer_; }
     WorkspaceState* state() const { return state_; }
 
     // Sessions. Failures are a message in the log and the status bar; the workspace stays usable.
@@ -81,6 +83,7 @@ private:
     GenerationView* generation_;
     MapWorkbench* map_;
     TrainingView* training_ = nullptr;
+    TransferView* transfer_ = nullptr;
     SimilarityPanel* similarity_;
     EvaluationPanel* evaluation_;
 };
