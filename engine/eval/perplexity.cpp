@@ -78,6 +78,7 @@ PerplexityResult evaluatePerplexity(Model& model, const Tokenizer& tokenizer, co
     }
     const std::vector<int64_t> nl = tokenizer.encode("\n", false).ids;
     size_t done = 0;
+    int64_t chars = 0;
     for (const auto& line : lines) {
         if ((++done & 255) == 0) progress.checkCancelled();
         bool blank = true;
@@ -87,9 +88,14 @@ PerplexityResult evaluatePerplexity(Model& model, const Tokenizer& tokenizer, co
         const auto e = tokenizer.encode(line, false);
         ids.insert(ids.end(), e.ids.begin(), e.ids.end());
         ids.insert(ids.end(), nl.begin(), nl.end());
+        for (unsigned char c : line) chars += (c & 0xC0) != 0x80;
+        chars += 1;
     }
     if (ids.size() < 2) throw Error::badInput("perplexity: the held-out text is empty");
-    return perplexityOfIds(model, ids, o, progress);
+    PerplexityResult r = perplexityOfIds(model, ids, o, progress);
+    r.chars = chars;
+    r.bitsPerChar = chars > 0 ? r.meanNll * static_cast<double>(r.tokens) / std::log(2.0) / static_cast<double>(chars) : 0.0;
+    return r;
 }
 
 }  // namespace embedlab::eval

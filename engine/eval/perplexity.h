@@ -35,6 +35,11 @@ struct PerplexityResult {
     int64_t inputTokens = 0;  // tokens in the text (incl. BOS)
     int64_t windows = 0;
     int64_t maxLength = 0, stride = 0;
+    // evaluatePerplexity: the text's characters (code points of the non-blank lines, + 1 per newline) and
+    // bits per character = Σ NLL / ln 2 / chars — comparable across tokenizers, unlike perplexity. (Without
+    // a BOS the text's first token is context only, so its bits are not counted.)
+    int64_t chars = 0;
+    double bitsPerChar = 0;
 };
 
 // Perplexity of the id sequence (at least 2 ids).

@@ -138,7 +138,9 @@ EvalResult evaluate(const EvalSubject& subject, const EvalOptions& o, Progress& 
         const double secs = secondsSince(t0);
         put("perplexity", p.perplexity);
         put("mean_nll", p.meanNll);
+        put("bits_per_char", p.bitsPerChar);
         count("tokens", p.tokens);
+        count("chars", p.chars);
         count("input_tokens", p.inputTokens);
         count("windows", p.windows);
         r.details["model"] = subject.modelPath;

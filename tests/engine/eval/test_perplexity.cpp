@@ -4,11 +4,15 @@
 #include "engine/core/error.h"
 #include "engine/models/model.h"
 #include "engine/models/model_loader.h"
+#include "engine/tokenizers/hf_pretokenizers.h"
+#include "engine/tokenizers/hf_tokenizer.h"
 #include "reference.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
+
+#include <nlohmann/json.hpp>
 
 using namespace embedlab;
 using namespace embedlab::eval;
@@ -78,4 +82,31 @@ TEST(Perplexity, RejectsEncodersAndTooLongWindows) {
     o.maxLength = 0;
     EXPECT_THROW(perplexityOfIds(*gpt2, {1}, o), Error);
     EXPECT_THROW(perplexityOfIds(*gpt2, {1, 5000}, o), Error);
+}
+
+// Bits per character: Σ NLL of the scored tokens / ln 2 / the text's characters (each line + its newline),
+// with a byte-level tokenizer (ids = bytes) on gpt2_tiny, against one forward pass.
+TEST(Perplexity, BitsPerCharacterOverTheTextsCharacters) {
+    nlohmann::json vocab = nlohmann::json::object();
+    for (int b = 0; b < 256; ++b) vocab[hf::byteToUnicode(static_cast<unsigned char>(b))] = b;
+    const nlohmann::json j = {{"version", "1.0"},
+                              {"added_tokens", nlohmann::json::array()},
+                              {"normalizer", nullptr},
+                              {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", false}}},
+                              {"post_processor", nullptr},
+                              {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", false}}},
+                              {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", nlohmann::json::array()}}}};
+    const auto tok = loadHfTokenizerFromString(j.dump(), "", "bytes");
+    auto model = loadModel(test::fixture("models/gpt2_tiny"));
+    const std::vector<std::string> lines{"merhaba dünya", "", "ab"};  // ü is 2 bytes, 1 character
+    PerplexityOptions o;
+    o.addBos = false;
+    const auto r = evaluatePerplexity(*model, *tok, lines, o);
+    std::vector<int64_t> ids;
+    for (const char* s : {"merhaba dünya\n", "ab\n"})
+        for (unsigned char c : std::string(s)) ids.push_back(c);
+    ASSERT_EQ(r.inputTokens, static_cast<int64_t>(ids.size()));
+    EXPECT_EQ(r.chars, 13 + 1 + 2 + 1);
+    const double nll = windowNll(*model, ids, 0, 1, static_cast<int64_t>(ids.size()));
+    EXPECT_NEAR(r.bitsPerChar, nll / std::log(2.0) / 17.0, 1e-6 * r.bitsPerChar);
 }
