@@ -4,6 +4,7 @@
 
 #include "engine/core/error.h"
 #include "engine/tasks/train_model.h"
+#include "engine/tasks/train_tokenizer.h"
 
 #include <cstdio>
 #include <sstream>
@@ -24,8 +25,26 @@ std::vector<double> parseNumbers(const std::string& flag, const std::string& tex
     return out;
 }
 
+// `train tokenizer --kind bpe|unigram --input CORPUS --vocab-size V --out DIR`.
+int runTrainTokenizer(Args& a) {
+    tasks::TokenizerTrainOptions o;
+    o.kind = a.get("kind", "bpe");
+    o.input = a.require("input");
+    o.vocabSize = a.getInt("vocab-size", 8000);
+    o.characterCoverage = a.getDouble("character-coverage", 1.0);
+    o.maxSentences = a.getInt("max-sentences", 0);
+    o.outDir = a.require("out");
+    o.force = a.has("force");
+    StderrProgress progress(a, "train tokenizer");
+    const tasks::TokenizerTrainResult r = tasks::trainTokenizer(o, progress);
+    printJson({{"kind", o.kind}, {"vocab_size", r.vocabSize}, {"sentences", r.sentences}, {"chars", r.chars},
+               {"seconds", r.seconds}, {"model", r.modelPath}, {"out", o.outDir}});
+    return 0;
+}
+
 int runTrain(Args& a) {
-    if (a.positional.size() != 1) throw UsageError("train needs an objective: lm, mlm or contrastive");
+    if (a.positional.size() == 1 && a.positional[0] == "tokenizer") return runTrainTokenizer(a);
+    if (a.positional.size() != 1) throw UsageError("train needs an objective: lm, mlm, contrastive or tokenizer");
     tasks::TrainTaskOptions o;
     TrainerOptions& t = o.trainer;
     t.objective = a.positional[0];
@@ -109,12 +128,14 @@ EMBEDLAB_CLI_COMMAND(Command{
     "  [--schedule linear|cosine|constant] [--clip 1.0] [--train all|embeddings|embeddings+head|layers:0,1,..]\n"
     "  [--temperature 0.05] [--learn-temperature] [--pooling mean|cls|last|max] [--matryoshka 768,256,64]\n"
     "  [--dtype f32|bf16] [--seed 42] [--no-shuffle] [--eval-data FILE] [--eval-every N] [--save-every N] [--keep 2]\n"
-    "  [--sample-every N] [--sample-tokens 24] [--mask-id N] [--log FILE.jsonl]",
-    {"no-shuffle", "learn-temperature"},
+    "  [--sample-every N] [--sample-tokens 24] [--mask-id N] [--log FILE.jsonl]\n"
+    "  train tokenizer --kind bpe|unigram --input CORPUS --vocab-size V --out DIR [--character-coverage 1.0]\n"
+    "    [--max-sentences N] [--force]",
+    {"no-shuffle", "learn-temperature", "force"},
     {"model", "preset", "init-config", "resume", "data", "ids", "out", "tokenizer", "steps", "batch-size", "seq-len",
      "grad-accum", "optimizer", "lr", "weight-decay", "betas", "eps", "warmup", "schedule", "clip", "train",
      "temperature", "pooling", "matryoshka", "seed", "eval-data", "eval-every", "save-every", "keep", "sample-every",
-     "sample-tokens", "mask-id", "log"},
+     "sample-tokens", "mask-id", "log", "kind", "input", "vocab-size", "character-coverage", "max-sentences"},
     runTrain});
 
 }  // namespace embedlab::cli

@@ -1,0 +1,93 @@
+#include "engine/tasks/train_tokenizer.h"
+
+#include "engine/core/error.h"
+#include "engine/io/corpus.h"
+#include "engine/io/file_io.h"
+#include "engine/tokenizers/sentencepiece_library.h"
+#include "engine/tokenizers/tokenizer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace embedlab::tasks {
+
+namespace fs = std::filesystem;
+
+TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions& o, Progress& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (o.kind == "morph")
+        throw Error::badInput("train tokenizer: the morphology-aware kind is not built yet (issue #17); use bpe or "
+                              "unigram, or the seed Turkish tokenizer");
+    if (o.kind != "bpe" && o.kind != "unigram")
+        throw Error::badInput("train tokenizer: --kind must be bpe or unigram, not \"" + o.kind + "\"");
+    if (o.input.empty()) throw Error::badInput("train tokenizer: give the corpus (--input)");
+    if (o.outDir.empty()) throw Error::badInput("train tokenizer: give the output folder (--out)");
+    if (o.vocabSize < 260 || o.vocabSize > 1000000)
+        throw Error::badInput("--vocab-size must be between 260 (the 256 bytes and 4 specials) and 1,000,000");
+    const bool exists = fs::exists(o.outDir);
+    if (exists && !o.force)
+        throw Error::badInput(o.outDir + " already exists; choose another --out or pass --force to replace it");
+    const fs::path outAbs = fs::absolute(o.outDir).lexically_normal();
+    std::error_code ec;
+    fs::create_directories(outAbs.parent_path(), ec);
+    std::random_device rd;
+    const std::string tmp = outAbs.string() + ".partial-" + std::to_string(rd() % 1000000);
+    fs::remove_all(tmp, ec);
+    fs::create_directories(tmp);
+    TokenizerTrainResult r;
+    try {
+        // The corpus as plain lines (the reader's encodings, formats and columns), one record per line.
+        {
+            std::ofstream f(tmp + "/corpus.txt", std::ios::binary);
+            Progress reading(progress, 0.0, 0.2, "reading");
+            CorpusOptions co;
+            co.maxRecords = o.maxSentences;
+            streamCorpus(
+                o.input, co,
+                [&](CorpusRecord&& rec) {
+                    for (char& c : rec.text)
+                        if (c == '\n' || c == '\r') c = ' ';
+                    f << rec.text << '\n';
+                    ++r.sentences;
+                    for (unsigned char c : rec.text) r.chars += (c & 0xC0) != 0x80;
+                },
+                reading);
+            if (!f) throw Error::runtime("could not write the training text to " + tmp);
+        }
+        if (r.sentences == 0) throw Error::badInput(o.input + ": the corpus has no text");
+        progress.report(0.25, "training " + o.kind);
+        char cov[32];
+        std::snprintf(cov, sizeof cov, "%.6f", o.characterCoverage);
+        SentencePieceModel::train("--input=" + tmp + "/corpus.txt --model_prefix=" + tmp + "/tokenizer --model_type=" +
+                                  o.kind + " --vocab_size=" + std::to_string(o.vocabSize) + " --character_coverage=" +
+                                  cov + " --byte_fallback=true --normalization_rule_name=identity "
+                                  "--remove_extra_whitespaces=false --split_digits=true --hard_vocab_limit=false "
+                                  "--shuffle_input_sentence=false --input_sentence_size=0 --num_threads=2 "
+                                  "--unk_id=0 --bos_id=1 --eos_id=2 --pad_id=3 --minloglevel=2");
+        progress.checkCancelled();
+        fs::remove(tmp + "/corpus.txt", ec);
+        fs::remove(tmp + "/tokenizer.vocab", ec);
+        r.vocabSize = loadTokenizer(tmp + "/tokenizer.model")->vocabSize();
+    } catch (...) {
+        fs::remove_all(tmp, ec);
+        throw;
+    }
+    const std::string old = outAbs.string() + ".old";
+    fs::remove_all(old, ec);
+    try {
+        if (exists) fs::rename(outAbs, old);
+        fs::rename(tmp, outAbs);
+    } catch (const fs::filesystem_error& e) {
+        fs::remove_all(tmp, ec);
+        throw Error::runtime("could not put " + o.outDir + " in place: " + e.what());
+    }
+    fs::remove_all(old, ec);
+    r.modelPath = (outAbs / "tokenizer.model").string();
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    progress.report(1.0, "trained");
+    return r;
+}
+
+}  // namespace embedlab::tasks
