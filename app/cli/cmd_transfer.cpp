@@ -63,7 +63,7 @@ int runTransfer(Args& a) {
 EMBEDLAB_CLI_COMMAND(Command{
     "transfer",
     "transfer --source DIR --target-tokenizer PATH --out DIR\n"
-    "  [--strategy mean|sum|first|last|weighted|weighted-last|max|min|focus|omp] [--head-strategy S]\n"
+    "  [--strategy mean|sum|first|last|weighted|weighted-last|max|min|focus|omp|random] [--head-strategy S]\n"
     "  [--aux-vectors FILE] [--corpus FILE] [--omp-k 8] [--seed 42] [--source-tokenizer PATH]\n"
     "  [--special-map TARGET=SOURCE,...] [--pad-vocab-to N] [--extra-rows mean|zero] [--allow-vocab-mismatch] [--force]",
     {"force", "allow-vocab-mismatch"},

@@ -382,6 +382,7 @@ const char* transferStrategyName(TransferStrategy s) {
     case TransferStrategy::Min: return "min";
     case TransferStrategy::Focus: return "focus";
     case TransferStrategy::Omp: return "omp";
+    case TransferStrategy::Random: return "random";
     }
     return "?";
 }
@@ -389,10 +390,10 @@ const char* transferStrategyName(TransferStrategy s) {
 TransferStrategy parseTransferStrategy(const std::string& name) {
     for (auto s : {TransferStrategy::Mean, TransferStrategy::Sum, TransferStrategy::First, TransferStrategy::Last,
                    TransferStrategy::Weighted, TransferStrategy::WeightedLast, TransferStrategy::Max,
-                   TransferStrategy::Min, TransferStrategy::Focus, TransferStrategy::Omp})
+                   TransferStrategy::Min, TransferStrategy::Focus, TransferStrategy::Omp, TransferStrategy::Random})
         if (name == transferStrategyName(s)) return s;
     throw Error::badInput("unknown transfer strategy \"" + name +
-                          "\" (use mean, sum, first, last, weighted, weighted-last, max, min, focus or omp)");
+                          "\" (use mean, sum, first, last, weighted, weighted-last, max, min, focus, omp or random)");
 }
 
 bool isLinearStrategy(TransferStrategy s) { return s != TransferStrategy::Max && s != TransferStrategy::Min; }
@@ -624,6 +625,7 @@ TransferResult buildTransfer(const VocabularyMatch& match, const at::Tensor& sou
             }
             continue;
         }
+        if (strat == TransferStrategy::Random) continue;  // drawn below
         bool any = false, allExact = true, variant = false;
         std::vector<std::pair<int64_t, double>> acc;  // in order of first appearance
         for (const SurfaceMatch& m : tm.surfaces) {
@@ -803,7 +805,7 @@ nlohmann::json transferReport(const Tokenizer& source, const Tokenizer& target, 
         const TargetMatch& tm = match.tokens[t];
         const std::string method = transferMethodName(tt.method);
         ++counts[method];
-        if (tt.method == TransferMethod::Fallback && !tm.control) ++unmapped;
+        if (tt.method == TransferMethod::Fallback && !tm.control && !tm.note.empty()) ++unmapped;  // could not spell it
         json j;
         j["id"] = static_cast<int64_t>(t);
         j["token"] = target.idToToken(static_cast<int64_t>(t));
@@ -832,7 +834,10 @@ nlohmann::json transferReport(const Tokenizer& source, const Tokenizer& target, 
         j["sources"] = std::move(src);
         if (!tm.role.empty()) j["role"] = tm.role;
         if (tm.surfaces.size() > 1) j["surfaces"] = std::move(spelled);
-        if (tt.method == TransferMethod::Fallback) j["note"] = tm.note.empty() ? "nothing could build it" : tm.note;
+        if (tt.method == TransferMethod::Fallback)
+            j["note"] = !tm.note.empty() ? tm.note
+                        : extra.value("strategy", "") == "random" ? "random initialisation (the baseline)"
+                                                                  : "nothing could build it";
         tokens.push_back(std::move(j));
     }
     json summary;

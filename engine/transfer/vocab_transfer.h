@@ -18,7 +18,9 @@
 //      omp:   each such token's auxiliary vector as a k-sparse combination of the exact-match tokens'
 //             auxiliary vectors (orthogonal matching pursuit, as mergekit's tokensurgeon), the same
 //             coefficients over their source rows.
-//    focus and omp build the rest with mean. Tokens nothing can build get a seeded draw from the
+//    focus and omp build the rest with mean;
+//      random: the baseline — every text token drawn as a fallback (control tokens still map by role).
+//    Tokens nothing can build get a seeded draw from the
 //    source rows' mean and per-dimension variance (method "fallback", reported, never NaN).
 // For every linear strategy the target row equals Σ weight · source row over the reported sources,
 // computed in float32 in the reported order.
@@ -38,7 +40,7 @@
 
 namespace embedlab {
 
-enum class TransferStrategy { Mean, Sum, First, Last, Weighted, WeightedLast, Max, Min, Focus, Omp };
+enum class TransferStrategy { Mean, Sum, First, Last, Weighted, WeightedLast, Max, Min, Focus, Omp, Random };
 const char* transferStrategyName(TransferStrategy s);
 // Throws Error(BadInput) naming the accepted strategies.
 TransferStrategy parseTransferStrategy(const std::string& name);

@@ -35,7 +35,7 @@ namespace embedlab {
 namespace {
 
 const char* kMethods[] = {"exact", "decomposed", "variant", "aux", "omp", "special", "fallback"};
-const char* kStrategies[] = {"mean", "sum", "first", "last", "weighted", "weighted-last", "max", "min", "focus", "omp"};
+const char* kStrategies[] = {"mean", "sum", "first", "last", "weighted", "weighted-last", "max", "min", "focus", "omp", "random"};
 
 enum Column { ColId, ColToken, ColMethod, ColSurface, ColSources, ColCount };
 

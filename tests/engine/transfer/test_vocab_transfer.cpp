@@ -505,3 +505,33 @@ TEST(VocabTransfer, AuxiliaryVectorsByTokenStringOrId) {
     }
     EXPECT_THROW(readAuxiliaryVectors(dir + "/none.vec", *target), Error);
 }
+
+// The random baseline: every text token drawn, control tokens still by role; the same draws as the
+// fallback of any other strategy (seeded per id).
+TEST(VocabTransfer, RandomBaselineDrawsEveryTextToken) {
+    const auto source = loadTokenizer(sp("tr_bpe_2k_bytefallback.model"));
+    const auto target = loadTokenizer(test::fixture("tokenizers/turkish-seed"));
+    const at::Tensor src = randomMatrix(source->vocabSize(), 16, 12);
+    const VocabularyMatch m = matchVocabularies(*source, *target, source->vocabSize());
+    TransferOptions o;
+    o.strategy = TransferStrategy::Random;
+    const TransferResult r = buildTransfer(m, src, o);
+    const TransferResult mean = buildTransfer(m, src, TransferOptions{});
+    int64_t special = 0;
+    for (size_t t = 0; t < r.tokens.size(); ++t) {
+        if (m.tokens[t].control) {
+            EXPECT_EQ(r.tokens[t].method, mean.tokens[t].method);
+            special += r.tokens[t].method == TransferMethod::Special;
+        } else {
+            EXPECT_EQ(r.tokens[t].method, TransferMethod::Fallback);
+        }
+        if (mean.tokens[t].method == TransferMethod::Fallback) {
+            EXPECT_TRUE(at::equal(r.rows[static_cast<int64_t>(t)], mean.rows[static_cast<int64_t>(t)]));
+        }
+    }
+    EXPECT_GT(special, 0);
+    EXPECT_TRUE(at::isfinite(r.rows).all().item<bool>());
+    const nlohmann::json rep = transferReport(*source, *target, m, r, {{"strategy", "random"}});
+    EXPECT_EQ(rep["summary"]["unmapped"], 0);
+    EXPECT_EQ(rep["tokens"][100]["note"], "random initialisation (the baseline)");
+}
