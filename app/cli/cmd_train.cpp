@@ -44,12 +44,17 @@ int runTrainTokenizer(Args& a) {
 
 int runTrain(Args& a) {
     if (a.positional.size() == 1 && a.positional[0] == "tokenizer") return runTrainTokenizer(a);
-    if (a.positional.size() != 1) throw UsageError("train needs an objective: lm, mlm, contrastive or tokenizer");
+    if (a.positional.size() != 1) throw UsageError("train needs an objective: lm, mlm, contrastive, distill or tokenizer");
     tasks::TrainTaskOptions o;
     TrainerOptions& t = o.trainer;
     t.objective = a.positional[0];
-    if (t.objective != "lm" && t.objective != "mlm" && t.objective != "contrastive")
-        throw UsageError("train: unknown objective '" + t.objective + "' (lm, mlm or contrastive)");
+    if (t.objective != "lm" && t.objective != "mlm" && t.objective != "contrastive" && t.objective != "distill")
+        throw UsageError("train: unknown objective '" + t.objective + "' (lm, mlm, contrastive, distill or tokenizer)");
+    o.teacherDir = a.get("teacher");
+    o.teacherTokenizer = a.get("teacher-tokenizer");
+    t.distillLayer = a.getInt("layer", -1);
+    t.distillLoss = a.get("distill-loss", "mse");
+    if (t.objective == "distill" && o.teacherDir.empty()) throw UsageError("train distill needs --teacher DIR");
     o.modelDir = a.get("model");
     o.preset = a.get("preset");
     o.initConfig = a.get("init-config");
@@ -129,13 +134,16 @@ EMBEDLAB_CLI_COMMAND(Command{
     "  [--temperature 0.05] [--learn-temperature] [--pooling mean|cls|last|max] [--matryoshka 768,256,64]\n"
     "  [--dtype f32|bf16] [--seed 42] [--no-shuffle] [--eval-data FILE] [--eval-every N] [--save-every N] [--keep 2]\n"
     "  [--sample-every N] [--sample-tokens 24] [--mask-id N] [--log FILE.jsonl]\n"
+    "  train distill --model TRANSFERRED --teacher SOURCE --data CORPUS --out DIR [--layer L] [--distill-loss mse|cosine]\n"
+    "    [--teacher-tokenizer PATH] [--train embeddings] (and the hyper-parameters above)\n"
     "  train tokenizer --kind bpe|unigram --input CORPUS --vocab-size V --out DIR [--character-coverage 1.0]\n"
     "    [--max-sentences N] [--force]",
     {"no-shuffle", "learn-temperature", "force"},
     {"model", "preset", "init-config", "resume", "data", "ids", "out", "tokenizer", "steps", "batch-size", "seq-len",
      "grad-accum", "optimizer", "lr", "weight-decay", "betas", "eps", "warmup", "schedule", "clip", "train",
      "temperature", "pooling", "matryoshka", "seed", "eval-data", "eval-every", "save-every", "keep", "sample-every",
-     "sample-tokens", "mask-id", "log", "kind", "input", "vocab-size", "character-coverage", "max-sentences"},
+     "sample-tokens", "mask-id", "log", "kind", "input", "vocab-size", "character-coverage", "max-sentences",
+     "teacher", "teacher-tokenizer", "layer", "distill-loss"},
     runTrain});
 
 }  // namespace embedlab::cli

@@ -8,6 +8,7 @@
 #include "engine/models/model_loader.h"
 #include "engine/models/presets.h"
 #include "engine/tokenizers/tokenizer.h"
+#include "engine/train/distill.h"
 
 #include <ATen/ATen.h>
 
@@ -142,11 +143,32 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
         d.maskId = o.maskId;
     }
     const bool contrastive = o.trainer.objective == "contrastive";
+    const bool distill = o.trainer.objective == "distill";
     const int given = !o.dataPath.empty() + !o.idsPath.empty();
     if (given != 1) throw Error::badInput("give exactly one of --data FILE and --ids FILE");
     Progress data(progress, 0.02, 0.08, "preparing the data");
     const int64_t L = o.trainer.seqLen;
-    if (contrastive) {
+    std::unique_ptr<Model> teacher;
+    if (distill) {
+        if (o.teacherDir.empty()) throw Error::badInput("distill needs the teacher model (--teacher DIR: the transfer's source)");
+        if (o.dataPath.empty()) throw Error::badInput("distill needs text (--data CORPUS): both tokenizers segment it");
+        if (!tokenizer) throw Error::badInput("distill needs the student's tokenizer");
+        teacher = loadModel(o.teacherDir, model->device(), at::kFloat);
+        const auto teacherTok = loadTokenizer(o.teacherTokenizer.empty() ? o.teacherDir : o.teacherTokenizer);
+        DistillCorpus dc = prepareDistillCorpus(o.dataPath, o.evalDataPath, *tokenizer, *teacherTok, L, data);
+        d.trainPairs = std::move(dc.train);
+        d.heldOutPairs = std::move(dc.heldOut);
+        d.trainAlign = std::move(dc.trainAlign);
+        d.heldOutAlign = std::move(dc.heldOutAlign);
+        d.teacher = teacher.get();
+        d.teacherPadId = teacherTok->padId().value_or(0);
+        d.dataDescription = o.dataPath + " (" + std::to_string(d.trainPairs.first.size()) + " lines, " +
+                            std::to_string(dc.alignedTokens) + " of " + std::to_string(dc.studentTokens) +
+                            " student tokens aligned with the teacher " + o.teacherDir + ")";
+        progress.log("distillation: " + d.dataDescription);
+        result.trainSequences = static_cast<int64_t>(d.trainPairs.first.size());
+        result.heldOutSequences = static_cast<int64_t>(d.heldOutPairs.first.size());
+    } else if (contrastive) {
         d.trainPairs = o.idsPath.empty() ? tokenizePairs(o.dataPath, *tokenizer, L, data) : readIdPairsFile(o.idsPath, L);
         if (!o.evalDataPath.empty()) {
             d.heldOutPairs = o.idsPath.empty() ? tokenizePairs(o.evalDataPath, *tokenizer, L, data)
@@ -180,7 +202,7 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
                             std::to_string(corpus.records) + " records)";
         if (corpus.fromCache) progress.log("tokens from the cache: " + corpus.cachePath);
     }
-    if (!contrastive) {
+    if (!contrastive && !distill) {
         result.trainSequences = static_cast<int64_t>(d.train.size());
         result.heldOutSequences = static_cast<int64_t>(d.heldOut.size());
     }

@@ -26,6 +26,8 @@ struct TrainTaskOptions {
     // ids per line; contrastive: ids<TAB>ids). evalDataPath: the held-out set in the same form.
     std::string dataPath, idsPath, evalDataPath;
     int64_t maskId = -1;  // mlm: the mask token's id when no tokenizer names one (-1 = the tokenizer's)
+    // distill: the teacher (the source model of a transfer) and its tokenizer ("" = the teacher folder's)
+    std::string teacherDir, teacherTokenizer;
     std::string device = "cpu";
     std::string cacheDir;  // token cache ("" = the default, train_data.h)
 };

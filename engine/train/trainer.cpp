@@ -268,6 +268,8 @@ nlohmann::json optionsJson(const TrainerOptions& o) {
     j["temperature"] = o.temperature;
     j["learn_temperature"] = o.learnTemperature;
     j["matryoshka"] = o.matryoshka;
+    j["distill_layer"] = o.distillLayer;
+    j["distill_loss"] = o.distillLoss;
     return j;
 }
 
@@ -351,8 +353,8 @@ TrainingEstimate estimateTraining(const ModelConfig& c, const TrainerOptions& o,
 
 TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData& d, Progress& progress) {
     const auto& c = model.config();
-    if (o.objective != "lm" && o.objective != "mlm" && o.objective != "contrastive")
-        throw Error::badInput("unknown objective '" + o.objective + "' (use lm, mlm or contrastive)");
+    if (o.objective != "lm" && o.objective != "mlm" && o.objective != "contrastive" && o.objective != "distill")
+        throw Error::badInput("unknown objective '" + o.objective + "' (use lm, mlm, contrastive or distill)");
     if (o.objective == "lm" && !c.isCausalLM())
         throw Error::badInput(std::string("lm needs a causal LM (Gemma 3, GPT-2); ") + architectureName(c.arch) +
                               " is an encoder: use mlm or contrastive");
@@ -372,6 +374,20 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                 throw Error::badInput("--matryoshka: " + std::to_string(dm) + " is outside 1.." + std::to_string(c.hiddenSize));
         if (d.trainPairs.first.size() < 1) throw Error::badInput("contrastive: no training pairs");
         if (o.batchSize < 2) throw Error::badInput("contrastive: --batch-size must be at least 2 (in-batch negatives)");
+    } else if (o.objective == "distill") {
+        if (!d.teacher) throw Error::badInput("distill needs a teacher model (--teacher DIR)");
+        const auto& tc = d.teacher->config();
+        if (tc.hiddenSize != c.hiddenSize)
+            throw Error::badInput("distill: the teacher's hidden size (" + std::to_string(tc.hiddenSize) +
+                                  ") differs from the student's (" + std::to_string(c.hiddenSize) + ")");
+        const int64_t layer = o.distillLayer < 0 ? c.numLayers : o.distillLayer;
+        if (layer > c.numLayers || layer > tc.numLayers)
+            throw Error::badInput("--layer " + std::to_string(layer) + " is beyond the student's (" + std::to_string(c.numLayers) +
+                                  ") or the teacher's (" + std::to_string(tc.numLayers) + ") layers");
+        if (o.distillLoss != "mse" && o.distillLoss != "cosine") throw Error::badInput("--distill-loss: use mse or cosine");
+        if (d.trainPairs.first.size() < 1) throw Error::badInput("distill: no training text with aligned tokens");
+        if (d.trainAlign.size() != d.trainPairs.first.size() || d.heldOutAlign.size() != d.heldOutPairs.first.size())
+            throw Error::badInput("distill: every sequence pair needs its alignment");
     } else if (d.train.size() == 0) {
         throw Error::badInput("no training sequences");
     }
@@ -387,9 +403,16 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     checkIds(d.train, "training data");
     checkIds(d.heldOut, "held-out data");
     checkIds(d.trainPairs.first, "training data");
-    checkIds(d.trainPairs.second, "training data");
     checkIds(d.heldOutPairs.first, "held-out data");
-    checkIds(d.heldOutPairs.second, "held-out data");
+    if (o.objective != "distill") {  // a teacher's ids belong to the teacher's vocabulary
+        checkIds(d.trainPairs.second, "training data");
+        checkIds(d.heldOutPairs.second, "held-out data");
+    } else {
+        for (const TokenSequences* s2 : {&d.trainPairs.second, &d.heldOutPairs.second})
+            if (s2->size() && (s2->minId() < 0 || s2->maxId() >= d.teacher->config().vocabSize))
+                throw Error::badInput("distill: a teacher token id is outside the teacher's vocabulary: the teacher's "
+                                      "tokenizer does not belong to the teacher model");
+    }
     // Memory: refuse what cannot fit, with the numbers (the caller may have checked already, before
     // the model was built: tasks::trainModel does).
     const TrainingEstimate est = model.device().is_cpu() ? estimateTraining(c, o) : TrainingEstimate{};
@@ -442,7 +465,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     schedule.totalSteps = o.steps;
     validateSchedule(schedule);
 
-    const std::string dataFingerprint = o.objective == "contrastive"
+    const std::string dataFingerprint = o.objective == "contrastive" || o.objective == "distill"
                                             ? fingerprint(d.trainPairs.second, std::stoull(fingerprint(d.trainPairs.first), nullptr, 16))
                                             : fingerprint(d.train);
     TrainResult result;
@@ -486,6 +509,11 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                 if (was.value(k, nlohmann::json()) != now[k])
                     throw Error::badInput("--resume: the checkpoint was trained with " + std::string(k) + " = " +
                                           was.value(k, nlohmann::json()).dump() + ", this run asks for " + now[k].dump());
+            if (o.objective == "distill")
+                for (const char* k : {"distill_layer", "distill_loss"})
+                    if (was.value(k, nlohmann::json()) != now[k])
+                        throw Error::badInput("--resume: the checkpoint was distilled with " + std::string(k) + " = " +
+                                              was.value(k, nlohmann::json()).dump() + ", this run asks for " + now[k].dump());
             if (st.value("data_fingerprint", std::string()) != dataFingerprint)
                 throw Error::badInput("--resume: the training data differ from the checkpoint's (" + st.value("data", std::string()) +
                                       "); resume with the same data");
@@ -550,11 +578,19 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     const bool bf16 = o.dtype == "bf16";
     const int64_t K = o.gradAccum;
     const bool contrastive = o.objective == "contrastive";
-    const size_t N = contrastive ? d.trainPairs.first.size() : d.train.size();
+    const bool distill = o.objective == "distill";
+    const bool paired = contrastive || distill;  // batches of sequence pairs; the loss is a mean over micro-batches
+    const size_t N = paired ? d.trainPairs.first.size() : d.train.size();
+    const int64_t distillLayer = o.distillLayer < 0 ? c.numLayers : o.distillLayer;
+    auto alignsOf = [](const std::vector<std::vector<TokenAlignment>>& all, const std::vector<size_t>& rows) {
+        std::vector<const std::vector<TokenAlignment>*> out;
+        for (size_t r : rows) out.push_back(&all[r]);
+        return out;
+    };
 
     // Held-out evaluation: token-mean loss (lm/mlm) or mean batch loss (contrastive), without a graph.
     auto evaluate = [&](int64_t step) {
-        const size_t M = contrastive ? d.heldOutPairs.first.size() : d.heldOut.size();
+        const size_t M = paired ? d.heldOutPairs.first.size() : d.heldOut.size();
         if (M == 0) return;
         at::NoGradGuard ng;
         Bf16Autocast autocast(bf16, model.device().is_cuda());
@@ -563,7 +599,14 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         for (size_t b0 = 0; b0 < M; b0 += static_cast<size_t>(o.batchSize)) {
             std::vector<size_t> rows;
             for (size_t r = b0; r < std::min(M, b0 + static_cast<size_t>(o.batchSize)); ++r) rows.push_back(r);
-            if (contrastive) {
+            if (distill) {
+                const DistillLoss l = distillLoss(model, *d.teacher, makeBatch(d.heldOutPairs.first, rows, d.padId),
+                                                  makeBatch(d.heldOutPairs.second, rows, d.teacherPadId),
+                                                  alignsOf(d.heldOutAlign, rows), distillLayer, o.distillLoss);
+                if (l.pairs == 0) continue;
+                sum += l.loss.item<double>();
+                ++batches;
+            } else if (contrastive) {
                 if (rows.size() < 2) break;
                 const at::Tensor a = pooled(model, makeBatch(d.heldOutPairs.first, rows, d.padId), o.pooling);
                 const at::Tensor p = pooled(model, makeBatch(d.heldOutPairs.second, rows, d.padId), o.pooling);
@@ -583,10 +626,10 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         }
         nlohmann::json line;
         line["step"] = step;
-        const double loss = contrastive ? (batches ? sum / batches : 0.0) : (count ? sum / count : 0.0);
+        const double loss = paired ? (batches ? sum / batches : 0.0) : (count ? sum / count : 0.0);
         line["eval_loss"] = loss;
         result.evalLoss = loss;
-        if (!contrastive) {
+        if (!paired) {
             line["eval_ppl"] = std::exp(loss);
             result.evalPpl = std::exp(loss);
             if (o.objective == "lm" && d.tokensPerChar > 0) {
@@ -596,7 +639,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         }
         emit(line);
         progress.metric("eval_loss", static_cast<double>(step), loss);
-        if (!contrastive) progress.metric("eval_ppl", static_cast<double>(step), std::exp(loss));
+        if (!paired) progress.metric("eval_ppl", static_cast<double>(step), std::exp(loss));
     };
 
     auto sample = [&](int64_t step) {
@@ -684,14 +727,16 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         // The step's micro-batches, drawn up front: the token count normalises every one of them.
         std::vector<TokenBatch> batches, seconds;
         std::vector<MlmBatch> masked;
+        std::vector<std::vector<const std::vector<TokenAlignment>*>> stepAligns;
         int64_t total = 0, tokens = 0;
         for (int64_t m = 0; m < K; ++m) {
             const int64_t j = step * K + m;
             const auto rows = batchRows(j, o.batchSize, N, o.shuffle, o.seed);
-            if (contrastive) {
+            if (paired) {
                 batches.push_back(makeBatch(d.trainPairs.first, rows, d.padId));
-                seconds.push_back(makeBatch(d.trainPairs.second, rows, d.padId));
-                tokens += batches.back().realTokens + seconds.back().realTokens;
+                seconds.push_back(makeBatch(d.trainPairs.second, rows, distill ? d.teacherPadId : d.padId));
+                if (distill) stepAligns.push_back(alignsOf(d.trainAlign, rows));
+                tokens += batches.back().realTokens + (distill ? 0 : seconds.back().realTokens);
             } else {
                 batches.push_back(makeBatch(d.train, rows, d.padId));
                 tokens += batches.back().realTokens;
@@ -703,7 +748,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                 }
             }
         }
-        if (!contrastive && total == 0)
+        if (!paired && total == 0)
             throw Error::badInput("step " + std::to_string(step + 1) + " has no token to predict (sequences of one token?)");
         optimizer->zeroGrad();
         double lossSum = 0.0;
@@ -711,7 +756,12 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
             at::Tensor loss;
             {
                 Bf16Autocast autocast(bf16, model.device().is_cuda());
-                if (contrastive) {
+                if (distill) {
+                    const DistillLoss l = distillLoss(model, *d.teacher, batches[m], seconds[m], stepAligns[m], distillLayer,
+                                                      o.distillLoss);
+                    if (l.pairs == 0) continue;
+                    loss = l.loss / static_cast<double>(K);
+                } else if (contrastive) {
                     const at::Tensor a = pooled(model, batches[m], o.pooling);
                     const at::Tensor p = pooled(model, seconds[m], o.pooling);
                     loss = infoNce(a, p, scaleOf(), o.matryoshka) / static_cast<double>(K);

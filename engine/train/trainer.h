@@ -11,6 +11,8 @@
 // - contrastive: in-batch negatives; symmetric InfoNCE over L2-normalised pooled embeddings with
 //   temperature τ (fixed, or learnable as log(1/τ)); with Matryoshka dimensions the mean of the losses
 //   on each prefix of the embedding. A step's loss is the mean over its micro-batches.
+// - distill: the student regresses its hidden state `distillLayer` onto a frozen teacher's over aligned
+//   tokens of the same text (engine/train/distill.h); a step's loss is the mean over its micro-batches.
 // - Micro-batch j = step·K + m takes the rows batchRows(j, …) (train_data.h).
 // - Checkpoints DIR/checkpoint-STEP/: a Hugging Face folder + optimizer.safetensors + trainer_state.json
 //   (step, options, log so far), written to DIR/.checkpoint-STEP.partial and renamed; the previous one
@@ -20,6 +22,7 @@
 #pragma once
 
 #include "engine/models/model_config.h"
+#include "engine/train/distill.h"
 #include "engine/train/optimizer.h"
 #include "engine/train/parameters.h"
 #include "engine/train/schedule.h"
@@ -40,7 +43,7 @@ class Progress;
 class Tokenizer;
 
 struct TrainerOptions {
-    std::string objective = "lm";  // lm | mlm | contrastive
+    std::string objective = "lm";  // lm | mlm | contrastive | distill
     int64_t steps = 100;
     int64_t batchSize = 8;
     int64_t seqLen = 128;
@@ -59,6 +62,9 @@ struct TrainerOptions {
     std::vector<int64_t> matryoshka;
     // mlm
     double maskProbability = 0.15;
+    // distill
+    int64_t distillLayer = -1;        // hidden state index (0 = embedding output); -1 = the last
+    std::string distillLoss = "mse";  // mse | cosine
     // evaluation, samples, checkpoints, log
     int64_t evalEvery = 0;      // 0 = only at the end (when there is held-out data)
     int64_t sampleEvery = 0;    // causal LMs: a sample generation every N steps (0 = none)
@@ -74,7 +80,11 @@ struct TrainerOptions {
 // What the trainer needs besides the model.
 struct TrainerData {
     TokenSequences train, heldOut;  // lm / mlm
-    TokenPairs trainPairs, heldOutPairs;  // contrastive
+    TokenPairs trainPairs, heldOutPairs;  // contrastive; distill: first = student ids, second = teacher ids
+    // distill: the frozen teacher, its pad id, and each pair's alignment (index-parallel to the pairs)
+    Model* teacher = nullptr;
+    int64_t teacherPadId = 0;
+    std::vector<std::vector<TokenAlignment>> trainAlign, heldOutAlign;
     double tokensPerChar = 0.0;  // for bits per character (0 = unknown)
     int64_t padId = 0;
     std::optional<int64_t> maskId;  // mlm

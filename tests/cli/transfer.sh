@@ -36,6 +36,21 @@ check "logits over the new vocabulary" "[ \"\$($PY -c \"
 import json,struct
 b=open('$T/f.safetensors','rb').read(); n=struct.unpack('<Q',b[:8])[0]; h=json.loads(b[8:8+n]); print(h['logits']['shape'])\")\" = '[1, 3, 32768]' ]"
 
+# ---- embedding distillation onto the source's hidden states (embeddings only) ----
+"$PY" -c "import json; print('\n'.join(json.load(open('$FX/tokenizers/sentences.json'))['sentences']*3))" > "$T/text.txt"
+"$CLI" train distill --model "$T/tr" --teacher "$T/src" --data "$T/text.txt" --train embeddings --layer 1 --steps 4 \
+  --batch-size 4 --seq-len 32 --lr 1e-2 --eval-every 4 --log "$T/d.jsonl" --out "$T/dist" > "$T/d.json" 2> "$T/err"; rc=$?
+check "train distill exits 0" "[ $rc -eq 0 ]"
+check "distill logs held-out losses" "[ \"\$($PY -c \"import json; print(sum('eval_loss' in json.loads(l) for l in open('$T/d.jsonl')))\")\" = 2 ]"
+"$PY" - "$FX/models/gemma3_tiny/config.json" "$T/wide.json" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1])); c["vocab_size"] = 2000; c["hidden_size"] = 128; json.dump(c, open(sys.argv[2], "w"))
+PYEOF
+"$CLI" init --arch gemma3 --config "$T/wide.json" --out "$T/wide" > /dev/null 2>&1
+cp "$FX/sentencepiece/tr_bpe_2k_bytefallback.model" "$T/wide/tokenizer.model"
+"$CLI" train distill --model "$T/tr" --teacher "$T/wide" --data "$T/text.txt" --steps 2 --out "$T/dist2" > /dev/null 2> "$T/err"; rc=$?
+check "a teacher of another hidden size exits 3" "[ $rc -eq 3 ] && grep -q 'hidden size' $T/err"
+
 # ---- an existing folder; --force ----
 "$CLI" transfer --source "$T/src" --target-tokenizer "$FX/tokenizers/turkish-seed" --out "$T/tr" > /dev/null 2> "$T/err"; rc=$?
 check "an existing output folder exits 3" "[ $rc -eq 3 ] && grep -q -- '--force' $T/err"
