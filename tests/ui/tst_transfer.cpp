@@ -191,6 +191,55 @@ private Q_SLOTS:
         QCOMPARE(view.start(), JobId(0));
     }
 
+    // An experiment folder of the recipe: one line per strategy, the source as a dashed line; a broken
+    // curves.csv is a message naming the line.
+    void adaptationCurvesFromAnExperimentFolder() {
+        const QString dir = tmp(QStringLiteral("experiment"));
+        QDir(dir).removeRecursively();
+        QDir().mkpath(dir);
+        QFile c(dir + QStringLiteral("/curves.csv"));
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write("strategy,step,eval_bpc\n");
+        const char* strategies[] = {"mean", "weighted", "random"};
+        for (int s = 0; s < 3; ++s)
+            for (int step = 0; step <= 80; step += 20)
+                c.write(QStringLiteral("%1,%2,%3\n").arg(QString::fromLatin1(strategies[s])).arg(step)
+                            .arg(2.0 + (s + 1) * 3.0 / (1.0 + step / 10.0), 0, 'f', 5).toUtf8());
+        c.close();
+        QFile r(dir + QStringLiteral("/results.json"));
+        QVERIFY(r.open(QIODevice::WriteOnly));
+        r.write(R"({"source_bpc": 1.8})");
+        r.close();
+        JobRunner runner;
+        TransferView view(&runner);
+        view.resize(1300, 850);
+        view.show();
+        QString error;
+        QVERIFY2(view.openExperiment(dir, &error), qPrintable(error));
+        const auto curves = view.adaptationCurves();
+        QCOMPARE(curves.size(), 3);
+        QCOMPARE(curves.value(QStringLiteral("random")).size(), 5);
+        QCOMPARE(curves.value(QStringLiteral("mean")).at(2), QPointF(40, 2.6));
+        QCOMPARE(view.sourceBitsPerChar(), 1.8);
+        QCOMPARE(view.adaptationChart()->chart()->series().size(), 4);
+        auto* tabs = view.adaptationChart()->parentWidget()->parentWidget();
+        if (auto* t = qobject_cast<QTabWidget*>(tabs)) t->setCurrentWidget(view.adaptationChart());
+        QApplication::processEvents();
+        QVERIFY(view.adaptationChart()->grab().save(test::qtScreenshot(QStringLiteral("transfer_adaptation.png"))));
+        // The session reopens it.
+        TransferView again(&runner);
+        SessionReport rep;
+        again.restoreSession(view.saveSession(), rep);
+        QCOMPARE(again.adaptationCurves().size(), 3);
+        // A broken line is a message.
+        QVERIFY(c.open(QIODevice::Append));
+        c.write("mean,100\n");
+        c.close();
+        QVERIFY(!view.openExperiment(dir, &error));
+        QVERIFY2(error.contains(QStringLiteral("line 17")), qPrintable(error));
+        QCOMPARE(view.adaptationCurves().size(), 3);  // the shown curves stay
+    }
+
     void installedInTheWorkspace() {
         JobRunner runner;
         MainWindow w(&runner);

@@ -14,7 +14,9 @@
 #include <QHeaderView>
 #include <QHorizontalBarSeries>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QLabel>
+#include <QLineSeries>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -24,7 +26,9 @@
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QTableView>
+#include <QTabWidget>
 #include <QTableWidget>
+#include <QTextStream>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
@@ -135,8 +139,10 @@ void TransferView::buildForm() {
     run_ = new QPushButton(tr("Transfer"), tbox);
     run_->setObjectName(QStringLiteral("transferRun"));
     openReport_ = new QPushButton(tr("Open report…"), tbox);
+    openExperiment_ = new QPushButton(tr("Open experiment…"), tbox);
     buttons->addWidget(run_);
     buttons->addWidget(openReport_);
+    buttons->addWidget(openExperiment_);
     form->addRow(buttons);
     progress_ = new QProgressBar(tbox);
     progress_->setRange(0, 1000);
@@ -177,9 +183,16 @@ void TransferView::buildForm() {
     auto* chart = new QChart;
     chart->setTitle(tr("Coverage: target tokens per method"));
     chart->legend()->hide();
-    chart_ = new QChartView(chart, right);
+    auto* charts = new QTabWidget(right);
+    chart_ = new QChartView(chart, charts);
     chart_->setRenderHint(QPainter::Antialiasing);
     chart_->setMinimumHeight(280);
+    auto* cc = new QChart;
+    cc->setTitle(tr("Adaptation: held-out bits per character (open an experiment folder)"));
+    curvesChart_ = new QChartView(cc, charts);
+    curvesChart_->setRenderHint(QPainter::Antialiasing);
+    charts->addTab(chart_, tr("Coverage"));
+    charts->addTab(curvesChart_, tr("Adaptation"));
     auto* tableBox = new QWidget(right);
     auto* tl = new QVBoxLayout(tableBox);
     tl->setContentsMargins(0, 0, 0, 0);
@@ -223,6 +236,12 @@ void TransferView::buildForm() {
         const QString f = QFileDialog::getOpenFileName(this, tr("Open a transfer report"), out_->text(),
                                                        tr("Transfer reports (transfer_report.json);;JSON (*.json)"));
         if (!f.isEmpty()) openReport(f);
+    });
+    connect(openExperiment_, &QPushButton::clicked, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Open a transfer experiment folder"), experimentDir_);
+        if (d.isEmpty()) return;
+        QString error;
+        if (!openExperiment(d, &error)) setStatus(error);
     });
     connect(sRun_, &QPushButton::clicked, this, [this] { startSurgery(); });
     connect(methodFilter_, qOverload<int>(&QComboBox::currentIndexChanged), this,
@@ -479,6 +498,92 @@ void TransferView::updateDetail() {
 
 QString TransferView::detailText() const { return detail_->toPlainText(); }
 
+bool TransferView::openExperiment(const QString& dir, QString* error) {
+    auto fail = [&](const QString& m) {
+        if (error) *error = m;
+        return false;
+    };
+    QFile f(dir + QStringLiteral("/curves.csv"));
+    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
+        return fail(tr("%1 holds no curves.csv (run tools/recipes/transfer_experiment.sh)").arg(dir));
+    QMap<QString, QVector<QPointF>> curves;
+    QTextStream in(&f);
+    const QString header = in.readLine().trimmed();
+    if (header != QLatin1String("strategy,step,eval_bpc")) return fail(tr("%1/curves.csv: unexpected header '%2'").arg(dir, header));
+    int lineNo = 1;
+    while (!in.atEnd()) {
+        const QString line = in.readLine().trimmed();
+        ++lineNo;
+        if (line.isEmpty()) continue;
+        const QStringList p = line.split(QLatin1Char(','));
+        bool ok1 = false, ok2 = false;
+        const double step = p.value(1).toDouble(&ok1), bpc = p.value(2).toDouble(&ok2);
+        if (p.size() != 3 || !ok1 || !ok2 || !std::isfinite(bpc))
+            return fail(tr("%1/curves.csv line %2: expected strategy,step,bits per character").arg(dir).arg(lineNo));
+        curves[p[0]].push_back({step, bpc});
+    }
+    if (curves.isEmpty()) return fail(tr("%1/curves.csv has no points").arg(dir));
+    double source = -1;
+    QFile r(dir + QStringLiteral("/results.json"));
+    if (r.open(QIODevice::ReadOnly)) source = QJsonDocument::fromJson(r.readAll()).object().value(QStringLiteral("source_bpc")).toDouble(-1);
+    curves_ = curves;
+    sourceBpc_ = source;
+    experimentDir_ = dir;
+    QChart* c = curvesChart_->chart();
+    c->removeAllSeries();
+    for (QAbstractAxis* a : c->axes()) {
+        c->removeAxis(a);
+        delete a;
+    }
+    double maxStep = 1, lo = 1e30, hi = -1e30;
+    for (auto it = curves.begin(); it != curves.end(); ++it) {
+        auto* series = new QLineSeries;
+        series->setName(it.key());
+        series->setPointsVisible(true);
+        for (const QPointF& pt : it.value()) {
+            series->append(pt);
+            maxStep = std::max(maxStep, pt.x());
+            lo = std::min(lo, pt.y());
+            hi = std::max(hi, pt.y());
+        }
+        if (it.key() == QLatin1String("random")) {
+            QPen pen(Qt::black);
+            pen.setWidth(2);
+            series->setPen(pen);
+        }
+        c->addSeries(series);
+    }
+    if (source > 0) {
+        auto* s = new QLineSeries;
+        s->setName(tr("source model"));
+        s->append(0, source);
+        s->append(maxStep, source);
+        QPen pen(Qt::darkGray);
+        pen.setStyle(Qt::DashLine);
+        pen.setWidth(2);
+        s->setPen(pen);
+        c->addSeries(s);
+        lo = std::min(lo, source);
+    }
+    auto* x = new QValueAxis;
+    x->setTitleText(tr("adaptation step (embeddings only)"));
+    x->setRange(0, maxStep);
+    x->setLabelFormat(QStringLiteral("%d"));
+    auto* y = new QValueAxis;
+    y->setTitleText(tr("bits per char"));
+    y->setRange(std::max(0.0, lo - 0.1 * (hi - lo)), hi + 0.05 * (hi - lo));
+    c->addAxis(x, Qt::AlignBottom);
+    c->addAxis(y, Qt::AlignLeft);
+    for (QAbstractSeries* s : c->series()) {
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+    c->setTitle(tr("Adaptation: held-out bits per character — %1").arg(QFileInfo(dir).fileName()));
+    c->legend()->setAlignment(Qt::AlignRight);
+    setStatus(tr("Opened the experiment %1 (%2 strategies)").arg(dir).arg(curves.size()));
+    return true;
+}
+
 SurgeryParams TransferView::surgeryParams() const {
     SurgeryParams p;
     p.modelDir = sModel_->text().trimmed();
@@ -551,6 +656,7 @@ QJsonObject TransferView::saveSession() const {
             {QStringLiteral("omp_k"), p.ompK},
             {QStringLiteral("out"), p.outDir},
             {QStringLiteral("report"), reportPath_},
+            {QStringLiteral("experiment"), experimentDir_},
             {QStringLiteral("adapted"), adapted_->text()},
             {QStringLiteral("method_filter"), methodFilter_->currentData().toString()},
             {QStringLiteral("search"), search_->text()},
@@ -584,6 +690,11 @@ void TransferView::restoreSession(const QJsonObject& st, SessionReport& report) 
     adapted_->setText(st.value(QStringLiteral("adapted")).toString());
     setMethodFilter(st.value(QStringLiteral("method_filter")).toString());
     search_->setText(st.value(QStringLiteral("search")).toString());
+    const QString exp = st.value(QStringLiteral("experiment")).toString();
+    if (!exp.isEmpty()) {
+        if (!QFileInfo::exists(exp)) report.missing << exp;
+        else if (QString e; !openExperiment(exp, &e)) report.problems << e;
+    }
     const QString rep = st.value(QStringLiteral("report")).toString();
     model_->removeRows(0, model_->rowCount());
     report_ = {};

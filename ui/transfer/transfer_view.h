@@ -14,6 +14,9 @@
 #include "app/state/workspace_state.h"
 
 #include <QJsonObject>
+#include <QMap>
+#include <QPointF>
+#include <QVector>
 #include <QWidget>
 
 class QChartView;
@@ -61,6 +64,14 @@ public:
     QMap<QString, int> coverage() const;
     QChartView* chart() const { return chart_; }
 
+    // An experiment folder of tools/recipes/transfer_experiment.sh (curves.csv: strategy,step,eval_bpc;
+    // results.json: the source's bits per character): held-out bits per character against adaptation
+    // steps, one line per strategy, the source model's as a dashed line. False with a message otherwise.
+    bool openExperiment(const QString& dir, QString* error = nullptr);
+    QMap<QString, QVector<QPointF>> adaptationCurves() const { return curves_; }
+    double sourceBitsPerChar() const { return sourceBpc_; }
+    QChartView* adaptationChart() const { return curvesChart_; }
+
     SurgeryParams surgeryParams() const;
     void setSurgeryParams(const SurgeryParams& p);
     JobId startSurgery();
@@ -92,10 +103,14 @@ private:
     QComboBox *strategy_, *headStrategy_, *methodFilter_;
     QSpinBox* ompK_;
     QCheckBox* force_;
-    QPushButton *run_, *openReport_;
+    QPushButton *run_, *openReport_, *openExperiment_;
     QProgressBar* progress_;
     QLabel* status_;
     QChartView* chart_ = nullptr;
+    QChartView* curvesChart_ = nullptr;
+    QMap<QString, QVector<QPointF>> curves_;
+    double sourceBpc_ = -1;
+    QString experimentDir_;
     QStandardItemModel* model_;
     QSortFilterProxyModel* proxy_;
     QTableView* table_;
