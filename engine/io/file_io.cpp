@@ -10,9 +10,11 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -205,6 +207,44 @@ void writeFileAtomic(const std::string& path, const std::string& data) {
     AtomicFile f(path);
     f.write(data);
     f.commit();
+}
+
+void checkOutputFolder(const std::string& dir, bool replace) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return;
+    if (!replace) throw Error::badInput(dir + " already exists; choose another --out or pass --force to replace it");
+    if (!fs::is_directory(dir, ec)) throw Error::badInput(dir + " exists and is not a folder");
+}
+
+void writeFolderAtomic(const std::string& dir, bool replace, const std::function<void(const std::string& tmp)>& write) {
+    namespace fs = std::filesystem;
+    checkOutputFolder(dir, replace);
+    const fs::path out = fs::absolute(dir).lexically_normal();
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    static std::atomic<unsigned> counter{0};
+    const std::string tmp = out.string() + ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    fs::remove_all(tmp, ec);
+    fs::create_directories(tmp, ec);
+    try {
+        write(tmp);
+    } catch (...) {
+        fs::remove_all(tmp, ec);
+        throw;
+    }
+    const bool exists = fs::exists(out, ec);
+    const std::string old = out.string() + ".old";
+    fs::remove_all(old, ec);
+    try {
+        if (exists) fs::rename(out, old);
+        fs::rename(tmp, out);
+    } catch (const fs::filesystem_error& e) {
+        fs::remove_all(tmp, ec);
+        if (exists && !fs::exists(out, ec) && fs::exists(old, ec)) fs::rename(old, out, ec);
+        throw Error::runtime("could not put " + dir + " in place: " + e.what());
+    }
+    fs::remove_all(old, ec);
 }
 
 }  // namespace embedlab

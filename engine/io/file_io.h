@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdint>
 #include <istream>
+#include <functional>
 #include <string>
 
 namespace embedlab {
@@ -43,6 +44,13 @@ private:
     int fd_ = -1;
     bool committed_ = false;
 };
+
+// A folder written whole or not at all: checks that `dir` may be written (it does not exist, or
+// `replace` and it is a folder — else Error(BadInput) naming --force), calls `write` with a fresh
+// sibling folder (DIR.partial-N), then renames it over DIR (the old one moved aside and removed only once
+// the new one is in place). When `write` throws, the partial folder is removed and DIR is untouched.
+void checkOutputFolder(const std::string& dir, bool replace);
+void writeFolderAtomic(const std::string& dir, bool replace, const std::function<void(const std::string& tmp)>& write);
 
 bool isDirectory(const std::string& path);
 bool isRegularFile(const std::string& path);

@@ -16,7 +16,6 @@
 #include <chrono>
 #include <numeric>
 #include <filesystem>
-#include <random>
 #include <regex>
 #include <sstream>
 
@@ -88,9 +87,7 @@ SurgeryResult modelSurgery(const SurgeryOptions& o, Progress& progress) {
     if (o.modelDir.empty()) throw Error::badInput("surgery: give the model folder (--model)");
     if (o.outDir.empty()) throw Error::badInput("surgery: give the output folder (--out)");
     if (o.minCount < 1) throw Error::badInput("--min-count must be at least 1");
-    const bool exists = fs::exists(o.outDir);
-    if (exists && !o.force)
-        throw Error::badInput(o.outDir + " already exists; choose another --out or pass --force to replace it");
+    checkOutputFolder(o.outDir, o.force);
     const fs::path outAbs = fs::absolute(o.outDir).lexically_normal();
     if (outAbs == fs::absolute(o.modelDir).lexically_normal()) throw Error::badInput("--out must not be the model folder");
 
@@ -209,12 +206,7 @@ SurgeryResult modelSurgery(const SurgeryOptions& o, Progress& progress) {
 
     // 3. Write beside the destination, then put in place.
     progress.report(0.7, "writing");
-    std::error_code ec;
-    fs::create_directories(outAbs.parent_path(), ec);
-    std::random_device rd;
-    const std::string tmp = outAbs.string() + ".partial-" + std::to_string(rd() % 1000000);
-    fs::remove_all(tmp, ec);
-    try {
+    writeFolderAtomic(o.outDir, o.force, [&](const std::string& tmp) {
         writeModelFolder(*out, cfg, tmp, dtype);
         if (tok) {
             writePrunedTokenizer(o.modelDir, keep, tmp);
@@ -231,21 +223,7 @@ SurgeryResult modelSurgery(const SurgeryOptions& o, Progress& progress) {
         rep["source"] = o.modelDir;
         if (!keep.empty()) rep["kept_ids"] = keep;
         writeFileAtomic(joinPath(tmp, "surgery_report.json"), rep.dump(1) + "\n");
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
-    const std::string old = outAbs.string() + ".old";
-    fs::remove_all(old, ec);
-    try {
-        if (exists) fs::rename(outAbs, old);
-        fs::rename(tmp, outAbs);
-    } catch (const fs::filesystem_error& e) {
-        fs::remove_all(tmp, ec);
-        if (exists && !fs::exists(outAbs) && fs::exists(old)) fs::rename(old, outAbs, ec);
-        throw Error::runtime("could not put " + o.outDir + " in place: " + e.what());
-    }
-    fs::remove_all(old, ec);
+    });
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     progress.report(1.0, "written");
     return r;

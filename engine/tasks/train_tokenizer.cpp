@@ -9,7 +9,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 namespace embedlab::tasks {
 
@@ -26,18 +25,9 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions& o, Progress& pr
     if (o.outDir.empty()) throw Error::badInput("train tokenizer: give the output folder (--out)");
     if (o.vocabSize < 260 || o.vocabSize > 1000000)
         throw Error::badInput("--vocab-size must be between 260 (the 256 bytes and 4 specials) and 1,000,000");
-    const bool exists = fs::exists(o.outDir);
-    if (exists && !o.force)
-        throw Error::badInput(o.outDir + " already exists; choose another --out or pass --force to replace it");
-    const fs::path outAbs = fs::absolute(o.outDir).lexically_normal();
-    std::error_code ec;
-    fs::create_directories(outAbs.parent_path(), ec);
-    std::random_device rd;
-    const std::string tmp = outAbs.string() + ".partial-" + std::to_string(rd() % 1000000);
-    fs::remove_all(tmp, ec);
-    fs::create_directories(tmp);
     TokenizerTrainResult r;
-    try {
+    writeFolderAtomic(o.outDir, o.force, [&](const std::string& tmp) {
+        std::error_code ec;
         // The corpus as plain lines (the reader's encodings, formats and columns), one record per line.
         {
             std::ofstream f(tmp + "/corpus.txt", std::ios::binary);
@@ -70,21 +60,8 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions& o, Progress& pr
         fs::remove(tmp + "/corpus.txt", ec);
         fs::remove(tmp + "/tokenizer.vocab", ec);
         r.vocabSize = loadTokenizer(tmp + "/tokenizer.model")->vocabSize();
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
-    const std::string old = outAbs.string() + ".old";
-    fs::remove_all(old, ec);
-    try {
-        if (exists) fs::rename(outAbs, old);
-        fs::rename(tmp, outAbs);
-    } catch (const fs::filesystem_error& e) {
-        fs::remove_all(tmp, ec);
-        throw Error::runtime("could not put " + o.outDir + " in place: " + e.what());
-    }
-    fs::remove_all(old, ec);
-    r.modelPath = (outAbs / "tokenizer.model").string();
+    });
+    r.modelPath = (fs::absolute(o.outDir).lexically_normal() / "tokenizer.model").string();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     progress.report(1.0, "trained");
     return r;

@@ -14,7 +14,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <random>
 
 namespace embedlab::tasks {
 namespace {
@@ -78,10 +77,7 @@ TransferTaskResult transferModel(const TransferTaskOptions& o, Progress& progres
     if (o.extraRows != "mean" && o.extraRows != "zero")
         throw Error::badInput("--extra-rows must be mean or zero, not \"" + o.extraRows + "\"");
     if (o.padVocabTo < 0) throw Error::badInput("--pad-vocab-to must be 0 or positive");
-    const bool exists = fs::exists(o.outDir);
-    if (exists && !o.force)
-        throw Error::badInput(o.outDir + " already exists; choose another --out or pass --force to replace it");
-    if (exists && !isDirectory(o.outDir)) throw Error::badInput(o.outDir + " exists and is not a folder");
+    checkOutputFolder(o.outDir, o.force);
     const fs::path outAbs = fs::absolute(o.outDir).lexically_normal();
     if (outAbs == fs::absolute(o.sourceDir).lexically_normal())
         throw Error::badInput("--out must not be the source folder");
@@ -215,31 +211,11 @@ TransferTaskResult transferModel(const TransferTaskOptions& o, Progress& progres
     }
     res.report["summary"]["new_vocab_size"] = newRows;
     res.report["summary"]["seconds_build"] = buildSeconds;
-    const std::string parent = dirName(outAbs.string());
-    std::error_code ec;
-    fs::create_directories(parent, ec);
-    std::random_device rd;
-    const std::string tmp = outAbs.string() + ".partial-" + std::to_string(rd() % 1000000);
-    fs::remove_all(tmp, ec);
-    try {
+    writeFolderAtomic(o.outDir, o.force, [&](const std::string& tmp) {
         writeModelFolder(*out, cfg, tmp, dtype);
         copyTargetTokenizer(o.targetTokenizer, tmp);
         writeFileAtomic(joinPath(tmp, "transfer_report.json"), res.report.dump(1) + "\n");
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
-    const std::string old = outAbs.string() + ".old";
-    fs::remove_all(old, ec);
-    try {
-        if (exists) fs::rename(outAbs, old);
-        fs::rename(tmp, outAbs);
-    } catch (const fs::filesystem_error& e) {
-        fs::remove_all(tmp, ec);
-        if (exists && !fs::exists(outAbs) && fs::exists(old)) fs::rename(old, outAbs, ec);
-        throw Error::runtime("could not put " + o.outDir + " in place: " + e.what());
-    }
-    fs::remove_all(old, ec);
+    });
     res.summary = res.report["summary"];
     res.seconds = since(t0);
     res.buildSeconds = buildSeconds;
