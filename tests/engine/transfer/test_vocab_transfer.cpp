@@ -72,19 +72,7 @@ std::string scratch(const std::string& name) {
     return d;
 }
 
-// Runs tests/reference/transfer_reference.py with `args`; its stdout is one JSON object.
-nlohmann::json runReference(const std::string& args) {
-    const std::string cmd = test::referencePython() + " " + test::sourceDir() +
-                            "/tests/reference/transfer_reference.py " + args + " 2>&1";
-    std::FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) throw std::runtime_error("cannot run " + cmd);
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    if (::pclose(p) != 0) throw std::runtime_error("reference failed:\n" + out);
-    return nlohmann::json::parse(out);
-}
+nlohmann::json runReference(const std::string& args) { return test::runReferenceScript("transfer_reference.py", args); }
 
 void writeNpyTensor(const std::string& path, const at::Tensor& t) {
     const at::Tensor c = t.to(at::kFloat).contiguous();
