@@ -220,11 +220,13 @@ void checkOutputFolder(const std::string& dir, bool replace) {
 void writeFolderAtomic(const std::string& dir, bool replace, const std::function<void(const std::string& tmp)>& write) {
     namespace fs = std::filesystem;
     checkOutputFolder(dir, replace);
-    const fs::path out = fs::absolute(dir).lexically_normal();
+    fs::path out = fs::absolute(dir).lexically_normal();
+    if (!out.has_filename()) out = out.parent_path();  // "model/" names the folder "model"
     std::error_code ec;
     fs::create_directories(out.parent_path(), ec);
     static std::atomic<unsigned> counter{0};
-    const std::string tmp = out.string() + ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    const std::string unique = std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    const std::string tmp = out.string() + ".partial-" + unique;
     fs::remove_all(tmp, ec);
     fs::create_directories(tmp, ec);
     try {
@@ -234,8 +236,8 @@ void writeFolderAtomic(const std::string& dir, bool replace, const std::function
         throw;
     }
     const bool exists = fs::exists(out, ec);
-    const std::string old = out.string() + ".old";
-    fs::remove_all(old, ec);
+    // The folder being replaced moves aside under a name of this writer's own (never a user's "DIR.old").
+    const std::string old = out.string() + ".replaced-" + unique;
     try {
         if (exists) fs::rename(out, old);
         fs::rename(tmp, out);

@@ -88,8 +88,12 @@ SurgeryResult modelSurgery(const SurgeryOptions& o, Progress& progress) {
     if (o.outDir.empty()) throw Error::badInput("surgery: give the output folder (--out)");
     if (o.minCount < 1) throw Error::badInput("--min-count must be at least 1");
     checkOutputFolder(o.outDir, o.force);
-    const fs::path outAbs = fs::absolute(o.outDir).lexically_normal();
-    if (outAbs == fs::absolute(o.modelDir).lexically_normal()) throw Error::badInput("--out must not be the model folder");
+    {
+        std::error_code ec;
+        const bool same = fs::exists(o.outDir, ec) ? fs::equivalent(o.outDir, o.modelDir, ec)
+                                                   : fs::weakly_canonical(o.outDir, ec) == fs::weakly_canonical(o.modelDir, ec);
+        if (same) throw Error::badInput("--out must not be the model folder");
+    }
 
     progress.report(0.0, "loading the model");
     const ModelConfig cfg0 = loadModelConfig(o.modelDir);
@@ -170,7 +174,7 @@ SurgeryResult modelSurgery(const SurgeryOptions& o, Progress& progress) {
         const bool untied = head.defined() && !model->tiedLmHead();
         for (auto& [name, t] : weights) {
             if (t.is_same(emb) || (untied && t.is_same(head))) t = t.index_select(0, idx).contiguous();
-            else if (t.dim() == 1 && t.size(0) == rows && name.find("bias") != std::string::npos)
+            else if ((name == "lm_head.bias" || name == "lm_head.decoder.bias") && t.dim() == 1 && t.size(0) == rows)
                 t = t.index_select(0, idx).contiguous();
         }
         std::vector<int64_t> map(static_cast<size_t>(std::max<int64_t>(rows, tok->vocabSize())), -1);

@@ -6,6 +6,8 @@
 #include "engine/tokenizers/sentencepiece_library.h"
 #include "engine/tokenizers/tokenizer.h"
 
+#include <stdlib.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -26,8 +28,20 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions& o, Progress& pr
     if (o.vocabSize < 260 || o.vocabSize > 1000000)
         throw Error::badInput("--vocab-size must be between 260 (the 256 bytes and 4 specials) and 1,000,000");
     TokenizerTrainResult r;
-    writeFolderAtomic(o.outDir, o.force, [&](const std::string& tmp) {
+    writeFolderAtomic(o.outDir, o.force, [&](const std::string& outTmp) {
         std::error_code ec;
+        // SentencePiece splits its options at spaces: it works in a private folder whose path has none.
+        std::string pattern = (fs::temp_directory_path() / "embedlab-sptrain-XXXXXX").string();
+        if (pattern.find(' ') != std::string::npos || !::mkdtemp(pattern.data()))
+            throw Error::runtime("cannot create a working folder for SentencePiece under " + fs::temp_directory_path().string());
+        const std::string tmp = pattern;
+        struct Cleanup {
+            std::string dir;
+            ~Cleanup() {
+                std::error_code e;
+                fs::remove_all(dir, e);
+            }
+        } cleanup{tmp};
         // The corpus as plain lines (the reader's encodings, formats and columns), one record per line.
         {
             std::ofstream f(tmp + "/corpus.txt", std::ios::binary);
@@ -55,11 +69,11 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions& o, Progress& pr
                                   cov + " --byte_fallback=true --normalization_rule_name=identity "
                                   "--remove_extra_whitespaces=false --split_digits=true --hard_vocab_limit=false "
                                   "--shuffle_input_sentence=false --input_sentence_size=0 --num_threads=2 "
-                                  "--unk_id=0 --bos_id=1 --eos_id=2 --pad_id=3 --minloglevel=2");
+                                  "--max_sentence_length=1000000 --unk_id=0 --bos_id=1 --eos_id=2 --pad_id=3 --minloglevel=2");
         progress.checkCancelled();
-        fs::remove(tmp + "/corpus.txt", ec);
-        fs::remove(tmp + "/tokenizer.vocab", ec);
-        r.vocabSize = loadTokenizer(tmp + "/tokenizer.model")->vocabSize();
+        fs::copy_file(tmp + "/tokenizer.model", outTmp + "/tokenizer.model", fs::copy_options::overwrite_existing, ec);
+        if (ec) throw Error::runtime("could not write " + outTmp + "/tokenizer.model: " + ec.message());
+        r.vocabSize = loadTokenizer(outTmp + "/tokenizer.model")->vocabSize();
     });
     r.modelPath = (fs::absolute(o.outDir).lexically_normal() / "tokenizer.model").string();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -50,6 +50,16 @@ nlohmann::json& textConfig(nlohmann::json& j) {
     return j;
 }
 
+// The vocabulary-sized biases of the canonical weights (XLM-R's and BERT's MLM head).
+bool isVocabularyBias(const std::string& name) { return name == "lm_head.bias" || name == "lm_head.decoder.bias"; }
+
+// The same folder, also through a trailing slash, "." or a symbolic link.
+bool sameFolder(const std::string& a, const std::string& b) {
+    std::error_code ec;
+    if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
+    return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+}
+
 // A vocabulary-sized bias (an MLM head's) carried to the new vocabulary with the rows' sources.
 at::Tensor transferBias(const at::Tensor& bias, const TransferResult& r, int64_t rows) {
     const at::Tensor b = bias.to(at::kCPU, at::kDouble).contiguous();
@@ -78,9 +88,7 @@ TransferTaskResult transferModel(const TransferTaskOptions& o, Progress& progres
         throw Error::badInput("--extra-rows must be mean or zero, not \"" + o.extraRows + "\"");
     if (o.padVocabTo < 0) throw Error::badInput("--pad-vocab-to must be 0 or positive");
     checkOutputFolder(o.outDir, o.force);
-    const fs::path outAbs = fs::absolute(o.outDir).lexically_normal();
-    if (outAbs == fs::absolute(o.sourceDir).lexically_normal())
-        throw Error::badInput("--out must not be the source folder");
+    if (sameFolder(o.outDir, o.sourceDir)) throw Error::badInput("--out must not be the source folder");
 
     // 1. The source model (in the dtype it is stored in) and the two tokenizers.
     progress.report(0.0, "loading the source model");
@@ -171,7 +179,7 @@ TransferTaskResult transferModel(const TransferTaskOptions& o, Progress& progres
     for (const auto& [name, t] : model->weights()) {
         if (name == embKey) weights[name] = grow(embRes.rows).to(dtype);
         else if (!headKey.empty() && name == headKey) weights[name] = grow(headRes->rows).to(dtype);
-        else if (t.dim() == 1 && t.size(0) == rows && name.find("bias") != std::string::npos) {
+        else if (isVocabularyBias(name) && t.dim() == 1 && t.size(0) == rows) {
             at::Tensor b = transferBias(t, untied ? *headRes : embRes, V);
             if (newRows > V) b = at::cat({b, at::full({newRows - V}, o.extraRows == "zero" ? 0.0 : b.mean().item<double>(), b.options())});
             weights[name] = b;
@@ -182,10 +190,12 @@ TransferTaskResult transferModel(const TransferTaskOptions& o, Progress& progres
     nlohmann::json cfg = nlohmann::json::parse(readFile(joinPath(o.sourceDir, "config.json")));
     nlohmann::json& tc = textConfig(cfg);
     tc["vocab_size"] = newRows;
+    // The target's special ids; one the target lacks becomes null (the source's id would name another
+    // token: Gemma's bos 2 is the seed tokenizer's space).
     auto setId = [&](const char* key, std::optional<int64_t> id) {
-        if (!id) return;
-        tc[key] = *id;
-        if (&tc != &cfg && cfg.contains(key)) cfg[key] = *id;
+        const nlohmann::json v = id ? nlohmann::json(*id) : nlohmann::json(nullptr);
+        if (id || tc.contains(key)) tc[key] = v;
+        if (&tc != &cfg && cfg.contains(key)) cfg[key] = v;
     };
     setId("bos_token_id", target->bosId());
     setId("eos_token_id", target->eosId());

@@ -97,10 +97,12 @@ std::vector<int64_t> closeVocabulary(const Tokenizer& tok, const std::string& di
         const std::string path = tokenizerJsonPath(dir);
         if (!path.empty()) {
             const json j = json::parse(readMaybeGzip(path));
-            std::unordered_map<std::string, std::pair<std::string, std::string>> producer;
+            // Every merge that produces a kept token keeps its parts: tokenizers converted from
+            // SentencePiece (Gemma 3, Llama 2) list several merges per token, and the corpus may have used any.
+            std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> producer;
             for (const auto& m : j["model"].value("merges", json::array())) {
                 auto [a, b] = mergeParts(m);
-                producer.emplace(a + b, std::make_pair(a, b));
+                producer[a + b].emplace_back(a, b);
             }
             std::vector<int64_t> stack;
             for (int64_t id = 0; id < V; ++id)
@@ -110,13 +112,14 @@ std::vector<int64_t> closeVocabulary(const Tokenizer& tok, const std::string& di
                 stack.pop_back();
                 auto it = producer.find(tok.idToToken(id));
                 if (it == producer.end()) continue;
-                for (const std::string& part : {it->second.first, it->second.second}) {
-                    auto pid = tok.tokenToId(part);
-                    if (pid && !keep[static_cast<size_t>(*pid)]) {
-                        keep[static_cast<size_t>(*pid)] = 1;
-                        stack.push_back(*pid);
+                for (const auto& [a, b] : it->second)
+                    for (const std::string& part : {a, b}) {
+                        auto pid = tok.tokenToId(part);
+                        if (pid && !keep[static_cast<size_t>(*pid)]) {
+                            keep[static_cast<size_t>(*pid)] = 1;
+                            stack.push_back(*pid);
+                        }
                     }
-                }
             }
         }
     }

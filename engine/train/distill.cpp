@@ -89,6 +89,10 @@ DistillCorpus prepareDistillCorpus(const std::string& path, const std::string& e
         held = read(evalPath, pr, nullptr, nullptr);
     } else if (train.size() >= 40) {
         const size_t k = std::max<size_t>(1, train.size() / 20);
+        for (size_t i = train.size() - k; i < train.size(); ++i) {  // the counts are the training lines'
+            d.alignedTokens -= static_cast<int64_t>(train[i].a.size());
+            d.studentTokens -= static_cast<int64_t>(train[i].s.size());
+        }
         held.assign(std::make_move_iterator(train.end() - static_cast<std::ptrdiff_t>(k)), std::make_move_iterator(train.end()));
         train.resize(train.size() - k);
     }

@@ -105,6 +105,23 @@ struct Speller {
             return ids;
         }
         const bool initial = pos != SurfacePosition::Continuation;
+        if (!initial && prefixSpace && (style == SurfaceStyle::Metaspace || style == SurfaceStyle::ByteLevel)) {
+            // A tokenizer that marks every text as a word start (a dummy prefix) spells a continuation as a
+            // word: its first piece loses the mark ("▁ları" → "ları" when the vocabulary has it; a lone "▁"
+            // is dropped); where the unmarked piece does not exist the spelling stays a word start.
+            const Encoding e = src.encode(text, false);
+            const std::string mark = style == SurfaceStyle::ByteLevel ? "\xC4\xA0" : "\xE2\x96\x81";
+            for (size_t i = 0; i < e.ids.size(); ++i) {
+                int64_t id = e.ids[i];
+                if (i == 0 && e.tokens[0].rfind(mark, 0) == 0) {
+                    if (e.tokens[0] == mark) continue;
+                    if (auto bare = src.tokenToId(e.tokens[0].substr(mark.size())); bare && usable(*bare)) id = *bare;
+                }
+                if (!usable(id)) return {};
+                ids.push_back(id);
+            }
+            return ids;
+        }
         const bool spaced = initial && !prefixSpace &&
                             (style == SurfaceStyle::Metaspace || style == SurfaceStyle::ByteLevel) &&
                             text.find_first_not_of(" \t\n\r") != std::string::npos;
@@ -193,11 +210,13 @@ void matchSurface(const Speller& sp, SurfaceMatch& m, const VocabularyMatchOptio
             return;
         }
     }
-    // One byte (a newline, a tab) is the source's byte token where it has one.
+    // One byte (a newline, a tab) is the source's byte token where it has one; a word-initial one loses
+    // its space there (a variant).
     if (s.text.size() == 1) {
         if (auto b = sp.bytes(s.text); b.size() == 1) {
             m.pieces = std::move(b);
-            m.exact = true;
+            m.exact = s.position != SurfacePosition::WordInitial;
+            m.variant = !m.exact;
             m.spelled = s.text;
             return;
         }
@@ -646,6 +665,10 @@ TransferResult buildTransfer(const VocabularyMatch& match, const at::Tensor& sou
         for (const auto& [id, w] : acc) {
             if (id >= S) continue;
             out.sources.push_back({id, isLinearStrategy(base) ? std::optional<double>(w) : std::nullopt});
+        }
+        if (out.sources.empty()) {  // every piece is beyond this matrix's rows (a shorter head)
+            out.method = TransferMethod::Fallback;
+            continue;
         }
         if (out.method == TransferMethod::Exact && out.sources.size() == 1) {
             out.sources[0].weight = 1.0;

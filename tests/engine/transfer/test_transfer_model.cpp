@@ -79,6 +79,7 @@ TEST(TransferTask, GemmaOntoTheSeedTokenizerReloadsAndRuns) {
     EXPECT_EQ(cfg["vocab_size"], 32768);
     EXPECT_EQ(cfg["eos_token_id"], 6);  // the seed's <eos>
     EXPECT_EQ(cfg["pad_token_id"], 5);
+    EXPECT_TRUE(cfg["bos_token_id"].is_null()) << "the seed tokenizer has no BOS; the source's id would name its space";
     const auto out = loadModel(o.outDir);
     const auto before = loadModel(src);
     const at::Tensor srcEmb = before->inputEmbeddings();
@@ -206,9 +207,19 @@ TEST(TransferTask, BadInputIsRefusedWithAMessage) {
     EXPECT_NE(message(o2).find("no row"), std::string::npos);
     // The source folder as the output; a missing target tokenizer.
     auto o3 = o;
-    o3.outDir = src;
     o3.force = true;
-    EXPECT_NE(message(o3).find("must not be the source"), std::string::npos);
+    for (const std::string& same : {src, src + "/", src + "/."}) {
+        o3.outDir = same;
+        EXPECT_NE(message(o3).find("must not be the source"), std::string::npos) << same;
+    }
+    EXPECT_TRUE(fs::exists(src + "/model.safetensors"));
+    // An output named with a trailing slash is that folder.
+    auto o5 = o;
+    o5.outDir = dir + "/slash/";
+    tasks::transferModel(o5, p);
+    EXPECT_TRUE(fs::exists(dir + "/slash/transfer_report.json"));
+    for (const auto& e : fs::directory_iterator(dir))
+        EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos) << e.path();
     auto o4 = o;
     o4.targetTokenizer = dir + "/missing.model";
     EXPECT_NE(message(o4), "no error");

@@ -255,6 +255,18 @@ TEST(VocabTransfer, StrategiesAreTheArithmeticOfTheReport) {
     EXPECT_GT(decomposed, 1000);
     // The seed's reserved ids (special_7 …) and <uppercase> have no counterpart: drawn, reported.
     EXPECT_GT(fallback, 0);
+    // Continuations (suffixes) are spelled as continuations even though this SentencePiece model marks
+    // every text as a word start (its dummy prefix): their first piece is not a "▁…" piece when the
+    // unmarked piece exists.
+    int64_t suffixes = 0, marked = 0;
+    for (int64_t t = 0; t < target->vocabSize(); ++t)
+        for (const auto& s : m.tokens[static_cast<size_t>(t)].surfaces) {
+            if (s.surface.position != SurfacePosition::Continuation || s.pieces.size() < 2) continue;
+            ++suffixes;
+            marked += source->idToToken(s.pieces[0]).rfind("\xE2\x96\x81", 0) == 0;
+        }
+    EXPECT_GT(suffixes, 20);
+    EXPECT_LT(marked, suffixes / 4) << marked << " of " << suffixes;
     // The source spells each decomposed surface as its own tokenizer does (no piece dropped).
     const auto kid = target->tokenToId("kitap");
     ASSERT_TRUE(kid);
