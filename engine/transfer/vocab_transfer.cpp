@@ -692,25 +692,25 @@ TransferResult buildTransfer(const VocabularyMatch& match, const at::Tensor& sou
         if (anchorRows.empty())
             throw Error::badInput("the auxiliary vectors cover no token that the source has exactly; focus and omp "
                                   "need shared tokens as anchors");
-        std::vector<int64_t> todo, todoRows;
+        std::vector<int64_t> pending, pendingRows;
         for (int64_t t = 0; t < V; ++t) {
             const TransferredToken& tt = res.tokens[static_cast<size_t>(t)];
             if (match.tokens[static_cast<size_t>(t)].control || tt.method == TransferMethod::Exact) continue;
             auto it = auxRow.find(t);
             if (it == auxRow.end()) continue;
-            todo.push_back(t);
-            todoRows.push_back(it->second);
+            pending.push_back(t);
+            pendingRows.push_back(it->second);
         }
         const at::Tensor auxD = aux->vectors.to(at::kDouble);
         const at::Tensor A = auxD.index_select(0, at::tensor(anchorRows, at::kLong)).contiguous();
         const at::Tensor An = unitRows(A).contiguous();
         const int64_t blockRows = 256;
-        for (int64_t b0 = 0; b0 < static_cast<int64_t>(todo.size()); b0 += blockRows) {
-            progress.report(0.1 + 0.6 * static_cast<double>(b0) / static_cast<double>(todo.size()),
+        for (int64_t b0 = 0; b0 < static_cast<int64_t>(pending.size()); b0 += blockRows) {
+            progress.report(0.1 + 0.6 * static_cast<double>(b0) / static_cast<double>(pending.size()),
                             strat == TransferStrategy::Focus ? "FOCUS weights" : "orthogonal matching pursuit");
-            const int64_t b1 = std::min<int64_t>(static_cast<int64_t>(todo.size()), b0 + blockRows);
+            const int64_t b1 = std::min<int64_t>(static_cast<int64_t>(pending.size()), b0 + blockRows);
             const at::Tensor X =
-                auxD.index_select(0, at::tensor(std::vector<int64_t>(todoRows.begin() + b0, todoRows.begin() + b1),
+                auxD.index_select(0, at::tensor(std::vector<int64_t>(pendingRows.begin() + b0, pendingRows.begin() + b1),
                                                 at::kLong))
                     .contiguous();
             if (strat == TransferStrategy::Focus) {
@@ -720,7 +720,7 @@ TransferResult buildTransfer(const VocabularyMatch& match, const at::Tensor& sou
                 at::parallel_for(0, b1 - b0, 8, [&](int64_t r0, int64_t r1) {
                     for (int64_t r = r0; r < r1; ++r) {
                         const std::vector<double> p = sparsemax(std::vector<double>(sp + r * N, sp + (r + 1) * N));
-                        TransferredToken& tt = res.tokens[static_cast<size_t>(todo[static_cast<size_t>(b0 + r)])];
+                        TransferredToken& tt = res.tokens[static_cast<size_t>(pending[static_cast<size_t>(b0 + r)])];
                         tt.method = TransferMethod::Aux;
                         tt.sources.clear();
                         std::vector<size_t> order(p.size());
@@ -737,7 +737,7 @@ TransferResult buildTransfer(const VocabularyMatch& match, const at::Tensor& sou
                 for (int64_t r = 0; r < b1 - b0; ++r) {
                     const auto& s = sel[static_cast<size_t>(r)];
                     if (s.empty()) continue;  // a zero vector: keep the decomposition
-                    TransferredToken& tt = res.tokens[static_cast<size_t>(todo[static_cast<size_t>(b0 + r)])];
+                    TransferredToken& tt = res.tokens[static_cast<size_t>(pending[static_cast<size_t>(b0 + r)])];
                     tt.method = TransferMethod::Omp;
                     tt.sources.clear();
                     for (const auto& [j, c] : s) tt.sources.push_back({anchorSrc[static_cast<size_t>(j)], c});

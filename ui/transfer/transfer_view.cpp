@@ -84,6 +84,15 @@ QLineEdit* pathEdit(QWidget* parent, const QString& placeholder) {
     return e;
 }
 
+// Removes a chart's series and axes (before it is drawn anew).
+void clearChart(QChart* c) {
+    c->removeAllSeries();
+    for (QAbstractAxis* a : c->axes()) {
+        c->removeAxis(a);
+        delete a;
+    }
+}
+
 QString formatCount(double v) {
     if (std::fabs(v) >= 1e9) return QStringLiteral("%1 G").arg(v / 1e9, 0, 'f', 2);
     if (std::fabs(v) >= 1e6) return QStringLiteral("%1 M").arg(v / 1e6, 0, 'f', 2);
@@ -384,11 +393,7 @@ QMap<QString, int> TransferView::coverage() const {
 
 void TransferView::updateChart() {
     QChart* c = chart_->chart();
-    c->removeAllSeries();
-    for (QAbstractAxis* a : c->axes()) {
-        c->removeAxis(a);
-        delete a;
-    }
+    clearChart(c);
     auto* set = new QBarSet(tr("tokens"));
     QStringList cats;
     const QMap<QString, int> cov = coverage();
@@ -530,11 +535,7 @@ bool TransferView::openExperiment(const QString& dir, QString* error) {
     sourceBpc_ = source;
     experimentDir_ = dir;
     QChart* c = curvesChart_->chart();
-    c->removeAllSeries();
-    for (QAbstractAxis* a : c->axes()) {
-        c->removeAxis(a);
-        delete a;
-    }
+    clearChart(c);
     double maxStep = 1, lo = 1e30, hi = -1e30;
     for (auto it = curves.begin(); it != curves.end(); ++it) {
         auto* series = new QLineSeries;
