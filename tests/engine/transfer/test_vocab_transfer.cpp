@@ -436,18 +436,18 @@ TEST(VocabTransfer, FocusAndOmpWeightsMatchReference) {
     aux.vectors = randomMatrix(V, 10, 9);
     for (int64_t i = 0; i < V; ++i) aux.targetIds.push_back(i);
     const TransferResult mean = buildTransfer(m, src, TransferOptions{});
-    std::vector<int64_t> anchors, todo;
+    std::vector<int64_t> anchors, pending;
     for (int64_t t = 0; t < V; ++t) {
         const auto& tt = mean.tokens[static_cast<size_t>(t)];
         if (tt.method == TransferMethod::Exact && tt.sources.size() == 1) anchors.push_back(t);
-        else if (!m.tokens[static_cast<size_t>(t)].control) todo.push_back(t);
+        else if (!m.tokens[static_cast<size_t>(t)].control) pending.push_back(t);
     }
     ASSERT_GT(anchors.size(), 200u);
-    ASSERT_GT(todo.size(), 200u);
-    todo.resize(40);  // the reference runs on a sample
+    ASSERT_GT(pending.size(), 200u);
+    pending.resize(40);  // the reference runs on a sample
     const std::string dir = scratch("focus");
     writeNpyTensor(dir + "/a.npy", aux.vectors.index_select(0, at::tensor(anchors, at::kLong)));
-    writeNpyTensor(dir + "/x.npy", aux.vectors.index_select(0, at::tensor(todo, at::kLong)));
+    writeNpyTensor(dir + "/x.npy", aux.vectors.index_select(0, at::tensor(pending, at::kLong)));
     for (auto strat : {TransferStrategy::Focus, TransferStrategy::Omp}) {
         TransferOptions o;
         o.strategy = strat;
@@ -456,8 +456,8 @@ TEST(VocabTransfer, FocusAndOmpWeightsMatchReference) {
         const nlohmann::json ref = strat == TransferStrategy::Focus
                                        ? runReference("focus " + dir + "/a.npy " + dir + "/x.npy")
                                        : runReference("omp " + dir + "/a.npy " + dir + "/x.npy 4");
-        for (size_t i = 0; i < todo.size(); ++i) {
-            const auto& tt = r.tokens[static_cast<size_t>(todo[i])];
+        for (size_t i = 0; i < pending.size(); ++i) {
+            const auto& tt = r.tokens[static_cast<size_t>(pending[i])];
             EXPECT_EQ(tt.method, strat == TransferStrategy::Focus ? TransferMethod::Aux : TransferMethod::Omp);
             std::map<int64_t, double> got;  // source id → weight
             for (const auto& s : tt.sources) got[s.id] += *s.weight;
@@ -473,9 +473,9 @@ TEST(VocabTransfer, FocusAndOmpWeightsMatchReference) {
                         jc[1].get<double>();
                 EXPECT_LE(tt.sources.size(), 4u);
             }
-            ASSERT_EQ(got.size(), want.size()) << todo[i];
-            for (const auto& [id, w] : want) EXPECT_NEAR(got[id], w, 1e-9) << todo[i];
-            EXPECT_TRUE(at::allclose(r.rows[todo[i]].to(at::kDouble), expectedRow(tt, src), 1e-5, 1e-5));
+            ASSERT_EQ(got.size(), want.size()) << pending[i];
+            for (const auto& [id, w] : want) EXPECT_NEAR(got[id], w, 1e-9) << pending[i];
+            EXPECT_TRUE(at::allclose(r.rows[pending[i]].to(at::kDouble), expectedRow(tt, src), 1e-5, 1e-5));
         }
         // Exact tokens still copy their row.
         EXPECT_TRUE(at::equal(r.rows[anchors[0]], src[mean.tokens[static_cast<size_t>(anchors[0])].sources[0].id]));
