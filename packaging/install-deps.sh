@@ -12,7 +12,8 @@ ENGINE=(build-essential cmake ninja-build pkg-config git
 UI=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev qt6-l10n-tools
     libgl1-mesa-dri libglx-mesa0 xvfb xauth)
 # Independent references for tests and baselines for benchmarks (Debian's own Python, not pyenv's).
-REFERENCE=(python3 python3-numpy python3-scipy python3-sklearn python3-torch python3-sentencepiece umap-learn)
+REFERENCE=(python3 python3-numpy python3-scipy python3-sklearn python3-torch python3-sentencepiece umap-learn
+           fasttext)
 # The sanitizer and fuzzing build (CMakePresets.json "asan", "asan-engine"; docs/reliability.md).
 CHECKS=(clang libclang-rt-14-dev libomp-dev)
 # Real Turkish text for the corpus, the offline benchmark and the round-trip measurement

@@ -4,6 +4,7 @@
 
 #include "engine/core/error.h"
 #include "engine/tasks/train_model.h"
+#include "engine/tasks/train_static.h"
 #include "engine/tasks/train_tokenizer.h"
 
 #include <cstdio>
@@ -42,14 +43,42 @@ int runTrainTokenizer(Args& a) {
     return 0;
 }
 
+// `train static --input CORPUS --out FILE.vec|.bin ...` (engine/tasks/train_static.h).
+int runTrainStatic(Args& a) {
+    tasks::StaticTrainOptions o;
+    o.input = a.require("input");
+    o.outPath = a.require("out");
+    o.units = a.get("units", "words");
+    o.subwords = a.get("subwords", "3-6");
+    train::StaticOptions& m = o.model;
+    m.dim = static_cast<int>(a.getInt("dim", 100));
+    m.epochs = static_cast<int>(a.getInt("epochs", 5));
+    m.window = static_cast<int>(a.getInt("window", 5));
+    m.negatives = static_cast<int>(a.getInt("negatives", 5));
+    m.minCount = a.getInt("min-count", 5);
+    m.lr = a.getDouble("lr", 0.05);
+    m.sample = a.getDouble("sample", 1e-4);
+    m.buckets = a.getInt("buckets", 2000000);
+    m.seed = static_cast<uint64_t>(a.getInt("seed", 1));
+    m.threads = static_cast<int>(a.getInt("threads", 0));
+    o.oovWordsPath = a.get("oov-words");
+    StderrProgress progress(a, "train static");
+    const tasks::StaticTrainResult r = tasks::trainStaticEmbeddings(o, progress);
+    printJson({{"words", r.words}, {"vocab", r.vocab}, {"seconds", r.seconds}, {"words_per_second", r.wordsPerSecond},
+               {"train_seconds", r.trainSeconds}, {"lines", r.lines}, {"final_loss", r.finalLoss},
+               {"threads", r.threads}, {"oov_written", r.oovWritten}, {"out", r.outPath}});
+    return 0;
+}
+
 int runTrain(Args& a) {
     if (a.positional.size() == 1 && a.positional[0] == "tokenizer") return runTrainTokenizer(a);
-    if (a.positional.size() != 1) throw UsageError("train needs an objective: lm, mlm, contrastive, distill or tokenizer");
+    if (a.positional.size() == 1 && a.positional[0] == "static") return runTrainStatic(a);
+    if (a.positional.size() != 1) throw UsageError("train needs an objective: lm, mlm, contrastive, distill, static or tokenizer");
     tasks::TrainTaskOptions o;
     TrainerOptions& t = o.trainer;
     t.objective = a.positional[0];
     if (t.objective != "lm" && t.objective != "mlm" && t.objective != "contrastive" && t.objective != "distill")
-        throw UsageError("train: unknown objective '" + t.objective + "' (lm, mlm, contrastive, distill or tokenizer)");
+        throw UsageError("train: unknown objective '" + t.objective + "' (lm, mlm, contrastive, distill, static or tokenizer)");
     o.teacherDir = a.get("teacher");
     o.teacherTokenizer = a.get("teacher-tokenizer");
     t.distillLayer = a.getInt("layer", -1);
@@ -137,13 +166,17 @@ EMBEDLAB_CLI_COMMAND(Command{
     "  train distill --model TRANSFERRED --teacher SOURCE --data CORPUS --out DIR [--layer L] [--distill-loss mse|cosine]\n"
     "    [--teacher-tokenizer PATH] [--train embeddings] (and the hyper-parameters above)\n"
     "  train tokenizer --kind bpe|unigram --input CORPUS --vocab-size V --out DIR [--character-coverage 1.0]\n"
-    "    [--max-sentences N] [--force]",
+    "    [--max-sentences N] [--force]\n"
+    "  train static --input CORPUS --out FILE.vec|FILE.bin [--units words|morph|tokenizer:PATH] [--subwords 3-6|none]\n"
+    "    [--dim 100] [--epochs 5] [--window 5] [--negatives 5] [--min-count 5] [--lr 0.05] [--sample 1e-4]\n"
+    "    [--buckets 2000000] [--seed 1] [--oov-words FILE]",
     {"no-shuffle", "learn-temperature", "force"},
     {"model", "preset", "init-config", "resume", "data", "ids", "out", "tokenizer", "steps", "batch-size", "seq-len",
      "grad-accum", "optimizer", "lr", "weight-decay", "betas", "eps", "warmup", "schedule", "clip", "train",
      "temperature", "pooling", "matryoshka", "seed", "eval-data", "eval-every", "save-every", "keep", "sample-every",
      "sample-tokens", "mask-id", "log", "kind", "input", "vocab-size", "character-coverage", "max-sentences",
-     "teacher", "teacher-tokenizer", "layer", "distill-loss"},
+     "teacher", "teacher-tokenizer", "layer", "distill-loss", "units", "subwords", "dim", "epochs", "window",
+     "negatives", "min-count", "sample", "buckets", "oov-words"},
     runTrain});
 
 }  // namespace embedlab::cli

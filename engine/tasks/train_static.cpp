@@ -1,0 +1,143 @@
+#include "engine/tasks/train_static.h"
+
+#include "engine/core/error.h"
+#include "engine/io/corpus.h"
+#include "engine/io/file_io.h"
+#include "engine/tokenizers/tokenizer.h"
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace embedlab::tasks {
+
+std::pair<int, int> parseSubwordRange(const std::string& spec) {
+    if (spec == "none" || spec == "0") return {0, 0};
+    const size_t dash = spec.find('-');
+    try {
+        if (dash == std::string::npos) throw std::invalid_argument("no dash");
+        size_t a = 0, b = 0;
+        const int lo = std::stoi(spec.substr(0, dash), &a);
+        const int hi = std::stoi(spec.substr(dash + 1), &b);
+        if (a != dash || b != spec.size() - dash - 1 || lo < 1 || hi < lo || hi > 32) throw std::invalid_argument("range");
+        return {lo, hi};
+    } catch (const std::exception&) {
+        throw Error::badInput("--subwords must be MIN-MAX (1 ≤ MIN ≤ MAX ≤ 32, e.g. 3-6) or none, not \"" + spec + "\"");
+    }
+}
+
+namespace {
+
+// fastText's separators: space, tab, vertical tab, form feed, CR, LF, NUL.
+void splitWords(const std::string& text, std::vector<std::string>& out) {
+    out.clear();
+    size_t i = 0;
+    const auto sep = [](char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == '\n' || c == '\0'; };
+    while (i < text.size()) {
+        while (i < text.size() && sep(text[i])) ++i;
+        size_t j = i;
+        while (j < text.size() && !sep(text[j])) ++j;
+        if (j > i) out.emplace_back(text, i, j - i);
+        i = j;
+    }
+}
+
+}  // namespace
+
+StaticTrainResult trainStaticEmbeddings(const StaticTrainOptions& o, Progress& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (o.input.empty()) throw Error::badInput("train static: give the corpus (--input)");
+    if (o.outPath.empty()) throw Error::badInput("train static: give the output file (--out FILE.vec or FILE.bin)");
+    const auto endsWith = [&](const std::string& s) {
+        return o.outPath.size() >= s.size() && o.outPath.compare(o.outPath.size() - s.size(), s.size(), s) == 0;
+    };
+    const bool binary = endsWith(".bin");
+    if (!binary && !endsWith(".vec") && !endsWith(".txt"))
+        throw Error::badInput("train static: --out must end in .vec (word2vec text) or .bin (word2vec binary)");
+    if (isDirectory(o.outPath)) throw Error::badInput("train static: --out " + o.outPath + " is a folder");
+    const std::string outDir = dirName(o.outPath);
+    if (!outDir.empty() && !isDirectory(outDir)) throw Error::badInput("train static: the folder of --out does not exist: " + outDir);
+    train::StaticOptions mo = o.model;
+    std::tie(mo.minn, mo.maxn) = parseSubwordRange(o.subwords);
+
+    std::unique_ptr<Tokenizer> tokenizer;
+    if (o.units == "morph")
+        throw Error::badInput("train static: --units morph needs the morphology-aware tokenizer (train tokenizer --kind morph, "
+                              "issue #17), which is not built yet; give a seed-format Turkish tokenizer folder with "
+                              "--units tokenizer:DIR");
+    if (o.units.rfind("tokenizer:", 0) == 0) {
+        const std::string path = o.units.substr(10);
+        if (path.empty()) throw Error::badInput("train static: --units tokenizer:PATH needs a path");
+        tokenizer = loadTokenizer(path);
+    } else if (o.units != "words") {
+        throw Error::badInput("train static: --units must be words, morph or tokenizer:PATH, not \"" + o.units + "\"");
+    }
+    std::vector<std::string> oov;
+    if (!o.oovWordsPath.empty()) {
+        std::ifstream f(o.oovWordsPath, std::ios::binary);
+        if (!f) throw Error::badInput("train static: cannot read --oov-words " + o.oovWordsPath);
+        std::string line;
+        while (std::getline(f, line)) {
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+            if (!line.empty()) oov.push_back(line);
+        }
+    }
+
+    // Reading and splitting (20% of the bar).
+    train::StaticCorpusBuilder builder;
+    StaticTrainResult r;
+    {
+        Progress reading(progress, 0.0, 0.15, "reading");
+        std::vector<std::string> units;
+        std::unordered_map<int64_t, std::string> pieceNames;
+        CorpusOptions co;
+        streamCorpus(
+            o.input, co,
+            [&](CorpusRecord&& rec) {
+                if (tokenizer) {
+                    units.clear();
+                    for (int64_t id : tokenizer->encode(rec.text, false).ids) {
+                        auto it = pieceNames.find(id);
+                        if (it == pieceNames.end()) it = pieceNames.emplace(id, tokenizer->idToToken(id)).first;
+                        units.push_back(it->second);
+                    }
+                } else {
+                    splitWords(rec.text, units);
+                }
+                builder.addLine(units);
+                ++r.lines;
+            },
+            reading);
+    }
+    train::StaticCorpus corpus = builder.finish(mo.minCount);
+    r.words = corpus.unitsRead;
+    r.vocab = static_cast<int64_t>(corpus.words.size());
+    if (r.words == 0) throw Error::badInput(o.input + ": the corpus has no text");
+    if (r.vocab == 0)
+        throw Error::badInput("train static: no unit of " + o.input + " occurs --min-count (" + std::to_string(mo.minCount) +
+                              ") times");
+    progress.report(0.15, "vocabulary: " + std::to_string(r.vocab) + " units");
+    train::StaticModel model(corpus.words, mo);
+    {
+        Progress training(progress, 0.15, 0.95, "training");
+        const train::StaticTrainStats s = model.train(corpus, mo, training);
+        r.trainSeconds = s.seconds;
+        r.wordsPerSecond = s.unitsPerSecond;
+        r.finalLoss = s.finalLoss;
+        r.threads = s.threads;
+    }
+    progress.report(0.95, "writing " + o.outPath);
+    {
+        std::unordered_set<std::string> seen;
+        for (const std::string& w : oov) r.oovWritten += !model.hasWord(w) && !model.rowsOfWord(w).empty() && seen.insert(w).second;
+    }
+    model.write(o.outPath, binary, oov);
+    r.outPath = o.outPath;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    progress.report(1.0, "trained");
+    return r;
+}
+
+}  // namespace embedlab::tasks
