@@ -8,6 +8,7 @@
 #include "engine/core/error.h"
 #include "engine/eval/morphology.h"
 #include "engine/tasks/morph_boundaries.h"
+#include "engine/tasks/morph_probe.h"
 #include "engine/tokenizers/tokenizer.h"
 
 #include <cstdio>
@@ -16,11 +17,38 @@
 namespace embedlab::cli {
 namespace {
 
+// `morph probe --gold TREEBANK (--vectors FILE | --model DIR [--layer L]) --feature case|number|possessive|pos`.
+int runProbe(Args& a) {
+    tasks::MorphProbeOptions o;
+    o.gold = a.require("gold");
+    o.feature = a.get("feature", "case");
+    o.vectorsPath = a.get("vectors");
+    o.modelDir = a.get("model");
+    if (o.vectorsPath.empty() == o.modelDir.empty()) throw UsageError("give either --vectors FILE or --model DIR");
+    o.layer = a.getInt("layer", -1);
+    o.tokenizerPath = a.get("tokenizer");
+    o.seed = static_cast<uint64_t>(a.getInt("seed", 0));
+    if (!o.modelDir.empty()) {
+        o.device = deviceFromArgs(a);
+        o.dtype = dtypeFromArgs(a);
+    }
+    StderrProgress progress(a, "morph probe");
+    const tasks::MorphProbeResult r = tasks::morphProbe(o, progress);
+    nlohmann::json j = {{"feature", o.feature},       {"accuracy", r.probe.accuracy}, {"majority", r.probe.majority},
+                        {"control", r.probe.control}, {"train", r.probe.train},       {"test", r.probe.test},
+                        {"missing", r.probe.missing}, {"unseen_class", r.probe.unseenClass},
+                        {"classes", r.probe.classes}, {"words", r.words},             {"seconds", r.seconds}};
+    if (!o.modelDir.empty()) j["layer"] = r.layer;
+    printJson(j);
+    return 0;
+}
+
 int runMorph(Args& a) {
-    if (a.positional.empty()) throw UsageError("which study? boundaries");
+    if (a.positional.empty()) throw UsageError("which study? boundaries or probe");
     const std::string what = a.positional.front();
+    if (what == "probe") return runProbe(a);
     if (what != "boundaries")
-        throw UsageError("unknown morph study '" + what + "' (boundaries)");
+        throw UsageError("unknown morph study '" + what + "' (boundaries, probe)");
     const std::vector<std::string> paths = a.getAll("tokenizer");
     if (paths.empty()) throw UsageError("give at least one --tokenizer PATH");
     const std::string gold = a.require("gold");
@@ -55,9 +83,12 @@ int runMorph(Args& a) {
 EMBEDLAB_CLI_COMMAND(Command{"morph",
                             "morph boundaries --gold TREEBANK --tokenizer PATH [--tokenizer PATH2 ...] "
                             "[--bootstrap 1000] [--seed S]\n"
-                            "  → per tokenizer: boundary hit, root intact, tokens per word, 95% intervals",
+                            "  → per tokenizer: boundary hit, root intact, tokens per word, 95% intervals\n"
+                            "morph probe --gold TREEBANK (--vectors FILE | --model DIR [--layer L] [--tokenizer PATH]) "
+                            "--feature case|number|possessive|pos [--seed S]\n"
+                            "  → probe accuracy on a root-disjoint split, with the majority baseline and a shuffled-label control",
                             {},
-                            {"gold", "tokenizer", "bootstrap", "seed"},
+                            {"gold", "tokenizer", "bootstrap", "seed", "feature", "vectors", "model", "layer"},
                             runMorph});
 
 }  // namespace embedlab::cli

@@ -61,6 +61,9 @@ int runTrainStatic(Args& a) {
     m.buckets = a.getInt("buckets", 2000000);
     m.seed = static_cast<uint64_t>(a.getInt("seed", 1));
     m.threads = static_cast<int>(a.getInt("threads", 0));
+    const std::string update = a.get("update", "centre");
+    if (update != "centre" && update != "pair") throw UsageError("--update must be centre or pair");
+    m.perPairUpdates = update == "pair";
     o.oovWordsPath = a.get("oov-words");
     StderrProgress progress(a, "train static");
     const tasks::StaticTrainResult r = tasks::trainStaticEmbeddings(o, progress);
@@ -169,14 +172,14 @@ EMBEDLAB_CLI_COMMAND(Command{
     "    [--max-sentences N] [--force]\n"
     "  train static --input CORPUS --out FILE.vec|FILE.bin [--units words|morph|tokenizer:PATH] [--subwords 3-6|none]\n"
     "    [--dim 100] [--epochs 5] [--window 5] [--negatives 5] [--min-count 5] [--lr 0.05] [--sample 1e-4]\n"
-    "    [--buckets 2000000] [--seed 1] [--oov-words FILE]",
+    "    [--buckets 2000000] [--seed 1] [--oov-words FILE] [--update centre|pair]",
     {"no-shuffle", "learn-temperature", "force"},
     {"model", "preset", "init-config", "resume", "data", "ids", "out", "tokenizer", "steps", "batch-size", "seq-len",
      "grad-accum", "optimizer", "lr", "weight-decay", "betas", "eps", "warmup", "schedule", "clip", "train",
      "temperature", "pooling", "matryoshka", "seed", "eval-data", "eval-every", "save-every", "keep", "sample-every",
      "sample-tokens", "mask-id", "log", "kind", "input", "vocab-size", "character-coverage", "max-sentences",
      "teacher", "teacher-tokenizer", "layer", "distill-loss", "units", "subwords", "dim", "epochs", "window",
-     "negatives", "min-count", "sample", "buckets", "oov-words"},
+     "negatives", "min-count", "sample", "buckets", "oov-words", "update"},
     runTrain});
 
 }  // namespace embedlab::cli

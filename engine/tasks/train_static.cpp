@@ -106,15 +106,18 @@ StaticTrainResult trainStaticEmbeddings(const StaticTrainOptions& o, Progress& p
                 } else {
                     splitWords(rec.text, units);
                 }
+                // Each line ends in fastText's end-of-sentence unit: a context that marks the sentence's edge.
+                if (units.empty()) return;
+                units.emplace_back("</s>");
                 builder.addLine(units);
                 ++r.lines;
             },
             reading);
     }
     train::StaticCorpus corpus = builder.finish(mo.minCount);
-    r.words = corpus.unitsRead;
+    r.words = corpus.unitsRead - r.lines;  // without the </s> units
     r.vocab = static_cast<int64_t>(corpus.words.size());
-    if (r.words == 0) throw Error::badInput(o.input + ": the corpus has no text");
+    if (r.words <= 0) throw Error::badInput(o.input + ": the corpus has no text");
     if (r.vocab == 0)
         throw Error::badInput("train static: no unit of " + o.input + " occurs --min-count (" + std::to_string(mo.minCount) +
                               ") times");

@@ -1,6 +1,7 @@
 // embedlab engine task — static embeddings trained on a corpus: `embedlab-cli train static` and the
 // Training view. Reads the corpus (any format and encoding the corpus reader knows, one record per
-// line), splits each record into units — whitespace-separated words, or a tokenizer's pieces — trains
+// line), splits each record into units — whitespace-separated words, or a tokenizer's pieces — ends it
+// in fastText's end-of-sentence unit "</s>" (a context, and a row of the output, as in fastText), trains
 // fastText-style skip-gram (engine/train/static_embeddings.h) and writes word2vec text (.vec) or
 // binary (.bin) with a vector for every vocabulary unit, plus `--oov-words` composed from subwords.
 #pragma once
@@ -23,13 +24,13 @@ struct StaticTrainOptions {
 };
 
 struct StaticTrainResult {
-    int64_t words = 0;        // units read from the corpus (before min-count)
+    int64_t words = 0;        // units read from the corpus (before min-count; without the </s> units)
     int64_t vocab = 0;        // units kept (min-count)
     int64_t lines = 0;
     int64_t oovWritten = 0;   // --oov-words lines written beyond the vocabulary
     double seconds = 0;       // the whole command: reading, training, writing
     double trainSeconds = 0;
-    double wordsPerSecond = 0;  // epochs × words / training seconds (fastText's count)
+    double wordsPerSecond = 0;  // epochs × kept units (</s> included) / training seconds (fastText's count)
     double finalLoss = 0;
     int threads = 1;
     std::string outPath;

@@ -392,7 +392,15 @@ StaticTrainStats StaticModel::train(const StaticCorpus& corpus, const StaticOpti
                             f(s, false);
                         }
                     };
-                    const double loss = centreStep(k, in, out, dim, rows, nRows, contexts, each, lr, h.data(), gh.data(), wantLoss);
+                    double loss = 0;
+                    if (o.perPairUpdates) {  // fastText's order: the centre's rows move after every context
+                        for (size_t c = 0; c < contexts; ++c) {
+                            const auto one = [&](size_t, const auto& f) { each(c, f); };
+                            loss += centreStep(k, in, out, dim, rows, nRows, 1, one, lr, h.data(), gh.data(), wantLoss);
+                        }
+                    } else {
+                        loss = centreStep(k, in, out, dim, rows, nRows, contexts, each, lr, h.data(), gh.data(), wantLoss);
+                    }
                     if (wantLoss) {
                         const double pairs = static_cast<double>(contexts) * (1 + o.negatives);
                         slot.lossSum.store(slot.lossSum.load(std::memory_order_relaxed) + loss / pairs * static_cast<double>(contexts), std::memory_order_relaxed);

@@ -40,6 +40,7 @@ struct StaticOptions {
     int64_t buckets = 2000000;  // hashed n-gram rows (fastText's default); unused without subwords
     double sample = 1e-4;       // subsampling threshold t (0 = keep every unit)
     int threads = 0;            // 0 → LibTorch's intra-op thread count
+    bool perPairUpdates = false;  // true: fastText's order (input rows updated after each context)
     uint64_t seed = 1;
 };
 

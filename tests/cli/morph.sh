@@ -66,8 +66,41 @@ check "a missing treebank exits 3 with an error line" "[ $rc -eq 3 ] && grep -q 
 printf 'just text\nno tabs\n' > "$T/bad.txt"
 "$CLI" morph boundaries --gold "$T/bad.txt" --tokenizer "$SEED" > /dev/null 2> "$T/err"; rc=$?
 check "a treebank without word lines exits 3" "[ $rc -eq 3 ] && grep -q 'holds no line' '$T/err'"
-"$CLI" morph probe --gold "$T/gold.txt" --tokenizer "$SEED" > /dev/null 2>&1; rc=$?
+"$CLI" morph stems --gold "$T/gold.txt" --tokenizer "$SEED" > /dev/null 2>&1; rc=$?
 check "an unknown study exits 2" "[ $rc -eq 2 ]"
+# `morph probe`: a treebank whose case is carried by a vector dimension (and noise), root-disjoint split.
+"$PY" - "$T" <<'PY'
+import random, sys
+T = sys.argv[1]; rnd = random.Random(3)
+cases = ['NOM', 'ACC', 'DAT', 'LOC']; ends = ['', 'i', 'e', 'de']
+roots = ['kök%d' % i for i in range(60)]
+with open(T + '/tb.txt', 'w') as tb, open(T + '/v.vec', 'w') as v:
+    v.write('%d 6\n' % (len(roots) * 4))
+    for r in roots:
+        for c, e in zip(cases, ends):
+            tb.write('%s%s\t%s+NOUN+A3SG+PNON+%s\n' % (r.upper() if c == 'NOM' else r, e, r, c))
+            x = [rnd.gauss(0, 1) for _ in range(6)]; x[cases.index(c)] += 2.5
+            v.write(r + e + ' ' + ' '.join('%.5f' % t for t in x) + '\n')
+PY
+"$CLI" morph probe --gold "$T/tb.txt" --vectors "$T/v.vec" --feature case > "$T/probe.json" 2> /dev/null; rc=$?
+check "morph probe: the contract's fields; the probe beats majority and control; roots split" "[ $rc -eq 0 ] && '$PY' - '$T/probe.json' <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ('accuracy', 'majority', 'control', 'train', 'test'):
+    assert k in d, k
+assert d['train'] + d['test'] == 240 and d['test'] % 4 == 0 and d['missing'] == 0, d  # whole roots move
+assert d['accuracy'] > 0.8 and d['majority'] < 0.4 and d['control'] < 0.5, d
+PY"
+"$CLI" morph probe --gold "$T/tb.txt" --vectors "$T/v.vec" --feature tense > /dev/null 2> "$T/err"; rc=$?
+check "morph probe: an unknown feature exits 3" "[ $rc -eq 3 ] && grep -q 'feature' '$T/err'"
+"$CLI" morph probe --gold "$T/tb.txt" > /dev/null 2>&1; rc=$?
+check "morph probe without vectors or a model exits 2" "[ $rc -eq 2 ]"
+"$CLI" morph probe --gold "$T/tb.txt" --model "$FIX/models/gpt2_tiny" --tokenizer "$SEED" --feature case > /dev/null 2> "$T/err"; rc=$?
+check "morph probe: a tokenizer beyond the model's vocabulary exits 3" "[ $rc -eq 3 ] && grep -q 'beyond the model' '$T/err'"
+cut -f1 "$T/tb.txt" > "$T/words.txt"
+"$CLI" train tokenizer --kind bpe --input "$T/words.txt" --vocab-size 300 --out "$T/bpe" > /dev/null 2>&1
+"$CLI" morph probe --gold "$T/tb.txt" --model "$FIX/models/gpt2_tiny" --tokenizer "$T/bpe" --layer 1 --feature case > "$T/pm.json" 2> "$T/err"; rc=$?
+check "morph probe with a model reads its layer" "[ $rc -eq 0 ] && '$PY' -c \"import json; d = json.load(open('$T/pm.json')); assert d['layer'] == 1 and d['train'] > 0, d\""
 "$CLI" morph boundaries --gold "$T/gold.txt" > /dev/null 2>&1; rc=$?
 check "no --tokenizer exits 2" "[ $rc -eq 2 ]"
 "$CLI" morph boundaries --gold "$T/gold.txt" --tokenizer "$T/nope" > /dev/null 2>&1; rc=$?
