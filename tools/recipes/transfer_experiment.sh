@@ -13,7 +13,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 CLI="$here/build/bin/embedlab-cli"; OUT=/tmp/embedlab-transfer-experiment
 LINES=20000; SRC_STEPS=1200; ADAPT=200; EVERY=25; HIDDEN=128; LAYERS=2; BPE=8000
-STRATEGIES="mean sum first last weighted weighted-last max min random"
+STRATEGIES="mean sum first last weighted weighted-last max min focus omp random"
 SEQ=64; BATCH=16
 while [ $# -gt 0 ]; do case "$1" in
   --cli) CLI=$2; shift 2;; --out) OUT=$2; shift 2;; --lines) LINES=$2; shift 2;;
@@ -52,12 +52,23 @@ JSON
     --eval-every "$SRC_STEPS" --save-every "$SRC_STEPS" --log "$OUT/source.jsonl" --progress none > "$OUT/source.result.json"
 fi
 
-# 3. Every strategy: transfer, then embeddings-only adaptation with held-out bits per character.
+# 3. FOCUS and OMP work in an auxiliary static space of the target tokenizer's pieces, trained here by
+#    embedlab on the same text (skip-gram with character n-grams; docs/static-embeddings.md).
+case " $STRATEGIES " in *" focus "*|*" omp "*)
+  if [ ! -f "$OUT/aux.vec" ]; then
+    log "training the auxiliary static vectors (target pieces)"
+    "$CLI" train static --input "$OUT/train.txt" --units "tokenizer:$SEED_TOK" --dim 100 --epochs 5 --min-count 1 \
+      --buckets 200000 --out "$OUT/aux.vec" --progress none > "$OUT/aux.result.json"
+  fi;;
+esac
+
+# 4. Every strategy: transfer, then embeddings-only adaptation with held-out bits per character.
 rm -f "$OUT/curves.csv"; echo "strategy,step,eval_bpc" > "$OUT/curves.csv"
 for s in $STRATEGIES; do
   log "transfer: $s"
+  aux=(); case "$s" in focus|omp) aux=(--aux-vectors "$OUT/aux.vec");; esac
   "$CLI" transfer --source "$OUT/source" --target-tokenizer "$SEED_TOK" --strategy "$s" --corpus "$OUT/train.txt" \
-    --force --out "$OUT/t-$s" --progress none > "$OUT/t-$s.summary.json"
+    "${aux[@]}" --force --out "$OUT/t-$s" --progress none > "$OUT/t-$s.summary.json"
   log "adapting $s embeddings-only ($ADAPT steps)"
   rm -rf "$OUT/a-$s"
   "$CLI" train lm --model "$OUT/t-$s" --data "$OUT/train.txt" --eval-data "$OUT/held.txt" --train embeddings \
@@ -71,7 +82,7 @@ for line in open(sys.argv[2]):
 PYEOF
 done
 
-# 4. The figures.
+# 5. The figures.
 "$PY" - "$OUT" "$STRATEGIES" "$ADAPT" <<'PYEOF'
 import csv, json, sys
 out, strategies, adapt = sys.argv[1], sys.argv[2].split(), int(sys.argv[3])

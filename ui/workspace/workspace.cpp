@@ -2,6 +2,7 @@
 
 #include "ui/evaluation/evaluation_panel.h"
 #include "ui/training/training_view.h"
+#include "ui/training/static_view.h"
 #include "ui/transfer/transfer_view.h"
 
 #include <QTabWidget>
@@ -96,6 +97,8 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     tabs->setObjectName(QStringLiteral("transferTrainingTabs"));
     tabs->addTab(transfer_, tr("Transfer"));
     tabs->addTab(training_, tr("Training"));
+    static_ = new StaticEmbeddingsView(runner);
+    tabs->addTab(static_, tr("Static embeddings"));
     window->setPanel(QStringLiteral("training"), tabs);
     // A transferred or cut model opens in Models, where every other panel can use it.
     connect(transfer_, &TransferView::transferred, this, [this](const QString& dir) {
@@ -106,6 +109,13 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         window_->log()->append(LogPanel::Level::Info, tr("Cut model written to %1").arg(dir));
         models_->loadModel(dir);
     });
+    connect(static_, &StaticEmbeddingsView::trained, this, [this](const QString& path) {
+        window_->log()->append(LogPanel::Level::Info, tr("Static vectors written to %1").arg(path));
+    });
+    connect(static_, &StaticEmbeddingsView::trainingFailed, this, [this](const QString& m) {
+        window_->log()->append(LogPanel::Level::Error, tr("Static embeddings: %1").arg(m));
+    });
+    connect(static_, &StaticEmbeddingsView::showOnMap, window, &MainWindow::vectorsOpened);
     connect(transfer_, &TransferView::transferFailed, this, [this](const QString& m) {
         window_->log()->append(LogPanel::Level::Error, tr("Transfer: %1").arg(m));
     });
@@ -174,6 +184,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     state_->addParticipant(evaluation_);
     state_->addParticipant(training_);
     state_->addParticipant(transfer_);
+    state_->addParticipant(static_);
     if (map_) state_->addParticipant(map_);
     state_->addParticipant(generation_);
     windowParticipant_ = std::make_unique<WindowParticipant>(window);

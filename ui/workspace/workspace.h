@@ -32,6 +32,7 @@ class SimilarityPanel;
 class EvaluationPanel;
 class TrainingView;
 class TransferView;
+class StaticEmbeddingsView;
 
 class Workspace : public QObject {
     Q_OBJECT
@@ -52,6 +53,7 @@ public:
     EvaluationPanel* evaluation() const { return evaluation_; }
     TrainingView* training() const { return training_; }
     TransferView* transfer() const { return transfer_; }
+    StaticEmbeddingsView* staticEmbeddings() const { return static_; }
     WorkspaceState* state() const { return state_; }
 
     // Sessions. Failures are a message in the log and the status bar; the workspace stays usable.
@@ -84,6 +86,7 @@ private:
     MapWorkbench* map_;
     TrainingView* training_ = nullptr;
     TransferView* transfer_ = nullptr;
+    StaticEmbeddingsView* static_ = nullptr;
     SimilarityPanel* similarity_;
     EvaluationPanel* evaluation_;
 };
