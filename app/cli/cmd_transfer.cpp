@@ -4,6 +4,7 @@
 
 #include "engine/core/error.h"
 #include "engine/tasks/transfer_model.h"
+#include "engine/tasks/translate_words.h"
 
 #include <sstream>
 
@@ -26,8 +27,25 @@ std::map<std::string, std::string> parseOverrides(const std::vector<std::string>
     return out;
 }
 
+// `transfer words`: zero-shot word translation through a dictionary (engine/tasks/translate_words.h).
+int runWords(Args& a) {
+    tasks::TranslateWordsOptions o;
+    o.englishVectors = a.require("english-vectors");
+    o.turkishVectors = a.require("turkish-vectors");
+    o.trainPairs = a.require("train");
+    o.testPairs = a.require("test");
+    o.translation.candidates = a.getInt("candidates", 50000);
+    if (o.translation.candidates < 1) throw UsageError("--candidates must be at least 1");
+    o.translation.seed = static_cast<uint64_t>(a.getInt("seed", 0));
+    o.translation.fitTop = a.getInt("fit-top", 0);
+    StderrProgress progress(a, "transfer words");
+    printJson(tasks::toJson(tasks::translateWords(o, progress)));
+    return 0;
+}
+
 int runTransfer(Args& a) {
-    if (!a.positional.empty()) throw UsageError("transfer takes no positional arguments");
+    if (a.positional.size() == 1 && a.positional[0] == "words") return runWords(a);
+    if (!a.positional.empty()) throw UsageError("transfer takes no positional arguments (or: transfer words ...)");
     tasks::TransferTaskOptions o;
     o.sourceDir = a.require("source");
     o.sourceTokenizer = a.get("source-tokenizer");
@@ -65,10 +83,13 @@ EMBEDLAB_CLI_COMMAND(Command{
     "transfer --source DIR --target-tokenizer PATH --out DIR\n"
     "  [--strategy mean|sum|first|last|weighted|weighted-last|max|min|focus|omp|random] [--head-strategy S]\n"
     "  [--aux-vectors FILE] [--corpus FILE] [--omp-k 8] [--seed 42] [--source-tokenizer PATH]\n"
-    "  [--special-map TARGET=SOURCE,...] [--pad-vocab-to N] [--extra-rows mean|zero] [--allow-vocab-mismatch] [--force]",
+    "  [--special-map TARGET=SOURCE,...] [--pad-vocab-to N] [--extra-rows mean|zero] [--allow-vocab-mismatch] [--force]\n"
+    "transfer words --english-vectors FILE --turkish-vectors FILE --train PAIRS.tsv --test PAIRS.tsv\n"
+    "  [--candidates 50000] [--fit-top N] [--seed 0]   (zero-shot word translation: Procrustes, random rotation, mean of translations)",
     {"force", "allow-vocab-mismatch"},
     {"source", "source-tokenizer", "target-tokenizer", "out", "strategy", "head-strategy", "aux-vectors", "corpus",
-     "omp-k", "seed", "special-map", "pad-vocab-to", "extra-rows"},
+     "omp-k", "seed", "special-map", "pad-vocab-to", "extra-rows", "english-vectors", "turkish-vectors", "train",
+     "test", "candidates", "fit-top"},
     runTransfer});
 
 }  // namespace embedlab::cli

@@ -83,4 +83,33 @@ check "a tokenizer that is not the model's exits 3" "[ $rc -eq 3 ] && grep -q 'a
 "$CLI" transfer --source "$T/nope" --target-tokenizer "$FX/tokenizers/turkish-seed" --out "$T/x" > /dev/null 2> "$T/err"; rc=$?
 check "a missing source exits 3" "[ $rc -eq 3 ] && grep -q '^error:' $T/err"
 check "nothing half-written" "[ ! -e $T/x ] && ! ls $T | grep -q partial"
+# `transfer words`: two word spaces one rotation apart (numpy), a dictionary with a train/test split.
+"$PY" - "$T" <<'PYEOF'
+import numpy as np, sys
+T = sys.argv[1]; rng = np.random.default_rng(1)
+en = rng.normal(size=(800, 20)); q, _ = np.linalg.qr(rng.normal(size=(20, 20)))
+tr = en @ q + 0.02 * rng.normal(size=(800, 20))
+for name, m, pre in (("en.vec", en, "w"), ("tr.vec", tr, "k")):
+    with open(f"{T}/{name}", "w") as f:
+        f.write(f"{len(m)} {m.shape[1]}\n")
+        for i, r in enumerate(m): f.write(pre + str(i) + " " + " ".join(f"{x:.6f}" for x in r) + "\n")
+with open(f"{T}/train.tsv", "w") as f:
+    for i in range(600): f.write(f"w{i}\tk{i}\n")
+    f.write("two words\tiki kelime\n")
+with open(f"{T}/test.tsv", "w") as f:
+    for i in range(600, 800): f.write(f"w{i}\tk{i}\n")
+PYEOF
+"$CLI" transfer words --english-vectors "$T/en.vec" --turkish-vectors "$T/tr.vec" --train "$T/train.tsv" --test "$T/test.tsv" \
+  > "$T/words.json" 2> "$T/err"; rc=$?
+check "transfer words: Procrustes finds the held-out translations, a random rotation does not" "[ $rc -eq 0 ] && '$PY' - '$T/words.json' <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['train_pairs'] == 600 and d['test_pairs'] == 200 and d['fit_pairs'] == 600 and d['skipped_lines'] == 1, d
+for k in ('en_to_tr', 'tr_to_en'):
+    assert d[k]['queries'] == 200 and d[k]['procrustes']['p_at_1'] > 0.95 and d[k]['random']['p_at_5'] < 0.1, d[k]
+PYEOF"
+head -3 "$T/en.vec" | cut -d' ' -f1-11 | sed '1s/.*/2 10/' > "$T/en10.vec"
+"$CLI" transfer words --english-vectors "$T/en10.vec" --turkish-vectors "$T/tr.vec" --train "$T/train.tsv" --test "$T/test.tsv" \
+  > /dev/null 2> "$T/err"; rc=$?
+check "transfer words: spaces of different dimensions exit 3 naming --dim" "[ $rc -eq 3 ] && grep -q -- '--dim 10' $T/err"
 exit $fail
