@@ -51,25 +51,33 @@ int runTrainStatic(Args& a) {
     o.units = a.get("units", "words");
     o.subwords = a.get("subwords", "3-6");
     train::StaticOptions& m = o.model;
-    m.dim = static_cast<int>(a.getInt("dim", 100));
-    m.epochs = static_cast<int>(a.getInt("epochs", 5));
-    m.window = static_cast<int>(a.getInt("window", 5));
-    m.negatives = static_cast<int>(a.getInt("negatives", 5));
+    const auto intIn = [&](const char* flag, long long def, long long lo, long long hi) {
+        const long long v = a.getInt(flag, def);
+        if (v < lo || v > hi)
+            throw UsageError("--" + std::string(flag) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+        return static_cast<int>(v);
+    };
+    m.dim = intIn("dim", 100, 1, 4096);
+    m.epochs = intIn("epochs", 5, 1, 100000);
+    m.window = intIn("window", 5, 1, 1000);
+    m.negatives = intIn("negatives", 5, 0, 1000);
     m.minCount = a.getInt("min-count", 5);
     m.lr = a.getDouble("lr", 0.05);
     m.sample = a.getDouble("sample", 1e-4);
     m.buckets = a.getInt("buckets", 2000000);
     m.seed = static_cast<uint64_t>(a.getInt("seed", 1));
-    m.threads = static_cast<int>(a.getInt("threads", 0));
+    m.threads = intIn("threads", 0, 0, 1024);
     const std::string update = a.get("update", "centre");
     if (update != "centre" && update != "pair") throw UsageError("--update must be centre or pair");
     m.perPairUpdates = update == "pair";
     o.oovWordsPath = a.get("oov-words");
+    o.gold = a.get("gold");
     StderrProgress progress(a, "train static");
     const tasks::StaticTrainResult r = tasks::trainStaticEmbeddings(o, progress);
     printJson({{"words", r.words}, {"vocab", r.vocab}, {"seconds", r.seconds}, {"words_per_second", r.wordsPerSecond},
                {"train_seconds", r.trainSeconds}, {"lines", r.lines}, {"final_loss", r.finalLoss},
-               {"threads", r.threads}, {"oov_written", r.oovWritten}, {"out", r.outPath}});
+               {"threads", r.threads}, {"oov_written", r.oovWritten}, {"out", r.outPath},
+               {"metadata", r.metadataPath}, {"pos_labelled", r.posLabelled}});
     return 0;
 }
 
@@ -170,7 +178,7 @@ EMBEDLAB_CLI_COMMAND(Command{
     "    [--teacher-tokenizer PATH] [--train embeddings] (and the hyper-parameters above)\n"
     "  train tokenizer --kind bpe|unigram --input CORPUS --vocab-size V --out DIR [--character-coverage 1.0]\n"
     "    [--max-sentences N] [--force]\n"
-    "  train static --input CORPUS --out FILE.vec|FILE.bin [--units words|morph|tokenizer:PATH] [--subwords 3-6|none]\n"
+    "  train static --input CORPUS --out FILE.vec|FILE.bin|FILE.tsv [--gold TREEBANK] [--units words|morph|tokenizer:PATH] [--subwords 3-6|none]\n"
     "    [--dim 100] [--epochs 5] [--window 5] [--negatives 5] [--min-count 5] [--lr 0.05] [--sample 1e-4]\n"
     "    [--buckets 2000000] [--seed 1] [--oov-words FILE] [--update centre|pair]",
     {"no-shuffle", "learn-temperature", "force"},
@@ -179,7 +187,7 @@ EMBEDLAB_CLI_COMMAND(Command{
      "temperature", "pooling", "matryoshka", "seed", "eval-data", "eval-every", "save-every", "keep", "sample-every",
      "sample-tokens", "mask-id", "log", "kind", "input", "vocab-size", "character-coverage", "max-sentences",
      "teacher", "teacher-tokenizer", "layer", "distill-loss", "units", "subwords", "dim", "epochs", "window",
-     "negatives", "min-count", "sample", "buckets", "oov-words", "update"},
+     "negatives", "min-count", "sample", "buckets", "oov-words", "update", "gold"},
     runTrain});
 
 }  // namespace embedlab::cli

@@ -42,10 +42,11 @@ MorphProbeResult morphProbe(const MorphProbeOptions& o, Progress& progress) {
         const at::Tensor data = v.data.contiguous();
         const float* base = data.data_ptr<float>();
         for (const eval::ProbeWord& w : words) {
-            auto it = exact.find(w.word);
-            if (it == exact.end()) it = lower.find(w.word);
-            if (it == lower.end()) continue;
-            table.emplace(w.word, std::vector<float>(base + it->second * v.dim(), base + (it->second + 1) * v.dim()));
+            int64_t row = -1;
+            if (auto it = exact.find(w.word); it != exact.end()) row = it->second;
+            else if (auto jt = lower.find(w.word); jt != lower.end()) row = jt->second;
+            if (row < 0) continue;
+            table.emplace(w.word, std::vector<float>(base + row * v.dim(), base + (row + 1) * v.dim()));
         }
     } else {
         Progress p(progress, 0.1, 0.4, "model");

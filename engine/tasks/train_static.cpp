@@ -1,9 +1,14 @@
 #include "engine/tasks/train_static.h"
 
 #include "engine/core/error.h"
+#include "engine/eval/morph_probe.h"
 #include "engine/io/corpus.h"
+#include "engine/io/turkish_text.h"
+#include "engine/io/vectors.h"
 #include "engine/io/file_io.h"
 #include "engine/tokenizers/tokenizer.h"
+
+#include <ATen/ATen.h>
 
 #include <chrono>
 #include <fstream>
@@ -53,14 +58,22 @@ StaticTrainResult trainStaticEmbeddings(const StaticTrainOptions& o, Progress& p
     const auto endsWith = [&](const std::string& s) {
         return o.outPath.size() >= s.size() && o.outPath.compare(o.outPath.size() - s.size(), s.size(), s) == 0;
     };
-    const bool binary = endsWith(".bin");
-    if (!binary && !endsWith(".vec") && !endsWith(".txt"))
-        throw Error::badInput("train static: --out must end in .vec (word2vec text) or .bin (word2vec binary)");
+    const bool binary = endsWith(".bin"), projector = endsWith(".tsv");
+    if (!binary && !projector && !endsWith(".vec") && !endsWith(".txt"))
+        throw Error::badInput("train static: --out must end in .vec (word2vec text), .bin (word2vec binary) or .tsv "
+                              "(Projector vectors + metadata)");
+    if (!o.gold.empty() && !projector)
+        throw Error::badInput("train static: --gold adds a part-of-speech column to the metadata of a .tsv output");
     if (isDirectory(o.outPath)) throw Error::badInput("train static: --out " + o.outPath + " is a folder");
     const std::string outDir = dirName(o.outPath);
     if (!outDir.empty() && !isDirectory(outDir)) throw Error::badInput("train static: the folder of --out does not exist: " + outDir);
     train::StaticOptions mo = o.model;
     std::tie(mo.minn, mo.maxn) = parseSubwordRange(o.subwords);
+    if (mo.dim < 1 || mo.dim > 4096) throw Error::badInput("train static: --dim must be in 1..4096");
+    if (mo.epochs < 1 || mo.window < 1 || mo.negatives < 0 || !(mo.lr > 0) || mo.minCount < 1)
+        throw Error::badInput("train static: --epochs, --window, --min-count ≥ 1, --negatives ≥ 0, --lr > 0");
+    if (!(mo.sample >= 0)) throw Error::badInput("train static: --sample must be ≥ 0 (0 = keep every unit)");
+    if (mo.maxn > 0 && mo.buckets < 1) throw Error::badInput("train static: --buckets must be ≥ 1 with subwords");
 
     std::unique_ptr<Tokenizer> tokenizer;
     if (o.units == "morph")
@@ -85,7 +98,7 @@ StaticTrainResult trainStaticEmbeddings(const StaticTrainOptions& o, Progress& p
         }
     }
 
-    // Reading and splitting (20% of the bar).
+    // Reading and splitting (15% of the bar).
     train::StaticCorpusBuilder builder;
     StaticTrainResult r;
     {
@@ -136,10 +149,43 @@ StaticTrainResult trainStaticEmbeddings(const StaticTrainOptions& o, Progress& p
         std::unordered_set<std::string> seen;
         for (const std::string& w : oov) r.oovWritten += !model.hasWord(w) && !model.rowsOfWord(w).empty() && seen.insert(w).second;
     }
-    model.write(o.outPath, binary, oov);
+    if (!projector) {
+        model.write(o.outPath, binary, oov);
+    } else {
+        std::unordered_map<std::string, std::string> posOf;
+        if (!o.gold.empty()) {
+            const eval::Treebank tb = eval::readTreebank(o.gold);
+            for (const eval::ProbeWord& w : eval::probeWords(tb, eval::MorphFeature::Pos)) posOf.emplace(w.word, w.label);
+        }
+        std::vector<std::string> extra;
+        auto [data, labels] = model.rows(oov, &extra);
+        VectorSet set;
+        set.data = at::from_blob(data.data(), {static_cast<int64_t>(labels.size()), mo.dim}, at::kFloat).clone();
+        set.labels = labels;
+        set.metadataHeader = {"word", "count", "pos", "unit"};
+        for (size_t i = 0; i < labels.size(); ++i) {
+            const bool inVocab = i < corpus.words.size();
+            std::string pos;
+            if (!posOf.empty()) {
+                auto it = posOf.find(turkishLower(inVocab ? corpus.words[i] : extra[i - corpus.words.size()]));
+                if (it != posOf.end()) {
+                    pos = it->second;
+                    ++r.posLabelled;
+                }
+            }
+            set.metadata.push_back({labels[i], inVocab ? std::to_string(corpus.counts[i]) : "0", pos,
+                                    inVocab ? (labels[i] == "</s>" ? "marker" : "vocabulary") : "n-grams"});
+        }
+        std::string base = baseName(o.outPath);
+        const size_t v = base.rfind("vectors");
+        if (v != std::string::npos) base.replace(v, 7, "metadata");
+        else base = base.substr(0, base.size() - 4) + ".metadata.tsv";
+        r.metadataPath = outDir.empty() ? base : joinPath(outDir, base);
+        writeProjectorTsv(set, o.outPath, r.metadataPath);
+    }
     r.outPath = o.outPath;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    progress.report(1.0, "trained");
+    // No report() after the file is written: a cancel arriving now must not call a written file unwritten.
     return r;
 }
 

@@ -3,7 +3,9 @@
 // line), splits each record into units — whitespace-separated words, or a tokenizer's pieces — ends it
 // in fastText's end-of-sentence unit "</s>" (a context, and a row of the output, as in fastText), trains
 // fastText-style skip-gram (engine/train/static_embeddings.h) and writes word2vec text (.vec) or
-// binary (.bin) with a vector for every vocabulary unit, plus `--oov-words` composed from subwords.
+// binary (.bin) with a vector for every vocabulary unit, plus `--oov-words` composed from subwords — or
+// TensorFlow Projector TSV with a metadata file (count, part of speech from a treebank) that the map
+// colours by.
 #pragma once
 
 #include "engine/jobs/progress.h"
@@ -20,7 +22,10 @@ struct StaticTrainOptions {
     std::string subwords = "3-6";   // MIN-MAX | none
     train::StaticOptions model;     // dim, epochs, window, negatives, minCount, lr, seed, threads, buckets
     std::string oovWordsPath;       // a file of words (one per line) to write as well
-    std::string outPath;            // FILE.vec | FILE.bin
+    std::string gold;               // a treebank: adds each word's part of speech to the .tsv metadata
+    std::string outPath;            // FILE.vec | FILE.bin | FILE.tsv (TensorFlow Projector vectors, with a
+                                    // metadata TSV: word, count, pos, unit; named as the vectors file with
+                                    // "vectors" → "metadata", else FILE.metadata.tsv)
 };
 
 struct StaticTrainResult {
@@ -34,6 +39,8 @@ struct StaticTrainResult {
     double finalLoss = 0;
     int threads = 1;
     std::string outPath;
+    std::string metadataPath;  // .tsv output: the metadata file written
+    int64_t posLabelled = 0;   // .tsv output with a treebank: rows given a part of speech
 };
 
 // Parses "3-6" / "none" into (minn, maxn); maxn 0 = none. Throws Error(BadInput).

@@ -26,8 +26,16 @@ namespace embedlab::train {
 // ---------------------------------------------------------------- corpus
 
 void StaticCorpusBuilder::addLine(const std::vector<std::string>& units) {
+    int64_t inLine = 0;
     for (const std::string& u : units) {
         if (u.empty()) continue;
+        // fastText's MAX_LINE_SIZE: a longer line continues as a new one, so that the learning rate,
+        // the threads' shares and cancellation move at least every 1,024 units.
+        if (inLine == kMaxLineUnits) {
+            lineStarts_.push_back(static_cast<int64_t>(ids_.size()));
+            inLine = 0;
+        }
+        ++inLine;
         auto [it, fresh] = index_.try_emplace(u, static_cast<int32_t>(words_.size()));
         if (fresh) {
             if (words_.size() >= static_cast<size_t>(INT32_MAX - 1))
@@ -236,6 +244,12 @@ StaticModel::StaticModel(const std::vector<std::string>& words, const StaticOpti
     subOffsets_.push_back(0);
     for (int64_t i = 0; i < nw; ++i) {
         subRows_.push_back(static_cast<int32_t>(i));
+        if (words_[static_cast<size_t>(i)] == kEndOfSentence) {  // as fastText: the marker has no n-grams
+            subOffsets_.push_back(static_cast<int32_t>(subRows_.size()));
+            continue;
+        }
+        if (subRows_.size() > static_cast<size_t>(INT32_MAX) - 1024)
+            throw Error::badInput("train static: too many n-gram entries (more than 2^31); use fewer units or --subwords none");
         for (const std::string& g : characterNgrams(words_[static_cast<size_t>(i)], minn_, maxn_))
             subRows_.push_back(static_cast<int32_t>(nw + static_cast<int64_t>(fastTextHash(g) % static_cast<uint64_t>(buckets_))));
         subOffsets_.push_back(static_cast<int32_t>(subRows_.size()));
@@ -257,7 +271,7 @@ std::vector<int32_t> StaticModel::rowsOfWord(const std::string& word) const {
     auto it = lookup_.find(word);
     if (it != lookup_.end()) return rowsOf(it->second);
     std::vector<int32_t> rows;
-    if (buckets_ > 0)
+    if (buckets_ > 0 && word != kEndOfSentence)
         for (const std::string& g : characterNgrams(word, minn_, maxn_))
             rows.push_back(static_cast<int32_t>(wordCount() + static_cast<int64_t>(fastTextHash(g) % static_cast<uint64_t>(buckets_))));
     return rows;
@@ -329,7 +343,7 @@ StaticTrainStats StaticModel::train(const StaticCorpus& corpus, const StaticOpti
     }
     const double total = static_cast<double>(n) * o.epochs;
     std::atomic<int64_t> processed{0};
-    std::atomic<bool> stop{false}, hold{false};
+    std::atomic<bool> stop{false};
     struct alignas(64) Slot {
         std::atomic<double> lossSum{0}, lossCount{0};
         double tailSum = 0, tailCount = 0;
@@ -354,7 +368,9 @@ StaticTrainStats StaticModel::train(const StaticCorpus& corpus, const StaticOpti
         float lr = static_cast<float>(o.lr);
         for (int e = 0; e < o.epochs; ++e) {
             for (int64_t l = l0; l < l1; ++l) {
-                while (hold.load(std::memory_order_relaxed) && !stop.load(std::memory_order_relaxed))
+                // A person's pause or the scheduler's hold (the app holds a long job while an interactive
+                // one runs): the workers wait, not only the watcher.
+                while ((progress.paused() || progress.held()) && !stop.load(std::memory_order_relaxed))
                     std::this_thread::sleep_for(std::chrono::milliseconds(20));
                 if (stop.load(std::memory_order_relaxed)) return;
                 const int32_t* ids = corpus.ids.data() + corpus.lineStarts[static_cast<size_t>(l)];
@@ -423,34 +439,43 @@ StaticTrainStats StaticModel::train(const StaticCorpus& corpus, const StaticOpti
 
     std::vector<std::thread> pool;
     pool.reserve(static_cast<size_t>(threads));
-    for (int t = 0; t < threads; ++t) pool.emplace_back(run, t);
+    const auto joinAll = [&] {
+        for (std::thread& th : pool)
+            if (th.joinable()) th.join();
+    };
+    try {
+        for (int t = 0; t < threads; ++t) pool.emplace_back(run, t);
+    } catch (...) {
+        stop = true;
+        running.fetch_sub(threads - static_cast<int>(pool.size()));
+        joinAll();
+        throw Error::runtime("train static: could not start " + std::to_string(threads) + " threads");
+    }
     std::exception_ptr failure;
     double lastSum = 0, lastCount = 0;
     // The calling thread watches: progress, the loss curve (mean logistic loss per pair), pause and
     // cancellation (the workers wait while `hold` is set and leave when `stop` is).
     for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const bool finished = running.load() == 0;  // before the counters, so that the last report has them all
         const int64_t p = processed.load(std::memory_order_relaxed);
-        const bool finished = running.load() == 0;
         double sum = 0, count = 0;
         for (const Slot& s : slots) {
             sum += s.lossSum.load(std::memory_order_relaxed);
             count += s.lossCount.load(std::memory_order_relaxed);
         }
-        if (count - lastCount > 0) progress.metric("loss", static_cast<double>(p), (sum - lastSum) / (count - lastCount));
-        lastSum = sum;
-        lastCount = count;
-        hold.store(progress.paused(), std::memory_order_relaxed);
         try {
+            if (count - lastCount > 0) progress.metric("loss", static_cast<double>(p), (sum - lastSum) / (count - lastCount));
+            lastSum = sum;
+            lastCount = count;
             progress.report(std::min(1.0, static_cast<double>(p) / total), "skip-gram: " + std::to_string(p) + " units");
         } catch (...) {
             failure = std::current_exception();
         }
-        hold.store(false, std::memory_order_relaxed);
         if (failure || finished) break;
     }
     if (failure) stop = true;
-    for (std::thread& th : pool) th.join();
+    joinAll();
     if (failure) std::rethrow_exception(failure);
 
     StaticTrainStats s;
@@ -467,37 +492,62 @@ StaticTrainStats StaticModel::train(const StaticCorpus& corpus, const StaticOpti
     return s;
 }
 
-void StaticModel::write(const std::string& path, bool binary, const std::vector<std::string>& extraWords) const {
+namespace {
+
+std::string writtenLabel(const std::string& w) {
+    std::string out;
+    for (char ch : w) {
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') out += "\xE2\x96\x81";
+        else out.push_back(ch);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::pair<std::vector<float>, std::vector<std::string>> StaticModel::rows(const std::vector<std::string>& extraWords,
+                                                                          std::vector<std::string>* extraOut) const {
     std::vector<std::string> extra;
     std::unordered_set<std::string> seen;
     for (const std::string& w : extraWords)
         if (!w.empty() && !hasWord(w) && !rowsOfWord(w).empty() && seen.insert(w).second) extra.push_back(w);
-    const auto label = [](std::string w) {
-        std::string out;
-        for (char ch : w) {
-            if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') out += "\xE2\x96\x81";
-            else out.push_back(ch);
-        }
-        return out;
-    };
-    std::string data = std::to_string(words_.size() + extra.size()) + " " + std::to_string(dim_) + "\n";
+    std::vector<float> data;
+    data.reserve((words_.size() + extra.size()) * static_cast<size_t>(dim_));
+    std::vector<std::string> labels;
+    labels.reserve(words_.size() + extra.size());
+    for (int64_t i = 0; i < wordCount(); ++i) {
+        const std::vector<float> v = vocabularyVector(i);
+        data.insert(data.end(), v.begin(), v.end());
+        labels.push_back(writtenLabel(words_[static_cast<size_t>(i)]));
+    }
+    for (const std::string& w : extra) {
+        const std::vector<float> v = wordVector(w);
+        data.insert(data.end(), v.begin(), v.end());
+        labels.push_back(writtenLabel(w));
+    }
+    if (extraOut) *extraOut = extra;
+    return {std::move(data), std::move(labels)};
+}
+
+void StaticModel::write(const std::string& path, bool binary, const std::vector<std::string>& extraWords) const {
+    const auto [data, labels] = rows(extraWords);
+    std::string out = std::to_string(labels.size()) + " " + std::to_string(dim_) + "\n";
     char buf[32];
-    const auto emit = [&](const std::string& w, const std::vector<float>& v) {
-        data += label(w);
+    for (size_t r = 0; r < labels.size(); ++r) {
+        out += labels[r];
+        const float* v = data.data() + r * static_cast<size_t>(dim_);
         if (binary) {
-            data.push_back(' ');
-            data.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+            out.push_back(' ');
+            out.append(reinterpret_cast<const char*>(v), static_cast<size_t>(dim_) * sizeof(float));
         } else {
-            for (float x : v) {
-                const int len = std::snprintf(buf, sizeof buf, " %.6g", static_cast<double>(x));
-                data.append(buf, static_cast<size_t>(len));
+            for (int d = 0; d < dim_; ++d) {
+                const int len = std::snprintf(buf, sizeof buf, " %.6g", static_cast<double>(v[d]));
+                out.append(buf, static_cast<size_t>(len));
             }
         }
-        data.push_back('\n');
-    };
-    for (int64_t i = 0; i < wordCount(); ++i) emit(words_[static_cast<size_t>(i)], vocabularyVector(i));
-    for (const std::string& w : extra) emit(w, wordVector(w));
-    writeFileAtomic(path, data);
+        out.push_back('\n');
+    }
+    writeFileAtomic(path, out);
 }
 
 }  // namespace embedlab::train

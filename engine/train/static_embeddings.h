@@ -17,7 +17,8 @@
 // fastText on the same corpus.
 //
 // Threads update shared rows without locks (Hogwild, as word2vec and fastText); with one thread and a
-// seed a run is reproducible bit for bit.
+// seed a run is reproducible bit for bit on one instruction-set path (AVX-512, AVX2 and the portable
+// kernels round differently).
 #pragma once
 
 #include "engine/jobs/progress.h"
@@ -28,6 +29,11 @@
 #include <vector>
 
 namespace embedlab::train {
+
+// fastText's end-of-sentence unit (each line of `train static` ends in it; it has no n-grams).
+inline constexpr const char* kEndOfSentence = "</s>";
+// Lines longer than this many units continue as new lines (fastText's MAX_LINE_SIZE).
+inline constexpr int64_t kMaxLineUnits = 1024;
 
 struct StaticOptions {
     int dim = 100;
@@ -113,6 +119,10 @@ public:
     // word2vec text (.vec, "N D" header) or binary (.bin) of every vocabulary word, plus those of
     // `extraWords` outside the vocabulary that have n-grams (composed from them), written atomically. Spaces inside a label are written as U+2581.
     void write(const std::string& path, bool binary, const std::vector<std::string>& extraWords = {}) const;
+    // The same rows in memory: [vocabulary + extra, dim] float32 and their labels (as written: spaces
+    // inside a label become U+2581). `extraOut` receives the extra words kept (those with n-grams).
+    std::pair<std::vector<float>, std::vector<std::string>> rows(const std::vector<std::string>& extraWords,
+                                                                 std::vector<std::string>* extraOut = nullptr) const;
 
 private:
     std::vector<std::string> words_;

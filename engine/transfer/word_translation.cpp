@@ -177,6 +177,11 @@ WordTranslationResult evaluateWordTranslation(const VectorSet& english, const Ve
         }
     }
     r.fitPairs = static_cast<int64_t>(xs.size());
+    if (xs.empty())
+        throw Error::badInput(o.fitTop > 0 ? "word translation: no training pair has both words among the first " +
+                                                 std::to_string(o.fitTop) + " rows (--fit-top)"
+                                           : "word translation: no training pair has a vector on both sides (are the "
+                                             "labels words of those languages?)");
     // Pairs with both vectors (MUSE's fit set; a word translated by several entries counts once per pair).
     const at::Tensor xi = at::tensor(xs, at::kLong), yi = at::tensor(ys, at::kLong);
     progress.report(0.2, "fitting the orthogonal map on " + std::to_string(r.fitPairs) + " pairs");
@@ -191,7 +196,7 @@ WordTranslationResult evaluateWordTranslation(const VectorSet& english, const Ve
         const int64_t e = rowOf(enIdx, p.source), t = rowOf(trIdx, p.target);
         if (e < 0 || t < 0) continue;
         enTest[e].insert(t);
-        if (e < nCand) trTest[t].insert(e);
+        trTest[t].insert(e);  // a gold beyond the candidates cannot be found: a miss, as documented
     }
     const auto run = [&](const std::map<int64_t, std::set<int64_t>>& queries, const at::Tensor& from,
                          const at::Tensor& candidates, const at::Tensor& w, const at::Tensor& wr,

@@ -13,6 +13,8 @@
 #include "engine/analysis/knn.h"
 #include "engine/analysis/pca.h"
 #include "engine/io/npy.h"
+#include "engine/jobs/progress.h"
+#include "engine/tasks/train_static.h"
 #include "engine/models/model.h"
 #include "engine/models/model_loader.h"
 
@@ -191,6 +193,76 @@ private Q_SLOTS:
         QDir().mkpath(QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots"));
         QVERIFY(wb.panel()->view()->grabFramebuffer().save(QString::fromStdString(test::tmpDir()) +
                                                            QStringLiteral("/screenshots/map_workbench.png")));
+    }
+
+    // Static vectors trained by embedlab on Turkish text, written as Projector TSV with a metadata file
+    // whose part-of-speech column comes from the treebank: the map opens them and colours by POS.
+    void staticVectorsColourByPartOfSpeech() {
+        const std::string src = test::sourceDir();
+        std::string corpus = src + "/data/npm/nlptoolkit-corpus/corpus.txt";
+        std::string gold = src + "/data/npm/nlptoolkit-morphologicalanalysis/penntreebank.txt";
+        const QString dir = tmp(QStringLiteral("static"));
+        QDir().mkpath(dir);
+        if (!QFile::exists(QString::fromStdString(corpus)) || !QFile::exists(QString::fromStdString(gold))) {
+            // Without the npm data: a small text and a treebank of its words.
+            corpus = (dir + QStringLiteral("/text.txt")).toStdString();
+            gold = (dir + QStringLiteral("/tb.txt")).toStdString();
+            QFile t(QString::fromStdString(corpus)), g(QString::fromStdString(gold));
+            QVERIFY(t.open(QIODevice::WriteOnly) && g.open(QIODevice::WriteOnly));
+            const char* nouns[] = {"ev", "okul", "kitap", "masa", "kapı", "yol"};
+            const char* verbs[] = {"geldi", "gitti", "baktı", "durdu", "kaldı", "yazdı"};
+            for (int i = 0; i < 600; ++i)
+                t.write(QByteArray(nouns[i % 6]) + " " + nouns[(i / 6) % 6] + " " + verbs[(i / 2) % 6] + "\n");
+            for (int i = 0; i < 6; ++i) {
+                g.write(QByteArray(nouns[i]) + "\t" + nouns[i] + "+NOUN+A3SG+PNON+NOM\n");
+                g.write(QByteArray(verbs[i]) + "\t" + QByteArray(verbs[i]).left(QByteArray(verbs[i]).size() - 2) + "+VERB+POS+PAST+A3SG\n");
+            }
+        }
+        // The first 3,000 lines of the news corpus are enough for a few thousand points.
+        const QString text = dir + QStringLiteral("/train.txt");
+        {
+            QFile in(QString::fromStdString(corpus)), out(text);
+            QVERIFY(in.open(QIODevice::ReadOnly) && out.open(QIODevice::WriteOnly));
+            for (int i = 0; i < 3000 && !in.atEnd(); ++i) out.write(in.readLine());
+        }
+        tasks::StaticTrainOptions o;
+        o.input = text.toStdString();
+        o.model.dim = 24;
+        o.model.minCount = 2;
+        o.model.buckets = 100000;
+        o.gold = gold;
+        o.outPath = (dir + QStringLiteral("/tr_vectors.tsv")).toStdString();
+        const tasks::StaticTrainResult r = tasks::trainStaticEmbeddings(o, nullProgress());
+        QCOMPARE(QString::fromStdString(r.metadataPath), dir + QStringLiteral("/tr_metadata.tsv"));
+        QVERIFY(r.posLabelled > 0);
+
+        JobRunner runner;
+        MapWorkbench wb(&runner);
+        wb.resize(1000, 760);
+        wb.show();
+        ProjectionParams p;
+        p.method = QStringLiteral("pca");
+        p.metric = QStringLiteral("cosine");  // word vectors share a large common direction
+        wb.setProjectionParams(p);
+        QSignalSpy done(&wb, &MapWorkbench::projectionFinished);
+        wb.openVectors(QString::fromStdString(o.outPath));
+        QVERIFY(runner.waitForIdle(60000));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+        QVERIFY(done.at(0).at(0).toBool());
+        const MapData& data = wb.panel()->data();
+        QCOMPARE(qint64(data.size()), r.vocab);
+        QVERIFY2(wb.panel()->colorChoices().contains(QStringLiteral("pos")), qPrintable(wb.panel()->colorChoices().join(QLatin1Char(','))));
+        QVERIFY(wb.panel()->setColorBy(QStringLiteral("pos")));
+        const int c = data.columnIndex(QStringLiteral("pos"));
+        QVERIFY(c >= 0);
+        const QStringList cats = data.columns[size_t(c)].categories;
+        QVERIFY2(cats.contains(QStringLiteral("NOUN")) && cats.contains(QStringLiteral("VERB")), qPrintable(cats.join(QLatin1Char(','))));
+        int labelled = 0;
+        for (int i = 0; i < data.size(); ++i) labelled += !data.columns[size_t(c)].valueText(i).isEmpty();
+        QCOMPARE(qint64(labelled), r.posLabelled);
+        QDir().mkpath(QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots"));
+        QVERIFY(wb.panel()->view()->grabFramebuffer().save(QString::fromStdString(test::tmpDir()) +
+                                                           QStringLiteral("/screenshots/map_static_pos.png")));
     }
 
     void droppedVectorsReachTheMapInTheMainWindow() {

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace embedlab {
 
@@ -67,7 +68,7 @@ StaticEmbeddingsView::StaticEmbeddingsView(JobRunner* runner, QWidget* parent) :
     lr_->setRange(0.0001, 10);
     lr_->setSingleStep(0.005);
     lr_->setValue(0.05);
-    seed_ = spin(box, 0, 1 << 30, 1);
+    seed_ = spin(box, 0, std::numeric_limits<int>::max(), 1);
     oov_ = pathEdit(box, tr("words to add from their n-grams (optional, one per line)"));
     out_ = pathEdit(box, tr("output: FILE.vec (text) or FILE.bin (binary)"));
     form->addRow(tr("Corpus"), corpus_);
@@ -210,7 +211,8 @@ JobId StaticEmbeddingsView::start() {
     connect(job_.get(), &JobHandle::metric, this, [this](const QString& name, double step, double value) {
         if (name != QLatin1String("loss") || !std::isfinite(value)) return;
         loss_.push_back({step, value});
-        redrawLoss();
+        series_->append(step, value);  // one point; the axes follow
+        redrawLoss(false);
     });
     connect(job_.get(), &JobHandle::succeeded, this, [this, job] {
         progress_->setValue(1000);
@@ -237,8 +239,8 @@ JobId StaticEmbeddingsView::start() {
     return job_->id();
 }
 
-void StaticEmbeddingsView::redrawLoss() {
-    series_->replace(QList<QPointF>(loss_.begin(), loss_.end()));
+void StaticEmbeddingsView::redrawLoss(bool replaceSeries) {
+    if (replaceSeries) series_->replace(QList<QPointF>(loss_.begin(), loss_.end()));
     auto* ax = qobject_cast<QValueAxis*>(chart_->chart()->axes(Qt::Horizontal).value(0));
     auto* ay = qobject_cast<QValueAxis*>(chart_->chart()->axes(Qt::Vertical).value(0));
     if (!ax || !ay) return;
@@ -247,11 +249,17 @@ void StaticEmbeddingsView::redrawLoss() {
         ay->setRange(0, 1);
         return;
     }
-    double lo = loss_.front().y(), hi = lo;
-    for (const QPointF& p : loss_) {
-        lo = std::min(lo, p.y());
-        hi = std::max(hi, p.y());
+    if (replaceSeries || loss_.size() == 1) {
+        lossLo_ = lossHi_ = loss_.front().y();
+        for (const QPointF& p : loss_) {
+            lossLo_ = std::min(lossLo_, p.y());
+            lossHi_ = std::max(lossHi_, p.y());
+        }
+    } else {
+        lossLo_ = std::min(lossLo_, loss_.back().y());
+        lossHi_ = std::max(lossHi_, loss_.back().y());
     }
+    const double lo = lossLo_, hi = lossHi_;
     const double pad = std::max(1e-3, 0.05 * (hi - lo));
     ax->setRange(0, std::max(1.0, loss_.back().x()));
     ay->setRange(std::max(0.0, lo - pad), hi + pad);
@@ -265,6 +273,7 @@ QJsonObject StaticEmbeddingsView::saveSession() const {
             {QStringLiteral("negatives"), p.negatives}, {QStringLiteral("min_count"), p.minCount},
             {QStringLiteral("lr"), p.lr},               {QStringLiteral("seed"), static_cast<qint64>(p.seed)},
             {QStringLiteral("oov_words"), p.oovWords},  {QStringLiteral("out"), p.outPath},
+            {QStringLiteral("buckets"), p.buckets},     {QStringLiteral("threads"), p.threads},
             {QStringLiteral("written"), written_}};
 }
 
@@ -282,6 +291,8 @@ void StaticEmbeddingsView::restoreSession(const QJsonObject& st, SessionReport& 
     p.seed = static_cast<quint64>(st.value(QStringLiteral("seed")).toInteger(1));
     p.oovWords = st.value(QStringLiteral("oov_words")).toString();
     p.outPath = st.value(QStringLiteral("out")).toString();
+    p.buckets = st.value(QStringLiteral("buckets")).toInteger(2000000);
+    p.threads = st.value(QStringLiteral("threads")).toInt(0);
     setParams(p);
     written_ = st.value(QStringLiteral("written")).toString();
     if (!written_.isEmpty() && !QFileInfo::exists(written_)) {

@@ -54,7 +54,7 @@ Q_SIGNALS:
 
 private:
     void setStatus(const QString& s);
-    void redrawLoss();
+    void redrawLoss(bool replaceSeries = true);
 
     JobRunner* runner_;
     QLineEdit *corpus_, *tokenizer_, *subwords_, *oov_, *out_;
@@ -68,8 +68,11 @@ private:
     QLineSeries* series_;
     QVector<QPointF> loss_;
     QString written_;
+    // Not in the form (set through setParams, kept in the session): threads (0 = the engine's count) and
+    // n-gram buckets.
     int threads_ = 0;
-    qint64 buckets_ = 2000000;  // not in the form: the engine's thread count unless set through setParams
+    qint64 buckets_ = 2000000;
+    double lossLo_ = 0, lossHi_ = 0;
     JobHandlePtr job_;
 };
 

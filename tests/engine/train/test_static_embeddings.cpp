@@ -187,6 +187,29 @@ TEST(StaticEmbeddings, CorpusKeepsFrequentUnitsSortedByCount) {
     EXPECT_EQ(c.lineStarts, (std::vector<int64_t>{0, 3, 5, 5, 7}));
 }
 
+// fastText's MAX_LINE_SIZE: a line of 2,500 units trains as lines of 1,024, 1,024 and 452, so that one
+// huge line (text8) still gets a falling learning rate, both threads and a prompt cancel.
+TEST(StaticEmbeddings, LongLinesAreCut) {
+    std::string line;
+    for (int i = 0; i < 2500; ++i) line += kClasses[static_cast<size_t>(i % 4)][static_cast<size_t>((i / 4) % 8)] + " ";
+    const StaticCorpus c = corpusOf(line + "\n", 1);
+    EXPECT_EQ(c.lines(), 3);
+    EXPECT_EQ(c.lineStarts, (std::vector<int64_t>{0, 1024, 2048, 2500}));
+    // One 40,000-unit line: the loss falls below ln 2 (the untrained value) as with short lines.
+    std::string big;
+    for (int r = 0; r < 16; ++r) big += line;
+    const StaticCorpus b = corpusOf(big + "\n", 1);
+    StaticOptions o;
+    o.dim = 16;
+    o.epochs = 1;
+    o.buckets = 5000;
+    o.threads = 1;
+    o.sample = 0;
+    StaticModel m(b.words, o);
+    const StaticTrainStats s = m.train(b, o, nullProgress());
+    EXPECT_LT(s.finalLoss, 0.6);
+}
+
 TEST(StaticEmbeddings, OneThreadAndASeedReproduceARun) {
     const StaticCorpus c = corpusOf(classCorpus(400, 3), 1);
     StaticOptions o;
@@ -235,6 +258,9 @@ TEST(StaticEmbeddings, WrittenVectorsAreMeansOfRows) {
         }
     }
     EXPECT_EQ(m.rowsOfWord("kedicikler").size(), characterNgrams("kedicikler", 3, 6).size());
+    StaticModel withMarker({"ev", kEndOfSentence}, o);  // as fastText: the marker has no n-grams
+    EXPECT_EQ(withMarker.rowsOf(1).size(), 1u);
+    EXPECT_EQ(withMarker.rowsOf(0).size(), 1u + characterNgrams("ev", 3, 6).size());
     EXPECT_EQ(m.rowsOfWord("kedi").front(), static_cast<int32_t>(std::find(m.words().begin(), m.words().end(), "kedi") - m.words().begin()));
 }
 

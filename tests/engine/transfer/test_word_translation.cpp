@@ -80,6 +80,12 @@ TEST(WordTranslation, ProcrustesRecoversARotationAndRandomDoesNot) {
     EXPECT_EQ(res.trToEn.mean.queries, 100);   // only the Turkish words with a training translation
     EXPECT_GT(res.trToEn.mean.p1, 0.95);
     EXPECT_EQ(res.enToTr.mean.queries, 0);     // held-out English headwords have no training translation
+    // Fewer English candidates: a gold translation beyond them is a miss, not a dropped query.
+    o.candidates = 1200;
+    const WordTranslationResult few = evaluateWordTranslation(e, t, train, test, o);
+    EXPECT_EQ(few.trToEn.heldOutQueries, 500);
+    EXPECT_LE(few.trToEn.procrustes.p1, 0.4 + 1e-9);  // 300 of the 500 golds lie beyond row 1200
+    EXPECT_GT(few.trToEn.procrustes.p1, 0.35);
 }
 
 TEST(WordTranslation, DictionaryLinesAreFilteredAndLowercased) {
