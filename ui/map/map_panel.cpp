@@ -108,6 +108,11 @@ void MapPanel::refreshColorChoices() {
     colorBy_->addItems(colorChoices());
     int idx = colorBy_->findText(current);
     if (idx < 0 && !view_->data().tokenTypes.empty()) idx = colorBy_->findText(QStringLiteral("token type"));
+    // Static word vectors written with a part-of-speech column (train static --gold) open coloured by it.
+    if (idx <= 0 && view_->data().tokenTypes.empty()) {
+        const int pos = colorBy_->findText(QStringLiteral("pos"));
+        if (pos >= 0) idx = pos;
+    }
     colorBy_->setCurrentIndex(std::max(0, idx));
     setColorBy(colorBy_->currentText());
 }
@@ -123,6 +128,8 @@ bool MapPanel::setColorBy(const QString& choice) {
     }
     return ok;
 }
+
+QString MapPanel::colorChoice() const { return colorBy_->currentText(); }
 
 void MapPanel::setSearchText(const QString& text) { search_->setText(text); }
 

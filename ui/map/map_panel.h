@@ -35,6 +35,7 @@ public:
     // Colour-by choices: "none", "token type" (with a token-type column), then the column names.
     QStringList colorChoices() const;
     bool setColorBy(const QString& choice);
+    QString colorChoice() const;  // the current colour-by choice
     void setSearchText(const QString& text);
     void set3D(bool on);
     QString statusText() const;

@@ -332,6 +332,15 @@ QString Workspace::openDefault() {
                                tr("The default workspace %1 has an invalid workspace.json: %2").arg(dir, err.errorString()));
         return {};
     }
+    // The map's projection for what the workspace opens (e.g. PCA over cosine for word vectors).
+    const QJsonObject mapSettings = doc.object().value(QStringLiteral("map")).toObject();
+    if (map_ && !mapSettings.isEmpty()) {
+        ProjectionParams p = map_->projectionParams();
+        p.method = mapSettings.value(QStringLiteral("method")).toString(p.method);
+        p.metric = mapSettings.value(QStringLiteral("metric")).toString(p.metric);
+        p.dims = mapSettings.value(QStringLiteral("dims")).toInt(p.dims);
+        map_->setProjectionParams(p);
+    }
     const QJsonArray open = doc.object().value(QStringLiteral("open")).toArray();
     for (const auto& v : open) {
         QString p = v.toString();
