@@ -19,9 +19,11 @@ namespace embedlab {
 
 namespace {
 
+// Tableau's 20 categorical colours with its two greys replaced (by tab20b's indigo and olive): grey is
+// what a point without a value gets (kMissing), and a category must never look missing.
 constexpr QRgb kPalette[20] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2,
-                               0x7f7f7f, 0xbcbd22, 0x17becf, 0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896,
-                               0xc5b0d5, 0xc49c94, 0xf7b6d2, 0xc7c7c7, 0xdbdb8d, 0x9edae5};
+                               0x393b79, 0xbcbd22, 0x17becf, 0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896,
+                               0xc5b0d5, 0xc49c94, 0xf7b6d2, 0x637939, 0xdbdb8d, 0x9edae5};
 constexpr QRgb kViridis[9] = {0x440154, 0x472d7b, 0x3b528b, 0x2c728e, 0x21918c,
                               0x28ae80, 0x5ec962, 0xaddc30, 0xfde725};
 const QColor kMissing(0xc8, 0xc8, 0xc8);
