@@ -21,6 +21,7 @@ void TrainStaticJob::run(Progress& progress) {
     o.model.seed = p_.seed;
     o.model.threads = p_.threads;
     o.oovWordsPath = p_.oovWords.toStdString();
+    o.gold = p_.gold.toStdString();
     o.outPath = p_.outPath.toStdString();
     const tasks::StaticTrainResult r = tasks::trainStaticEmbeddings(o, progress);
     words = r.words;

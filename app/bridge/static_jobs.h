@@ -20,7 +20,8 @@ struct StaticParams {
     quint64 seed = 1;
     int threads = 0;  // 0 = the engine's thread count
     QString oovWords;
-    QString outPath;  // FILE.vec | FILE.bin
+    QString gold;     // a treebank: part of speech in the .tsv metadata
+    QString outPath;  // FILE.vec | FILE.bin | FILE.tsv
 };
 
 class TrainStaticJob : public Job {

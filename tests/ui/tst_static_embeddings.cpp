@@ -149,6 +149,41 @@ private Q_SLOTS:
         QVERIFY(failed.wait(30000));
         QVERIFY2(view.statusText().contains(QStringLiteral("subwords")), qPrintable(view.statusText()));
         QVERIFY(!QFile::exists(p.outPath));
+        p.subwords = QStringLiteral("3-6");
+        p.gold = tmp(QStringLiteral("treebank.txt"));  // a part-of-speech column needs the .tsv output
+        view.setParams(p);
+        QVERIFY(view.start() != 0);
+        QVERIFY(failed.wait(30000));
+        QVERIFY2(view.statusText().contains(QStringLiteral(".tsv")), qPrintable(view.statusText()));
+        QVERIFY(!QFile::exists(p.outPath));
+    }
+
+    // The map's format: Projector vectors and a metadata file with each word's part of speech.
+    void projectorOutputWithPartsOfSpeech() {
+        JobRunner runner;
+        StaticEmbeddingsView view(&runner);
+        const QString gold = tmp(QStringLiteral("treebank.txt"));
+        {
+            QFile g(gold);
+            QVERIFY(g.open(QIODevice::WriteOnly));
+            g.write("ve\tve+CONJ\nbir\tbir+DET\ntürkiye\ttürkiye+NOUN+PROP+A3SG+PNON+NOM\n");
+        }
+        StaticParams p = params(tmp(QStringLiteral("tr_vectors.tsv")));
+        p.gold = gold;
+        QFile::remove(p.outPath);
+        QFile::remove(tmp(QStringLiteral("tr_metadata.tsv")));
+        view.setParams(p);
+        QSignalSpy done(&view, &StaticEmbeddingsView::trained);
+        QVERIFY(view.start() != 0);
+        QVERIFY(done.wait(120000));
+        QFile meta(tmp(QStringLiteral("tr_metadata.tsv")));
+        QVERIFY(meta.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(meta.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.first(), QStringLiteral("word\tcount\tpos\tunit"));
+        QVERIFY(lines.contains(QStringLiteral("</s>\t6000\t\tmarker")) || !QFile::exists(QString::fromStdString(test::sourceDir()) + QStringLiteral("/data/npm/nlptoolkit-corpus/corpus.txt")));
+        bool conj = false;
+        for (const QString& l : lines) conj = conj || l.startsWith(QStringLiteral("ve\t")) && l.contains(QStringLiteral("\tCONJ\t"));
+        QVERIFY2(conj, "the word 've' has no CONJ in the metadata");
     }
 
     void cancelWritesNothing() {

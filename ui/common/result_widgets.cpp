@@ -4,6 +4,7 @@
 #include <QChartView>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QLineEdit>
 #include <QTableWidget>
 
 namespace embedlab {
@@ -30,6 +31,13 @@ ChartRow makeChartRow(QWidget* parent, const QString& objectName, int count, int
         row.views.push_back(v);
     }
     return row;
+}
+
+QLineEdit* makePathEdit(QWidget* parent, const QString& placeholder) {
+    auto* e = new QLineEdit(parent);
+    e->setPlaceholderText(placeholder);
+    e->setClearButtonEnabled(true);
+    return e;
 }
 
 }  // namespace embedlab

@@ -1,11 +1,13 @@
 // embedlab ui — the building blocks every results view shares: a read-only table sized to its
-// contents, and a row of antialiased chart views in one container (exported together).
+// contents, a row of antialiased chart views in one container (exported together), and the path fields
+// of the job forms.
 #pragma once
 
 #include <QString>
 #include <QVector>
 
 class QChartView;
+class QLineEdit;
 class QTableWidget;
 class QWidget;
 
@@ -20,5 +22,8 @@ struct ChartRow {
 };
 // `count` chart views of at least `minHeight` pixels in a new container widget.
 ChartRow makeChartRow(QWidget* parent, const QString& objectName, int count, int minHeight);
+
+// A path field: a placeholder that says what goes there, and a clear button.
+QLineEdit* makePathEdit(QWidget* parent, const QString& placeholder);
 
 }  // namespace embedlab

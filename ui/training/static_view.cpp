@@ -1,5 +1,7 @@
 #include "ui/training/static_view.h"
 
+#include "ui/common/result_widgets.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
@@ -27,12 +29,6 @@ namespace embedlab {
 
 namespace {
 
-QLineEdit* pathEdit(QWidget* parent, const QString& placeholder) {
-    auto* e = new QLineEdit(parent);
-    e->setPlaceholderText(placeholder);
-    e->setClearButtonEnabled(true);
-    return e;
-}
 
 QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
     auto* s = new QSpinBox(parent);
@@ -51,11 +47,11 @@ StaticEmbeddingsView::StaticEmbeddingsView(JobRunner* runner, QWidget* parent) :
 
     auto* box = new QGroupBox(tr("Static embeddings (skip-gram with character n-grams)"), split);
     auto* form = new QFormLayout(box);
-    corpus_ = pathEdit(box, tr("corpus: text, CSV/TSV or JSONL, one record per line"));
+    corpus_ = makePathEdit(box, tr("corpus: text, CSV/TSV or JSONL, one record per line"));
     units_ = new QComboBox(box);
     units_->addItem(tr("words"), QStringLiteral("words"));
     units_->addItem(tr("a tokenizer's pieces"), QStringLiteral("tokenizer"));
-    tokenizer_ = pathEdit(box, tr("tokenizer (for pieces): tokenizer.json, .model or a seed-format folder"));
+    tokenizer_ = makePathEdit(box, tr("tokenizer (for pieces): tokenizer.json, .model or a seed-format folder"));
     subwords_ = new QLineEdit(QStringLiteral("3-6"), box);
     subwords_->setToolTip(tr("character n-gram lengths MIN-MAX, or none"));
     dim_ = spin(box, 1, 4096, 100);
@@ -69,8 +65,9 @@ StaticEmbeddingsView::StaticEmbeddingsView(JobRunner* runner, QWidget* parent) :
     lr_->setSingleStep(0.005);
     lr_->setValue(0.05);
     seed_ = spin(box, 0, std::numeric_limits<int>::max(), 1);
-    oov_ = pathEdit(box, tr("words to add from their n-grams (optional, one per line)"));
-    out_ = pathEdit(box, tr("output: FILE.vec (text) or FILE.bin (binary)"));
+    oov_ = makePathEdit(box, tr("words to add from their n-grams (optional, one per line)"));
+    out_ = makePathEdit(box, tr("output: FILE.vec (text), FILE.bin (binary) or …vectors.tsv (map, with metadata)"));
+    gold_ = makePathEdit(box, tr("treebank: each word's part of speech in the .tsv metadata (optional)"));
     form->addRow(tr("Corpus"), corpus_);
     form->addRow(tr("Units"), units_);
     form->addRow(tr("Tokenizer"), tokenizer_);
@@ -84,6 +81,7 @@ StaticEmbeddingsView::StaticEmbeddingsView(JobRunner* runner, QWidget* parent) :
     form->addRow(tr("Seed"), seed_);
     form->addRow(tr("Out-of-vocabulary words"), oov_);
     form->addRow(tr("Output"), out_);
+    form->addRow(tr("POS from treebank"), gold_);
     auto* buttons = new QHBoxLayout;
     run_ = new QPushButton(tr("Train"), box);
     run_->setObjectName(QStringLiteral("staticRun"));
@@ -151,6 +149,7 @@ StaticParams StaticEmbeddingsView::params() const {
     p.seed = static_cast<quint64>(seed_->value());
     p.oovWords = oov_->text().trimmed();
     p.outPath = out_->text().trimmed();
+    p.gold = gold_->text().trimmed();
     p.buckets = buckets_;
     p.threads = threads_;
     return p;
@@ -171,6 +170,7 @@ void StaticEmbeddingsView::setParams(const StaticParams& p) {
     seed_->setValue(static_cast<int>(p.seed));
     oov_->setText(p.oovWords);
     out_->setText(p.outPath);
+    gold_->setText(p.gold);
     buckets_ = p.buckets;
     threads_ = p.threads;
 }
@@ -205,6 +205,7 @@ JobId StaticEmbeddingsView::start() {
     result_->clear();
     setStatus(tr("Training…"));
     connect(job_.get(), &JobHandle::progress, this, [this](double f, const QString& msg, double) {
+        if (!running()) return;  // a progress event that arrives after the outcome does not overwrite it
         progress_->setValue(static_cast<int>(std::lround(1000 * f)));
         setStatus(msg);
     });
@@ -274,6 +275,7 @@ QJsonObject StaticEmbeddingsView::saveSession() const {
             {QStringLiteral("lr"), p.lr},               {QStringLiteral("seed"), static_cast<qint64>(p.seed)},
             {QStringLiteral("oov_words"), p.oovWords},  {QStringLiteral("out"), p.outPath},
             {QStringLiteral("buckets"), p.buckets},     {QStringLiteral("threads"), p.threads},
+            {QStringLiteral("gold"), p.gold},
             {QStringLiteral("written"), written_}};
 }
 
@@ -292,6 +294,7 @@ void StaticEmbeddingsView::restoreSession(const QJsonObject& st, SessionReport& 
     p.oovWords = st.value(QStringLiteral("oov_words")).toString();
     p.outPath = st.value(QStringLiteral("out")).toString();
     p.buckets = st.value(QStringLiteral("buckets")).toInteger(2000000);
+    p.gold = st.value(QStringLiteral("gold")).toString();
     p.threads = st.value(QStringLiteral("threads")).toInt(0);
     setParams(p);
     written_ = st.value(QStringLiteral("written")).toString();

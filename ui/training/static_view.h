@@ -57,7 +57,7 @@ private:
     void redrawLoss(bool replaceSeries = true);
 
     JobRunner* runner_;
-    QLineEdit *corpus_, *tokenizer_, *subwords_, *oov_, *out_;
+    QLineEdit *corpus_, *tokenizer_, *subwords_, *oov_, *out_, *gold_;
     QComboBox* units_;
     QSpinBox *dim_, *epochs_, *window_, *negatives_, *minCount_, *seed_;
     QDoubleSpinBox* lr_;

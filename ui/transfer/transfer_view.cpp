@@ -1,5 +1,7 @@
 #include "ui/transfer/transfer_view.h"
 
+#include "ui/common/result_widgets.h"
+
 #include <QBarCategoryAxis>
 #include <QBarSet>
 #include <QChart>
@@ -77,12 +79,6 @@ QString visible(QString s) {
     return s;
 }
 
-QLineEdit* pathEdit(QWidget* parent, const QString& placeholder) {
-    auto* e = new QLineEdit(parent);
-    e->setPlaceholderText(placeholder);
-    e->setClearButtonEnabled(true);
-    return e;
-}
 
 // Removes a chart's series and axes (before it is drawn anew).
 void clearChart(QChart* c) {
@@ -117,9 +113,9 @@ void TransferView::buildForm() {
     auto* ll = new QVBoxLayout(left);
     auto* tbox = new QGroupBox(tr("Vocabulary transfer"), left);
     auto* form = new QFormLayout(tbox);
-    source_ = pathEdit(tbox, tr("source model folder (the Models panel's current one)"));
-    sourceTok_ = pathEdit(tbox, tr("the source folder's tokenizer"));
-    targetTok_ = pathEdit(tbox, tr("tokenizer.json, .model, or a seed-format folder"));
+    source_ = makePathEdit(tbox, tr("source model folder (the Models panel's current one)"));
+    sourceTok_ = makePathEdit(tbox, tr("the source folder's tokenizer"));
+    targetTok_ = makePathEdit(tbox, tr("tokenizer.json, .model, or a seed-format folder"));
     strategy_ = new QComboBox(tbox);
     headStrategy_ = new QComboBox(tbox);
     headStrategy_->addItem(tr("same"), QString());
@@ -127,12 +123,12 @@ void TransferView::buildForm() {
         strategy_->addItem(QString::fromLatin1(s), QString::fromLatin1(s));
         headStrategy_->addItem(QString::fromLatin1(s), QString::fromLatin1(s));
     }
-    aux_ = pathEdit(tbox, tr("auxiliary vectors of the target tokens (focus, omp)"));
-    corpus_ = pathEdit(tbox, tr("corpus for allomorph frequencies (optional)"));
+    aux_ = makePathEdit(tbox, tr("auxiliary vectors of the target tokens (focus, omp)"));
+    corpus_ = makePathEdit(tbox, tr("corpus for allomorph frequencies (optional)"));
     ompK_ = new QSpinBox(tbox);
     ompK_->setRange(1, 1024);
     ompK_->setValue(8);
-    out_ = pathEdit(tbox, tr("output folder"));
+    out_ = makePathEdit(tbox, tr("output folder"));
     force_ = new QCheckBox(tr("replace an existing folder"), tbox);
     form->addRow(tr("Source model"), source_);
     form->addRow(tr("Source tokenizer"), sourceTok_);
@@ -163,12 +159,12 @@ void TransferView::buildForm() {
 
     auto* sbox = new QGroupBox(tr("Model surgery"), left);
     auto* sf = new QFormLayout(sbox);
-    sModel_ = pathEdit(sbox, tr("model folder"));
-    sLayers_ = pathEdit(sbox, tr("layers to keep: 0-3 or 0,2,5 (all when empty)"));
-    sCorpus_ = pathEdit(sbox, tr("prune the vocabulary to this corpus (optional)"));
+    sModel_ = makePathEdit(sbox, tr("model folder"));
+    sLayers_ = makePathEdit(sbox, tr("layers to keep: 0-3 or 0,2,5 (all when empty)"));
+    sCorpus_ = makePathEdit(sbox, tr("prune the vocabulary to this corpus (optional)"));
     sMinCount_ = new QSpinBox(sbox);
     sMinCount_->setRange(1, 1000000);
-    sOut_ = pathEdit(sbox, tr("output folder"));
+    sOut_ = makePathEdit(sbox, tr("output folder"));
     sRun_ = new QPushButton(tr("Cut"), sbox);
     sRun_->setObjectName(QStringLiteral("surgeryRun"));
     accounting_ = new QTableWidget(4, 2, sbox);
@@ -230,7 +226,7 @@ void TransferView::buildForm() {
     auto* detailBox = new QWidget(right);
     auto* dl = new QVBoxLayout(detailBox);
     dl->setContentsMargins(0, 0, 0, 0);
-    adapted_ = pathEdit(detailBox, tr("adapted model folder: its neighbours appear as 'after adaptation'"));
+    adapted_ = makePathEdit(detailBox, tr("adapted model folder: its neighbours appear as 'after adaptation'"));
     detail_ = new QPlainTextEdit(detailBox);
     detail_->setReadOnly(true);
     detail_->setPlaceholderText(tr("Click a token to see its pieces and its nearest source tokens."));
