@@ -360,7 +360,7 @@ StaticTrainStats StaticModel::train(const StaticCorpus& corpus, const StaticOpti
         std::uniform_int_distribution<int> win(1, o.window);
         std::uniform_int_distribution<size_t> neg(0, table.size() - 1);
         std::vector<float> h(static_cast<size_t>(dim)), gh(static_cast<size_t>(dim));
-        std::vector<int32_t> kept, negs;
+        std::vector<int32_t> kept;
         Slot& slot = slots[static_cast<size_t>(t)];
         const int64_t l0 = cut[static_cast<size_t>(t)], l1 = cut[static_cast<size_t>(t) + 1];
         const int64_t mine = (corpus.lineStarts[static_cast<size_t>(l1)] - corpus.lineStarts[static_cast<size_t>(l0)]) * o.epochs;
