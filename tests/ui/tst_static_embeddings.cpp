@@ -180,9 +180,9 @@ private Q_SLOTS:
         QVERIFY(meta.open(QIODevice::ReadOnly));
         const QStringList lines = QString::fromUtf8(meta.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(lines.first(), QStringLiteral("word\tcount\tpos\tunit"));
-        QVERIFY(lines.contains(QStringLiteral("</s>\t6000\t\tmarker")) || !QFile::exists(QString::fromStdString(test::sourceDir()) + QStringLiteral("/data/npm/nlptoolkit-corpus/corpus.txt")));
+        QVERIFY(lines.contains(QStringLiteral("</s>\t6000\t\tmarker")) || (!QFile::exists(QString::fromStdString(test::sourceDir()) + QStringLiteral("/data/npm/nlptoolkit-corpus/corpus.txt"))));
         bool conj = false;
-        for (const QString& l : lines) conj = conj || l.startsWith(QStringLiteral("ve\t")) && l.contains(QStringLiteral("\tCONJ\t"));
+        for (const QString& l : lines) conj = conj || (l.startsWith(QStringLiteral("ve\t")) && l.contains(QStringLiteral("\tCONJ\t")));
         QVERIFY2(conj, "the word 've' has no CONJ in the metadata");
     }
 

@@ -178,10 +178,12 @@ void StaticEmbeddingsView::setParams(const StaticParams& p) {
 void StaticEmbeddingsView::setStatus(const QString& s) { status_->setText(s); }
 QString StaticEmbeddingsView::statusText() const { return status_->text(); }
 QString StaticEmbeddingsView::resultText() const { return result_->text(); }
-bool StaticEmbeddingsView::running() const { return job_ && job_->isActive(); }
+// The view's own state: true from start() until the job's outcome has been shown (the handle turns
+// inactive on the job's thread a moment before its outcome signal arrives here).
+bool StaticEmbeddingsView::running() const { return running_; }
 
 void StaticEmbeddingsView::cancel() {
-    if (running()) runner_->cancel(job_->id());
+    if (running_ && job_) runner_->cancel(job_->id());
 }
 
 JobId StaticEmbeddingsView::start() {
@@ -197,6 +199,7 @@ JobId StaticEmbeddingsView::start() {
     }
     auto job = std::make_shared<TrainStaticJob>(p);
     job_ = runner_->submit(job, {}, JobLane::Long);
+    running_ = true;
     loss_.clear();
     redrawLoss();
     run_->setEnabled(false);
@@ -234,6 +237,7 @@ JobId StaticEmbeddingsView::start() {
     });
     connect(job_.get(), &JobHandle::cancelled, this, [this] { setStatus(tr("Cancelled; nothing was written.")); });
     connect(job_.get(), &JobHandle::finished, this, [this] {
+        running_ = false;
         run_->setEnabled(true);
         cancel_->setEnabled(false);
     });

@@ -73,6 +73,7 @@ private:
     int threads_ = 0;
     qint64 buckets_ = 2000000;
     double lossLo_ = 0, lossHi_ = 0;
+    bool running_ = false;
     JobHandlePtr job_;
 };
 
