@@ -50,6 +50,15 @@ if [ -f "$FX/tokenizers/turkish-seed/kokler.json" ]; then
   "$CLI" train static $common --units "tokenizer:$FX/tokenizers/turkish-seed" --subwords none --out "$T/p.vec" > "$T/p.json" 2> "$T/err"; rc=$?
   check "tokenizer pieces as units" "[ $rc -eq 0 ] && [ \"\$(json $T/p.json \"d['words'] > $WORDS\")\" = True ]"
 fi
+# Projector output with parts of speech from a treebank: vectors.tsv + metadata.tsv that the map reads.
+printf 've\tve+CONJ\nbir\tbir+DET\nkitap\tkitap+NOUN+A3SG+PNON+NOM\n' > "$T/tb.txt"
+"$CLI" train static $common --gold "$T/tb.txt" --out "$T/tr_vectors.tsv" > "$T/p.json" 2> "$T/err"; rc=$?
+check "Projector output names its metadata and counts the POS-labelled rows" \
+  "[ $rc -eq 0 ] && [ \"\$(json $T/p.json \"d['metadata']\")\" = $T/tr_metadata.tsv ] && [ \"\$(json $T/p.json \"d['pos_labelled']\")\" -ge 1 ]"
+check "the metadata has a header, one row per vector, and CONJ for ve" \
+  "[ \"\$(head -1 $T/tr_metadata.tsv)\" = \"\$(printf 'word\tcount\tpos\tunit')\" ] && [ \$((\$(wc -l < $T/tr_metadata.tsv) - 1)) -eq \$(wc -l < $T/tr_vectors.tsv) ] && grep -qP '^ve\t[0-9]+\tCONJ\tvocabulary$' $T/tr_metadata.tsv"
+"$CLI" neighbors --input "$T/tr_vectors.tsv" --query ve --k 2 > /dev/null 2> "$T/err"; rc=$?
+check "neighbors reads the Projector pair (labels from the metadata)" "[ $rc -eq 0 ]"
 bad() {  # name, expected stderr text, args...
   local name="$1" text="$2"; shift 2
   "$CLI" train static "$@" > /dev/null 2> "$T/err"; local rc=$?
@@ -61,4 +70,5 @@ bad "a reversed n-gram range" "subwords" --input "$T/tr.txt" --subwords 6-3 --ou
 bad "a missing corpus" "none.txt" --input "$T/none.txt" --out "$T/bad.vec"
 bad "a min-count nothing reaches" "min-count" --input "$T/tr.txt" --min-count 100000000 --out "$T/bad.vec"
 bad "an unknown extension" "vec" --input "$T/tr.txt" --out "$T/bad.npy"
+bad "--gold without a .tsv output" "tsv" --input "$T/tr.txt" --gold "$T/tb.txt" --out "$T/bad.vec"
 exit $fail
