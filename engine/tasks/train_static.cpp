@@ -14,7 +14,6 @@
 #include <fstream>
 #include <memory>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace embedlab::tasks {
 
@@ -145,12 +144,8 @@ StaticTrainResult trainStaticEmbeddings(const StaticTrainOptions& o, Progress& p
         r.threads = s.threads;
     }
     progress.report(0.95, "writing " + o.outPath);
-    {
-        std::unordered_set<std::string> seen;
-        for (const std::string& w : oov) r.oovWritten += !model.hasWord(w) && !model.rowsOfWord(w).empty() && seen.insert(w).second;
-    }
     if (!projector) {
-        model.write(o.outPath, binary, oov);
+        r.oovWritten = model.write(o.outPath, binary, oov);
     } else {
         std::unordered_map<std::string, std::string> posOf;
         if (!o.gold.empty()) {
@@ -159,6 +154,7 @@ StaticTrainResult trainStaticEmbeddings(const StaticTrainOptions& o, Progress& p
         }
         std::vector<std::string> extra;
         auto [data, labels] = model.rows(oov, &extra);
+        r.oovWritten = static_cast<int64_t>(extra.size());
         VectorSet set;
         set.data = at::from_blob(data.data(), {static_cast<int64_t>(labels.size()), mo.dim}, at::kFloat).clone();
         set.labels = labels;

@@ -529,8 +529,9 @@ std::pair<std::vector<float>, std::vector<std::string>> StaticModel::rows(const 
     return {std::move(data), std::move(labels)};
 }
 
-void StaticModel::write(const std::string& path, bool binary, const std::vector<std::string>& extraWords) const {
-    const auto [data, labels] = rows(extraWords);
+int64_t StaticModel::write(const std::string& path, bool binary, const std::vector<std::string>& extraWords) const {
+    std::vector<std::string> extra;
+    const auto [data, labels] = rows(extraWords, &extra);
     std::string out = std::to_string(labels.size()) + " " + std::to_string(dim_) + "\n";
     char buf[32];
     for (size_t r = 0; r < labels.size(); ++r) {
@@ -548,6 +549,7 @@ void StaticModel::write(const std::string& path, bool binary, const std::vector<
         out.push_back('\n');
     }
     writeFileAtomic(path, out);
+    return static_cast<int64_t>(extra.size());
 }
 
 }  // namespace embedlab::train

@@ -118,7 +118,8 @@ public:
 
     // word2vec text (.vec, "N D" header) or binary (.bin) of every vocabulary word, plus those of
     // `extraWords` outside the vocabulary that have n-grams (composed from them), written atomically. Spaces inside a label are written as U+2581.
-    void write(const std::string& path, bool binary, const std::vector<std::string>& extraWords = {}) const;
+    // Returns how many of `extraWords` were written (distinct, outside the vocabulary, with n-grams).
+    int64_t write(const std::string& path, bool binary, const std::vector<std::string>& extraWords = {}) const;
     // The same rows in memory: [vocabulary + extra, dim] float32 and their labels (as written: spaces
     // inside a label become U+2581). `extraOut` receives the extra words kept (those with n-grams).
     std::pair<std::vector<float>, std::vector<std::string>> rows(const std::vector<std::string>& extraWords,
