@@ -26,11 +26,19 @@ std::vector<double> parseNumbers(const std::string& flag, const std::string& tex
     return out;
 }
 
-// `train tokenizer --kind bpe|unigram --input CORPUS --vocab-size V --out DIR`.
+// `train tokenizer --kind morph|bpe|unigram --input CORPUS --vocab-size V --out DIR`.
 int runTrainTokenizer(Args& a) {
     tasks::TokenizerTrainOptions o;
     o.kind = a.get("kind", "bpe");
-    o.input = a.require("input");
+    const std::vector<std::string> inputs = a.getAll("input");
+    if (inputs.empty()) throw UsageError("train tokenizer: give the corpus (--input)");
+    o.input = inputs[0];
+    if (inputs.size() > 1 && o.kind != "morph") throw UsageError("train tokenizer: several --input only with --kind morph");
+    o.moreInputs.assign(inputs.begin() + 1, inputs.end());
+    o.lexiconDir = a.get("lexicon");
+    if (o.kind == "morph" && o.lexiconDir.empty())
+        throw UsageError("train tokenizer --kind morph: give the lexicon folder (--lexicon DIR, e.g. "
+                         "data/npm/nlptoolkit-dictionary, installed by tools/install-data.sh)");
     o.vocabSize = a.getInt("vocab-size", 8000);
     o.characterCoverage = a.getDouble("character-coverage", 1.0);
     o.maxSentences = a.getInt("max-sentences", 0);
@@ -38,8 +46,17 @@ int runTrainTokenizer(Args& a) {
     o.force = a.has("force");
     StderrProgress progress(a, "train tokenizer");
     const tasks::TokenizerTrainResult r = tasks::trainTokenizer(o, progress);
-    printJson({{"kind", o.kind}, {"vocab_size", r.vocabSize}, {"sentences", r.sentences}, {"chars", r.chars},
-               {"seconds", r.seconds}, {"model", r.modelPath}, {"out", o.outDir}});
+    nlohmann::json j = {{"kind", o.kind}, {"vocab_size", r.vocabSize}, {"sentences", r.sentences},
+                        {"chars", r.chars}, {"seconds", r.seconds}, {"model", r.modelPath}, {"out", o.outDir}};
+    if (o.kind == "morph") {
+        j["roots"] = r.roots;
+        j["suffix_groups"] = r.suffixGroups;
+        j["bpe"] = r.bpePieces;
+        j["corpus_words"] = r.words;
+        j["corpus_words_parsed"] = r.wordsParsed;
+        j["lexicon_lines_skipped"] = r.lexiconSkipped;
+    }
+    printJson(j);
     return 0;
 }
 
@@ -176,7 +193,8 @@ EMBEDLAB_CLI_COMMAND(Command{
     "  [--sample-every N] [--sample-tokens 24] [--mask-id N] [--log FILE.jsonl]\n"
     "  train distill --model TRANSFERRED --teacher SOURCE --data CORPUS --out DIR [--layer L] [--distill-loss mse|cosine]\n"
     "    [--teacher-tokenizer PATH] [--train embeddings] (and the hyper-parameters above)\n"
-    "  train tokenizer --kind bpe|unigram --input CORPUS --vocab-size V --out DIR [--character-coverage 1.0]\n"
+    "  train tokenizer --kind morph|bpe|unigram --input CORPUS --vocab-size V --out DIR [--character-coverage 1.0]\n"
+    "    (morph: --lexicon DIR, the nlptoolkit-dictionary folder; --input may repeat)\n"
     "    [--max-sentences N] [--force]\n"
     "  train static --input CORPUS --out FILE.vec|FILE.bin|FILE.tsv [--gold TREEBANK] [--units words|morph|tokenizer:PATH] [--subwords 3-6|none]\n"
     "    [--dim 100] [--epochs 5] [--window 5] [--negatives 5] [--min-count 5] [--lr 0.05] [--sample 1e-4]\n"
@@ -187,7 +205,7 @@ EMBEDLAB_CLI_COMMAND(Command{
      "temperature", "pooling", "matryoshka", "seed", "eval-data", "eval-every", "save-every", "keep", "sample-every",
      "sample-tokens", "mask-id", "log", "kind", "input", "vocab-size", "character-coverage", "max-sentences",
      "teacher", "teacher-tokenizer", "layer", "distill-loss", "units", "subwords", "dim", "epochs", "window",
-     "negatives", "min-count", "sample", "buckets", "oov-words", "update", "gold"},
+     "negatives", "min-count", "sample", "buckets", "oov-words", "update", "gold", "lexicon"},
     runTrain});
 
 }  // namespace embedlab::cli

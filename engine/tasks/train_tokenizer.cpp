@@ -3,6 +3,7 @@
 #include "engine/core/error.h"
 #include "engine/io/corpus.h"
 #include "engine/io/file_io.h"
+#include "engine/tokenizers/morph_tokenizer_trainer.h"
 #include "engine/tokenizers/sentencepiece_library.h"
 #include "engine/tokenizers/tokenizer.h"
 
@@ -18,16 +19,37 @@ namespace fs = std::filesystem;
 
 TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions& o, Progress& progress) {
     const auto t0 = std::chrono::steady_clock::now();
-    if (o.kind == "morph")
-        throw Error::badInput("train tokenizer: the morphology-aware kind is not built yet (issue #17); use bpe or "
-                              "unigram, or the seed Turkish tokenizer");
-    if (o.kind != "bpe" && o.kind != "unigram")
-        throw Error::badInput("train tokenizer: --kind must be bpe or unigram, not \"" + o.kind + "\"");
+    if (o.kind != "bpe" && o.kind != "unigram" && o.kind != "morph")
+        throw Error::badInput("train tokenizer: --kind must be morph, bpe or unigram, not \"" + o.kind + "\"");
     if (o.input.empty()) throw Error::badInput("train tokenizer: give the corpus (--input)");
     if (o.outDir.empty()) throw Error::badInput("train tokenizer: give the output folder (--out)");
     if (o.vocabSize < 260 || o.vocabSize > 1000000)
         throw Error::badInput("--vocab-size must be between 260 (the 256 bytes and 4 specials) and 1,000,000");
     TokenizerTrainResult r;
+    if (o.kind == "morph") {
+        MorphTokenizerOptions m;
+        m.corpora.push_back(o.input);
+        m.corpora.insert(m.corpora.end(), o.moreInputs.begin(), o.moreInputs.end());
+        m.lexiconDir = o.lexiconDir;
+        m.vocabSize = o.vocabSize;
+        m.maxSentences = o.maxSentences;
+        MorphTokenizerReport rep;
+        writeFolderAtomic(o.outDir, o.force, [&](const std::string& outTmp) {
+            rep = trainMorphTokenizer(m, outTmp, progress);
+            r.vocabSize = loadTokenizer(outTmp)->vocabSize();
+        });
+        r.sentences = rep.sentences;
+        r.chars = rep.chars;
+        r.roots = rep.roots;
+        r.suffixGroups = rep.suffixGroups;
+        r.bpePieces = rep.bpe;
+        r.words = rep.words;
+        r.wordsParsed = rep.wordsParsed;
+        r.lexiconSkipped = rep.lexiconSkipped;
+        r.modelPath = fs::absolute(o.outDir).lexically_normal().string();
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return r;
+    }
     writeFolderAtomic(o.outDir, o.force, [&](const std::string& outTmp) {
         std::error_code ec;
         // SentencePiece splits its options at spaces: it works in a private folder whose path has none.

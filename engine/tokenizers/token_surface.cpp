@@ -83,7 +83,7 @@ const char* surfacePositionName(SurfacePosition p) {
 
 SurfaceStyle detectSurfaceStyle(const Tokenizer& tok) {
     const std::string kind = tok.kind();
-    if (kind == "turkish-seed") return SurfaceStyle::Seed;
+    if (kind == "turkish-seed" || kind == "embedlab-morph") return SurfaceStyle::Seed;
     if (kind == "hf-wordpiece") return SurfaceStyle::WordPiece;
     if (kind == "hf-bpe") {
         // A byte-level BPE writes the space of " a" as Ġ (U+0120); a SentencePiece-style one as ▁.
@@ -100,7 +100,7 @@ bool isControlToken(const Tokenizer& tok, int64_t id) {
     const std::string s = tok.idToToken(id);
     if (t == TokenType::Special || t == TokenType::Unknown) return !allWhitespace(s);
     // The seed format stores its reserved ids (special_7 …) as roots.
-    return tok.kind() == "turkish-seed" && looksLikeTag(s);
+    return (tok.kind() == "turkish-seed" || tok.kind() == "embedlab-morph") && looksLikeTag(s);
 }
 
 std::vector<TokenSurface> tokenSurfaces(const Tokenizer& tok, SurfaceStyle style, int64_t id) {

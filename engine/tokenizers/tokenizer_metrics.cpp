@@ -85,7 +85,7 @@ TokenizerStats computeTokenizerStats(const Tokenizer& tok, const std::vector<std
     st.lexicon = speller.available();
     const std::unordered_set<std::string> suffixes(options.suffixes.begin(), options.suffixes.end());
     const std::unordered_set<std::string> roots(options.roots.begin(), options.roots.end());
-    const bool turkish = tok.kind() == "turkish-seed";
+    const bool turkish = tok.kind() == "turkish-seed" || tok.kind() == "embedlab-morph";
     int64_t denom = 0, tr = 0, pure = 0;
     for (int64_t id : seen) {
         const TokenType type = tok.tokenType(id);

@@ -348,7 +348,7 @@ class TurkishTokenizer final : public Tokenizer {
 public:
     TurkishTokenizer(const std::string& dir, TurkishEncoding mode);
 
-    std::string kind() const override { return "turkish-seed"; }
+    std::string kind() const override { return morph_ ? "embedlab-morph" : "turkish-seed"; }
     std::string name() const override { return name_; }
     // addSpecial: the seed adds no special tokens.
     Encoding encode(std::string_view text, bool /*addSpecial*/) const override {
@@ -394,6 +394,8 @@ private:
     bool readEscape(const int64_t* ids, size_t n, char32_t& cp, size_t& used) const;
     void encodeWord(const std::u32string& cps, const std::vector<size_t>& offs, size_t a, size_t b,
                     Encoding& enc) const;
+    // The embedlab-morph encoder: the cheapest segmentation of one lowercase casing segment.
+    void segmentMorph(const std::string& low, std::vector<std::pair<int32_t, size_t>>& pieces) const;
     void push(Encoding& enc, int64_t id, const std::string& tok, std::pair<size_t, size_t> off) const {
         enc.ids.push_back(id);
         enc.tokens.push_back(tok);
@@ -424,6 +426,12 @@ private:
     std::vector<int> initialPref_;  // per id: the usual form at the start of a word, -1 if none
     int64_t cliticId_ = -1;         // da/de/ta/te: also the conjunction, harmonising with the word before
     Trie roots_, suffixes_, bpe_;
+    // embedlab-morph (morph.json): the segment costs of a root at the start of a segment and inside it,
+    // a suffix after something and at the start, a BPE piece, an unknown character.
+    bool morph_ = false;
+    double costRoot_ = 1, costInnerRoot_ = 1.5, costSuffix_ = 1, costInitialSuffix_ = 2, costBpe_ = 1.25,
+           costUnknown_ = 100;
+    std::vector<double> extraCost_;  // per id, added to its table's cost (token_costs)
 };
 
 // A flat JSON object {"token": id, …} in file order, read in one pass (nlohmann's ordered_json finds
@@ -509,6 +517,43 @@ void TurkishTokenizer::loadTable(const std::string& dir, const char* file, Token
 TurkishTokenizer::TurkishTokenizer(const std::string& dir, TurkishEncoding mode) : name_(baseName(dir)), mode_(mode) {
     if (name_.empty()) name_ = "turkish-seed";
     if (!isDirectory(dir)) throw Error::badInput("turkish tokenizer: " + dir + " is not a folder");
+    const std::string manifest = joinPath(dir, "morph.json");
+    if (isRegularFile(manifest)) {
+        nlohmann::json m;
+        try {
+            m = nlohmann::json::parse(readFile(manifest, 1 << 20));
+        } catch (const nlohmann::json::exception& e) {
+            throw Error::badInput("turkish tokenizer: " + manifest + " is not valid JSON: " + e.what());
+        }
+        if (!m.is_object() || m.value("format", std::string()) != "embedlab-morph" || m.value("version", 0) != 1)
+            throw Error::badInput("turkish tokenizer: " + manifest +
+                                  " must say {\"format\": \"embedlab-morph\", \"version\": 1}");
+        morph_ = true;
+        const auto costs = m.value("costs", nlohmann::json::object());
+        auto cost = [&](const char* key, double& v) {
+            if (!costs.contains(key)) return;
+            if (!costs[key].is_number() || !(costs[key].get<double>() > 0) || costs[key].get<double>() > 1e6)
+                throw Error::badInput("turkish tokenizer: " + manifest + ": costs." + key + " must be a positive number");
+            v = costs[key].get<double>();
+        };
+        cost("root", costRoot_);
+        cost("inner_root", costInnerRoot_);
+        cost("suffix", costSuffix_);
+        cost("initial_suffix", costInitialSuffix_);
+        cost("bpe", costBpe_);
+        cost("unknown", costUnknown_);
+        const auto extra = m.value("token_costs", nlohmann::json::object());
+        if (!extra.is_object()) throw Error::badInput("turkish tokenizer: " + manifest + ": token_costs must be an object");
+        for (const auto& [key, value] : extra.items()) {
+            char* end = nullptr;
+            const long id = std::strtol(key.c_str(), &end, 10);
+            if (key.empty() || *end || id < 0 || id > (1 << 24) || !value.is_number() || value.get<double>() < 0)
+                throw Error::badInput("turkish tokenizer: " + manifest + ": token_costs maps ids to costs ≥ 0 (\"" +
+                                      key + "\")");
+            if (static_cast<size_t>(id) >= extraCost_.size()) extraCost_.resize(static_cast<size_t>(id) + 1, 0.0);
+            extraCost_[static_cast<size_t>(id)] = value.get<double>();
+        }
+    }
     loadTable(dir, "kokler.json", TokenType::Root, roots_);
     loadTable(dir, "ekler.json", TokenType::Suffix, suffixes_);
     loadTable(dir, "bpe_tokenler.json", TokenType::Bpe, bpe_);
@@ -565,6 +610,19 @@ void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<s
             (void)before;
         }
         cpOfByte.push_back(e);
+        if (morph_) {
+            std::vector<std::pair<int32_t, size_t>> pieces;
+            segmentMorph(low, pieces);
+            size_t pos = 0;
+            for (const auto& [id, bytes] : pieces) {
+                const size_t c0 = cpOfByte[pos], c1 = cpOfByte[pos + bytes];
+                if (id < 0) push(enc, kUnknown, "<unknown>", {offs[c0], offs[c1]});
+                else push(enc, id, low.substr(pos, bytes), {offs[c0], offs[c1]});
+                pos += bytes;
+            }
+            s = e;
+            continue;
+        }
         size_t pos = 0;
         while (pos < low.size()) {
             std::pair<int32_t, size_t> m = roots_.longest(low, pos);
@@ -584,6 +642,37 @@ void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<s
         }
         s = e;
     }
+}
+
+// The cheapest path through the segment: each piece a root, suffix or BPE string (or one unknown code
+// point, id -1), costed by table and position; among equal costs the longer first piece (deterministic).
+void TurkishTokenizer::segmentMorph(const std::string& low, std::vector<std::pair<int32_t, size_t>>& pieces) const {
+    const size_t n = low.size();
+    std::vector<double> best(n + 1, 1e300);
+    std::vector<std::pair<int32_t, size_t>> step(n + 1, {-1, 0});
+    best[n] = 0;
+    for (size_t p = n; p-- > 0;) {
+        if ((static_cast<unsigned char>(low[p]) & 0xC0) == 0x80) continue;  // inside a code point
+        auto consider = [&](int32_t id, size_t bytes, double cost) {
+            if (id >= 0 && id <= kEos && id != kNewline && id != kTab) return;
+            if (id >= 0 && static_cast<size_t>(id) < extraCost_.size()) cost += extraCost_[static_cast<size_t>(id)];
+            const double c = cost + best[p + bytes];
+            if (c < best[p] - 1e-9 || (c < best[p] + 1e-9 && bytes > step[p].second)) {
+                best[p] = c;
+                step[p] = {id, bytes};
+            }
+        };
+        roots_.forEachPrefix(low, p, [&](int32_t id, size_t bytes) { consider(id, bytes, p == 0 ? costRoot_ : costInnerRoot_); });
+        suffixes_.forEachPrefix(low, p, [&](int32_t id, size_t bytes) {
+            consider(id, bytes, p == 0 ? costInitialSuffix_ : costSuffix_);
+        });
+        bpe_.forEachPrefix(low, p, [&](int32_t id, size_t bytes) { consider(id, bytes, costBpe_); });
+        size_t q = p + 1;
+        while (q < n && (static_cast<unsigned char>(low[q]) & 0xC0) == 0x80) ++q;
+        if (best[p] >= 1e299) consider(-1, q - p, costUnknown_);
+    }
+    pieces.clear();
+    for (size_t p = 0; p < n; p += step[p].second) pieces.push_back(step[p]);
 }
 
 // Splits the text on U+0020 as the reference does: part(cps, offs, a, b) for each non-empty part
