@@ -47,6 +47,22 @@ for t in gemma3 llama3 qwen3 gpt4o; do
   fi
 done
 
+# Our morphology-aware Turkish tokenizer, built from the nlptoolkit lexicon and the news corpus
+# (docs/tokenizers.md; ~6 s on 2 cores), beside the real tokenizers in the tokenizer lab.
+DICT=data/npm/nlptoolkit-dictionary
+NEWS=data/npm/nlptoolkit-corpus/corpus.txt
+if [[ -x "$CLI" && -f $NEWS && -f $DICT/turkish_dictionary.txt ]]; then
+  if [[ ! -f "$WS/tokenizers/turkish-morph/morph.json" ]]; then
+    echo "setup-workspace: building the morphology-aware Turkish tokenizer"
+    inputs=(--input "$NEWS")
+    [[ -f data/tr/corpus.txt ]] && inputs+=(--input data/tr/corpus.txt)
+    "$CLI" train tokenizer --kind morph "${inputs[@]}" --lexicon "$DICT" --vocab-size 32768 \
+      --out "$WS/tokenizers/turkish-morph" --force --progress human >/dev/null \
+      || echo "setup-workspace: could not build the morphology-aware tokenizer (continuing)"
+  fi
+  [[ -f "$WS/tokenizers/turkish-morph/morph.json" ]] && open+=("tokenizers/turkish-morph")
+fi
+
 # Turkish static word vectors trained by embedlab on the news corpus, with each word's part of speech
 # from the treebank: the map opens them coloured by POS (docs/static-embeddings.md; ~20 s on 2 cores).
 NEWS=data/npm/nlptoolkit-corpus/corpus.txt
