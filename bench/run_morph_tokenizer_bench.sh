@@ -21,8 +21,8 @@ lscpu | grep -m1 'Model name' || true
   --vocab-size "$V" --out "$OUT/morph" --force > "$OUT/morph.json" 2> "$OUT/morph.err"
 tail -1 "$OUT/morph.err"
 MV=$("$PY" -c "import json; print(json.load(open('$OUT/morph.json'))['vocab_size'])")
-/usr/bin/time -f "bpe: %e s" "$CLI" train tokenizer --kind bpe --input "$OUT/train.txt" --vocab-size "$V" \
-  --out "$OUT/bpe" --force > /dev/null 2> "$OUT/bpe.err"
+/usr/bin/time -f "bpe: %e s" "$CLI" train tokenizer --kind bpe --input "$OUT/train.txt" --vocab-size "$MV" \
+  --out "$OUT/bpe" --force > /dev/null 2> "$OUT/bpe.err"   # the same number of ids as the morph tokenizer
 tail -1 "$OUT/bpe.err"
 TOKS=(--tokenizer "$OUT/morph" --tokenizer "$OUT/bpe" --tokenizer "$FX/tokenizers/turkish-seed")
 for t in gemma3 gpt4o llama3 qwen3; do [ -e "$FX/tokenizers/$t" ] && TOKS+=(--tokenizer "$FX/tokenizers/$t"); done

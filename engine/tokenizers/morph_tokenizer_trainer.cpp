@@ -52,10 +52,27 @@ bool allLetters(const std::u32string& w) {
     return true;
 }
 
+// kontrol → kontröl: the stem as suffix harmony sees it for a root that takes front vowels.
+std::u32string frontLastVowel(std::u32string s) {
+    for (size_t i = s.size(); i-- > 0;) {
+        switch (s[i]) {
+        case U'a': s[i] = U'e'; return s;
+        case 0x131: s[i] = U'i'; return s;
+        case U'o': s[i] = 0xF6; return s;
+        case U'u': s[i] = 0xFC; return s;
+        default:
+            if (isVowel(s[i])) return s;
+        }
+    }
+    return s;
+}
+
 struct Root {
     std::u32string text;
     std::vector<std::u32string> variants;
+    std::u32string yorStem;  // a verb's stem before -Hyor (başla → başl), dearer in the encoder
     bool proper = false;
+    bool frontHarmony = false;  // IS_UU: takes front-vowel suffixes after a back vowel (kontrolü, saati)
     int64_t count = 0;
     size_t order = 0;
 };
@@ -79,6 +96,7 @@ std::vector<Root> readLexicon(const std::string& dir, MorphTokenizerReport& rep)
     std::vector<Root> roots;
     std::unordered_map<std::u32string, size_t> index;
     std::unordered_set<std::u32string> derived;
+    std::vector<std::pair<std::u32string, std::string>> derivedBy;  // a derived entry, its last suffix
     auto add = [&](const std::u32string& w) {
         if (index.count(w)) return;
         index.emplace(w, roots.size());
@@ -104,21 +122,11 @@ std::vector<Root> readLexicon(const std::string& dir, MorphTokenizerReport& rep)
                 add(w);
                 continue;
             }
-            // A derived entry stays a root when its last derivation forms a new lexical word (an agent,
-            // a verb: yatırımcı = …+HCH, gizle = giz+lA, kaçın = kaç+Hn, araştır = …+DHr); one that ends
-            // in an inflection-like or productive derivation is its root + suffixes (verme = ver+mA,
-            // değersiz = değer+sHz, satış = sat+yHş, çıktı = çık+DH).
-            static const std::set<std::string> lexical = {"CH", "HCH", "yHcH", "lA", "lAn", "Hn", "DHr", "sAl", "DAş",
-                                                          "GAn", "HyAt", "mAn", "lAt", "cAsHnA", "HmsH", "CHk", "GH",
-                                                          "GHn", "Ar", "Al", "Hl", "Hş"};
-            if (lexical.count(f[1].substr(plus + 1))) add(w);
-            else {
-                derived.insert(w);
-                ++rep.rootsDerived;
-            }
+            derivedBy.emplace_back(w, f[1].substr(plus + 1));
         }
     }
     std::unordered_map<std::u32string, std::set<std::string>> flags;
+    std::vector<std::u32string> dictionary;
     {
         std::ifstream in(dictPath, std::ios::binary);
         std::string line;
@@ -134,8 +142,45 @@ std::vector<Root> readLexicon(const std::string& dir, MorphTokenizerReport& rep)
             }
             auto& fl = flags[w];
             fl.insert(f.begin() + 1, f.end());
-            if (!derived.count(w)) add(w);
+            dictionary.push_back(w);
         }
+    }
+    // A derived entry that is another entry + an inflection or a productive derivation is that entry +
+    // suffixes, not a root (verme = ver+mA, değersiz = değer+sHz, satış = sat+yHş, çıktı = çık+DH); every
+    // other derived entry stays a root: lexicalised words (yönetim = yön+At+yHm, sonuç = son+Hç,
+    // yatırımcı = …+HCH, gizle = giz+lA) and etymological analyses (bilgisayar = bil+GH+say+Ar).
+    {
+        static const std::set<std::string> productive = {
+            "lHk", "lH", "mA", "sHz", "lAş", "CA", "lAr", "DH", "yHş", "Hş", "yAn", "Ht", "Hl", "DAn", "dA", "DA",
+            "mAz", "Hr", "Ar", "yAcAk", "AcAk", "mHş", "DHk", "HncH", "mAk", "yA", "A", "yH", "H", "yHp", "yArAk",
+            "nDA", "ndA"};
+        std::unordered_set<std::u32string> entries(dictionary.begin(), dictionary.end());
+        for (const auto& r : roots) entries.insert(r.text);
+        for (const auto& [w, tag] : derivedBy) entries.insert(w);
+        const SuffixParser entryParser;
+        for (const auto& [w, tag] : derivedBy) {
+            if (!productive.count(tag)) continue;
+            // The tag as a template: a leading y, n or s may be a buffer (yHş → (y)Hş).
+            std::vector<std::string> forms = {tag};
+            if (!tag.empty() && (tag[0] == 'y' || tag[0] == 'n' || tag[0] == 's') && tag.size() > 1)
+                forms.push_back("(" + tag.substr(0, 1) + ")" + tag.substr(1));
+            bool fromEntry = false;
+            for (size_t e = w.size() - 1; e >= 2 && !fromEntry; --e) {
+                if (!entries.count(w.substr(0, e))) continue;
+                for (const auto& t : forms)
+                    fromEntry = fromEntry || realizeSuffixChain({t}, w.substr(0, e)) == w.substr(e);
+                // or another entry + a chain of the built-in templates (tarafından = taraf+(H)n+DAn)
+                fromEntry = fromEntry || !entryParser.parse(w.substr(0, e), w.substr(e)).empty();
+            }
+            if (fromEntry) {
+                derived.insert(w);
+                ++rep.rootsDerived;
+            }
+        }
+        for (const auto& [w, tag] : derivedBy)
+            if (!derived.count(w)) add(w);
+        for (const auto& w : dictionary)
+            if (!derived.count(w)) add(w);
     }
     for (Root& r : roots) {
         const auto it = flags.find(r.text);
@@ -143,6 +188,7 @@ std::vector<Root> readLexicon(const std::string& dir, MorphTokenizerReport& rep)
         const auto& fl = it->second;
         const std::u32string& t = r.text;
         r.proper = fl.count("IS_OA") && fl.size() == 1;
+        r.frontHarmony = fl.count("IS_UU") > 0;
         std::set<std::u32string> vs;
         if ((fl.count("IS_SD") || fl.count("F_SD")) && t.size() > 1) {
             const char32_t c = t.back();
@@ -155,25 +201,22 @@ std::vector<Root> readLexicon(const std::string& dir, MorphTokenizerReport& rep)
         if (fl.count("IS_UD") && t.size() > 2 && !isVowel(t.back()) && isVowel(t[t.size() - 2]))
             vs.insert(t.substr(0, t.size() - 2) + t.back());  // ağız → ağz, burun → burn
         if (fl.count("IS_DUP") && !isVowel(t.back())) vs.insert(t + t.back());  // hak → hakk
-        if (fl.count("CL_FIIL") && t.size() > 2 && (t.back() == U'a' || t.back() == U'e')) {
-            // başla → başlı, söyle → söylü (before -yor)
-            char32_t prev = 0;
-            for (size_t i = t.size() - 1; i-- > 0;)
-                if (isVowel(t[i])) {
-                    prev = t[i];
-                    break;
-                }
-            const bool round = prev == U'o' || prev == 0xF6 || prev == U'u' || prev == 0xFC;
-            const char32_t n = t.back() == U'a' ? (round ? U'u' : char32_t(0x131)) : (round ? char32_t(0xFC) : U'i');
-            vs.insert(t.substr(0, t.size() - 1) + n);
-        }
+        // başla → başl, söyle → söyl: the stem before -Hyor (başlıyor, söylüyor), whose vowel narrows.
+        std::u32string yor;
+        if (fl.count("CL_FIIL") && t.size() > 2 && (t.back() == U'a' || t.back() == U'e') && !isVowel(t[t.size() - 2]))
+            yor = t.substr(0, t.size() - 1);
         for (const auto& v : vs)
             if (v != t && !index.count(v)) r.variants.push_back(v);
+        if (!yor.empty() && !index.count(yor) && !vs.count(yor)) {
+            r.variants.push_back(yor);
+            r.yorStem = yor;
+        }
     }
     return roots;
 }
 
 constexpr double kRarity = 0.3;
+constexpr double kYorStemCost = 0.6;
 std::string jsonKey(const std::string& s) { return nlohmann::json(s).dump(); }
 
 void writeTable(const std::string& path, const std::vector<std::pair<std::string, int64_t>>& entries) {
@@ -257,7 +300,9 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
             if (it == rootOf.end()) continue;
             std::vector<std::string> c;
             if (e < w.size()) {
-                c = parser.parse(w.substr(0, e), w.substr(e));
+                std::u32string stem = w.substr(0, e);
+                if (roots[it->second].frontHarmony) stem = frontLastVowel(stem);
+                c = parser.parse(stem, w.substr(e));
                 if (c.empty()) continue;
             }
             if (bestLen < 0 || static_cast<int>(c.size()) < bestLen) {
@@ -291,14 +336,18 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
     progress.checkCancelled();
 
     // 3. The vocabulary: specials, roots, suffix groups, BPE.
-    std::vector<std::pair<std::string, int64_t>> kokler = {{"<uppercase>", 0}, {"<unknown>", 1}, {" ", 2}, {"\n", 3},
-                                                           {"\t", 4},          {"<pad>", 5},     {"<eos>", 6}};
-    std::unordered_set<std::string> taken = {"<uppercase>", "<unknown>", " ", "\n", "\t", "<pad>", "<eos>"};
-    int64_t next = 7;
+    std::vector<std::pair<std::string, int64_t>> kokler = {{"<uppercase>", 0}, {"<unknown>", 1}, {" ", 2},
+                                                           {"\n", 3},          {"\t", 4},        {"<pad>", 5},
+                                                           {"<eos>", 6},        {"<allcaps>", 7}};
+    std::unordered_set<std::string> taken = {"<uppercase>", "<unknown>", " ", "\n", "\t", "<pad>", "<eos>", "<allcaps>"};
+    int64_t next = 8;
     // The encoder's extra cost of each root and suffix group: 0.3 for the rarest, 0 for the most frequent
     // (log of the corpus count), so that among segmentations of equal base cost the frequent root and
     // chain win (hak+ları, not hakla+rı).
     std::vector<std::pair<int64_t, double>> extraCost;
+    // A verb's stem before -Hyor (başl of başla) is also the start of other words (amaçl|ı for amaç|lı):
+    // it costs more, so that it only wins where nothing else reads the word (başl|ıyor).
+    std::vector<std::pair<std::string, double>> formCost;
     auto rarity = [](int64_t count, int64_t maxCount) {
         return kRarity * (1.0 - std::log1p(double(count)) / std::log1p(double(std::max<int64_t>(maxCount, 1))));
     };
@@ -323,6 +372,7 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
                 const std::string vs = utf8(v);
                 if (!taken.insert(vs).second) continue;
                 kokler.emplace_back(vs, next);
+                if (v == r.yorStem) formCost.emplace_back(vs, kYorStemCost);
                 ++rep.rootForms;
             }
             extraCost.emplace_back(next, rarity(r.count, maxRoot));
@@ -428,7 +478,7 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
             training.report(0.05, "training BPE on " + std::to_string(restLines) + " lines");
             SentencePieceModel::train(
                 "--input=" + pattern + "/rest.txt --model_prefix=" + pattern + "/rest --model_type=bpe --vocab_size=" +
-                std::to_string(want + want / 4 + 64) +
+                std::to_string(2 * want + 256) +
                 " --character_coverage=1.0 --byte_fallback=false --normalization_rule_name=identity "
                 "--remove_extra_whitespaces=true --split_digits=true --hard_vocab_limit=false "
                 "--shuffle_input_sentence=false --input_sentence_size=0 --num_threads=2 "
@@ -466,6 +516,9 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
     nlohmann::ordered_json extra = nlohmann::ordered_json::object();
     for (const auto& [id, c] : extraCost) extra[std::to_string(id)] = std::round(c * 1e4) / 1e4;
     m["token_costs"] = std::move(extra);
+    nlohmann::ordered_json forms = nlohmann::ordered_json::object();
+    for (const auto& [f, c] : formCost) forms[f] = c;
+    m["form_costs"] = std::move(forms);
     m["vocab_size"] = rep.vocabSize;
     m["roots"] = rep.roots;
     m["suffix_groups"] = rep.suffixGroups;

@@ -64,7 +64,7 @@ const std::vector<std::string>& turkishSuffixTemplates() {
         // person and copula
         "(y)Hm", "sHn", "(y)Hz", "sHnHz", "DHr", "(y)DH", "(y)mHş", "(y)sA",
         // verbs: negation, tense, mood, participles, converbs, voice
-        "mA", "mAz", "(y)AmA", "(y)AmAz", "DH", "mHş", "(y)AcAk", "Hyor", "yor", "(A)r", "(H)r", "mAlH", "mAk",
+        "mA", "mAz", "(y)AmA", "(y)AmAz", "DH", "mHş", "(y)AcAk", "Hyor", "yor", "mHyor", "(A)r", "(H)r", "mAlH", "mAk",
         "mAktA", "(y)Hp", "(y)ArAk", "(y)An", "DHk", "(y)Hş", "(y)Abil", "(y)HncA", "mAdAn", "(y)AlH",
         "mAksHzHn", "(y)Hver", "DHkçA", "(y)AsH", "mAsH", "(H)l", "(H)ş", "t", "Ar", "Ht", "DHr", "(H)ncH",
         // derivation

@@ -405,6 +405,7 @@ private:
     struct Piece {
         int64_t id;
         bool upper;
+        bool allUpper = false;  // after <allcaps> (embedlab-morph): every letter upper-case
     };
     std::string decodeWord(const std::vector<Piece>& pieces, const std::u32string& prevWord, bool skipSpecial) const;
     // The decoder between ids: what a space, newline or tab flushes, and the previous word (for de/da).
@@ -412,6 +413,7 @@ private:
         std::u32string prevWord;
         std::vector<Piece> word;
         bool upper = false;
+        bool caps = false;
     };
     void decodeIds(const int64_t* ids, size_t n, DecodeState& st, std::string& out, bool skipSpecial) const;
     void flushWord(DecodeState& st, std::string& out, bool skipSpecial) const;
@@ -429,9 +431,11 @@ private:
     // embedlab-morph (morph.json): the segment costs of a root at the start of a segment and inside it,
     // a suffix after something and at the start, a BPE piece, an unknown character.
     bool morph_ = false;
+    int64_t allCapsId_ = -1;  // embedlab-morph: "<allcaps>" in kokler.json, before a run of capitals
     double costRoot_ = 1, costInnerRoot_ = 1.5, costSuffix_ = 1, costInitialSuffix_ = 2, costBpe_ = 1.25,
            costUnknown_ = 100;
     std::vector<double> extraCost_;  // per id, added to its table's cost (token_costs)
+    std::unordered_map<std::string, double> formCost_;  // per surface string, added too (form_costs)
 };
 
 // A flat JSON object {"token": id, …} in file order, read in one pass (nlohmann's ordered_json finds
@@ -553,6 +557,13 @@ TurkishTokenizer::TurkishTokenizer(const std::string& dir, TurkishEncoding mode)
             if (static_cast<size_t>(id) >= extraCost_.size()) extraCost_.resize(static_cast<size_t>(id) + 1, 0.0);
             extraCost_[static_cast<size_t>(id)] = value.get<double>();
         }
+        const auto forms = m.value("form_costs", nlohmann::json::object());
+        if (!forms.is_object()) throw Error::badInput("turkish tokenizer: " + manifest + ": form_costs must be an object");
+        for (const auto& [key, value] : forms.items()) {
+            if (!value.is_number() || value.get<double>() < 0)
+                throw Error::badInput("turkish tokenizer: " + manifest + ": form_costs maps strings to costs ≥ 0");
+            formCost_[key] = value.get<double>();
+        }
     }
     loadTable(dir, "kokler.json", TokenType::Root, roots_);
     loadTable(dir, "ekler.json", TokenType::Suffix, suffixes_);
@@ -567,6 +578,13 @@ TurkishTokenizer::TurkishTokenizer(const std::string& dir, TurkishEncoding mode)
                                   (id == kSpace ? "<space>" : id == kNewline ? "\\n" : id == kTab ? "\\t" : tok) +
                                   "\" to id " + std::to_string(id));
         types_[id] = TokenType::Special;
+    }
+    if (morph_) {
+        auto it = vocab_.find("<allcaps>");
+        if (it != vocab_.end() && it->second > kEos && groups_[it->second].forms.size() == 1) {
+            allCapsId_ = it->second;
+            types_[allCapsId_] = TokenType::Special;
+        }
     }
     for (auto& g : groups_)
         if (g.forms.size() > 1) analyseGroup(g);
@@ -600,7 +618,18 @@ void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<s
     while (s < b) {
         size_t e = s + 1;
         while (e < b && !pyIsUpper(cps[e])) ++e;
-        if (pyIsUpper(cps[s])) push(enc, kUpper, "<uppercase>", {offs[s], offs[s]});
+        bool caps = false;
+        if (allCapsId_ >= 0 && pyIsUpper(cps[s])) {
+            // A run of two or more capitals that ends the part or meets a non-letter: <allcaps>, one segment.
+            size_t r = s;
+            while (r < b && pyIsUpper(cps[r])) ++r;
+            if (r - s >= 2 && (r == b || !isLetter(cps[r]))) {
+                caps = true;
+                e = r;
+                push(enc, allCapsId_, "<allcaps>", {offs[s], offs[s]});
+            }
+        }
+        if (!caps && pyIsUpper(cps[s])) push(enc, kUpper, "<uppercase>", {offs[s], offs[s]});
         low.clear();
         cpOfByte.clear();
         for (size_t i = s; i < e; ++i) {
@@ -656,6 +685,10 @@ void TurkishTokenizer::segmentMorph(const std::string& low, std::vector<std::pai
         auto consider = [&](int32_t id, size_t bytes, double cost) {
             if (id >= 0 && id <= kEos && id != kNewline && id != kTab) return;
             if (id >= 0 && static_cast<size_t>(id) < extraCost_.size()) cost += extraCost_[static_cast<size_t>(id)];
+            if (!formCost_.empty()) {
+                const auto f = formCost_.find(low.substr(p, bytes));
+                if (f != formCost_.end()) cost += f->second;
+            }
             const double c = cost + best[p + bytes];
             if (c < best[p] - 1e-9 || (c < best[p] + 1e-9 && bytes > step[p].second)) {
                 best[p] = c;
@@ -818,7 +851,7 @@ std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const
                                         id == cliticId_);
                 x.text += t;
                 for (size_t k = 0; k < t.size(); ++k)
-                    x.cased += (k == 0 && pieces[i].upper) ? turkishUpperChar(t[k]) : t[k];
+                    x.cased += ((k == 0 && pieces[i].upper) || pieces[i].allUpper) ? turkishUpperChar(t[k]) : t[k];
                 x.choice.push_back(static_cast<uint8_t>(fi));
                 nb.push_back(std::move(x));
             }
@@ -841,7 +874,7 @@ std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const
             }
             const std::u32string& t = groups_[pieces[i].id].forms[c.choice[i]].text;
             for (size_t k = 0; k < t.size(); ++k)
-                appendUtf8(out, (k == 0 && pieces[i].upper) ? turkishUpperChar(t[k]) : t[k]);
+                appendUtf8(out, ((k == 0 && pieces[i].upper) || pieces[i].allUpper) ? turkishUpperChar(t[k]) : t[k]);
         }
         return out;
     };
@@ -853,7 +886,9 @@ std::string TurkishTokenizer::decodeWord(const std::vector<Piece>& pieces, const
     for (const auto& p : pieces) hasUnknown |= p.id == kUnknown;
     if (!hasUnknown && beam.size() > 1) {
         std::vector<int64_t> want;
-        for (const auto& p : pieces) {
+        for (size_t k = 0; k < pieces.size(); ++k) {
+            const Piece& p = pieces[k];
+            if (p.allUpper && (k == 0 || !pieces[k - 1].allUpper)) want.push_back(allCapsId_);
             if (p.upper) want.push_back(kUpper);
             want.push_back(p.id);
         }
@@ -912,8 +947,19 @@ void TurkishTokenizer::decodeIds(const int64_t* ids, size_t n, DecodeState& st, 
             flushWord(st, out, skipSpecial);
             appendUtf8(out, cp);
             st.upper = false;
+            st.caps = false;
             i += used - 1;
             continue;
+        }
+        if (id == allCapsId_ && allCapsId_ >= 0) {
+            st.caps = true;
+            st.upper = false;
+            continue;
+        }
+        if (st.caps) {
+            // <allcaps> covers the letters that follow, up to a piece that does not start with one.
+            const auto& t = groups_[id].forms[0].text;
+            st.caps = id > kEos && !t.empty() && isLetter(t[0]);
         }
         switch (id) {
         case kUpper: st.upper = true; continue;
@@ -925,7 +971,7 @@ void TurkishTokenizer::decodeIds(const int64_t* ids, size_t n, DecodeState& st, 
             flushWord(st, out, skipSpecial);
             if (!skipSpecial) out += groups_[id].forms[0].utf8;
             break;
-        default: st.word.push_back({id, st.upper}); break;
+        default: st.word.push_back({id, st.upper, st.caps}); break;
         }
         st.upper = false;
     }
