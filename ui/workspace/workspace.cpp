@@ -3,6 +3,7 @@
 #include "ui/evaluation/evaluation_panel.h"
 #include "ui/training/training_view.h"
 #include "ui/training/static_view.h"
+#include "ui/training/tokenizer_build_view.h"
 #include "ui/transfer/transfer_view.h"
 
 #include <QTabWidget>
@@ -99,6 +100,8 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     tabs->addTab(training_, tr("Training"));
     static_ = new StaticEmbeddingsView(runner);
     tabs->addTab(static_, tr("Static embeddings"));
+    tokenizerBuild_ = new TokenizerBuildView(runner);
+    tabs->addTab(tokenizerBuild_, tr("Tokenizer"));
     window->setPanel(QStringLiteral("training"), tabs);
     // A transferred or cut model opens in Models, where every other panel can use it.
     connect(transfer_, &TransferView::transferred, this, [this](const QString& dir) {
@@ -116,6 +119,13 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         window_->log()->append(LogPanel::Level::Error, tr("Static embeddings: %1").arg(m));
     });
     connect(static_, &StaticEmbeddingsView::showOnMap, window, &MainWindow::vectorsOpened);
+    connect(tokenizerBuild_, &TokenizerBuildView::built, this, [this](const QString& path) {
+        window_->log()->append(LogPanel::Level::Info, tr("Tokenizer written to %1").arg(path));
+    });
+    connect(tokenizerBuild_, &TokenizerBuildView::buildFailed, this, [this](const QString& m) {
+        window_->log()->append(LogPanel::Level::Error, tr("Tokenizer: %1").arg(m));
+    });
+    connect(tokenizerBuild_, &TokenizerBuildView::openInLab, this, [this](const QString& path) { window_->openPath(path); });
     connect(transfer_, &TransferView::transferFailed, this, [this](const QString& m) {
         window_->log()->append(LogPanel::Level::Error, tr("Transfer: %1").arg(m));
     });
@@ -185,6 +195,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     state_->addParticipant(training_);
     state_->addParticipant(transfer_);
     state_->addParticipant(static_);
+    state_->addParticipant(tokenizerBuild_);
     if (map_) state_->addParticipant(map_);
     state_->addParticipant(generation_);
     windowParticipant_ = std::make_unique<WindowParticipant>(window);

@@ -33,6 +33,7 @@ class EvaluationPanel;
 class TrainingView;
 class TransferView;
 class StaticEmbeddingsView;
+class TokenizerBuildView;
 
 class Workspace : public QObject {
     Q_OBJECT
@@ -54,6 +55,7 @@ public:
     TrainingView* training() const { return training_; }
     TransferView* transfer() const { return transfer_; }
     StaticEmbeddingsView* staticEmbeddings() const { return static_; }
+    TokenizerBuildView* tokenizerBuild() const { return tokenizerBuild_; }
     WorkspaceState* state() const { return state_; }
 
     // Sessions. Failures are a message in the log and the status bar; the workspace stays usable.
@@ -87,6 +89,7 @@ private:
     TrainingView* training_ = nullptr;
     TransferView* transfer_ = nullptr;
     StaticEmbeddingsView* static_ = nullptr;
+    TokenizerBuildView* tokenizerBuild_ = nullptr;
     SimilarityPanel* similarity_;
     EvaluationPanel* evaluation_;
 };
