@@ -66,6 +66,9 @@ int runTrainStatic(Args& a) {
     o.input = a.require("input");
     o.outPath = a.require("out");
     o.units = a.get("units", "words");
+    o.morphTokenizer = a.get("tokenizer");
+    if (!o.morphTokenizer.empty() && o.units != "morph")
+        throw UsageError("train static: --tokenizer goes with --units morph (or give --units tokenizer:PATH)");
     o.subwords = a.get("subwords", "3-6");
     train::StaticOptions& m = o.model;
     const auto intIn = [&](const char* flag, long long def, long long lo, long long hi) {
@@ -196,7 +199,7 @@ EMBEDLAB_CLI_COMMAND(Command{
     "  train tokenizer --kind morph|bpe|unigram --input CORPUS --vocab-size V --out DIR [--character-coverage 1.0]\n"
     "    (morph: --lexicon DIR, the nlptoolkit-dictionary folder; --input may repeat)\n"
     "    [--max-sentences N] [--force]\n"
-    "  train static --input CORPUS --out FILE.vec|FILE.bin|FILE.tsv [--gold TREEBANK] [--units words|morph|tokenizer:PATH] [--subwords 3-6|none]\n"
+    "  train static --input CORPUS --out FILE.vec|FILE.bin|FILE.tsv [--gold TREEBANK] [--units words|morph|tokenizer:PATH] [--tokenizer MORPH_DIR] [--subwords 3-6|none]\n"
     "    [--dim 100] [--epochs 5] [--window 5] [--negatives 5] [--min-count 5] [--lr 0.05] [--sample 1e-4]\n"
     "    [--buckets 2000000] [--seed 1] [--oov-words FILE] [--update centre|pair]",
     {"no-shuffle", "learn-temperature", "force"},

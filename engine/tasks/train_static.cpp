@@ -75,11 +75,15 @@ StaticTrainResult trainStaticEmbeddings(const StaticTrainOptions& o, Progress& p
     if (mo.maxn > 0 && mo.buckets < 1) throw Error::badInput("train static: --buckets must be ≥ 1 with subwords");
 
     std::unique_ptr<Tokenizer> tokenizer;
-    if (o.units == "morph")
-        throw Error::badInput("train static: --units morph needs the morphology-aware tokenizer (train tokenizer --kind morph, "
-                              "issue #17), which is not built yet; give a seed-format Turkish tokenizer folder with "
-                              "--units tokenizer:DIR");
-    if (o.units.rfind("tokenizer:", 0) == 0) {
+    if (o.units == "morph") {
+        if (o.morphTokenizer.empty())
+            throw Error::badInput("train static: --units morph needs --tokenizer DIR, a morphology-aware tokenizer "
+                                  "(embedlab-cli train tokenizer --kind morph)");
+        tokenizer = loadTokenizer(o.morphTokenizer);
+        if (tokenizer->kind() != "embedlab-morph")
+            throw Error::badInput("train static: --units morph needs a tokenizer built by train tokenizer --kind morph; " +
+                                  o.morphTokenizer + " is " + tokenizer->kind());
+    } else if (o.units.rfind("tokenizer:", 0) == 0) {
         const std::string path = o.units.substr(10);
         if (path.empty()) throw Error::badInput("train static: --units tokenizer:PATH needs a path");
         tokenizer = loadTokenizer(path);
@@ -112,8 +116,14 @@ StaticTrainResult trainStaticEmbeddings(const StaticTrainOptions& o, Progress& p
                     units.clear();
                     for (int64_t id : tokenizer->encode(rec.text, false).ids) {
                         auto it = pieceNames.find(id);
-                        if (it == pieceNames.end()) it = pieceNames.emplace(id, tokenizer->idToToken(id)).first;
-                        units.push_back(it->second);
+                        if (it == pieceNames.end()) {
+                            // Markers and spaces (the seed format's <uppercase>, " ") are not units.
+                            std::string name = tokenizer->idToToken(id);
+                            const bool blank = name.find_first_not_of(" \t\n\r") == std::string::npos;
+                            if (blank || tokenizer->tokenType(id) == TokenType::Special) name.clear();
+                            it = pieceNames.emplace(id, std::move(name)).first;
+                        }
+                        if (!it->second.empty()) units.push_back(it->second);
                     }
                 } else {
                     splitWords(rec.text, units);

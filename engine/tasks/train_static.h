@@ -19,6 +19,8 @@ namespace embedlab::tasks {
 struct StaticTrainOptions {
     std::string input;              // corpus
     std::string units = "words";    // words | morph | tokenizer:PATH
+    std::string morphTokenizer;     // units morph: a folder built by `train tokenizer --kind morph`; each word
+                                    // becomes its root and suffix groups (allomorphs are one unit: lar = ler)
     std::string subwords = "3-6";   // MIN-MAX | none
     train::StaticOptions model;     // dim, epochs, window, negatives, minCount, lr, seed, threads, buckets
     std::string oovWordsPath;       // a file of words (one per line) to write as well

@@ -65,7 +65,24 @@ bad() {  # name, expected stderr text, args...
   check "$name exits 3" "[ $rc -eq 3 ] && grep -qi -- \"$text\" $T/err && [ ! -e $T/bad.vec ]"
 }
 bad "unknown units" "units" --input "$T/tr.txt" --units letters --out "$T/bad.vec"
-bad "morph units (not built) named" "morph" --input "$T/tr.txt" --units morph --out "$T/bad.vec"
+bad "morph units without a tokenizer name --tokenizer" "--tokenizer" --input "$T/tr.txt" --units morph --out "$T/bad.vec"
+bad "morph units with a tokenizer of another kind" "kind morph" --input "$T/tr.txt" --units morph --tokenizer "$FX/tokenizers/turkish-seed" --out "$T/bad.vec"
+# Morphological units: a morphology-aware tokenizer from a hand-made lexicon; each word becomes its root
+# and suffix groups, allomorphs one unit (lar = ler), no space or <uppercase> units.
+mkdir -p "$T/lex"
+printf 'kitap CL_ISIM IS_SD\nev CL_ISIM\ngel CL_FIIL\nokul CL_ISIM\ngöz CL_ISIM\n' > "$T/lex/turkish_dictionary.txt"
+printf 'kitap kitap\nev ev\n' > "$T/lex/turkish_morphological_lexicon.txt"
+for i in $(seq 40); do printf 'Kitaplar evlerde\nevler kitaplarda\ngözler okullarda\n'; done > "$T/m.txt"
+"$CLI" train tokenizer --kind morph --input "$T/m.txt" --input "$T/tr.txt" --lexicon "$T/lex" --vocab-size 1500 --out "$T/morph" > /dev/null 2> "$T/err"
+"$CLI" train static --input "$T/m.txt" --units morph --tokenizer "$T/morph" --min-count 1 --dim 8 --epochs 1 --subwords none --out "$T/m.vec" > /dev/null 2> "$T/err"; rc=$?
+check "morph units: root and suffix-group units, allomorphs shared, no markers" "[ $rc -eq 0 ] && $PY - '$T/m.vec' <<'PY'
+import sys
+words = {l.split(' ')[0] for l in list(open(sys.argv[1], encoding='utf-8'))[1:]}
+assert {'kitap', 'ev', 'göz', 'okul'} <= words, words
+lar = {w for w in words if w in ('lar', 'ler')}
+assert len(lar) == 1, words          # one unit for the plural's two forms
+assert not any(w.strip() == '' or w.startswith('<') for w in words if w != '</s>'), words
+PY"
 bad "a reversed n-gram range" "subwords" --input "$T/tr.txt" --subwords 6-3 --out "$T/bad.vec"
 bad "a missing corpus" "none.txt" --input "$T/none.txt" --out "$T/bad.vec"
 bad "a min-count nothing reaches" "min-count" --input "$T/tr.txt" --min-count 100000000 --out "$T/bad.vec"
