@@ -54,7 +54,7 @@ int runTrainTokenizer(Args& a) {
         j["bpe"] = r.bpePieces;
         j["corpus_words"] = r.words;
         j["corpus_words_parsed"] = r.wordsParsed;
-        j["lexicon_lines_skipped"] = r.lexiconSkipped;
+        j["lexicon_entries_skipped"] = r.lexiconSkipped;
     }
     printJson(j);
     return 0;

@@ -75,7 +75,21 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions& o, Progress& pr
                 [&](CorpusRecord&& rec) {
                     for (char& c : rec.text)
                         if (c == '\n' || c == '\r') c = ' ';
-                    f << rec.text << '\n';
+                    // SentencePiece's trainers abort the process on a word of more than 65,535
+                    // characters: a run without spaces longer than 4,096 bytes is cut (at a code point).
+                    size_t run = 0;
+                    std::string text;
+                    text.reserve(rec.text.size());
+                    for (char c : rec.text) {
+                        const bool lead = (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                        if (c == ' ' || c == '\t') run = 0;
+                        else if (lead && ++run > 4096) {
+                            text += ' ';
+                            run = 1;
+                        }
+                        text += c;
+                    }
+                    f << text << '\n';
                     ++r.sentences;
                     for (unsigned char c : rec.text) r.chars += (c & 0xC0) != 0x80;
                 },

@@ -240,6 +240,9 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
         throw Error::badInput("train tokenizer --kind morph: give the lexicon folder (--lexicon DIR with "
                               "turkish_dictionary.txt and turkish_morphological_lexicon.txt, from nlptoolkit-dictionary)");
     std::vector<Root> roots = readLexicon(o.lexiconDir, rep);
+    if (roots.empty())
+        throw Error::badInput("train tokenizer --kind morph: the lexicon in " + o.lexiconDir +
+                              " has no entry that is a word (letters only)");
     std::unordered_map<std::u32string, size_t> rootOf;  // a root or variant form → root
     size_t longestRoot = 0;
     for (size_t i = 0; i < roots.size(); ++i) {
@@ -383,7 +386,14 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
     std::vector<std::pair<std::string, int64_t>> ekler;
     {
         std::vector<std::vector<std::string>> chains;
-        for (const auto& t : turkishSuffixTemplates()) chains.push_back({t});
+        // Every single template, the most used first: a form two templates share (di: past -DH and
+        // copula -(y)DH) belongs to the more frequent one's group; then the chains.
+        std::vector<std::string> singles = turkishSuffixTemplates();
+        std::stable_sort(singles.begin(), singles.end(), [&](const std::string& a, const std::string& b) {
+            const auto ia = chainCount.find(a), ib = chainCount.find(b);
+            return (ia == chainCount.end() ? 0 : ia->second) > (ib == chainCount.end() ? 0 : ib->second);
+        });
+        for (const auto& t : singles) chains.push_back({t});
         std::vector<std::pair<std::string, int64_t>> byCount(chainCount.begin(), chainCount.end());
         std::stable_sort(byCount.begin(), byCount.end(),
                          [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -404,19 +414,28 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
             for (const auto& t : chain) key += (key.empty() ? "" : "+") + t;
             const auto cc = chainCount.find(key);
             if (rep.suffixGroups >= budget) break;
-            bool any = false;
-            for (const auto& f : suffixChainForms(chain)) {
-                const std::string s = utf8(f);
-                if (!suffixTaken.insert(s).second) continue;
-                ekler.emplace_back(s, next);
-                taken.insert(s);
-                ++rep.suffixForms;
-                any = true;
-            }
-            if (any) {
-                extraCost.emplace_back(next, rarity(cc == chainCount.end() ? 0 : cc->second, maxChain));
-                ++rep.suffixGroups;
-                ++next;
+            // A chain that starts with a buffer y is two groups, its forms after a vowel (yla, ydı) and
+            // after a consonant (la, dı): one id for both would be ambiguous where another suffix spells
+            // the y-less form after a vowel too (söyle|di, the past, beside araba|ydı, the copula).
+            const std::vector<std::u32string> forms = suffixChainForms(chain);
+            const bool buffered = chain.front().rfind("(y)", 0) == 0;
+            for (int part = 0; part < (buffered ? 2 : 1); ++part) {
+                if (rep.suffixGroups >= budget) break;
+                bool any = false;
+                for (const auto& f : forms) {
+                    if (buffered && (f[0] == U'y') != (part == 0)) continue;
+                    const std::string s = utf8(f);
+                    if (!suffixTaken.insert(s).second) continue;
+                    ekler.emplace_back(s, next);
+                    taken.insert(s);
+                    ++rep.suffixForms;
+                    any = true;
+                }
+                if (any) {
+                    extraCost.emplace_back(next, rarity(cc == chainCount.end() ? 0 : cc->second, maxChain));
+                    ++rep.suffixGroups;
+                    ++next;
+                }
             }
         }
     }
@@ -462,7 +481,16 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
                     size_t j = i;
                     while (j < cps.size() && isLetter(cps[j])) ++j;
                     const std::u32string w = cps.substr(i, j - i);
-                    line += parsed.count(w) ? std::u32string(U" ") : w;
+                    if (parsed.count(w)) {
+                        line += U' ';
+                    } else {
+                        // SentencePiece's BPE trainer aborts the process on a word of more than 65,535
+                        // characters: unparsed runs reach it in pieces of at most 64.
+                        for (size_t c = 0; c < w.size(); c += 64) {
+                            if (c > 0) line += U' ';
+                            line += w.substr(c, 64);
+                        }
+                    }
                     i = j;
                 }
                 bool content = false;

@@ -164,11 +164,15 @@ SuffixParser::SuffixParser(std::vector<std::string> templates) : templates_(std:
     for (int c = 0; c < 12; ++c)
         for (const auto& t : templates_) realised_[static_cast<size_t>(c)].push_back(realizeSuffix(t, stemOfContext(c)));
     for (const auto& t : templates_) softens_.push_back(softens(t));
+    for (const auto& row : realised_)
+        for (const auto& r : row) longest_ = std::max(longest_, r.size());
 }
 
 std::vector<std::string> SuffixParser::parse(const std::u32string& stem, const std::u32string& rest,
                                              int maxLength) const {
-    if (rest.empty()) return {};
+    // At most maxLength pieces of at most longest_ letters: a longer rest cannot parse (and the recursion
+    // below stays as shallow as that bound).
+    if (rest.empty() || maxLength < 1 || rest.size() > static_cast<size_t>(maxLength) * longest_) return {};
     // best[(pos, mustVowel)]: the fewest templates from pos to the end (mustVowel: the previous piece's
     // final k was read as ğ, so this piece starts with a vowel).
     const size_t n = rest.size();

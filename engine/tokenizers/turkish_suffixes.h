@@ -43,6 +43,7 @@ private:
     // last letter a vowel, a voiced or a voiceless consonant), which is all a realisation depends on.
     std::vector<std::vector<std::u32string>> realised_;
     std::vector<bool> softens_;
+    size_t longest_ = 0;  // the longest realisation: a rest longer than maxLength × this cannot parse
 };
 
 // SuffixParser(templates).parse(stem, rest, maxLength).

@@ -525,15 +525,19 @@ TurkishTokenizer::TurkishTokenizer(const std::string& dir, TurkishEncoding mode)
     if (isRegularFile(manifest)) {
         nlohmann::json m;
         try {
-            m = nlohmann::json::parse(readFile(manifest, 1 << 20));
+            m = nlohmann::json::parse(readFile(manifest, 64ull << 20));
         } catch (const nlohmann::json::exception& e) {
             throw Error::badInput("turkish tokenizer: " + manifest + " is not valid JSON: " + e.what());
         }
-        if (!m.is_object() || m.value("format", std::string()) != "embedlab-morph" || m.value("version", 0) != 1)
+        const bool formatOk = m.is_object() && m.contains("format") && m["format"].is_string() &&
+                              m["format"].get<std::string>() == "embedlab-morph" && m.contains("version") &&
+                              m["version"].is_number_integer() && m["version"].get<int64_t>() == 1;
+        if (!formatOk)
             throw Error::badInput("turkish tokenizer: " + manifest +
                                   " must say {\"format\": \"embedlab-morph\", \"version\": 1}");
         morph_ = true;
         const auto costs = m.value("costs", nlohmann::json::object());
+        if (!costs.is_object()) throw Error::badInput("turkish tokenizer: " + manifest + ": costs must be an object");
         auto cost = [&](const char* key, double& v) {
             if (!costs.contains(key)) return;
             if (!costs[key].is_number() || !(costs[key].get<double>() > 0) || costs[key].get<double>() > 1e6)
@@ -673,6 +677,10 @@ void TurkishTokenizer::encodeWord(const std::u32string& cps, const std::vector<s
     }
 }
 
+double ownPenalty(const Group& g, size_t fi, const std::u32string& word, const std::u32string& cased,
+                  const std::u32string& prevWord, const Group* next, int initialPref, bool innerCapital, bool nextIsLetter,
+                  bool clitic);
+
 // The cheapest path through the segment: each piece a root, suffix or BPE string (or one unknown code
 // point, id -1), costed by table and position; among equal costs the longer first piece (deterministic).
 void TurkishTokenizer::segmentMorph(const std::string& low, std::vector<std::pair<int32_t, size_t>>& pieces) const {
@@ -680,10 +688,30 @@ void TurkishTokenizer::segmentMorph(const std::string& low, std::vector<std::pai
     std::vector<double> best(n + 1, 1e300);
     std::vector<std::pair<int32_t, size_t>> step(n + 1, {-1, 0});
     best[n] = 0;
+    // The text before each byte (the context a suffix form must agree with) and whether a letter follows.
+    std::u32string cps;
+    std::vector<size_t> offs;
+    decodeUtf8(low, cps, offs);
+    std::vector<size_t> cpAt(n + 1, cps.size());
+    for (size_t i = 0; i < offs.size(); ++i) cpAt[offs[i]] = i;
     for (size_t p = n; p-- > 0;) {
         if ((static_cast<unsigned char>(low[p]) & 0xC0) == 0x80) continue;  // inside a code point
+        // A suffix form the decoder would not choose after this text (okul|a, not oku|la: after a vowel
+        // the decoder writes -yla) costs the decoder's own penalty more, so encoder and decoder agree.
+        auto disagreement = [&](int32_t id, size_t bytes) {
+            const Group& g = groups_[static_cast<size_t>(id)];
+            if (p == 0 || g.forms.size() < 2) return 0.0;
+            const std::string form = low.substr(p, bytes);
+            size_t fi = 0;
+            while (fi < g.forms.size() && g.forms[fi].utf8 != form) ++fi;
+            if (fi == g.forms.size()) return 0.0;
+            const size_t after = cpAt[p + bytes];
+            const bool nextIsLetter = after < cps.size() && isLetter(cps[after]);
+            const std::u32string word = cps.substr(0, cpAt[p]);
+            return ownPenalty(g, fi, word, {}, {}, nullptr, -1, false, nextIsLetter, false);
+        };
         auto consider = [&](int32_t id, size_t bytes, double cost) {
-            if (id >= 0 && id <= kEos && id != kNewline && id != kTab) return;
+            if (id >= 0 && ((id <= kEos && id != kNewline && id != kTab) || id == allCapsId_)) return;
             if (id >= 0 && static_cast<size_t>(id) < extraCost_.size()) cost += extraCost_[static_cast<size_t>(id)];
             if (!formCost_.empty()) {
                 const auto f = formCost_.find(low.substr(p, bytes));
@@ -697,7 +725,7 @@ void TurkishTokenizer::segmentMorph(const std::string& low, std::vector<std::pai
         };
         roots_.forEachPrefix(low, p, [&](int32_t id, size_t bytes) { consider(id, bytes, p == 0 ? costRoot_ : costInnerRoot_); });
         suffixes_.forEachPrefix(low, p, [&](int32_t id, size_t bytes) {
-            consider(id, bytes, p == 0 ? costInitialSuffix_ : costSuffix_);
+            consider(id, bytes, (p == 0 ? costInitialSuffix_ : costSuffix_) + disagreement(id, bytes));
         });
         bpe_.forEachPrefix(low, p, [&](int32_t id, size_t bytes) { consider(id, bytes, costBpe_); });
         size_t q = p + 1;
@@ -1092,7 +1120,7 @@ void TurkishTokenizer::encodePartLossless(const std::u32string& cps, const std::
             if ((static_cast<unsigned char>(u.low[p]) & 0xC0) == 0x80) continue;  // inside a code point
             auto& o = u.opts[p];
             auto add = [&](int32_t id, size_t bytes) {
-                if (id <= kEos && id != kNewline && id != kTab) return;
+                if ((id <= kEos && id != kNewline && id != kTab) || id == allCapsId_) return;
                 if (std::find(o.begin(), o.end(), std::make_pair(id, bytes)) == o.end()) o.emplace_back(id, bytes);
             };
             roots_.forEachPrefix(u.low, p, add);
@@ -1133,7 +1161,10 @@ void TurkishTokenizer::encodePartLossless(const std::u32string& cps, const std::
         bool found = false;
         Encoding hit;
         auto spent = [&] { return tried >= 512 || decoded >= kDecodeBudget; };
-        for (int slack = 0; slack <= 3 && !found && !spent(); ++slack) {
+        // The search recurses one level per piece and per unit: a part of more than 512 of them (a long
+        // unspaced run) goes to the fallbacks below at once.
+        const bool searchable = static_cast<size_t>(restMin[0]) + units.size() <= 512;
+        for (int slack = 0; searchable && slack <= 3 && !found && !spent(); ++slack) {
             const int target = restMin[0] + slack;
             int used = 0;
             // Depth-first over (unit, byte): exactly `target` pieces in all.

@@ -83,6 +83,8 @@ TEST(TurkishSuffixes, ParseFindsTheFewestTemplates) {
     EXPECT_TRUE(p.parse(u("kitap"), u("lığ")).empty());
     EXPECT_TRUE(p.parse(u("ev"), u("xyz")).empty());
     EXPECT_TRUE(p.parse(u("ev"), u("")).empty());
-    // at most maxLength templates
+    // at most maxLength templates; a rest longer than maxLength of the longest is refused at once (a
+    // 100,000-letter run once overflowed the stack)
     EXPECT_TRUE(p.parse(u("kitap"), u("larımızdan"), 2).empty());
+    EXPECT_TRUE(p.parse(u("kitap"), std::u32string(100000, U't')).empty());
 }
