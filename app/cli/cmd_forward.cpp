@@ -74,6 +74,7 @@ int runForward(Args& a) {
             mask[b][static_cast<int64_t>(t)] = 1;
         }
     ForwardOptions o;
+    o.interventions = Interventions::parse(a.get("zero-heads"), a.get("skip-layers"));
     ForwardOutput out = model->forward(ids, mask, at::Tensor(), o);
     std::vector<std::pair<std::string, at::Tensor>> tensors;
     for (size_t i = 0; i < out.hiddenStates.size(); ++i)
@@ -98,9 +99,10 @@ int runForward(Args& a) {
 }  // namespace
 
 EMBEDLAB_CLI_COMMAND(Command{"forward",
-                             "forward --model DIR --ids \"1,2,3[;4,5,6,7]\" [--dtype f32|bf16] [--device D] --out FILE.safetensors",
+                             "forward --model DIR --ids \"1,2,3[;4,5,6,7]\" [--dtype f32|bf16] [--device D] --out FILE.safetensors\n"
+                             "  [--zero-heads L:H,...] [--skip-layers L,...]",
                              {},
-                             {"model", "ids", "out"},
+                             {"model", "ids", "out", "zero-heads", "skip-layers"},
                              runForward});
 
 }  // namespace embedlab::cli

@@ -41,6 +41,7 @@ int runGenerate(Args& a) {
     if (!(o.topP > 0 && o.topP <= 1)) throw UsageError("--top-p must be in (0, 1]");
     if (o.topLogprobs < 0) throw UsageError("--top-logprobs must be >= 0");
     if (o.repetitionPenalty <= 0) throw UsageError("--repetition-penalty must be positive");
+    o.interventions = Interventions::parse(a.get("zero-heads"), a.get("skip-layers"));
 
     std::unique_ptr<Tokenizer> tok;
     std::vector<int64_t> prompt;
@@ -105,10 +106,11 @@ int runGenerate(Args& a) {
 EMBEDLAB_CLI_COMMAND(Command{
     "generate",
     "generate --model DIR (--prompt TEXT | --ids \"1,2,3\") --max-new-tokens N [--temperature T] [--top-k K]\n"
-    "  [--top-p P] [--seed S] [--top-logprobs K] [--repetition-penalty R] [--stop STR]... [--add-special] [--no-eos]",
+    "  [--top-p P] [--seed S] [--top-logprobs K] [--repetition-penalty R] [--stop STR]... [--add-special] [--no-eos]\n"
+    "  [--zero-heads L:H,...] [--skip-layers L,...]",
     {"add-special", "no-eos"},
     {"model", "prompt", "ids", "max-new-tokens", "temperature", "top-k", "top-p", "seed", "top-logprobs",
-     "repetition-penalty", "stop"},
+     "repetition-penalty", "stop", "zero-heads", "skip-layers"},
     runGenerate});
 
 }  // namespace embedlab::cli

@@ -179,6 +179,10 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
     const double scaling = 1.0 / std::sqrt(static_cast<double>(hd));
     auto heads = [&](const at::Tensor& t) { return unpack(t).view({B, L, nh, hd}).transpose(1, 2); };
     for (int64_t i = 0; i < last; ++i) {
+        if (o.interventions.skips(i)) {  // the identity
+            if (o.hiddenStates) out.hiddenStates.push_back(unpack(x));
+            continue;
+        }
         const Layer& l = layers_[static_cast<size_t>(i)];
         at::Tensor q = heads(nn::linear(x, l.qW, l.qB)).mul(scaling);
         at::Tensor k = heads(nn::linear(x, l.kW, l.kB));
@@ -186,6 +190,7 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
         at::Tensor probs;
         at::Tensor a = nn::attention(q, k, v, allowed, std::nullopt, o.attentions, &probs);
         if (o.attentions) out.attentions.push_back(probs);
+        a = zeroChosenHeads(a, o.interventions, i, nh, hd);
         if (packed) a = a.reshape({B * L, H}).index_select(0, realIdx);
         // In place only on the fast path: under autocast the product is bf16 and x is f32.
         const bool fast = nn::fastPathsAllowed();

@@ -116,6 +116,10 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
         return fused ? kernels::addRmsNorm(residual, t, w, c.normEps, 1.f) : residual + nn::gemmaRmsNorm(t, w, c.normEps);
     };
     for (int64_t i = 0; i < last; ++i) {
+        if (o.interventions.skips(i)) {  // the identity: the residual stream passes unchanged
+            if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
+            continue;
+        }
         const Layer& l = layers_[static_cast<size_t>(i)];
         const int64_t window = c.windowOf(i);
         at::Tensor h = norm(x, l.inNorm);
@@ -163,6 +167,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
         at::Tensor probs;
         at::Tensor a = nn::attention(q, keys, values, allowed, c.attnLogitSoftcap, o.attentions, &probs);
         if (o.attentions) out.attentions.push_back(probs);
+        a = zeroChosenHeads(a, o.interventions, i, c.numHeads, D);
         a = nn::linear(a, l.o);
         x = addNorm(x, a, l.postAttnNorm);
         h = norm(x, l.preFfNorm);
@@ -194,6 +199,15 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
         out.logits = logits;
     }
     return out;
+}
+
+at::Tensor Gemma3Model::readout(const at::Tensor& hidden) {
+    const auto& c = config_;
+    std::optional<at::InferenceMode> inference;
+    if (!recordsGradients()) inference.emplace();
+    at::Tensor logits = nn::linear(nn::gemmaRmsNorm(hidden.to(device_, dtype_), norm_, c.normEps), head_);
+    if (c.finalLogitSoftcap) logits = at::tanh(logits / *c.finalLogitSoftcap) * *c.finalLogitSoftcap;
+    return logits;
 }
 
 }  // namespace embedlab

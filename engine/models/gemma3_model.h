@@ -14,6 +14,8 @@ public:
     // name → shape of every tensor this config needs (lm_head.weight only when untied).
     static std::map<std::string, std::vector<int64_t>> expectedShapes(const ModelConfig& c);
 
+    at::Tensor readout(const at::Tensor& hidden) override;
+
 protected:
     void bind() override;
     std::string embeddingKey() const override { return "embed_tokens.weight"; }

@@ -125,11 +125,12 @@ void finish(GenerationResult& r, const GenerationOptions& o, int64_t decodeForwa
     }
 }
 
-ForwardOptions lastLogitsOnly() {
+ForwardOptions lastLogitsOnly(const GenerationOptions& o) {
     ForwardOptions fo;
     fo.hiddenStates = false;
     fo.logits = true;
     fo.lastPositionOnly = true;
+    fo.interventions = o.interventions;
     return fo;
 }
 
@@ -152,7 +153,7 @@ GenerationResult generate(Model& model, const std::vector<int64_t>& prompt, cons
     at::Generator gen = at::detail::createCPUGenerator(o.seed);
     std::set<int64_t> seen(prompt.begin(), prompt.end());
     KVCache cache = model.makeCache();
-    const ForwardOptions fo = lastLogitsOnly();
+    const ForwardOptions fo = lastLogitsOnly(o);
 
     auto t0 = std::chrono::steady_clock::now();
     at::Tensor input = at::tensor(prompt, at::TensorOptions().dtype(at::kLong)).view({1, -1});
@@ -233,7 +234,7 @@ std::vector<GenerationResult> generateBatch(Model& model, const std::vector<std:
 
     KVCache cache = model.makeCache();
     cache.setLeftPadding(pads);
-    const ForwardOptions fo = lastLogitsOnly();
+    const ForwardOptions fo = lastLogitsOnly(o);
     auto t0 = std::chrono::steady_clock::now();
     ForwardOutput out = model.forwardCached(at::tensor(flat, at::TensorOptions().dtype(at::kLong)).view({B, Lmax}), cache, fo);
     at::Tensor logits = out.logits.reshape({B, -1}).to(at::kCPU, at::kFloat);

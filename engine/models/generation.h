@@ -5,6 +5,8 @@
 // reproducible: an at::Generator seeded with `seed` drives every draw.
 #pragma once
 
+#include "engine/models/interventions.h"
+
 #include "engine/jobs/progress.h"
 
 #include <ATen/core/Tensor.h>
@@ -41,6 +43,7 @@ struct GenerationOptions {
     std::function<std::string(const std::vector<int64_t>&)> detokenize;
     int64_t topLogprobs = 0;
     bool keepLogits = false;  // keep each step's raw logits (f32, CPU) in GenerationResult::stepLogits
+    Interventions interventions;  // zeroed heads, skipped layers: every forward of the generation
     // Called after every token; return false to stop.
     std::function<bool(const GenerationStep&)> onToken;
     // generateBatch: called after every token of prompt `row` (instead of onToken when set); false

@@ -111,6 +111,10 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
     const double scaling = 1.0 / std::sqrt(static_cast<double>(hd));
     at::Tensor fullMask;
     for (int64_t i = 0; i < last; ++i) {
+        if (o.interventions.skips(i)) {  // the identity
+            if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
+            continue;
+        }
         const Layer& l = layers_[static_cast<size_t>(i)];
         at::Tensor h = nn::layerNorm(x, l.ln1w, l.ln1b, c.normEps);
         at::Tensor qkv = nn::conv1d(h, l.attnW, l.attnB).view({B, L, 3, nh, hd});
@@ -131,6 +135,7 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
         at::Tensor probs;
         at::Tensor a = nn::attention(q, k, v, allowed, std::nullopt, o.attentions, &probs);
         if (o.attentions) out.attentions.push_back(probs);
+        a = zeroChosenHeads(a, o.interventions, i, nh, hd);
         x = x + nn::conv1d(a, l.projW, l.projB);
         h = nn::layerNorm(x, l.ln2w, l.ln2b, c.normEps);
         h = nn::activation(nn::conv1d(h, l.fcW, l.fcB), c.activation);
@@ -150,6 +155,12 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
     out.lastHidden = x;
     if (o.logits) out.logits = nn::linear(o.lastPositionOnly ? x.narrow(1, L - 1, 1) : x, head_);
     return out;
+}
+
+at::Tensor Gpt2Model::readout(const at::Tensor& hidden) {
+    std::optional<at::InferenceMode> inference;
+    if (!recordsGradients()) inference.emplace();
+    return nn::linear(nn::layerNorm(hidden.to(device_, dtype_), lnfW_, lnfB_, config_.normEps), head_);
 }
 
 }  // namespace embedlab

@@ -13,6 +13,8 @@ public:
 
     static std::map<std::string, std::vector<int64_t>> expectedShapes(const ModelConfig& c);
 
+    at::Tensor readout(const at::Tensor& hidden) override;
+
 protected:
     void bind() override;
     std::string embeddingKey() const override { return "wte.weight"; }

@@ -111,6 +111,7 @@ at::Tensor Model::effectiveMask(const at::Tensor& attentionMask) const {
 }
 
 int64_t Model::layersToRun(const ForwardOptions& o) const {
+    if (!o.interventions.empty()) o.interventions.check(config_.numLayers, config_.numHeads);
     return o.upToHiddenState < 0 ? config_.numLayers : std::min(o.upToHiddenState, config_.numLayers);
 }
 

@@ -7,6 +7,7 @@
 // after the final norm. Inputs are right-padded batches with an attention mask.
 #pragma once
 
+#include "engine/models/interventions.h"
 #include "engine/models/model_config.h"
 
 #include <ATen/core/Tensor.h>
@@ -33,6 +34,8 @@ struct ForwardOptions {
     // The caller never reads hidden states at padded positions (mask 0), e.g. masked pooling. Encoders
     // then run their dense layers on the real tokens only ("unpadded" execution) and return zeros there.
     bool padPositionsUnused = false;
+    // Zeroed heads and skipped layers (engine/models/interventions.h); checked against the model.
+    Interventions interventions;
 };
 
 struct ForwardOutput {
@@ -115,7 +118,9 @@ protected:
     const at::Tensor& w(const std::string& name) const;
     // The attention mask on the model's device, or undefined when it masks nothing (all ones / none).
     at::Tensor effectiveMask(const at::Tensor& attentionMask) const;
-    // How many layers a forward runs for these options (upToHiddenState, else all).
+    // How many layers a forward runs for these options (upToHiddenState, else all). Every family's
+    // forward calls it first, so it also checks the interventions (Error(BadInput) for a layer or head
+    // beyond the model's).
     int64_t layersToRun(const ForwardOptions& o) const;
 
     ModelConfig config_;
@@ -133,6 +138,10 @@ public:
     ForwardOutput forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, const at::Tensor& tokenTypeIds,
                           const ForwardOptions& options) final;
     ForwardOutput forwardCached(const at::Tensor& inputIds, KVCache& cache, const ForwardOptions& options) final;
+
+    // The readout of a hidden state [.., hidden] taken before the final norm (hidden_states.l for
+    // l < numLayers): final norm, LM head and the final soft-cap → logits [.., vocab] (the logit lens).
+    virtual at::Tensor readout(const at::Tensor& hidden) = 0;
 
 protected:
     using Model::Model;

@@ -217,6 +217,9 @@ class RefModel:
         else:
             raise ValueError("unsupported model_type %r" % mt)
         self.is_decoder = self.family in ("gemma3", "gpt2")
+        # Interventions (issue #15): heads zeroed before the output projection, layers skipped (identity).
+        self.zero_heads = set()   # {(layer, head)}
+        self.skip_layers = set()
         self.params = {}
         for k, v in raw.items():
             if v.is_floating_point() and not is_buffer(k):
@@ -430,6 +433,26 @@ class RefModel:
         out["mean_pooled"] = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
         return out
 
+    def _zero(self, a, li):
+        """a: [B, heads, L, hd], the attention output of layer li before the heads are merged."""
+        heads = [h for (l, h) in self.zero_heads if l == li]
+        if not heads:
+            return a
+        a = a.clone()
+        a[:, heads] = 0
+        return a
+
+    def readout(self, h):
+        """The logit lens: a hidden state before the final norm → final norm, LM head, final soft-cap."""
+        if self.family == "gemma3":
+            logits = F.linear(self.rms(h, self.p(self.final_norm_key)), self.params[self.head_key])
+            if self.final_cap:
+                logits = torch.tanh(logits / self.final_cap) * self.final_cap
+            return logits
+        if self.family == "gpt2":
+            return F.linear(self.ln(h, self.P + "ln_f", self.eps), self.params[self.head_key])
+        raise ValueError("the logit lens needs a causal LM")
+
     def _rope(self, L, base, factor, dtype):
         cd = torch.float64 if self.dtype == torch.float64 else torch.float32
         inv = 1.0 / (base ** (torch.arange(0, self.hd, 2, dtype=torch.int64).to(cd) / self.hd))
@@ -461,6 +484,11 @@ class RefModel:
         hs, lo = [x], []
         rep = self.nh // self.nkv
         for li in range(self.nl):
+            if li in self.skip_layers:
+                lo.append(x)
+                if li < self.nl - 1:
+                    hs.append(x)
+                continue
             pre = self.block_prefix[li]
             sl = self.sliding[li]
             res = x
@@ -481,6 +509,7 @@ class RefModel:
                 k = k.repeat_interleave(rep, dim=1)
                 v = v.repeat_interleave(rep, dim=1)
             a = self.attend(q, k, v, allowed_slide if sl else allowed_full, self.scaling, self.attn_cap)
+            a = self._zero(a, li)
             a = a.transpose(1, 2).reshape(B, L, self.nh * self.hd)
             a = self.lin(a, pre + "self_attn.o_proj")
             a = self.rms(a, self.p(pre + "post_attention_layernorm.weight"))
@@ -515,6 +544,11 @@ class RefModel:
         allowed = (j_pos <= i_pos).view(1, 1, L, L) & mask.bool().view(B, 1, 1, L)
         hs, lo = [x], []
         for li in range(self.nl):
+            if li in self.skip_layers:
+                lo.append(x)
+                if li < self.nl - 1:
+                    hs.append(x)
+                continue
             pre = self.block_prefix[li]
             h = self.ln(x, pre + "ln_1", self.eps)
             qkv = self.conv1d(h, pre + "attn.c_attn")
@@ -526,6 +560,7 @@ class RefModel:
             if self.scale_by_layer:
                 scale = scale / float(li + 1)
             a = self.attend(q, k, v, allowed, scale)
+            a = self._zero(a, li)
             a = a.transpose(1, 2).reshape(B, L, self.hidden)
             x = x + self.conv1d(a, pre + "attn.c_proj")
             h = self.ln(x, pre + "ln_2", self.eps)
@@ -570,10 +605,13 @@ class RefModel:
         hs = [x]
         scale = 1.0 / math.sqrt(self.hd)
         for li in range(self.nl):
+            if li in self.skip_layers:
+                hs.append(x)
+                continue
             pre = self.block_prefix[li]
             q, k, v = (self.lin(x, pre + "attention.self." + n).view(B, L, self.nh, self.hd).transpose(1, 2)
                        for n in ("query", "key", "value"))
-            a = self.attend(q, k, v, allowed, scale).transpose(1, 2).reshape(B, L, self.hidden)
+            a = self._zero(self.attend(q, k, v, allowed, scale), li).transpose(1, 2).reshape(B, L, self.hidden)
             a = self.ln(self.lin(a, pre + "attention.output.dense") + x, pre + "attention.output.LayerNorm",
                         self.eps)
             h = self.act(self.lin(a, pre + "intermediate.dense"))
@@ -950,8 +988,37 @@ def train(a):
     print(json.dumps({"log": log}))
 
 
+def parse_interventions(model, a):
+    if a.zero_heads:
+        for item in a.zero_heads.split(","):
+            l, h = item.split(":")
+            model.zero_heads.add((int(l), int(h)))
+    if a.skip_layers:
+        model.skip_layers = {int(x) for x in a.skip_layers.split(",")}
+
+
+def lens_out(a):
+    """The logit lens of one id sequence: per layer, per position, the top-k (id, prob)."""
+    model = RefModel(a.model, dtype=DTYPES[a.dtype], padding_idx_mode=a.embedding_padding_idx)
+    parse_interventions(model, a)
+    ids = torch.tensor([read_id_lines(a.ids)[0]], dtype=torch.int64)
+    with torch.no_grad():
+        out = model.forward(ids, torch.ones_like(ids), None, heads=("logits",))
+        layers = []
+        probs = []
+        for l in range(model.nl + 1):
+            logits = model.readout(out["hidden_states"][l]) if l < model.nl else out["logits"]
+            p = torch.softmax(logits.float()[0], dim=-1)
+            v, i = torch.topk(p, a.top, dim=-1)
+            layers.append([[{"id": int(i[t, j]), "prob": float(v[t, j])} for j in range(a.top)] for t in range(p.shape[0])])
+            probs.append(p[-1])
+        final = layers[-1][-1][0]["id"]
+    print(json.dumps({"layers": layers, "next_token_prob": [float(p[final]) for p in probs], "next_token": final}))
+
+
 def forward_out(a):
     model = RefModel(a.model, dtype=DTYPES[a.dtype], padding_idx_mode=a.embedding_padding_idx)
+    parse_interventions(model, a)
     lines = read_id_lines(a.ids)
     ids, mask = pad_batch(lines, model.pad_id, a.seq_len)
     with torch.no_grad():
@@ -977,6 +1044,10 @@ def build_parser():
     p.add_argument("--dtype", choices=["f32", "f64"], default="f32")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--forward-out")
+    p.add_argument("--lens", action="store_true", help="print the logit lens of the first --ids line as JSON")
+    p.add_argument("--top", type=int, default=5)
+    p.add_argument("--zero-heads", default="", help="L:H[,L:H...]")
+    p.add_argument("--skip-layers", default="", help="L[,L...]")
     p.add_argument("--objective", choices=["lm", "mlm", "contrastive"])
     p.add_argument("--ids")
     p.add_argument("--labels")
@@ -1015,6 +1086,11 @@ def main(argv=None):
         print("error: --model is required", file=sys.stderr)
         return 2
     try:
+        if a.lens:
+            if not a.ids:
+                raise ValueError("--lens needs --ids")
+            lens_out(a)
+            return 0
         if a.forward_out:
             if not a.ids:
                 raise ValueError("--forward-out needs --ids")
