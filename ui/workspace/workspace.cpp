@@ -8,6 +8,7 @@
 
 #include <QTabWidget>
 #include "ui/generation/generation_view.h"
+#include "ui/generation/lens_view.h"
 #include "ui/common/gl_support.h"
 #include "ui/log/log_panel.h"
 #include "ui/map/map_workbench.h"
@@ -86,7 +87,13 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     }
     window->setPanel(QStringLiteral("models"), models_);
     window->setPanel(QStringLiteral("tokenizers"), lab_);
-    window->setPanel(QStringLiteral("generation"), generation_);
+    // The Generation panel: generation and the logit lens, on the same model.
+    lens_ = new LensView(runner);
+    auto* genTabs = new QTabWidget;
+    genTabs->setObjectName(QStringLiteral("generationTabs"));
+    genTabs->addTab(generation_, tr("Generate"));
+    genTabs->addTab(lens_, tr("Logit lens"));
+    window->setPanel(QStringLiteral("generation"), genTabs);
     similarity_ = new SimilarityPanel(runner);
     evaluation_ = new EvaluationPanel(runner);
     window->setPanel(QStringLiteral("similarity"), similarity_);
@@ -167,6 +174,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         if (i < 0 || i >= models_->modelCount()) return;
         const ModelInfo info = models_->info(i);
         generation_->setModel(models_->session(i), info.name, info.causal);
+        lens_->setModel(models_->session(i), info.name, info.causal);
         similarity_->setModel(models_->session(i), info);
         if (map_) map_->setModel(models_->session(i), info.name, info.path);
         training_->setCurrentModelFolder(info.path);
@@ -198,6 +206,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     state_->addParticipant(tokenizerBuild_);
     if (map_) state_->addParticipant(map_);
     state_->addParticipant(generation_);
+    state_->addParticipant(lens_);
     windowParticipant_ = std::make_unique<WindowParticipant>(window);
     state_->addParticipant(windowParticipant_.get());
     connect(state_, &WorkspaceState::sessionRestored, this, [this](const SessionReport& r) {

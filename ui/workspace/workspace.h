@@ -34,6 +34,7 @@ class TrainingView;
 class TransferView;
 class StaticEmbeddingsView;
 class TokenizerBuildView;
+class LensView;
 
 class Workspace : public QObject {
     Q_OBJECT
@@ -56,6 +57,7 @@ public:
     TransferView* transfer() const { return transfer_; }
     StaticEmbeddingsView* staticEmbeddings() const { return static_; }
     TokenizerBuildView* tokenizerBuild() const { return tokenizerBuild_; }
+    LensView* lens() const { return lens_; }
     WorkspaceState* state() const { return state_; }
 
     // Sessions. Failures are a message in the log and the status bar; the workspace stays usable.
@@ -90,6 +92,7 @@ private:
     TransferView* transfer_ = nullptr;
     StaticEmbeddingsView* static_ = nullptr;
     TokenizerBuildView* tokenizerBuild_ = nullptr;
+    LensView* lens_ = nullptr;
     SimilarityPanel* similarity_;
     EvaluationPanel* evaluation_;
 };
