@@ -70,6 +70,7 @@ int runGenerate(Args& a) {
     for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (!model->config().isCausalLM())
         throw Error::badInput(dir + " is an encoder (" + architectureName(model->config().arch) + "); generate needs a causal LM");
+    o.interventions.check(model->config().numLayers, model->config().numHeads);  // also when nothing is generated
     if (!a.has("no-eos")) o.eosTokenIds = loadEosTokenIds(dir, model->config());
     for (const auto& s : a.getAll("stop")) o.stopStrings.push_back(s);
     if (tok) {

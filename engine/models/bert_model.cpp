@@ -181,6 +181,7 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
     for (int64_t i = 0; i < last; ++i) {
         if (o.interventions.skips(i)) {  // the identity
             if (o.hiddenStates) out.hiddenStates.push_back(unpack(x));
+            if (o.attentions) out.attentions.emplace_back();  // undefined: the layer attended to nothing
             continue;
         }
         const Layer& l = layers_[static_cast<size_t>(i)];

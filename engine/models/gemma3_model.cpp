@@ -118,6 +118,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
     for (int64_t i = 0; i < last; ++i) {
         if (o.interventions.skips(i)) {  // the identity: the residual stream passes unchanged
             if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
+            if (o.attentions) out.attentions.emplace_back();  // undefined: the layer attended to nothing
             continue;
         }
         const Layer& l = layers_[static_cast<size_t>(i)];

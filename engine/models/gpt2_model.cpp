@@ -113,6 +113,7 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
     for (int64_t i = 0; i < last; ++i) {
         if (o.interventions.skips(i)) {  // the identity
             if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
+            if (o.attentions) out.attentions.emplace_back();  // undefined: the layer attended to nothing
             continue;
         }
         const Layer& l = layers_[static_cast<size_t>(i)];

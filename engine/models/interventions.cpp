@@ -12,7 +12,7 @@ namespace embedlab {
 namespace {
 
 int64_t parseIndex(const std::string& s, const std::string& flag, const std::string& item) {
-    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 9)
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18)
         throw Error::badInput(flag + ": '" + item + "' is not " +
                               (flag == "--zero-heads" ? "LAYER:HEAD (numbers from 0)" : "a layer number (from 0)"));
     return std::stoll(s);
@@ -27,6 +27,7 @@ std::vector<std::string> items(const std::string& s) {
         cur.erase(cur.find_last_not_of(" \t") + 1);
         out.push_back(cur);
     }
+    if (!s.empty() && s.back() == ',') out.emplace_back();  // "0:1," has an empty last item
     return out;
 }
 

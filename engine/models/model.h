@@ -40,7 +40,7 @@ struct ForwardOptions {
 
 struct ForwardOutput {
     std::vector<at::Tensor> hiddenStates;  // [B, L, hidden] each, compute dtype; index as in HF
-    std::vector<at::Tensor> attentions;    // per layer, when asked
+    std::vector<at::Tensor> attentions;    // per layer, when asked (undefined for a skipped layer)
     at::Tensor lastHidden;                 // the last computed hidden state (= hiddenStates.back())
     at::Tensor preNormLast;                // Gemma / GPT-2: last layer's raw output before the final norm
     at::Tensor logits;                     // [B, L, vocab] (causal LM, XLM-R MLM head) when asked

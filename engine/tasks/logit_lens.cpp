@@ -40,7 +40,7 @@ LensResult logitLens(Model& model, const LensOptions& o, Progress& progress) {
         for (int64_t t = 0; t < p.size(0); ++t)
             for (int64_t j = 0; j < k; ++j) positions[static_cast<size_t>(t)].push_back({ia[t][j], va[t][j]});
         r.layers.push_back(std::move(positions));
-        probs.push_back(p.select(0, p.size(0) - 1));
+        probs.push_back(p.select(0, p.size(0) - 1).clone());  // a copy: a view would keep [T, V] alive per layer
     }
     r.finalToken = r.layers.back().back().front().id;
     for (const at::Tensor& p : probs) r.nextTokenProb.push_back(p[r.finalToken].item<float>());

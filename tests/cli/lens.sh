@@ -24,8 +24,9 @@ compare() {  # cli.safetensors ref.safetensors → max |diff| over the shared hi
 import sys, importlib.util
 spec = importlib.util.spec_from_file_location("ref", sys.argv[3]); ref = importlib.util.module_from_spec(spec); spec.loader.exec_module(ref)
 a, _ = ref.read_safetensors(sys.argv[1]); b, _ = ref.read_safetensors(sys.argv[2])
-keys = [k for k in a if k in b and (k.startswith("hidden_states.") or k in ("logits", "mlm_logits"))]
-assert len(keys) >= 3, (sorted(a), sorted(b))
+want = lambda d: {k for k in d if k.startswith("hidden_states.") or k in ("logits", "mlm_logits")}
+assert want(a) == want(b) and len(want(a)) >= 3, (sorted(a), sorted(b))
+keys = sorted(want(a))
 mask = b["attention_mask"].bool()
 worst = 0.0
 for k in keys:
@@ -37,7 +38,7 @@ print(worst)
 PY
 }
 for m in gemma3_tiny gpt2_tiny bert_tiny xlmr_tiny; do
-  IV="--zero-heads 0:1,1:3 --skip-layers 1"
+  IV="--zero-heads 0:1,0:3 --skip-layers 1"
   "$CLI" forward --model "$FX/models/$m" --ids "$IDS" $IV --out "$T/$m.iv.safetensors" > /dev/null 2> "$T/err"; rc=$?
   check "$m: forward with interventions exits 0" "[ $rc -eq 0 ]"
   "$CLI" forward --model "$FX/models/$m" --ids "$IDS" --out "$T/$m.plain.safetensors" > /dev/null 2>&1
@@ -73,6 +74,15 @@ done
 "$CLI" generate --model "$FX/models/gpt2_tiny" --ids "5,17,42,7,99,3" --max-new-tokens 1 --skip-layers 1 --zero-heads 0:2 --no-eos > "$T/gen.json" 2> "$T/err"; rc=$?
 "$PY" "$REF" --model "$FX/models/gpt2_tiny" --lens --ids "$T/ids.txt" --top 1 --skip-layers 1 --zero-heads 0:2 > "$T/ref.json"
 check "generate with interventions picks the intervened model's next token" "[ $rc -eq 0 ] && [ \"\$($PY -c \"import json; print(json.load(open('$T/gen.json'))['ids'][0])\")\" = \"\$($PY -c \"import json; print(json.load(open('$T/ref.json'))['next_token'])\")\" ]"
+# Cached decoding with interventions: Gemma's greedy tokens equal the lens's next token on each growing
+# prefix (the lens runs the uncached forward).
+"$CLI" generate --model "$FX/models/gemma3_tiny" --ids "5,17,42,7" --max-new-tokens 4 --skip-layers 1,3 --zero-heads 0:2 --no-eos > "$T/gen4.json" 2> "$T/err"
+ids="5,17,42,7"
+for i in 1 2 3 4; do
+  n=$("$CLI" lens --model "$FX/models/gemma3_tiny" --ids "$ids" --top 1 --skip-layers 1,3 --zero-heads 0:2 2>/dev/null | "$PY" -c "import json,sys; print(json.load(sys.stdin)['next_token']['id'])")
+  ids="$ids,$n"
+done
+check "cached generation with interventions equals the uncached forward, step by step" "[ \"\$($PY -c \"import json; print(','.join(map(str, [5,17,42,7] + json.load(open('$T/gen4.json'))['ids'])))\")\" = '$ids' ]"
 # Bad input.
 bad() {  # name, expected stderr text, command...
   local name="$1" text="$2"; shift 2
@@ -84,5 +94,8 @@ bad "a head beyond the model" "head 4 is beyond the model's 4 heads" forward --m
 bad "a skipped layer beyond the model" "skip-layers 2" lens --model "$FX/models/gpt2_tiny" --ids 1,2 --skip-layers 2
 bad "a malformed head" "LAYER:HEAD" lens --model "$FX/models/gpt2_tiny" --ids 1,2 --zero-heads 1-2
 bad "the lens of an encoder" "causal LM" lens --model "$FX/models/bert_tiny" --ids 1,2
+bad "an empty item" "LAYER:HEAD" lens --model "$FX/models/gpt2_tiny" --ids 1,2 --zero-heads 0:1,
+bad "a huge layer is out of range, not malformed" "beyond the model" lens --model "$FX/models/gpt2_tiny" --ids 1,2 --zero-heads 99999999999:0
+bad "generate checks interventions even for no new token" "layer 99" generate --model "$FX/models/gpt2_tiny" --ids 1,2 --max-new-tokens 0 --skip-layers 99
 bad "an id outside the vocabulary" "outside the vocabulary" lens --model "$FX/models/gpt2_tiny" --ids 1,99999
 exit $fail
