@@ -7,12 +7,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+namespace embedlab {
+class Tokenizer;
+}
 
 namespace embedlab::cli {
 
@@ -82,6 +88,16 @@ private:
 std::string deviceFromArgs(const Args& a);
 // --dtype value: "f32" or "bf16" (also accepts float32/bfloat16). Throws UsageError otherwise.
 std::string dtypeFromArgs(const Args& a);
+
+// "1,2,3;4,5" → {{1,2,3},{4,5}} (cmd_forward.cpp). Throws UsageError.
+std::vector<std::vector<int64_t>> parseIdList(const std::string& s);
+
+// The prompt of generate / lens: --prompt TEXT, encoded by the model folder's tokenizer (with its special
+// tokens under --add-special), or --ids "1,2,3" (one sequence). `tok` receives the folder's tokenizer when it
+// has one (for token strings; with --ids a tokenizer that does not load is ignored). Throws UsageError for
+// neither or both, Error(BadInput) for a --prompt without a tokenizer or one that encodes to nothing.
+std::vector<int64_t> promptIdsFromArgs(const Args& a, const std::string& modelDir, std::unique_ptr<Tokenizer>& tok,
+                                       const std::string& command);
 
 }  // namespace embedlab::cli
 

@@ -13,8 +13,6 @@
 
 namespace embedlab::cli {
 
-std::vector<std::vector<int64_t>> parseIdList(const std::string& s);  // cmd_forward.cpp
-
 namespace {
 
 bool hasTokenizerFiles(const std::string& dir) {
@@ -22,6 +20,34 @@ bool hasTokenizerFiles(const std::string& dir) {
         if (isRegularFile(joinPath(dir, f))) return true;
     return false;
 }
+
+}  // namespace
+
+std::vector<int64_t> promptIdsFromArgs(const Args& a, const std::string& dir, std::unique_ptr<Tokenizer>& tok,
+                                       const std::string& command) {
+    if (a.has("prompt") == a.has("ids")) throw UsageError("give exactly one of --prompt TEXT or --ids \"1,2,3\"");
+    std::vector<int64_t> prompt;
+    if (a.has("prompt")) {
+        if (!hasTokenizerFiles(dir))
+            throw Error::badInput(dir + " has no tokenizer (tokenizer.json, tokenizer.model or the seed's files); use --ids");
+        tok = loadTokenizer(dir);
+        prompt = tok->encode(a.get("prompt"), a.has("add-special")).ids;
+        if (prompt.empty()) throw Error::badInput("the prompt produced no tokens");
+        return prompt;
+    }
+    auto seqs = parseIdList(a.get("ids"));
+    if (seqs.size() != 1) throw UsageError("--ids takes one sequence for " + command);
+    if (hasTokenizerFiles(dir)) {
+        try {
+            tok = loadTokenizer(dir);
+        } catch (const Error&) {
+            tok.reset();  // ids work without a tokenizer; tokens are then ""
+        }
+    }
+    return seqs[0];
+}
+
+namespace {
 
 int runGenerate(Args& a) {
     const std::string dir = a.require("model");
@@ -44,25 +70,7 @@ int runGenerate(Args& a) {
     o.interventions = Interventions::parse(a.get("zero-heads"), a.get("skip-layers"));
 
     std::unique_ptr<Tokenizer> tok;
-    std::vector<int64_t> prompt;
-    if (a.has("prompt")) {
-        if (!hasTokenizerFiles(dir))
-            throw Error::badInput(dir + " has no tokenizer (tokenizer.json, tokenizer.model or the seed's files); use --ids");
-        tok = loadTokenizer(dir);
-        prompt = tok->encode(a.get("prompt"), a.has("add-special")).ids;
-        if (prompt.empty()) throw Error::badInput("the prompt produced no tokens");
-    } else {
-        auto seqs = parseIdList(a.get("ids"));
-        if (seqs.size() != 1) throw UsageError("--ids takes one sequence for generate");
-        prompt = seqs[0];
-        if (hasTokenizerFiles(dir)) {
-            try {
-                tok = loadTokenizer(dir);
-            } catch (const Error&) {
-                tok.reset();  // ids work without a tokenizer; tokens are then ""
-            }
-        }
-    }
+    const std::vector<int64_t> prompt = promptIdsFromArgs(a, dir, tok, "generate");
     const c10::Device device(deviceFromArgs(a));
     const c10::ScalarType dtype = parseDtype(dtypeFromArgs(a));
     std::vector<std::string> warnings;

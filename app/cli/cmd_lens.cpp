@@ -2,7 +2,6 @@
 #include "app/cli/cli.h"
 
 #include "engine/core/error.h"
-#include "engine/io/file_io.h"
 #include "engine/models/dtype.h"
 #include "engine/models/model.h"
 #include "engine/models/model_loader.h"
@@ -11,38 +10,16 @@
 
 namespace embedlab::cli {
 
-std::vector<std::vector<int64_t>> parseIdList(const std::string& s);  // cmd_forward.cpp
-
 namespace {
 
 int runLens(Args& a) {
     const std::string dir = a.require("model");
-    if (a.has("prompt") == a.has("ids")) throw UsageError("give exactly one of --prompt TEXT or --ids \"1,2,3\"");
     tasks::LensOptions o;
     o.topK = a.getInt("top", 5);
     if (o.topK < 1) throw UsageError("--top must be ≥ 1");
     o.interventions = Interventions::parse(a.get("zero-heads"), a.get("skip-layers"));
     std::unique_ptr<Tokenizer> tok;
-    const bool haveTokenizer = isRegularFile(joinPath(dir, "tokenizer.json")) ||
-                               isRegularFile(joinPath(dir, "tokenizer.json.gz")) ||
-                               isRegularFile(joinPath(dir, "tokenizer.model")) || isRegularFile(joinPath(dir, "kokler.json"));
-    if (a.has("prompt")) {
-        if (!haveTokenizer)
-            throw Error::badInput(dir + " has no tokenizer (tokenizer.json, tokenizer.model or the seed's files); use --ids");
-        tok = loadTokenizer(dir);
-        o.ids = tok->encode(a.get("prompt"), a.has("add-special")).ids;
-    } else {
-        const auto seqs = parseIdList(a.get("ids"));
-        if (seqs.size() != 1) throw UsageError("--ids takes one sequence for lens");
-        o.ids = seqs[0];
-        if (haveTokenizer) {
-            try {
-                tok = loadTokenizer(dir);
-            } catch (const Error&) {
-                tok.reset();  // ids work without a tokenizer; tokens are then ""
-            }
-        }
-    }
+    o.ids = promptIdsFromArgs(a, dir, tok, "lens");
     const c10::Device device(deviceFromArgs(a));
     const c10::ScalarType dtype = parseDtype(dtypeFromArgs(a));
     std::vector<std::string> warnings;

@@ -41,10 +41,7 @@ std::string utf8(const std::u32string& s) {
     return out;
 }
 bool isLetter(char32_t c) { return u_isalpha(static_cast<UChar32>(c)) != 0; }
-bool isVowel(char32_t c) {
-    return c == U'a' || c == U'e' || c == 0x131 || c == U'i' || c == U'o' || c == 0xF6 || c == U'u' || c == 0xFC ||
-           c == 0xE2 || c == 0xEE || c == 0xFB;
-}
+bool isVowel(char32_t c) { return isTurkishVowel(c); }
 bool allLetters(const std::u32string& w) {
     if (w.empty()) return false;
     for (char32_t c : w)

@@ -12,21 +12,10 @@
 namespace embedlab {
 namespace {
 
-bool isVowel(char32_t c) {
-    switch (c) {
-    case U'a': case U'e': case 0x131: case U'i': case U'o': case 0xF6: case U'u': case 0xFC:
-    case 0xE2: case 0xEE: case 0xFB:
-        return true;
-    default:
-        return false;
-    }
-}
-bool isBack(char32_t v) { return v == U'a' || v == 0x131 || v == U'o' || v == U'u' || v == 0xE2 || v == 0xFB; }
-bool isRound(char32_t v) { return v == U'o' || v == 0xF6 || v == U'u' || v == 0xFC || v == 0xFB; }
-// fıstıkçı şahap
-bool isVoiceless(char32_t c) {
-    return c == U'f' || c == U's' || c == U't' || c == U'k' || c == 0xE7 || c == 0x15F || c == U'h' || c == U'p';
-}
+bool isVowel(char32_t c) { return isTurkishVowel(c); }
+bool isBack(char32_t v) { return isVowel(v) && !isTurkishFrontVowel(v); }
+bool isRound(char32_t v) { return isTurkishRoundVowel(v); }
+bool isVoiceless(char32_t c) { return isTurkishVoiceless(c); }
 
 std::u32string u32(const std::string& s) {
     std::u32string cps;
@@ -55,6 +44,24 @@ bool softens(const std::string& t) {
 }
 
 }  // namespace
+
+bool isTurkishVowel(char32_t c) {
+    switch (c) {
+    case U'a': case U'e': case 0x131: case U'i': case U'o': case 0xF6: case U'u': case 0xFC:
+    case 0xE2: case 0xEE: case 0xFB:
+        return true;
+    default:
+        return false;
+    }
+}
+bool isTurkishFrontVowel(char32_t c) { return c == U'e' || c == U'i' || c == 0xF6 || c == 0xFC || c == 0xEE; }
+bool isTurkishRoundVowel(char32_t c) { return c == U'o' || c == 0xF6 || c == U'u' || c == 0xFC || c == 0xFB; }
+bool isTurkishHighVowel(char32_t c) {
+    return c == 0x131 || c == U'i' || c == U'u' || c == 0xFC || c == 0xEE || c == 0xFB;
+}
+bool isTurkishVoiceless(char32_t c) {
+    return c == U'f' || c == U's' || c == U't' || c == U'k' || c == 0xE7 || c == 0x15F || c == U'h' || c == U'p';
+}
 
 const std::vector<std::string>& turkishSuffixTemplates() {
     static const std::vector<std::string> t = {

@@ -14,6 +14,14 @@
 
 namespace embedlab {
 
+// Turkish phonology of one lowercase code point (the circumflexed â, î, û are vowels too): the decoder of
+// the seed format and the suffix realisation use these.
+bool isTurkishVowel(char32_t c);
+bool isTurkishFrontVowel(char32_t c);  // e i ö ü î
+bool isTurkishRoundVowel(char32_t c);  // o ö u ü û
+bool isTurkishHighVowel(char32_t c);   // ı i u ü î û
+bool isTurkishVoiceless(char32_t c);   // f s t k ç ş h p (fıstıkçı şahap)
+
 // The built-in inventory: the common inflectional suffixes of nouns and verbs, person and copula
 // endings, and the productive derivational suffixes (docs/tokenizers.md lists them).
 const std::vector<std::string>& turkishSuffixTemplates();

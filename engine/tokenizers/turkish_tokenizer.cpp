@@ -6,6 +6,7 @@
 #include "engine/core/utf8.h"
 #include "engine/io/file_io.h"
 #include "engine/io/turkish_text.h"
+#include "engine/tokenizers/turkish_suffixes.h"
 
 #include <nlohmann/json.hpp>
 #include <unicode/uchar.h>
@@ -95,24 +96,12 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------
-// Turkish phonology helpers for the decoder.
-
-bool isVowel(char32_t c) {
-    switch (c) {
-    case U'a': case U'e': case 0x131: case U'i': case U'o': case 0xF6: case U'u': case 0xFC:
-    case 0xE2: case 0xEE: case 0xFB:
-        return true;
-    default:
-        return false;
-    }
-}
-bool isFrontVowel(char32_t c) { return c == U'e' || c == U'i' || c == 0xF6 || c == 0xFC || c == 0xEE; }
-bool isRoundVowel(char32_t c) { return c == U'o' || c == 0xF6 || c == U'u' || c == 0xFC || c == 0xFB; }
-bool isHighVowel(char32_t c) { return c == 0x131 || c == U'i' || c == U'u' || c == 0xFC || c == 0xEE || c == 0xFB; }
-// fıstıkçı şahap
-bool isVoiceless(char32_t c) {
-    return c == U'f' || c == U's' || c == U't' || c == U'k' || c == 0xE7 || c == 0x15F || c == U'h' || c == U'p';
-}
+// Turkish phonology helpers for the decoder (engine/tokenizers/turkish_suffixes.h).
+bool isVowel(char32_t c) { return isTurkishVowel(c); }
+bool isFrontVowel(char32_t c) { return isTurkishFrontVowel(c); }
+bool isRoundVowel(char32_t c) { return isTurkishRoundVowel(c); }
+bool isHighVowel(char32_t c) { return isTurkishHighVowel(c); }
+bool isVoiceless(char32_t c) { return isTurkishVoiceless(c); }
 bool isDigit(char32_t c) { return c >= U'0' && c <= U'9'; }
 bool isApostrophe(char32_t c) { return c == U'\'' || c == 0x2019; }
 bool isLetter(char32_t c) { return u_isalpha(static_cast<UChar32>(c)) != 0; }
