@@ -51,7 +51,6 @@ namespace {
 
 int runGenerate(Args& a) {
     const std::string dir = a.require("model");
-    if (a.has("prompt") == a.has("ids")) throw UsageError("give exactly one of --prompt TEXT or --ids \"1,2,3\"");
     GenerationOptions o;
     o.maxNewTokens = a.getInt("max-new-tokens", -1);
     if (o.maxNewTokens < 0) throw UsageError("--max-new-tokens N is required (N >= 0)");

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
 #include <set>
 
 namespace embedlab {
@@ -140,7 +139,7 @@ std::vector<std::u32string> suffixChainForms(const std::vector<std::string>& cha
     static const char32_t vowels[] = {U'a', U'e', 0x131, U'i', U'o', 0xF6, U'u', 0xFC};
     std::set<std::u32string> forms;
     for (char32_t v : vowels) {
-        for (const std::u32string& stem : {std::u32string(1, v) + U"", std::u32string{U'b', v, U'r'},
+        for (const std::u32string& stem : {std::u32string(1, v), std::u32string{U'b', v, U'r'},
                                            std::u32string{U'b', v, U't'}}) {
             std::u32string f = realizeSuffixChain(chain, stem);
             if (!f.empty()) forms.insert(std::move(f));
