@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace embedlab::cli {
@@ -41,6 +42,7 @@ int runEmbed(Args& a) {
     o.normalize = a.has("normalize");
     o.batchSize = a.getInt("batch-size", 32);
     o.maxLength = a.getInt("max-length", 0);
+    o.interventions = Interventions::parse(a.get("zero-heads"), a.get("skip-layers"));
     if (o.batchSize <= 0) throw UsageError("--batch-size must be positive");
 
     // Streamed: the input is read twice (once to count its lines, then chunk by chunk) and every
@@ -68,14 +70,17 @@ int runEmbed(Args& a) {
     std::vector<std::string> warnings;
     auto model = loadModel(dir, device, dtype, &warnings);
     for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    o.interventions.check(model->config().numLayers, model->config().numHeads);  // before anything is written
     const int64_t d = model->config().hiddenSize;
     AtomicFile out(outPath);
     if (fmt == Npy) out.write(npyPrefix({n, d}));
-    if (fmt == Safetensors)
-        out.write(safeTensorsPrefix({{"embeddings", "F32", {n, d}}},
-                                    {{"format", "pt"}, {"model", dir}, {"pooling", poolingName(o.pooling)},
-                                     {"layer", std::to_string(resolveLayer(*model, o.layer))},
-                                     {"normalized", o.normalize ? "1" : "0"}}));
+    if (fmt == Safetensors) {
+        std::map<std::string, std::string> meta = {{"format", "pt"}, {"model", dir}, {"pooling", poolingName(o.pooling)},
+                                                   {"layer", std::to_string(resolveLayer(*model, o.layer))},
+                                                   {"normalized", o.normalize ? "1" : "0"}};
+        if (!o.interventions.empty()) meta["interventions"] = o.interventions.describe();
+        out.write(safeTensorsPrefix({{"embeddings", "F32", {n, d}}}, meta));
+    }
     StderrProgress progress(a, "embed");
     const auto t0 = std::chrono::steady_clock::now();
     // The engine task (engine/tasks/embed_corpus.h, which the app's EmbedCorpusJob runs too): every
@@ -139,9 +144,11 @@ int runEmbed(Args& a) {
 
 EMBEDLAB_CLI_COMMAND(Command{"embed",
                              "embed --model DIR --input FILE [--pooling mean|cls|last|max] [--layer L] [--normalize]\n"
-                             "  [--batch-size B] [--max-length N] [--max-line-bytes 1048576] --out FILE.(npy|safetensors|tsv)",
+                             "  [--batch-size B] [--max-length N] [--max-line-bytes 1048576] [--zero-heads L:H,..]\n"
+                             "  [--skip-layers L,..] --out FILE.(npy|safetensors|tsv)",
                              {"normalize"},
-                             {"model", "input", "pooling", "layer", "batch-size", "max-length", "max-line-bytes", "out"},
+                             {"model", "input", "pooling", "layer", "batch-size", "max-length", "max-line-bytes", "out",
+                              "zero-heads", "skip-layers"},
                              runEmbed});
 
 }  // namespace embedlab::cli

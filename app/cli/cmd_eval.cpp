@@ -46,6 +46,7 @@ int runEval(Args& a) {
     o.maxLength = a.getInt("max-length", 0);
     o.stride = a.getInt("stride", 0);
     o.encoding = a.get("encoding", "auto");
+    o.embed.interventions = Interventions::parse(a.get("zero-heads"), a.get("skip-layers"));
     if (o.maxLength < 0 || o.stride < 0) throw UsageError("--max-length and --stride must not be negative");
 
     tasks::EvalSubject subject;
@@ -58,6 +59,8 @@ int runEval(Args& a) {
     } else if (a.has("vectors") == a.has("model")) {
         throw UsageError("give either --model DIR or --vectors FILE.npy");
     }
+    if (a.has("vectors") && !o.embed.interventions.empty())
+        throw UsageError("--zero-heads and --skip-layers change a model's forward; they need --model, not --vectors");
     if (a.has("vectors")) {
         NpyArray arr = readNpy(a.get("vectors"));
         if (arr.shape.size() != 2)
@@ -90,11 +93,13 @@ EMBEDLAB_CLI_COMMAND(Command{
     "eval (sts|bitext|retrieval|clustering|classification) (--model DIR [--tokenizer PATH] | --vectors FILE.npy)\n"
     "  --data FILE|DIR [--pooling mean|cls|last|max] [--layer L] [--normalize] [--batch-size B] [--max-length N]\n"
     "  [--min-score 0 --max-score 5] [--seed S] [--samples-per-label N --experiments E]\n"
+    "  [--zero-heads L:H,..] [--skip-layers L,..]   (interventions on the model's forward)\n"
     "eval perplexity --model DIR [--tokenizer PATH] --data FILE [--max-length N] [--stride S] [--encoding E]\n"
+    "  [--zero-heads L:H,..] [--skip-layers L,..]\n"
     "eval morph --model DIR [--tokenizer PATH] --data TREEBANK [--seed S]   (the model's tokenizer; docs/evaluation.md)",
     {"normalize"},
     {"model", "vectors", "tokenizer", "data", "pooling", "layer", "batch-size", "max-length", "min-score", "max-score",
-     "seed", "samples-per-label", "experiments", "stride", "encoding"},
+     "seed", "samples-per-label", "experiments", "stride", "encoding", "zero-heads", "skip-layers"},
     runEval});
 
 }  // namespace embedlab::cli

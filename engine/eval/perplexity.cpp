@@ -41,6 +41,7 @@ PerplexityResult perplexityOfIds(Model& model, const std::vector<int64_t>& ids, 
     ForwardOptions fo;
     fo.hiddenStates = false;
     fo.logits = true;
+    fo.interventions = o.interventions;
     for (int64_t begin = 0; begin < n; begin += stride) {
         progress.report(static_cast<double>(begin) / static_cast<double>(n), "perplexity");
         const int64_t end = std::min(begin + maxLen, n);

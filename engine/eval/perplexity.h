@@ -10,6 +10,7 @@
 #pragma once
 
 #include "engine/jobs/progress.h"
+#include "engine/models/interventions.h"
 
 #include <cstdint>
 #include <string>
@@ -26,6 +27,7 @@ struct PerplexityOptions {
     int64_t maxLength = 0;  // 0 = the model's position limit (GPT-2) or 1024 (Gemma), capped at 1024
     int64_t stride = 0;     // 0 = maxLength / 2
     bool addBos = true;     // prepend the tokenizer's BOS id when it has one
+    Interventions interventions;  // applied to every window's forward
 };
 
 struct PerplexityResult {

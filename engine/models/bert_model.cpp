@@ -191,7 +191,7 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
         at::Tensor probs;
         at::Tensor a = nn::attention(q, k, v, allowed, std::nullopt, o.attentions, &probs);
         if (o.attentions) out.attentions.push_back(probs);
-        a = zeroChosenHeads(a, o.interventions, i, nh, hd);
+        a = applyHeadInterventions(a, o.interventions, i, nh, hd, mask);
         if (packed) a = a.reshape({B * L, H}).index_select(0, realIdx);
         // In place only on the fast path: under autocast the product is bf16 and x is f32.
         const bool fast = nn::fastPathsAllowed();

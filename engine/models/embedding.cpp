@@ -87,6 +87,7 @@ at::Tensor embedIds(Model& model, const std::vector<std::vector<int64_t>>& ids, 
     fo.logits = false;
     fo.upToHiddenState = layer;
     fo.padPositionsUnused = true;  // pooling below is masked
+    fo.interventions = o.interventions;
     at::InferenceMode guard;
     for (int64_t start = 0; start < N; start += o.batchSize) {
         progress.checkCancelled();

@@ -2,6 +2,8 @@
 // Torch-free, so that task options and the app's bridge can carry them (engine/models/embedding.h).
 #pragma once
 
+#include "engine/models/interventions.h"
+
 #include <cstdint>
 #include <string>
 
@@ -20,6 +22,7 @@ struct EmbeddingOptions {
     bool normalize = false;  // L2-normalise each vector
     int64_t batchSize = 32;
     int64_t maxLength = 0;   // truncate longer inputs (0 = the model's position limit, if any)
+    Interventions interventions;  // zeroed / mean-replaced heads, skipped layers (none: the plain forward)
 };
 
 }  // namespace embedlab

@@ -168,7 +168,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
         at::Tensor probs;
         at::Tensor a = nn::attention(q, keys, values, allowed, c.attnLogitSoftcap, o.attentions, &probs);
         if (o.attentions) out.attentions.push_back(probs);
-        a = zeroChosenHeads(a, o.interventions, i, c.numHeads, D);
+        a = applyHeadInterventions(a, o.interventions, i, c.numHeads, D, mask);
         a = nn::linear(a, l.o);
         x = addNorm(x, a, l.postAttnNorm);
         h = norm(x, l.preFfNorm);

@@ -136,7 +136,7 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
         at::Tensor probs;
         at::Tensor a = nn::attention(q, k, v, allowed, std::nullopt, o.attentions, &probs);
         if (o.attentions) out.attentions.push_back(probs);
-        a = zeroChosenHeads(a, o.interventions, i, nh, hd);
+        a = applyHeadInterventions(a, o.interventions, i, nh, hd, mask);
         x = x + nn::conv1d(a, l.projW, l.projB);
         h = nn::layerNorm(x, l.ln2w, l.ln2b, c.normEps);
         h = nn::activation(nn::conv1d(h, l.fcW, l.fcB), c.activation);

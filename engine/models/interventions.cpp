@@ -33,12 +33,58 @@ std::vector<std::string> items(const std::string& s) {
 
 }  // namespace
 
+struct HeadMeans::State {
+    int64_t layers = 0, heads = 0, dim = 0;
+    std::vector<at::Tensor> sums;  // float64 [heads*dim] per layer, CPU
+    std::vector<int64_t> counts;
+};
+
+HeadMeans::HeadMeans(int64_t numLayers, int64_t numHeads, int64_t headDim) : s_(std::make_unique<State>()) {
+    s_->layers = numLayers, s_->heads = numHeads, s_->dim = headDim;
+    s_->sums.assign(static_cast<size_t>(numLayers), at::Tensor());
+    s_->counts.assign(static_cast<size_t>(numLayers), 0);
+}
+HeadMeans::~HeadMeans() = default;
+int64_t HeadMeans::numLayers() const { return s_->layers; }
+int64_t HeadMeans::numHeads() const { return s_->heads; }
+int64_t HeadMeans::headDim() const { return s_->dim; }
+
+void HeadMeans::add(int64_t layer, const at::Tensor& a, const at::Tensor& mask) {
+    if (layer < 0 || layer >= s_->layers) return;
+    at::Tensor x = a.detach().to(at::kDouble).reshape({-1, s_->heads * s_->dim});
+    int64_t n = x.size(0);
+    at::Tensor sum;
+    if (mask.defined()) {
+        at::Tensor m = mask.detach().reshape({-1}).to(x.device(), at::kDouble);
+        sum = (x * m.unsqueeze(1)).sum(0);
+        n = static_cast<int64_t>(m.sum().item<double>() + 0.5);
+    } else {
+        sum = x.sum(0);
+    }
+    sum = sum.to(at::kCPU);
+    at::Tensor& acc = s_->sums[static_cast<size_t>(layer)];
+    acc = acc.defined() ? acc + sum : sum;
+    s_->counts[static_cast<size_t>(layer)] += n;
+}
+
+int64_t HeadMeans::tokens(int64_t layer) const {
+    return layer >= 0 && layer < s_->layers ? s_->counts[static_cast<size_t>(layer)] : 0;
+}
+
+at::Tensor HeadMeans::mean(int64_t layer) const {
+    if (tokens(layer) <= 0)
+        throw Error::badInput("no head outputs were recorded for layer " + std::to_string(layer) +
+                              ", so its heads cannot be mean-ablated");
+    return (s_->sums[static_cast<size_t>(layer)] / static_cast<double>(tokens(layer))).to(at::kFloat);
+}
+
 bool Interventions::skips(int64_t layer) const {
     return std::find(skipLayers.begin(), skipLayers.end(), layer) != skipLayers.end();
 }
 
-bool Interventions::zeroesIn(int64_t layer) const {
-    return std::any_of(zeroHeads.begin(), zeroHeads.end(), [&](const auto& p) { return p.first == layer; });
+bool Interventions::changesHeadsIn(int64_t layer) const {
+    auto in = [&](const auto& v) { return std::any_of(v.begin(), v.end(), [&](const auto& p) { return p.first == layer; }); };
+    return in(zeroHeads) || in(meanHeads);
 }
 
 Interventions Interventions::parse(const std::string& zeroHeads, const std::string& skipLayers) {
@@ -57,32 +103,75 @@ Interventions Interventions::parse(const std::string& zeroHeads, const std::stri
 }
 
 void Interventions::check(int64_t numLayers, int64_t numHeads) const {
-    for (const auto& [l, h] : zeroHeads) {
-        if (l < 0 || l >= numLayers)
-            throw Error::badInput("--zero-heads " + std::to_string(l) + ":" + std::to_string(h) + ": layer " +
-                                  std::to_string(l) + " is beyond the model's " + std::to_string(numLayers) +
-                                  " layers (0–" + std::to_string(numLayers - 1) + ")");
-        if (h < 0 || h >= numHeads)
-            throw Error::badInput("--zero-heads " + std::to_string(l) + ":" + std::to_string(h) + ": head " +
-                                  std::to_string(h) + " is beyond the model's " + std::to_string(numHeads) +
-                                  " heads (0–" + std::to_string(numHeads - 1) + ")");
-    }
+    auto checkHeads = [&](const std::vector<std::pair<int64_t, int64_t>>& v, const std::string& flag) {
+        for (const auto& [l, h] : v) {
+            if (l < 0 || l >= numLayers)
+                throw Error::badInput(flag + " " + std::to_string(l) + ":" + std::to_string(h) + ": layer " +
+                                      std::to_string(l) + " is beyond the model's " + std::to_string(numLayers) +
+                                      " layers (0–" + std::to_string(numLayers - 1) + ")");
+            if (h < 0 || h >= numHeads)
+                throw Error::badInput(flag + " " + std::to_string(l) + ":" + std::to_string(h) + ": head " +
+                                      std::to_string(h) + " is beyond the model's " + std::to_string(numHeads) +
+                                      " heads (0–" + std::to_string(numHeads - 1) + ")");
+        }
+    };
+    checkHeads(zeroHeads, "--zero-heads");
+    checkHeads(meanHeads, "mean-ablated head");
     for (int64_t l : skipLayers)
         if (l < 0 || l >= numLayers)
             throw Error::badInput("--skip-layers " + std::to_string(l) + ": layer " + std::to_string(l) +
                                   " is beyond the model's " + std::to_string(numLayers) + " layers (0–" +
                                   std::to_string(numLayers - 1) + ")");
+    if (!meanHeads.empty()) {
+        if (!headMeans) throw Error::badInput("mean ablation needs the heads' means (none were recorded)");
+        if (headMeans->numLayers() != numLayers || headMeans->numHeads() != numHeads)
+            throw Error::badInput("the recorded head means are of a model with " + std::to_string(headMeans->numLayers()) +
+                                  " layers × " + std::to_string(headMeans->numHeads()) + " heads, not " +
+                                  std::to_string(numLayers) + " × " + std::to_string(numHeads));
+        for (const auto& [l, h] : meanHeads) (void)headMeans->mean(l);  // throws when layer l has none
+    }
+    if (recordHeads && (recordHeads->numLayers() != numLayers || recordHeads->numHeads() != numHeads))
+        throw Error::badInput("the head recorder is shaped for another model");
 }
 
-at::Tensor zeroChosenHeads(const at::Tensor& a, const Interventions& iv, int64_t layer, int64_t numHeads,
-                           int64_t headDim) {
-    if (!iv.zeroesIn(layer)) return a;
+std::string Interventions::describe() const {
+    std::string s;
+    auto list = [&](const char* what, const std::vector<std::pair<int64_t, int64_t>>& v) {
+        if (v.empty()) return;
+        if (!s.empty()) s += " · ";
+        s += what;
+        for (size_t i = 0; i < v.size(); ++i)
+            s += (i ? "," : " ") + std::to_string(v[i].first) + ":" + std::to_string(v[i].second);
+    };
+    list("zero", zeroHeads);
+    list("mean", meanHeads);
+    if (!skipLayers.empty()) {
+        if (!s.empty()) s += " · ";
+        s += "skip";
+        for (size_t i = 0; i < skipLayers.size(); ++i) s += (i ? "," : " ") + std::to_string(skipLayers[i]);
+    }
+    return s;
+}
+
+at::Tensor applyHeadInterventions(const at::Tensor& a, const Interventions& iv, int64_t layer, int64_t numHeads,
+                                  int64_t headDim, const at::Tensor& mask) {
+    if (iv.recordHeads) iv.recordHeads->add(layer, a, mask);
+    if (!iv.changesHeadsIn(layer)) return a;
     // A 0/1 mask over the last dimension, multiplied out of place (exact: x·1 = x, x·0 = 0), so that a
-    // recorded graph stays valid.
+    // recorded graph stays valid; mean-ablated heads then get their mean added (x·0 + m = m).
     at::Tensor keep = at::ones({numHeads, headDim}, a.options());
+    bool anyMean = false;
     for (const auto& [l, h] : iv.zeroHeads)
         if (l == layer) keep.select(0, h).zero_();
-    return a * keep.reshape({numHeads * headDim});
+    for (const auto& [l, h] : iv.meanHeads)
+        if (l == layer) keep.select(0, h).zero_(), anyMean = true;
+    at::Tensor out = a * keep.reshape({numHeads * headDim});
+    if (!anyMean) return out;
+    at::Tensor mean = iv.headMeans->mean(layer).view({numHeads, headDim});
+    at::Tensor fill = at::zeros({numHeads, headDim}, at::TensorOptions().dtype(at::kFloat));
+    for (const auto& [l, h] : iv.meanHeads)
+        if (l == layer) fill.select(0, h).copy_(mean.select(0, h));
+    return out + fill.reshape({numHeads * headDim}).to(a.device(), a.scalar_type());
 }
 
 }  // namespace embedlab

@@ -1,35 +1,70 @@
-// embedlab engine — interventions on a forward pass (issue #15): zero chosen attention heads (the
-// head's attention output before the output projection) and skip chosen layers (the layer is the
-// identity). Accepted by every model family's forward and forwardCached; with none, the forward is
-// exactly today's (no extra operation runs). CLI syntax (../shared/design/cli.md):
-// `--zero-heads L:H[,L:H...]`, `--skip-layers L[,L...]`, layers and heads counted from 0.
+// embedlab engine — interventions on a forward pass (issue #15): zero or mean-replace chosen attention
+// heads (the head's attention output before the output projection) and skip chosen layers (the layer
+// is the identity). Accepted by every model family's forward and forwardCached, and carried by the
+// embedding options (embed, eval) and generation; with none, the forward is exactly today's (no extra
+// operation runs). CLI syntax (../shared/design/cli.md): `--zero-heads L:H[,L:H...]`,
+// `--skip-layers L[,L...]`, layers and heads counted from 0. Torch-free: task options carry it.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+namespace at {
+class Tensor;
+}
+
 namespace embedlab {
 
-struct Interventions {
-    std::vector<std::pair<int64_t, int64_t>> zeroHeads;  // (layer, head)
-    std::vector<int64_t> skipLayers;
+// Per-layer, per-head statistics of the attention output before the output projection: the mean over
+// the real (unmasked) token positions of every forward it recorded. Filled by forwards whose
+// Interventions::recordHeads points at it; read by mean ablation (Interventions::meanHeads).
+class HeadMeans {
+public:
+    HeadMeans(int64_t numLayers, int64_t numHeads, int64_t headDim);
+    ~HeadMeans();
+    HeadMeans(const HeadMeans&) = delete;
+    HeadMeans& operator=(const HeadMeans&) = delete;
 
-    bool empty() const { return zeroHeads.empty() && skipLayers.empty(); }
-    bool skips(int64_t layer) const;
-    bool zeroesIn(int64_t layer) const;
-    // "3:1,0:2" and "1,4" (either may be empty). Throws Error(BadInput) naming the bad item.
-    static Interventions parse(const std::string& zeroHeads, const std::string& skipLayers);
-    // Throws Error(BadInput) for a layer or head beyond the model's (naming it and the valid range).
-    void check(int64_t numLayers, int64_t numHeads) const;
+    int64_t numLayers() const;
+    int64_t numHeads() const;
+    int64_t headDim() const;
+    // Adds a layer's attention output a [B, L, heads*headDim]; mask [B, L] (undefined = all real).
+    void add(int64_t layer, const at::Tensor& a, const at::Tensor& mask);
+    int64_t tokens(int64_t layer) const;
+    // The mean [heads*headDim] (float32, CPU) of `layer`; Error(BadInput) when nothing was recorded.
+    at::Tensor mean(int64_t layer) const;
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
 };
 
-// The attention output a [..., numHeads * headDim] of `layer` with the chosen heads set to zero (a new
-// tensor; `a` itself when no head of this layer is chosen).
-at::Tensor zeroChosenHeads(const at::Tensor& a, const Interventions& iv, int64_t layer, int64_t numHeads,
-                           int64_t headDim);
+struct Interventions {
+    std::vector<std::pair<int64_t, int64_t>> zeroHeads;  // (layer, head): output set to 0
+    std::vector<std::pair<int64_t, int64_t>> meanHeads;  // (layer, head): output set to its mean in headMeans
+    std::vector<int64_t> skipLayers;
+    std::shared_ptr<const HeadMeans> headMeans;  // required when meanHeads is not empty
+    std::shared_ptr<HeadMeans> recordHeads;      // when set, every layer's head outputs are recorded here
+
+    bool empty() const { return zeroHeads.empty() && meanHeads.empty() && skipLayers.empty() && !recordHeads; }
+    bool skips(int64_t layer) const;
+    bool changesHeadsIn(int64_t layer) const;
+    // "3:1,0:2" and "1,4" (either may be empty). Throws Error(BadInput) naming the bad item.
+    static Interventions parse(const std::string& zeroHeads, const std::string& skipLayers);
+    // Throws Error(BadInput) for a layer or head beyond the model's (naming it and the valid range), and
+    // for mean ablation without means of this model's shape.
+    void check(int64_t numLayers, int64_t numHeads) const;
+    // "zero 0:1,2:3 · skip 4" for people; "" when empty.
+    std::string describe() const;
+};
+
+// The attention output a [B, L, numHeads * headDim] of `layer` after the interventions: chosen heads
+// zeroed or replaced by their mean (a new tensor; `a` itself when no head of this layer is chosen), and
+// recorded first when asked (mask [B, L] or undefined).
+at::Tensor applyHeadInterventions(const at::Tensor& a, const Interventions& iv, int64_t layer, int64_t numHeads,
+                                  int64_t headDim, const at::Tensor& mask);
 
 }  // namespace embedlab

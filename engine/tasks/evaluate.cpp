@@ -129,6 +129,7 @@ EvalResult evaluate(const EvalSubject& subject, const EvalOptions& o, Progress& 
         eval::PerplexityOptions po;
         po.maxLength = o.maxLength;
         po.stride = o.stride;
+        po.interventions = o.embed.interventions;
         const auto t0 = std::chrono::steady_clock::now();
         eval::PerplexityResult p;
         {
@@ -149,6 +150,10 @@ EvalResult evaluate(const EvalSubject& subject, const EvalOptions& o, Progress& 
         r.details["encoding"] = encodingName(corpus.info.encoding);
         r.details["tokens_per_second"] = secs > 0 ? static_cast<double>(p.inputTokens) / secs : 0.0;
         r.settings = "max length " + std::to_string(p.maxLength) + " · stride " + std::to_string(p.stride);
+        if (!po.interventions.empty()) {
+            r.details["interventions"] = po.interventions.describe();
+            r.settings += " · " + po.interventions.describe();
+        }
         r.compute = timer.finish(static_cast<int64_t>(corpus.records.size()), secs);
         progress.report(1.0, "done");
         return r;
@@ -197,10 +202,16 @@ EvalResult evaluate(const EvalSubject& subject, const EvalOptions& o, Progress& 
         r.settings = std::string("precomputed vectors") + (o.embed.normalize ? " · normalized" : "");
     }
     r.details["normalize"] = o.embed.normalize;
+    if (subject.model && !o.embed.interventions.empty()) {
+        r.details["interventions"] = o.embed.interventions.describe();
+        r.settings += " · " + o.embed.interventions.describe();
+    }
     progress.report(0.01, "reading the data");
     auto embed = [&](const std::vector<std::string>& texts, double f0, double f1) {
         Progress stage(progress, f0, f1, "embedding");
-        return src.embed(texts, stage);
+        eval::Matrix m = src.embed(texts, stage);
+        if (o.onVectors) o.onVectors(m);
+        return m;
     };
     if (o.task == "sts") {
         const auto d = eval::readStsData(o.data, o.minScore, o.maxScore);

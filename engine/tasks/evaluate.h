@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct EvalOptions {
     int64_t samplesPerLabel = 0, experiments = 10;  // classification: MTEB's undersampling
     int64_t maxLength = 0, stride = 0;             // perplexity: window (0 = the model's) and stride
     std::string encoding = "auto";                 // perplexity data
+    // Optional: sees (and may change) the sentence vectors of the embedding tasks before the metrics —
+    // one matrix per run, rows in the order of docs/evaluation.md (the ablation studies keep them).
+    std::function<void(eval::Matrix&)> onVectors;
 };
 
 struct EvalMetric {

@@ -220,6 +220,9 @@ class RefModel:
         # Interventions (issue #15): heads zeroed before the output projection, layers skipped (identity).
         self.zero_heads = set()   # {(layer, head)}
         self.skip_layers = set()
+        self.mean_heads = {}      # {(layer, head): tensor [hd]}: the head's output replaced by this vector
+        self.record_heads = None  # {} to collect {layer: (sum [heads, hd] float64, real tokens)} over forwards
+        self._mask = None
         self.params = {}
         for k, v in raw.items():
             if v.is_floating_point() and not is_buffer(k):
@@ -422,6 +425,7 @@ class RefModel:
         """ids, mask: int64 [B, L]. Returns dict with hidden_states (list), layer_output (decoders),
         last_hidden_state, mean_pooled and the requested heads: 'logits' (decoders), 'mlm_logits',
         'pooler_output' (encoders; skipped when the file has no such head)."""
+        self._mask = mask
         if self.family == "gemma3":
             out = self._fwd_gemma(ids, mask, heads)
         elif self.family == "gpt2":
@@ -435,11 +439,20 @@ class RefModel:
 
     def _zero(self, a, li):
         """a: [B, heads, L, hd], the attention output of layer li before the heads are merged."""
+        if self.record_heads is not None:
+            m = self._mask.to(torch.float64)[:, None, :, None]
+            s = (a.detach().to(torch.float64) * m).sum((0, 2))
+            n = float(self._mask.sum())
+            prev = self.record_heads.get(li)
+            self.record_heads[li] = (s, n) if prev is None else (prev[0] + s, prev[1] + n)
         heads = [h for (l, h) in self.zero_heads if l == li]
-        if not heads:
+        means = [(h, v) for (l, h), v in self.mean_heads.items() if l == li]
+        if not heads and not means:
             return a
         a = a.clone()
         a[:, heads] = 0
+        for h, v in means:
+            a[:, h] = v.to(a.dtype)
         return a
 
     def readout(self, h):
