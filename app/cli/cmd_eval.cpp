@@ -59,6 +59,8 @@ int runEval(Args& a) {
     } else if (a.has("vectors") == a.has("model")) {
         throw UsageError("give either --model DIR or --vectors FILE.npy");
     }
+    if (o.task == "morph" && !o.embed.interventions.empty())
+        throw UsageError("eval morph measures the model's tokenizer; --zero-heads and --skip-layers do not apply");
     if (a.has("vectors") && !o.embed.interventions.empty())
         throw UsageError("--zero-heads and --skip-layers change a model's forward; they need --model, not --vectors");
     if (a.has("vectors")) {

@@ -44,8 +44,15 @@ std::vector<double> ticks(double lo, double hi, int target = 6) {
             step = m * mag;
             break;
         }
+    // A range of a few ulps has no "nice" step: its ends only.
+    if (!(step > 0) || step < (std::abs(lo) + std::abs(hi)) * 1e-12) return {lo, hi};
     std::vector<double> t;
-    for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) t.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+    const double first = std::ceil(lo / step) * step;
+    for (int i = 0; i < 100; ++i) {
+        const double v = first + i * step;
+        if (v > hi + step * 1e-9) break;
+        t.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+    }
     return t;
 }
 

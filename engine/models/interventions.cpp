@@ -51,11 +51,12 @@ int64_t HeadMeans::headDim() const { return s_->dim; }
 
 void HeadMeans::add(int64_t layer, const at::Tensor& a, const at::Tensor& mask) {
     if (layer < 0 || layer >= s_->layers) return;
-    at::Tensor x = a.detach().to(at::kDouble).reshape({-1, s_->heads * s_->dim});
+    // float64 on the CPU (MPS has no float64; the sums are small)
+    at::Tensor x = a.detach().to(at::kCPU).to(at::kDouble).reshape({-1, s_->heads * s_->dim});
     int64_t n = x.size(0);
     at::Tensor sum;
     if (mask.defined()) {
-        at::Tensor m = mask.detach().reshape({-1}).to(x.device(), at::kDouble);
+        at::Tensor m = mask.detach().reshape({-1}).to(at::kCPU).to(at::kDouble);
         sum = (x * m.unsqueeze(1)).sum(0);
         n = static_cast<int64_t>(m.sum().item<double>() + 0.5);
     } else {
@@ -157,15 +158,16 @@ at::Tensor applyHeadInterventions(const at::Tensor& a, const Interventions& iv, 
                                   int64_t headDim, const at::Tensor& mask) {
     if (iv.recordHeads) iv.recordHeads->add(layer, a, mask);
     if (!iv.changesHeadsIn(layer)) return a;
-    // A 0/1 mask over the last dimension, multiplied out of place (exact: x·1 = x, x·0 = 0), so that a
-    // recorded graph stays valid; mean-ablated heads then get their mean added (x·0 + m = m).
-    at::Tensor keep = at::ones({numHeads, headDim}, a.options());
+    // The chosen heads' columns filled with 0 out of place (masked_fill: exact for the other heads, and 0
+    // even where an overflowed output is inf), so that a recorded graph stays valid; mean-ablated heads
+    // then get their mean added (0 + m = m).
+    at::Tensor drop = at::zeros({numHeads, headDim}, at::TensorOptions().dtype(at::kBool));
     bool anyMean = false;
     for (const auto& [l, h] : iv.zeroHeads)
-        if (l == layer) keep.select(0, h).zero_();
+        if (l == layer) drop.select(0, h).fill_(true);
     for (const auto& [l, h] : iv.meanHeads)
-        if (l == layer) keep.select(0, h).zero_(), anyMean = true;
-    at::Tensor out = a * keep.reshape({numHeads * headDim});
+        if (l == layer) drop.select(0, h).fill_(true), anyMean = true;
+    at::Tensor out = a.masked_fill(drop.reshape({numHeads * headDim}).to(a.device()), 0);
     if (!anyMean) return out;
     at::Tensor mean = iv.headMeans->mean(layer).view({numHeads, headDim});
     at::Tensor fill = at::zeros({numHeads, headDim}, at::TensorOptions().dtype(at::kFloat));

@@ -86,8 +86,11 @@ void Model::setWeights(const std::map<std::string, at::Tensor>& changed) {
     const auto required = expectedTensorShapes(config_, &optional);
     for (const auto& [name, t] : changed) {
         auto it = required.find(name);
-        if (it == required.end()) it = optional.find(name);
-        if (it == optional.end()) throw Error::badInput("'" + name + "' is not a weight of this " + architectureName(config_.arch) + " model");
+        if (it == required.end()) {
+            it = optional.find(name);
+            if (it == optional.end())
+                throw Error::badInput("'" + name + "' is not a weight of this " + architectureName(config_.arch) + " model");
+        }
         if (t.sizes().vec() != it->second) throw Error::badInput("'" + name + "' has the wrong shape");
     }
     for (const auto& [name, t] : changed) {

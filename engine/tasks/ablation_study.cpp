@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -120,6 +121,7 @@ json checkTypeParams(const std::string& type, json p, const std::string& baseDir
         p["mode"] = mode;
         intList(p, "sizes", w, 1);
         integer(p, "repeats", w, 1, 1, 1000);
+        if (p.contains("repeats") && mode != "random") throw Error::badInput(w + ": repeats belongs to mode 'random'");
         if (p.contains("ranges")) {
             if (!p["ranges"].is_array()) throw Error::badInput(w + ".ranges must be an array of [first, last] pairs");
             for (const auto& r : p["ranges"])
@@ -256,10 +258,34 @@ std::vector<int64_t> defaultSizes(int64_t hidden) {
     return s;
 }
 
+bool embeddingTask(const std::string& task) { return task != "perplexity" && task != "morph"; }
+
 std::vector<Setting> buildSettings(const AblationStudy& st, const ModelShape& m, const Tokenizer* tok) {
     const json& p = st.params;
     std::vector<Setting> out;
     const std::string w = "study." + st.type;
+    // The layers that can change the metrics: with embedding metrics only, those before the hidden state
+    // the vectors are read from (hidden state k is the output of layer k-1); with perplexity, all.
+    const int64_t readState = st.embed.layer < 0 ? m.layers + 1 + st.embed.layer : st.embed.layer;
+    bool embedOnly = true, anyEmbedding = false;
+    for (const auto& mt : st.metrics) {
+        embedOnly = embedOnly && embeddingTask(mt.options.task);
+        anyEmbedding = anyEmbedding || embeddingTask(mt.options.task);
+    }
+    const bool readsEarly = anyEmbedding && readState >= 0 && readState < m.layers;
+    const int64_t layerLimit = embedOnly && readsEarly ? readState : m.layers;
+    auto reachable = [&](int64_t l, bool mean) {
+        if (embedOnly && readsEarly && l >= readState)
+            throw Error::badInput(w + ".layers: layer " + std::to_string(l) + " runs after hidden state " +
+                                  std::to_string(readState) + ", where the vectors are read (embedding.layer), so it cannot "
+                                  "change the metrics; choose layers below " + std::to_string(readState) +
+                                  " or read a later hidden state");
+        if (mean && readsEarly && l >= readState)
+            throw Error::badInput(w + ".layers: mean ablation of layer " + std::to_string(l) +
+                                  " needs its heads' means over every metric's tokens, but the embedding metrics stop at "
+                                  "hidden state " + std::to_string(readState) + "; choose layers below " +
+                                  std::to_string(readState) + " or read the last hidden state");
+    };
     if (st.type == "dimensions") {
         const std::string mode = p.value("mode", "prefix");
         if (mode == "drop" || mode == "zero") {
@@ -329,12 +355,14 @@ std::vector<Setting> buildSettings(const AblationStudy& st, const ModelShape& m,
         }
     } else if (st.type == "layers") {
         const std::string mode = p.value("mode", "skip");
-        const std::vector<int64_t> layers = orAll(intList(p, "layers", w, 0), mode == "read" ? m.layers + 1 : m.layers);
+        const std::vector<int64_t> layers =
+            orAll(intList(p, "layers", w, 0), mode == "read" ? m.layers + 1 : layerLimit);
         for (int64_t l : layers) {
             const int64_t limit = mode == "read" ? m.layers : m.layers - 1;
             if (l > limit)
                 throw Error::badInput(w + ".layers: " + std::to_string(l) + " is beyond the model's " +
                                       (mode == "read" ? "hidden states (0–" : "layers (0–") + std::to_string(limit) + ")");
+            if (mode == "skip") reachable(l, false);
             Setting s;
             s.params = {{"layer", l}};
             if (mode == "skip") {
@@ -348,10 +376,11 @@ std::vector<Setting> buildSettings(const AblationStudy& st, const ModelShape& m,
         }
     } else if (st.type == "heads") {
         const bool mean = p.value("mode", "zero") == "mean";
-        for (int64_t l : orAll(intList(p, "layers", w, 0), m.layers)) {
+        for (int64_t l : orAll(intList(p, "layers", w, 0), mean && readsEarly ? readState : layerLimit)) {
             if (l >= m.layers)
                 throw Error::badInput(w + ".layers: " + std::to_string(l) + " is beyond the model's " + std::to_string(m.layers) +
                                       " layers (0–" + std::to_string(m.layers - 1) + ")");
+            reachable(l, mean);
             for (int64_t h : orAll(intList(p, "heads", w, 0), m.heads)) {
                 if (h >= m.heads)
                     throw Error::badInput(w + ".heads: " + std::to_string(h) + " is beyond the model's " + std::to_string(m.heads) +
@@ -511,8 +540,11 @@ AblationStudy parseStudy(const json& j, const std::string& baseDir) {
         sm.options.stride = integer(m, "stride", w, 0, 0);
         sm.options.encoding = str(m, "encoding", w, "auto");
         sm.name = str(m, "name", w, sm.options.task);
-        if (sm.name.empty() || sm.name.find_first_of(".,\"\n") != std::string::npos)
-            throw Error::badInput(w + ".name '" + sm.name + "' must be non-empty, without dots, commas or quotes");
+        if (sm.name.empty() || sm.name.size() > 64 ||
+            sm.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+            throw Error::badInput(w + ".name '" + sm.name + "' must be 1–64 letters, digits, _ or - (it names columns and files)");
+        if (sm.options.minScore >= sm.options.maxScore)
+            throw Error::badInput(w + ": min_score must be below max_score");
         if (seen[sm.name]++) throw Error::badInput(w + ": two metrics are named '" + sm.name + "' (give each a \"name\")");
         s.metrics.push_back(std::move(sm));
     }
@@ -621,8 +653,18 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
                                   std::string(architectureName(c.arch)));
         if (!fs::exists(m.options.data)) throw Error::badInput("metric '" + m.name + "': " + m.options.data + " does not exist");
     }
-    if (st.type == "vocabulary" && st.params.value("map", "unk") == "unk" && !tokenizer->unkId())
-        throw Error::badInput("study.vocabulary.map = unk, but the tokenizer has no unknown token (use \"nearest\")");
+    if (st.type == "vocabulary") {
+        if (st.params.value("map", "unk") == "unk" &&
+            (!tokenizer->unkId() || *tokenizer->unkId() < 0 || *tokenizer->unkId() >= c.vocabSize))
+            throw Error::badInput("study.vocabulary.map = unk, but the tokenizer has no unknown token within the model's "
+                                  "vocabulary (use \"nearest\")");
+        if (!fs::exists(st.params["corpus"].get<std::string>()))
+            throw Error::badInput("study.vocabulary.corpus: " + st.params["corpus"].get<std::string>() + " does not exist");
+        for (const auto& x : settings)
+            if (x.keep < static_cast<int64_t>(specialIds.size()))
+                throw Error::badInput("study.vocabulary.keep: " + std::to_string(x.keep) + " is fewer than the tokenizer's " +
+                                      std::to_string(specialIds.size()) + " special tokens, which are always kept");
+    }
     if (!st.samplePrompt.empty() && !c.isCausalLM())
         throw Error::badInput("study.sample: generation needs a causal LM; this model is " + std::string(architectureName(c.arch)));
     for (const auto& m : st.metrics) {
@@ -646,12 +688,21 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
     const int64_t budgetBytes = st.maxMemoryBytes > 0 ? st.maxMemoryBytes : available;
     const int64_t embBytes = c.vocabSize * c.hiddenSize * 4;
     int64_t extra = weightStudy(st) ? 3 * embBytes : 0;
+    // vocabulary → nearest: the kept rows normalised, the dropped rows and their replacements, and one
+    // block of cosine scores (as many dropped rows as fit 256 MB of scores against every kept row)
+    int64_t nearestBlock = 4096;
+    if (st.type == "vocabulary" && st.params.value("map", "unk") == "nearest") {
+        int64_t most = 0;
+        for (const auto& x : settings) most = std::max(most, x.keep);
+        nearestBlock = std::clamp<int64_t>((int64_t(256) << 20) / std::max<int64_t>(1, most * 4), 1, 4096);
+        extra += 3 * embBytes + nearestBlock * most * 4;
+    }
     const int64_t rss = std::max<int64_t>(0, eval::currentRssBytes());
     res.estimate.settings = static_cast<int64_t>(settings.size());
     res.estimate.memoryBytes = rss + extra;
     if (extra > budgetBytes || (st.maxMemoryBytes > 0 && rss + extra > st.maxMemoryBytes))
         throw Error::badInput("the sweep would need about " + human(double(rss + extra)) + " (" + human(double(rss)) +
-                              " now + " + human(double(extra)) + " for copies of the embedding matrix), more than the " +
+                              " now + " + human(double(extra)) + " for the embedding matrix's copies), more than the " +
                               (st.maxMemoryBytes > 0 ? "study's budget of " + human(double(st.maxMemoryBytes))
                                                      : human(double(available)) + " available") + "; nothing was run");
 
@@ -663,7 +714,7 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
     std::vector<eval::Matrix> captured(st.metrics.size());
     std::vector<int64_t> capturedRows(st.metrics.size(), 0);
     double baselineSeconds = 0, baselineEmbedSeconds = 0, lastEmbedSeconds = 0;
-    const double nSteps = double(settings.size()) + 1.0;
+    double nSteps = double(settings.size()) + 1.0;
 
     auto runSetting = [&](const Setting* s, int64_t index) {
         AblationRow row;
@@ -688,24 +739,21 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
             subject.tokenizer = tokenizer.get();
             subject.modelPath = st.model;
             eval::Matrix transformed;
-            const bool embeddingTask = o.task != "perplexity" && o.task != "morph";
+            const bool isEmbedding = embeddingTask(o.task);
             if (!s) {
                 if (means) o.embed.interventions.recordHeads = means;
-                if (vectorStudy(st) && embeddingTask) o.onVectors = [&captured, &capturedRows, k](eval::Matrix& v) {
+                if (vectorStudy(st) && isEmbedding) o.onVectors = [&captured, &capturedRows, k](eval::Matrix& v) {
                     captured[k] = v;
                     capturedRows[k] = v.rows;
                 };
             } else if (vectorStudy(st)) {
-                if (!embeddingTask) {  // the output vectors do not reach this metric
+                if (!isEmbedding) {  // the output vectors do not reach this metric
                     row.metrics.emplace_back(m.name + "." + evalMainMetric(o.task), kNaN);
                     continue;
                 }
                 const eval::Matrix& v = captured[k];
                 if (st.type == "dimensions") {
                     if (s->pcaComponents > 0) {
-                        if (s->pcaComponents > std::min(v.rows, v.cols))
-                            throw Error::badInput("pca " + std::to_string(s->pcaComponents) + ": metric '" + m.name + "' has only " +
-                                                  std::to_string(v.rows) + " vectors of " + std::to_string(v.cols) + " dimensions");
                         PcaOptions po;
                         po.components = s->pcaComponents;
                         po.seed = st.seed;
@@ -729,7 +777,7 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
                 o.embed.interventions = s->interventions;
                 if (means) o.embed.interventions.headMeans = means;
                 if (s->readLayer != std::numeric_limits<int64_t>::min()) {
-                    if (!embeddingTask) {
+                    if (!isEmbedding) {
                         row.metrics.emplace_back(m.name + "." + evalMainMetric(o.task), kNaN);
                         continue;
                     }
@@ -744,7 +792,10 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
         if (!s) {  // which columns exist (the baseline has them all)
             for (const auto& [key, v] : row.metrics) res.metricKeys.push_back(key);
         }
-        if (!st.samplePrompt.empty() && c.isCausalLM()) {
+        const bool modelUnchanged = s && (vectorStudy(st) || s->readLayer != std::numeric_limits<int64_t>::min());
+        if (!st.samplePrompt.empty() && c.isCausalLM() && modelUnchanged && !res.rows.empty()) {
+            row.sample = res.rows.front().sample;  // the forward is the baseline's
+        } else if (!st.samplePrompt.empty() && c.isCausalLM()) {
             GenerationOptions g;
             g.maxNewTokens = st.sampleTokens;
             if (s) {
@@ -768,9 +819,9 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
             }
             row.memoryBytes = vectorBytes;
         } else if (st.type == "precision") {
-            row.memoryBytes = mdl.weightBytes() - embOriginal.numel() * static_cast<int64_t>(embOriginal.element_size()) +
-                              storedBytes(c.vocabSize, c.hiddenSize, s ? s->level : "f32");
-            row.params["embedding_bytes"] = storedBytes(c.vocabSize, c.hiddenSize, s ? s->level : "f32");
+            const int64_t stored = embOriginal.numel() * static_cast<int64_t>(embOriginal.element_size());
+            row.memoryBytes = s ? mdl.weightBytes() - stored + storedBytes(c.vocabSize, c.hiddenSize, s->level) : mdl.weightBytes();
+            row.params["embedding_bytes"] = s ? storedBytes(c.vocabSize, c.hiddenSize, s->level) : stored;
         } else if (st.type == "vocabulary") {
             const int64_t kept = s ? s->keep : c.vocabSize;
             row.memoryBytes = mdl.weightBytes() - embOriginal.numel() * static_cast<int64_t>(embOriginal.element_size()) +
@@ -789,12 +840,32 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
         if (onRow) onRow(res.rows.back(), res);
     };
 
-    // The baseline, then the estimate of the rest.
-    {
-        AblationRow base = runSetting(nullptr, 0);
-        baselineSeconds = base.seconds;
-        baselineEmbedSeconds = lastEmbedSeconds;
-        emit(std::move(base));
+    // The baseline, then the estimate of the rest (written with the baseline row, so that a refused
+    // sweep's results say why).
+    AblationRow base = runSetting(nullptr, 0);
+    baselineSeconds = base.seconds;
+    baselineEmbedSeconds = lastEmbedSeconds;
+    // PCA: k components of n centred vectors need k ≤ min(n − 1, dims). Default sizes beyond that are
+    // left out; given ones are refused (after the baseline, which is kept).
+    std::string pcaError;
+    if (st.type == "dimensions" && st.params.value("mode", "prefix") == "pca") {
+        int64_t rank = std::numeric_limits<int64_t>::max();
+        std::string which;
+        for (size_t k = 0; k < captured.size(); ++k)
+            if (capturedRows[k] > 0 && std::min(capturedRows[k] - 1, captured[k].cols) < rank)
+                rank = std::min(capturedRows[k] - 1, captured[k].cols), which = st.metrics[k].name;
+        std::vector<Setting> fit;
+        for (auto& x : settings)
+            if (x.pcaComponents <= rank) fit.push_back(std::move(x));
+            else if (st.params.contains("sizes") && pcaError.empty())
+                pcaError = "study.dimensions.sizes: pca " + std::to_string(x.pcaComponents) + " needs more vectors: metric '" +
+                           which + "' has " + std::to_string(rank + 1) + " (at most " + std::to_string(rank) +
+                           " components); only the baseline was run";
+        settings = std::move(fit);
+        if (settings.empty() && pcaError.empty())
+            pcaError = "study.dimensions: metric '" + which + "' has too few vectors for any PCA size; only the baseline was run";
+        res.estimate.settings = static_cast<int64_t>(settings.size());
+        nSteps = double(settings.size()) + 1.0;
     }
     // A setting costs what the baseline did; without the embedding when only the vectors change.
     const double perSetting =
@@ -805,6 +876,8 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
         for (size_t k = 0; k < captured.size(); ++k) vb += capturedRows[k] * captured[k].cols * 4;
         res.estimate.memoryBytes += 3 * vb;
     }
+    emit(std::move(base));
+    if (!pcaError.empty()) throw Error::badInput(pcaError);
     if (res.estimate.seconds > st.maxSeconds)
         throw Error::badInput("the sweep would take about " + duration(res.estimate.seconds) + " (" +
                               std::to_string(settings.size()) + " settings × " + duration(perSetting) + " each after a " +
@@ -866,9 +939,9 @@ AblationResult runAblation(const AblationStudy& st, Progress& progress,
                         kn = kn / kn.norm(2, {1}, true).clamp_min(1e-12);
                         at::Tensor src = e.index_select(0, dropIdx);
                         at::Tensor rows = at::empty_like(src);
-                        for (int64_t b = 0; b < src.size(0); b += 4096) {
+                        for (int64_t b = 0; b < src.size(0); b += nearestBlock) {
                             progress.checkCancelled();
-                            const int64_t n = std::min<int64_t>(4096, src.size(0) - b);
+                            const int64_t n = std::min<int64_t>(nearestBlock, src.size(0) - b);
                             at::Tensor q = src.narrow(0, b, n);
                             at::Tensor best = at::matmul(q / q.norm(2, {1}, true).clamp_min(1e-12), kn.t()).argmax(1);
                             rows.narrow(0, b, n).copy_(e.index_select(0, keptIdx.index_select(0, best)));

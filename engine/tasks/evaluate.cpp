@@ -150,7 +150,7 @@ EvalResult evaluate(const EvalSubject& subject, const EvalOptions& o, Progress& 
         r.details["encoding"] = encodingName(corpus.info.encoding);
         r.details["tokens_per_second"] = secs > 0 ? static_cast<double>(p.inputTokens) / secs : 0.0;
         r.settings = "max length " + std::to_string(p.maxLength) + " · stride " + std::to_string(p.stride);
-        if (!po.interventions.empty()) {
+        if (!po.interventions.describe().empty()) {
             r.details["interventions"] = po.interventions.describe();
             r.settings += " · " + po.interventions.describe();
         }
@@ -202,7 +202,7 @@ EvalResult evaluate(const EvalSubject& subject, const EvalOptions& o, Progress& 
         r.settings = std::string("precomputed vectors") + (o.embed.normalize ? " · normalized" : "");
     }
     r.details["normalize"] = o.embed.normalize;
-    if (subject.model && !o.embed.interventions.empty()) {
+    if (subject.model && !o.embed.interventions.describe().empty()) {
         r.details["interventions"] = o.embed.interventions.describe();
         r.settings += " · " + o.embed.interventions.describe();
     }

@@ -131,6 +131,19 @@ check "heads: perplexity changes for some head (the grid is not all zero)" "$PY 
 import json; d=json.load(open('$T/out-heads/results.json'))
 assert any(abs(r['delta']['perplexity.perplexity'])>1e-6 for r in d['rows'][1:])\""
 study heads-mean '{"model": "bert_tiny", "type": "heads", "heads": {"mode": "mean", "layers": [0, 1]}, '"$STS"'}'
+study heads-mean-gemma '{"model": "gemma3_tiny", "type": "heads", "heads": {"mode": "mean", "layers": [0, 5], "heads": [0, 2]},
+  "metrics": [{"task": "sts", "data": "sts.tsv"}, {"task": "perplexity", "data": "text.txt"}]}'
+study heads-early '{"model": "gemma3_tiny", "type": "heads", "embedding": {"layer": 2}, '"$STS"'}'
+check "heads with vectors read at hidden state 2: only layers 0–1 (8 settings) can change them" "[ \"\$(json $T/out-heads-early/results.json \"len(d['rows'])\")\" = 9 ]"
+# The reference notices figures that do not belong to their row: two rows' metrics swapped must fail.
+"$PY" - "$T/out-heads/results.json" "$T/out-heads/tampered.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); r = d["rows"]
+r[1]["metrics"], r[2]["metrics"] = r[2]["metrics"], r[1]["metrics"]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$PY" "$ABL" --study "$T/heads.json" --results "$T/out-heads/tampered.json" > "$T/tamper.out" 2>&1; rc=$?
+check "the reference fails on a results file whose rows were swapped ($(tail -1 $T/tamper.out))" "[ $rc -ne 0 ]"
 study layers-skip '{"model": "gemma3_tiny", "type": "layers", "layers": {"mode": "skip"}, "embedding": {"normalize": true},
   "metrics": [{"task": "sts", "data": "sts.tsv"}, {"task": "perplexity", "data": "text.txt"}]}'
 study layers-read '{"model": "bert_tiny", "type": "layers", "layers": {"mode": "read"}, '"$STS"'}'
@@ -174,6 +187,13 @@ bad memory '{"model": "gemma3_tiny", "type": "tokens", "tokens": {"ids": [1]}, "
 bad unk '{"model": "gemma3_tiny", "type": "vocabulary", "vocabulary": {"corpus": "text.txt", "keep": [8]}, '"$STS"'}' "no unknown token"
 bad dims '{"model": "gemma3_tiny", "type": "dimensions", "dimensions": {"sizes": [65]}, '"$STS"'}' "65 is more than the model's 64 dimensions"
 bad json '{"model": ' "not valid JSON"
+bad late-layer '{"model": "gemma3_tiny", "type": "heads", "heads": {"layers": [3]}, "embedding": {"layer": 2}, '"$STS"'}' "layer 3 runs after hidden state 2"
+bad mean-late '{"model": "gemma3_tiny", "type": "heads", "heads": {"mode": "mean", "layers": [4]}, "embedding": {"layer": 2},
+  "metrics": [{"task": "sts", "data": "sts.tsv"}, {"task": "perplexity", "data": "text.txt"}]}' "mean ablation of layer 4 needs"
+bad name '{"model": "gemma3_tiny", "type": "heads", "metrics": [{"task": "sts", "data": "sts.tsv", "name": "a/b"}]}' "must be 1–64 letters"
+bad scores '{"model": "gemma3_tiny", "type": "heads", "metrics": [{"task": "sts", "data": "sts.tsv", "min_score": 5, "max_score": 5}]}' "min_score must be below"
+bad pca-size '{"model": "gemma3_tiny", "type": "dimensions", "dimensions": {"mode": "pca", "sizes": [30]}, '"$STS"'}' "pca 30 needs more vectors"
+check "a refused PCA size keeps the baseline row and the estimate" "[ \"\$(json $T/out-bad-pca-size/results.json \"(len(d['rows']), d['estimate']['seconds'] > 0)\")\" = '(1, True)' ]"
 "$CLI" ablate --out "$T/x" > /dev/null 2>&1; rc=$?
 check "ablate without --study is a usage error (2)" "[ $rc -eq 2 ]"
 exit $fail
