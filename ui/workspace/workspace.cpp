@@ -1,5 +1,6 @@
 #include "ui/workspace/workspace.h"
 
+#include "ui/ablation/ablation_view.h"
 #include "ui/evaluation/evaluation_panel.h"
 #include "ui/training/training_view.h"
 #include "ui/training/static_view.h"
@@ -98,6 +99,8 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     evaluation_ = new EvaluationPanel(runner);
     window->setPanel(QStringLiteral("similarity"), similarity_);
     window->setPanel(QStringLiteral("evaluation"), evaluation_);
+    ablation_ = new AblationView(runner);
+    window->setPanel(QStringLiteral("ablations"), ablation_);
     // The Transfer / training panel: two tabs, one per view.
     training_ = new TrainingView(runner);
     transfer_ = new TransferView(runner);
@@ -178,6 +181,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         similarity_->setModel(models_->session(i), info);
         if (map_) map_->setModel(models_->session(i), info.name, info.path);
         training_->setCurrentModelFolder(info.path);
+        ablation_->setCurrentModelFolder(info.path);
         transfer_->setCurrentModelFolder(info.path);
     };
     connect(models_, &ModelsPanel::currentModelChanged, this, select);
@@ -207,6 +211,7 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     if (map_) state_->addParticipant(map_);
     state_->addParticipant(generation_);
     state_->addParticipant(lens_);
+    state_->addParticipant(ablation_);
     windowParticipant_ = std::make_unique<WindowParticipant>(window);
     state_->addParticipant(windowParticipant_.get());
     connect(state_, &WorkspaceState::sessionRestored, this, [this](const SessionReport& r) {

@@ -35,6 +35,7 @@ class TransferView;
 class StaticEmbeddingsView;
 class TokenizerBuildView;
 class LensView;
+class AblationView;
 
 class Workspace : public QObject {
     Q_OBJECT
@@ -58,6 +59,7 @@ public:
     StaticEmbeddingsView* staticEmbeddings() const { return static_; }
     TokenizerBuildView* tokenizerBuild() const { return tokenizerBuild_; }
     LensView* lens() const { return lens_; }
+    AblationView* ablation() const { return ablation_; }
     WorkspaceState* state() const { return state_; }
 
     // Sessions. Failures are a message in the log and the status bar; the workspace stays usable.
@@ -93,6 +95,7 @@ private:
     StaticEmbeddingsView* static_ = nullptr;
     TokenizerBuildView* tokenizerBuild_ = nullptr;
     LensView* lens_ = nullptr;
+    AblationView* ablation_ = nullptr;
     SimilarityPanel* similarity_;
     EvaluationPanel* evaluation_;
 };
