@@ -1,4 +1,5 @@
 #include "app/bridge/model_jobs.h"
+
 #include "app/bridge/model_session_p.h"
 
 #include "engine/core/error.h"
@@ -9,6 +10,7 @@
 #include "engine/models/generation.h"
 #include "engine/models/model.h"
 #include "engine/models/model_loader.h"
+#include "engine/tasks/generate_text.h"
 #include "engine/tokenizers/tokenizer.h"
 
 #include <chrono>
@@ -118,20 +120,19 @@ void GenerateJob::run(Progress& progress) {
     SessionLock lock(*session_);
     Model& model = *session_->model;
     const Tokenizer* tok = session_->tokenizer.get();
-    if (!model.config().isCausalLM())
-        throw Error::badInput("generation needs a causal language model (Gemma 3 or GPT-2); this model is " +
-                              std::string(architectureName(model.config().arch)));
-    if (!tok) throw Error::badInput("this model folder has no tokenizer, so text prompts cannot be encoded");
     if (prompts_.isEmpty()) throw Error::badInput("no prompt given");
-
-    auto pieceText = [tok](int64_t id) { return tok->decode({id}, false); };
+    // The engine task `embedlab-cli generate` runs (engine/tasks/generate_text.h); here only the Qt types.
     std::vector<std::vector<int64_t>> ids;
     for (int p = 0; p < prompts_.size(); ++p) {
-        Encoding enc = tok->encode(prompts_[p].toStdString(), params_.addSpecial);
-        if (enc.ids.empty()) throw Error::badInput("prompt " + std::to_string(p + 1) + " encodes to no tokens");
-        ids.push_back(std::move(enc.ids));
+        try {
+            ids.push_back(tasks::encodePrompt(tok, prompts_[p].toStdString(), params_.addSpecial));
+        } catch (const Error& e) {
+            if (prompts_.size() == 1) throw;
+            throw Error::badInput("prompt " + std::to_string(p + 1) + ": " + e.what());
+        }
     }
-    GenerationOptions o;
+    tasks::GenerateTextOptions to;
+    GenerationOptions& o = to.generation;
     o.maxNewTokens = params_.maxNewTokens;
     o.temperature = params_.temperature;
     o.topK = params_.topK;
@@ -139,37 +140,23 @@ void GenerateJob::run(Progress& progress) {
     o.seed = params_.seed;  // prompt p samples with seed + p, alone or in a batch
     o.repetitionPenalty = params_.repetitionPenalty;
     o.topLogprobs = params_.topAlternatives;
-    o.eosTokenIds = model.config().eosTokenIds;
+    o.interventions = Interventions::parse(params_.zeroHeads.toStdString(), params_.skipLayers.toStdString());
     for (const auto& s : params_.stopStrings) o.stopStrings.push_back(s.toStdString());
-    o.detokenize = [tok](const std::vector<int64_t>& t) { return tok->decode(t, true); };
-    std::vector<int64_t> produced(ids.size(), 0);
-    int64_t total = 0;
-    auto stream = [&](size_t p, const GenerationStep& step) {
-        ++produced[p];
-        ++total;
-        if (onToken_) {
-            GeneratedToken t;
-            t.prompt = static_cast<int>(p);
-            t.id = step.id;
-            t.text = QString::fromStdString(pieceText(step.id));
-            t.prob = step.prob;
-            for (const auto& alt : step.top) t.alternatives.push_back({QString::fromStdString(pieceText(alt.id)), alt.prob});
-            onToken_(t);
-        }
-        progress.report(double(total) / double(std::max<int64_t>(1, o.maxNewTokens) * static_cast<int64_t>(ids.size())),
-                        ids.size() == 1 ? std::to_string(produced[p]) + " tokens"
-                                        : "prompt " + std::to_string(p + 1) + ": " + std::to_string(produced[p]) + " tokens");
-        return true;
-    };
-    // Several prompts decode together: one forward per step for the whole batch (engine generateBatch).
-    std::vector<GenerationResult> results;
-    if (ids.size() == 1) {
-        o.onToken = [&](const GenerationStep& step) { return stream(0, step); };
-        results.push_back(generate(model, ids[0], o, progress));
-    } else {
-        o.onBatchToken = stream;
-        results = generateBatch(model, ids, o, progress);
-    }
+    to.modelDir = session_->path;
+    auto pieceText = [tok](int64_t id) { return tok ? tok->decode({id}, false) : std::string(); };
+    const std::vector<GenerationResult> results =
+        tasks::generateText(model, tok, ids, to, progress, [&](size_t p, const GenerationStep& step) {
+            if (onToken_) {
+                GeneratedToken t;
+                t.prompt = static_cast<int>(p);
+                t.id = step.id;
+                t.text = QString::fromStdString(pieceText(step.id));
+                t.prob = step.prob;
+                for (const auto& alt : step.top) t.alternatives.push_back({QString::fromStdString(pieceText(alt.id)), alt.prob});
+                onToken_(t);
+            }
+            return true;
+        }).results;
     for (size_t p = 0; p < results.size(); ++p) {
         const GenerationResult& r = results[p];
         GenerationOutput out;

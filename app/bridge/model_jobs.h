@@ -70,6 +70,8 @@ struct GenerationParams {
     int topAlternatives = 5;
     bool addSpecial = true;
     QStringList stopStrings;
+    QString zeroHeads;   // interventions, as the CLI's --zero-heads "L:H,..." ("" = none)
+    QString skipLayers;  // --skip-layers "L,..."
 };
 
 struct GeneratedToken {

@@ -7,6 +7,7 @@
 #include "engine/models/generation.h"
 #include "engine/models/model.h"
 #include "engine/models/model_loader.h"
+#include "engine/tasks/generate_text.h"
 #include "engine/tokenizers/tokenizer.h"
 
 #include <c10/core/Device.h>
@@ -75,19 +76,14 @@ int runGenerate(Args& a) {
     std::vector<std::string> warnings;
     auto model = loadModel(dir, device, dtype, &warnings);
     for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-    if (!model->config().isCausalLM())
-        throw Error::badInput(dir + " is an encoder (" + architectureName(model->config().arch) + "); generate needs a causal LM");
-    o.interventions.check(model->config().numLayers, model->config().numHeads);  // also when nothing is generated
-    if (!a.has("no-eos")) o.eosTokenIds = loadEosTokenIds(dir, model->config());
     for (const auto& s : a.getAll("stop")) o.stopStrings.push_back(s);
-    if (tok) {
-        const Tokenizer* t = tok.get();
-        o.detokenize = [t](const std::vector<int64_t>& ids) { return t->decode(ids, true); };
-    } else if (!o.stopStrings.empty()) {
-        throw Error::badInput("--stop needs a tokenizer in the model folder");
-    }
+    // The engine task the app's Generation panel runs too (engine/tasks/generate_text.h).
+    tasks::GenerateTextOptions to;
+    to.generation = o;
+    to.modelDir = dir;
+    to.stopAtEos = !a.has("no-eos");
     StderrProgress progress(a, "generate");
-    GenerationResult r = generate(*model, prompt, o, progress);
+    const GenerationResult r = tasks::generateText(*model, tok.get(), {prompt}, to, progress).results.front();
     auto tokenOf = [&](int64_t id) { return tok ? tok->idToToken(id) : std::string(); };
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& s : r.steps) {

@@ -23,6 +23,7 @@
 #include <QFile>
 #include <QHelpEvent>
 #include <QImage>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QProcess>
@@ -367,6 +368,78 @@ private Q_SLOTS:
             for (int i = 0; i < bc.size(); ++i) QCOMPARE(bc[i].id, alone.ids[static_cast<size_t>(i)]);
         }
         QVERIFY(gen.grab().save(tmp(QStringLiteral("screens/generation_batch.png"))));
+    }
+
+    // The view and `embedlab-cli generate` run one engine task (engine/tasks/generate_text.h): with
+    // interventions typed in the view and a stop token named only by generation_config.json, both give
+    // the same tokens and stop at the same place.
+    void generationEqualsTheCliWithInterventionsAndGenerationConfig() {
+        const QString bin = qEnvironmentVariable("EMBEDLAB_BIN_DIR");
+        if (bin.isEmpty()) QSKIP("EMBEDLAB_BIN_DIR is not set (run through ctest)");
+        const QString dir = tmp(QStringLiteral("gpt2_bytes_gencfg"));
+        QVERIFY(test::makeModelWithByteTokenizer(fx(QStringLiteral("models/gpt2_tiny")), dir));
+        auto cliGenerate = [&](const QStringList& extra) {
+            QProcess p;
+            p.start(bin + QStringLiteral("/embedlab-cli"),
+                    QStringList{QStringLiteral("generate"), QStringLiteral("--model"), dir, QStringLiteral("--prompt"),
+                                QStringLiteral("Merhaba"), QStringLiteral("--max-new-tokens"), QStringLiteral("12"),
+                                QStringLiteral("--zero-heads"), QStringLiteral("0:1")} + extra);
+            if (!p.waitForFinished(60000) || p.exitCode() != 0) return QJsonObject();
+            return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+        };
+        // The stop token: the first token the intervened model produces only after two others, so that
+        // the run stops midway.
+        const QJsonObject free = cliGenerate({QStringLiteral("--no-eos")});
+        const QJsonArray freeIds = free.value(QStringLiteral("ids")).toArray();
+        QCOMPARE(freeIds.size(), 12);
+        int firstAt = -1;
+        for (int i = 2; i < freeIds.size() && firstAt < 0; ++i) {
+            bool seen = false;
+            for (int j = 0; j < i; ++j) seen = seen || freeIds[j] == freeIds[i];
+            if (!seen) firstAt = i;
+        }
+        if (firstAt < 0) QSKIP("the greedy output repeats one token; no stop token to choose");
+        const qint64 eos = freeIds[firstAt].toInteger();
+        QFile g(dir + QStringLiteral("/generation_config.json"));
+        QVERIFY(g.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        g.write(QJsonDocument(QJsonObject{{QStringLiteral("eos_token_id"), eos}}).toJson());
+        g.close();
+        const QJsonObject cli = cliGenerate({});
+        QCOMPARE(cli.value(QStringLiteral("stop_reason")).toString(), QStringLiteral("eos"));
+        QCOMPARE(cli.value(QStringLiteral("ids")).toArray().size(), firstAt + 1);
+
+        JobRunner runner;
+        ModelsPanel models(&runner);
+        GenerationView gen(&runner);
+        connect(&models, &ModelsPanel::modelLoaded, &gen,
+                [&](int i) { gen.setModel(models.session(i), models.info(i).name, models.info(i).causal); });
+        models.loadModel(dir);
+        QVERIFY(runner.waitForIdle(30000));
+        GenerationParams p;
+        p.maxNewTokens = 12;
+        p.temperature = 0.0;
+        p.addSpecial = false;
+        p.zeroHeads = QStringLiteral("0:1");
+        gen.setParams(p);
+        QCOMPARE(gen.findChild<QLineEdit*>(QStringLiteral("generationZeroHeads"))->text(), QStringLiteral("0:1"));
+        gen.setPrompt(QStringLiteral("Merhaba"));
+        QSignalSpy done(&gen, &GenerationView::finished);
+        QVERIFY(gen.generate() != 0);
+        QVERIFY(runner.waitForIdle(30000));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+        QCOMPARE(done.at(0).at(0).toBool(), true);
+        // The view shows the tokens before the stop token (the CLI's ids end with it).
+        const auto& chips = gen.output(0)->chips();
+        const QJsonArray want = cli.value(QStringLiteral("ids")).toArray();
+        QCOMPARE(chips.size(), want.size() - 1);
+        for (int i = 0; i < chips.size(); ++i) QCOMPARE(chips[i].id, want[i].toInteger());
+        QVERIFY(gen.statusText().contains(QStringLiteral("eos")));
+        // A head beyond the model is a message, not a crash.
+        p.zeroHeads = QStringLiteral("0:9");
+        gen.setParams(p);
+        QVERIFY(gen.generate() != 0);
+        QVERIFY(runner.waitForIdle(30000));
+        QTRY_VERIFY_WITH_TIMEOUT(gen.statusText().contains(QStringLiteral("head 9")), 5000);
     }
 
     void stopButtonStopsStreaming() {

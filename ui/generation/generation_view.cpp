@@ -10,6 +10,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
@@ -76,6 +77,14 @@ GenerationView::GenerationView(JobRunner* runner, QWidget* parent) : QWidget(par
     form->addRow(tr("Seed"), seed_);
     form->addRow(tr("Repetition penalty"), repetition_);
     form->addRow(tr("Alternatives shown"), alternatives_);
+    zeroHeads_ = new QLineEdit(controls);
+    zeroHeads_->setObjectName(QStringLiteral("generationZeroHeads"));
+    zeroHeads_->setPlaceholderText(tr("heads to zero, LAYER:HEAD, e.g. 0:1, 3:2 (none: the plain model)"));
+    skipLayers_ = new QLineEdit(controls);
+    skipLayers_->setObjectName(QStringLiteral("generationSkipLayers"));
+    skipLayers_->setPlaceholderText(tr("layers to skip, e.g. 2, 5"));
+    form->addRow(tr("Zero heads"), zeroHeads_);
+    form->addRow(tr("Skip layers"), skipLayers_);
     l->addWidget(controls);
 
     auto* buttons = new QHBoxLayout;
@@ -123,6 +132,8 @@ GenerationParams GenerationView::params() const {
     p.seed = static_cast<quint64>(seed_->value());
     p.repetitionPenalty = repetition_->value();
     p.topAlternatives = alternatives_->value();
+    p.zeroHeads = zeroHeads_->text().trimmed();
+    p.skipLayers = skipLayers_->text().trimmed();
     return p;
 }
 
@@ -134,6 +145,8 @@ void GenerationView::setParams(const GenerationParams& p) {
     seed_->setValue(static_cast<int>(p.seed));
     repetition_->setValue(p.repetitionPenalty);
     alternatives_->setValue(p.topAlternatives);
+    zeroHeads_->setText(p.zeroHeads);
+    skipLayers_->setText(p.skipLayers);
 }
 
 QJsonObject GenerationView::saveSession() const {
@@ -147,6 +160,8 @@ QJsonObject GenerationView::saveSession() const {
             {QStringLiteral("seed"), QString::number(p.seed)},
             {QStringLiteral("repetition_penalty"), p.repetitionPenalty},
             {QStringLiteral("alternatives"), p.topAlternatives},
+            {QStringLiteral("zero_heads"), p.zeroHeads},
+            {QStringLiteral("skip_layers"), p.skipLayers},
             {QStringLiteral("outputs"), savedOutputs()},
             {QStringLiteral("status"), status_->text()}};
 }
@@ -184,6 +199,8 @@ void GenerationView::restoreSession(const QJsonObject& state, SessionReport&) {
     p.seed = state.value(QStringLiteral("seed")).toString().toULongLong();
     p.repetitionPenalty = state.value(QStringLiteral("repetition_penalty")).toDouble(p.repetitionPenalty);
     p.topAlternatives = state.value(QStringLiteral("alternatives")).toInt(p.topAlternatives);
+    p.zeroHeads = state.value(QStringLiteral("zero_heads")).toString();
+    p.skipLayers = state.value(QStringLiteral("skip_layers")).toString();
     setParams(p);
     const QJsonArray outs = state.value(QStringLiteral("outputs")).toArray();
     QStringList prompts;

@@ -12,6 +12,7 @@
 
 class QPlainTextEdit;
 class QSpinBox;
+class QLineEdit;
 class QDoubleSpinBox;
 class QCheckBox;
 class QPushButton;
@@ -72,6 +73,7 @@ private:
     QSpinBox* seed_;
     QDoubleSpinBox* repetition_;
     QSpinBox* alternatives_;
+    QLineEdit *zeroHeads_, *skipLayers_;  // interventions (docs/lens.md)
     QPushButton* generate_;
     QPushButton* stop_;
     QLabel* model_;
