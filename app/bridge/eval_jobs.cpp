@@ -1,6 +1,7 @@
 #include "app/bridge/eval_jobs.h"
 
 #include "engine/analysis/hierarchical.h"
+#include "engine/analysis/similarity_matrix.h"
 #include "engine/tasks/embed_corpus.h"
 #include "engine/tasks/evaluate.h"
 #include "app/bridge/model_session_p.h"
@@ -95,43 +96,6 @@ void requireTokenizer(const ModelSession& s) {
                               " has no tokenizer (tokenizer.json or tokenizer.model), so texts cannot be embedded");
 }
 
-// The JSONL fields of the first object (nested objects as a.b), for the field chooser.
-QStringList jsonlFields(const std::string& path) {
-    QStringList out;
-    std::ifstream in(path, std::ios::binary);
-    std::string line;
-    for (int tries = 0; tries < 20 && std::getline(in, line); ++tries) {
-        if (line.size() >= 3 && static_cast<unsigned char>(line[0]) == 0xEF) line.erase(0, 3);  // BOM
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(line);
-        } catch (const std::exception&) {
-            continue;
-        }
-        if (!j.is_object()) continue;
-        std::function<void(const nlohmann::json&, const std::string&)> walk = [&](const nlohmann::json& o,
-                                                                                  const std::string& prefix) {
-            for (auto it = o.begin(); it != o.end(); ++it) {
-                const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
-                if (it->is_object()) walk(*it, key);
-                else if (!it->is_array()) out << qs(key);
-            }
-        };
-        walk(j, {});
-        break;
-    }
-    return out;
-}
-
-// Default JSONL text field: text, sentence, metin, cümle, content, body, else the first field.
-QString defaultJsonlField(const QStringList& fields) {
-    for (const char* n : {"text", "sentence", "metin", "cümle", "content", "body"}) {
-        const QString f = QString::fromUtf8(n);
-        if (fields.contains(f)) return f;
-    }
-    return fields.isEmpty() ? QString() : fields.first();
-}
-
 eval::Matrix toMatrix(const at::Tensor& t0) {
     at::Tensor t = t0.to(at::kCPU, at::kFloat).contiguous();
     eval::Matrix m(t.size(0), t.size(1));
@@ -196,12 +160,8 @@ std::string OpenCorpusJob::name() const { return "Open corpus " + baseName(ss(pa
 void OpenCorpusJob::run(Progress& progress) {
     const std::string path = ss(path_);
     CorpusOptions o = toOptions(params_);
-    const CorpusFormat fmt = o.format == CorpusFormat::Auto ? corpusFormatFromPath(path) : o.format;
-    QStringList fields;
-    if (fmt == CorpusFormat::Jsonl) {
-        fields = jsonlFields(path);
-        if (o.textColumn.empty()) o.textColumn = ss(defaultJsonlField(fields));
-    }
+    // The engine chooses a JSONL file's text field as the CLI's tasks do (engine/io/corpus.h) and lists
+    // the fields as columns.
     // Streamed: only the preview is kept, so a 1 GB file is never held in memory here.
     const CorpusInfo i = streamCorpus(
         path, o,
@@ -214,15 +174,9 @@ void OpenCorpusJob::run(Progress& progress) {
     result.encoding = QString::fromLatin1(encodingName(i.encoding));
     result.encodingReason = qs(i.encodingReason);
     result.encodingDetected = i.encodingDetected;
-    if (fmt == CorpusFormat::Jsonl) {
-        result.columns = fields;
-        result.textColumn = fields.indexOf(qs(o.textColumn));
-        result.labelColumn = o.labelColumn.empty() ? -1 : static_cast<int>(fields.indexOf(qs(o.labelColumn)));
-    } else {
-        for (const auto& col : i.columns) result.columns << qs(col);
-        result.textColumn = static_cast<int>(i.textColumn);
-        result.labelColumn = static_cast<int>(i.labelColumn);
-    }
+    for (const auto& col : i.columns) result.columns << qs(col);
+    result.textColumn = static_cast<int>(i.textColumn);
+    result.labelColumn = static_cast<int>(i.labelColumn);
     const CorpusStats& s = i.stats;
     result.records = s.records;
     result.lines = s.lines;
@@ -262,9 +216,6 @@ void EmbedCorpusJob::run(Progress& progress) {
 
     CorpusOptions co = toOptions(corpus_);
     const std::string path = ss(corpusPath_);
-    if ((co.format == CorpusFormat::Auto ? corpusFormatFromPath(path) : co.format) == CorpusFormat::Jsonl &&
-        co.textColumn.empty())
-        co.textColumn = ss(defaultJsonlField(jsonlFields(path)));
 
     nlohmann::json meta = {{"model", session_->path},
                            {"model_name", baseName(session_->path)},
@@ -346,25 +297,12 @@ void SimilarityMatrixJob::run(Progress& progress) {
         if (r < 0 || r >= vs.size())
             throw Error::badInput("row " + std::to_string(r) + " is not in the vector store (" +
                                   std::to_string(vs.size()) + " rows)");
-    // Unit vectors in double precision.
-    std::vector<double> u(static_cast<size_t>(n) * static_cast<size_t>(d));
-    for (int i = 0; i < n; ++i) {
-        const float* p = vs.row(rows[i]);
-        double norm = 0;
-        for (int64_t k = 0; k < d; ++k) norm += double(p[k]) * double(p[k]);
-        norm = std::sqrt(norm);
-        for (int64_t k = 0; k < d; ++k) u[size_t(i) * size_t(d) + size_t(k)] = norm > 0 ? double(p[k]) / norm : 0.0;
-    }
-    std::vector<float> sim(static_cast<size_t>(n) * static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) {
-        if ((i & 15) == 0) progress.report(0.8 * double(i) / n, "cosine similarities");
-        const double* a = &u[size_t(i) * size_t(d)];
-        for (int j = i; j < n; ++j) {
-            const double* b = &u[size_t(j) * size_t(d)];
-            double s = 0;
-            for (int64_t k = 0; k < d; ++k) s += a[k] * b[k];
-            sim[size_t(i) * size_t(n) + size_t(j)] = sim[size_t(j) * size_t(n) + size_t(i)] = static_cast<float>(s);
-        }
+    std::vector<const float*> vecs;
+    for (int i = 0; i < n; ++i) vecs.push_back(vs.row(rows[i]));
+    std::vector<float> sim;
+    {
+        Progress stage(progress, 0.0, 0.8);
+        sim = cosineSimilarityMatrix(vecs, d, stage);
     }
     std::vector<int> order(static_cast<size_t>(n));
     std::iota(order.begin(), order.end(), 0);

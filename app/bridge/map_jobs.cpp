@@ -6,6 +6,7 @@
 #include "engine/core/error.h"
 #include "engine/io/corpus.h"
 #include "engine/io/file_io.h"
+#include "engine/io/vector_row_finder.h"
 #include "engine/io/vectors.h"
 #include "engine/models/model_config.h"
 #include "engine/tasks/project.h"
@@ -22,20 +23,10 @@ class VectorSpace {
 public:
     VectorSet set;  // data [N, D] float32 CPU, labels, metadata
     std::vector<std::string> tokenTypes;
-    std::unordered_map<std::string, int64_t> byFoldedLabel;  // Turkish-lower-cased label → first row
+    std::unique_ptr<VectorRowFinder> finder;  // the CLI's rule for a query (engine/io/vector_row_finder.h)
 
-    void index() {
-        byFoldedLabel.clear();
-        for (int64_t i = 0; i < set.size(); ++i) byFoldedLabel.emplace(turkishLower(set.label(i)), i);
-    }
-    int64_t rowOf(const QString& label) const {
-        bool isNumber = false;
-        const qint64 r = label.toLongLong(&isNumber);
-        auto it = byFoldedLabel.find(turkishLower(label.toStdString()));
-        if (it != byFoldedLabel.end()) return it->second;
-        if (isNumber && r >= 0 && r < set.size()) return r;
-        throw Error::badInput("'" + label.toStdString() + "' is not a label (or row) of these vectors");
-    }
+    void index() { finder = std::make_unique<VectorRowFinder>(set); }
+    int64_t rowOf(const QString& label) const { return finder->find(label.toStdString()); }
 };
 
 namespace {

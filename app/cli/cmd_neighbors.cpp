@@ -4,35 +4,15 @@
 
 #include "engine/analysis/knn.h"
 #include "engine/core/error.h"
+#include "engine/io/vector_row_finder.h"
 #include "engine/io/vectors.h"
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <charconv>
 
 namespace embedlab::cli {
 namespace {
-
-// A label (exact match first) or a row number of the source file → the row in `set`.
-int64_t resolveRow(const VectorSet& set, const std::string& q) {
-    if (!set.labels.empty()) {
-        auto it = std::find(set.labels.begin(), set.labels.end(), q);
-        if (it != set.labels.end()) return static_cast<int64_t>(it - set.labels.begin());
-    }
-    int64_t r = -1;
-    auto res = std::from_chars(q.data(), q.data() + q.size(), r);
-    if (res.ec != std::errc() || res.ptr != q.data() + q.size() || r < 0) {
-        throw Error::badInput("--query '" + q + "' is neither a label in the file nor a row number");
-    }
-    auto it = std::lower_bound(set.sourceRows.begin(), set.sourceRows.end(), r);
-    if (it == set.sourceRows.end() || *it != r) {
-        const int64_t rowsRead = set.sourceRows.empty() ? 0 : set.sourceRows.back() + 1;
-        if (r < rowsRead) throw Error::badInput("row " + q + " holds NaN or Inf and was excluded");
-        throw Error::badInput("row " + q + " is out of range (the file has " + std::to_string(rowsRead) + " rows)");
-    }
-    return static_cast<int64_t>(it - set.sourceRows.begin());
-}
 
 int runNeighbors(Args& a) {
     const std::string input = a.require("input");
@@ -49,6 +29,9 @@ int runNeighbors(Args& a) {
     StderrProgress progress(a, "neighbors");
     VectorSet set = readVectors(input, ro, &rep, progress);
     for (const auto& w : rep.warnings) std::fprintf(stderr, "warning: %s: %s\n", input.c_str(), w.c_str());
+    // The app's neighbours panel finds queries the same way (engine/io/vector_row_finder.h).
+    const VectorRowFinder finder(set);
+    auto resolveRow = [&](const std::string& q) { return finder.find(q); };
     std::vector<Neighbor> nb;
     if (a.has("analogy")) {
         const std::string s = a.get("analogy");
@@ -61,9 +44,9 @@ int runNeighbors(Args& a) {
             p = c + 1;
         }
         if (parts.size() != 3) throw UsageError("--analogy expects A,B,C (a − b + c)");
-        nb = analogy(set.data, resolveRow(set, parts[0]), resolveRow(set, parts[1]), resolveRow(set, parts[2]), k, metric);
+        nb = analogy(set.data, resolveRow(parts[0]), resolveRow(parts[1]), resolveRow(parts[2]), k, metric);
     } else {
-        nb = nearestToRow(set.data, resolveRow(set, a.get("query")), k, metric);
+        nb = nearestToRow(set.data, resolveRow(a.get("query")), k, metric);
     }
     nlohmann::json out = nlohmann::json::array();
     for (const auto& n : nb) {

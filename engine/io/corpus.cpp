@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -132,6 +133,9 @@ private:
     std::unordered_set<uint64_t> seen_, words_;
     std::set<std::string> labels_;
     bool checkMixed_ = false;
+    // JSONL: the text field, chosen on the first object (the field chooser's list is info_.columns)
+    bool jsonFieldsKnown_ = false;
+    std::string jsonText_;
 };
 
 int64_t CorpusReader::resolveColumn(const std::string& spec, const std::vector<std::string>& names, bool isText,
@@ -348,7 +352,33 @@ void CorpusReader::onLine(std::string line) {
             if (cur->is_null()) return {};
             throw Error::badInput(where(lineNo_) + ": field '" + spec + "' is not a string");
         };
-        const std::string text = field(o_.textColumn.empty() ? "text" : o_.textColumn, true);
+        if (!jsonFieldsKnown_) {
+            // The first object's fields (nested ones as a.b, arrays left out) are the columns; without a
+            // chosen field the text is the one a table's text column would be (text, sentence, metin,
+            // cümle, content, body — else the first field).
+            jsonFieldsKnown_ = true;
+            std::function<void(const nlohmann::json&, const std::string&)> walk = [&](const nlohmann::json& o,
+                                                                                      const std::string& prefix) {
+                for (auto it = o.begin(); it != o.end(); ++it) {
+                    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+                    if (it->is_object()) walk(*it, key);
+                    else if (!it->is_array()) info_.columns.push_back(key);
+                }
+            };
+            walk(j, {});
+            jsonText_ = o_.textColumn;
+            if (jsonText_.empty())
+                jsonText_ = info_.columns.empty() ? std::string("text")
+                                                  : info_.columns[static_cast<size_t>(resolveColumn("", info_.columns, true, path_))];
+            auto indexOf = [&](const std::string& name) -> int64_t {
+                for (size_t i = 0; i < info_.columns.size(); ++i)
+                    if (info_.columns[i] == name) return static_cast<int64_t>(i);
+                return -1;
+            };
+            info_.textColumn = indexOf(jsonText_);
+            info_.labelColumn = o_.labelColumn.empty() ? -1 : indexOf(o_.labelColumn);
+        }
+        const std::string text = field(jsonText_, true);
         const std::string label = o_.labelColumn.empty() ? std::string() : field(o_.labelColumn, true);
         emitText(text, label, lineNo_);
         break;

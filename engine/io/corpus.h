@@ -43,7 +43,8 @@ struct CorpusOptions {
     TextEncoding encoding = TextEncoding::Auto;  // Auto = detect
     TextUnit unit = TextUnit::Lines;             // .txt/.md; Sentences also applies to table/JSONL text
     // .csv/.tsv: a column name (from the header) or a 0-based index; "" = a column named text,
-    // sentence, metin or cümle, else column 0. .jsonl: a field name ("" = "text"); a.b reads nested fields.
+    // sentence, metin, cümle, content or body, else column 0. .jsonl: a field name (a.b reads nested fields;
+    // "" = the first object's field with one of those names, else its first field).
     std::string textColumn;
     std::string labelColumn;  // "" = no labels
     bool header = true;       // .csv/.tsv: the first row holds column names
@@ -79,7 +80,7 @@ struct CorpusInfo {
     TextEncoding encoding = TextEncoding::Utf8;
     bool encodingDetected = true;  // false when given by the caller
     std::string encodingReason;
-    std::vector<std::string> columns;  // .csv/.tsv header names (or "0", "1", ... without a header)
+    std::vector<std::string> columns;  // .csv/.tsv header names (or "0", "1", ... without a header); .jsonl: the first object's fields
     int64_t textColumn = -1, labelColumn = -1;
     CorpusStats stats;
 };

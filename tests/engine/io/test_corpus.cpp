@@ -254,6 +254,27 @@ TEST(CorpusTable, JsonlFields) {
     EXPECT_NE(errorOf([&] { readCorpus(bad); }).find("bad.jsonl:2: not valid JSON"), std::string::npos);
 }
 
+TEST(CorpusTable, JsonlDefaultTextFieldAndColumns) {
+    // Without a chosen field, the text is the field a table's text column would be (here "Metin", any
+    // case), else the first field; the first object's fields (nested as a.b) are the columns — the
+    // same for the CLI's tasks and the app (which lists them in its field chooser).
+    const std::string p = write("m.jsonl",
+                                "{\"id\": 7, \"meta\": {\"src\": \"x\"}, \"Metin\": \"Kedi\", \"tags\": [1]}\n"
+                                "{\"id\": 8, \"meta\": {\"src\": \"y\"}, \"Metin\": \"Köpek\"}\n");
+    Corpus c = readCorpus(p);
+    EXPECT_EQ(c.texts(), (std::vector<std::string>{"Kedi", "Köpek"}));
+    EXPECT_EQ(c.info.columns, (std::vector<std::string>{"Metin", "id", "meta.src"}));  // nlohmann orders keys
+    EXPECT_EQ(c.info.textColumn, 0);
+    EXPECT_EQ(c.info.labelColumn, -1);
+    const std::string q = write("first.jsonl", "{\"b\": \"birinci\", \"a\": \"ikinci\"}\n");
+    EXPECT_EQ(readCorpus(q).texts(), (std::vector<std::string>{"ikinci"}));  // no known name: the first field ("a")
+    CorpusOptions o;
+    o.labelColumn = "meta.src";
+    const Corpus l = readCorpus(p, o);
+    EXPECT_EQ(l.info.labelColumn, 2);
+    EXPECT_EQ(l.records[1].label, "y");
+}
+
 TEST(CorpusStats, DedupeAndStatistics) {
     const std::string p = write("dup.txt", "Kedi uyuyor.\n  Kedi uyuyor.  \nKEDİ uyuyor.\n\nköpek\n");
     CorpusOptions o;
