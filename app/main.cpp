@@ -8,6 +8,7 @@
 #include "app/bridge/job_runner.h"
 #include "ui/mainwindow/main_window.h"
 #include "ui/workspace/workspace.h"
+#include "app/state/workspace_state.h"
 
 #include "engine/core/error.h"
 #include "engine/device/blas_setup.h"
@@ -112,8 +113,15 @@ int main(int argc, char** argv) {
         }
         restoring = workspace.openSession(QString::fromStdString(sessionFile));
     } else if (!parser.isSet(noDefault)) {
-        restoring = workspace.restoreAutosave();
-        if (!restoring) workspace.openDefault();
+        // No autosave (a first run): the default workspace. An autosave that cannot be read: the message
+        // (Messages panel and here), the file kept aside as .bad-TIME, and the app opens empty.
+        if (QFileInfo::exists(embedlab::WorkspaceState::autosavePath())) {
+            restoring = workspace.restoreAutosave();
+            if (!restoring)
+                std::fprintf(stderr, "embedlab: the last session could not be restored (see Messages); starting empty\n");
+        } else {
+            workspace.openDefault();
+        }
     }
     // Paths on the command line: a missing or unreadable one gets a message; the app still opens.
     for (const QString& p : parser.positionalArguments()) window.openPath(p);

@@ -41,6 +41,15 @@ HOME="$EMBEDLAB_TEST_TMP/home" QT_QPA_PLATFORM=offscreen timeout 120 "$APP" --se
 echo '{"format": "embedlab-session", "version": 7' > "$sess.bad"
 HOME="$EMBEDLAB_TEST_TMP/home" QT_QPA_PLATFORM=offscreen timeout 120 "$APP" --session "$sess.bad" \
   --screenshot "$EMBEDLAB_TEST_TMP/screenshots/app_bad_session.png" || { echo "FAIL: a broken session stops the app"; fail=1; }
+# A corrupt autosave at start: a message, the file kept aside as .bad-TIME, and the app opens empty (not
+# the default workspace, which is only for a first run).
+h="$EMBEDLAB_TEST_TMP/home-badautosave"; rm -rf "$h"; mkdir -p "$h/.local/share/embedlab/embedlab"
+echo '{"format": "embedlab-session", "vers' > "$h/.local/share/embedlab/embedlab/autosave.embedlab-session.json"
+HOME="$h" XDG_DATA_HOME= QT_QPA_PLATFORM=offscreen timeout 120 "$APP" --screenshot "$EMBEDLAB_TEST_TMP/screenshots/app_bad_autosave.png" \
+  2> "$h/err" || { echo "FAIL: a corrupt autosave stops the app"; fail=1; }
+grep -q "could not be restored.*starting empty" "$h/err" || { echo "FAIL: no message for a corrupt autosave: $(cat $h/err)"; fail=1; }
+ls "$h/.local/share/embedlab/embedlab/" | grep -q '^autosave.embedlab-session.json.bad-' \
+  || { echo "FAIL: the corrupt autosave was not kept aside"; fail=1; }
 # With a real OpenGL context (xvfb + Mesa llvmpipe) the map is part of the window too.
 if command -v xvfb-run >/dev/null; then
   glshot="$EMBEDLAB_TEST_TMP/screenshots/app_main_window_gl.png"; rm -f "$glshot"

@@ -3,6 +3,7 @@
 // handles that hear only their own job, and two lanes: an interactive job finishes in its own time
 // while a long job runs, the long job held at its next step and going on afterwards.
 #include "app/bridge/job_runner.h"
+#include "app/bridge/model_session_p.h"
 
 #include "engine/core/error.h"
 
@@ -328,6 +329,52 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(longSteps.load() > paused + 2, 5000);
         stopLong = true;
         QVERIFY(runner.waitForIdle(10000));
+    }
+
+    // A model shared by the lanes (app/bridge/model_session_p.h): while a long job holds it, an
+    // interactive job on it is refused at once with a message naming the holder — it neither races the
+    // model nor waits — and once the long job ends, the same interactive job runs.
+    void interactiveJobOnAModelALongJobHoldsIsRefusedNotRaced() {
+        JobRunner runner;
+        auto session = std::make_shared<ModelSession>();
+        session->path = "/models/gemma";
+        std::atomic<bool> holding{false}, release{false};
+        auto longJob = std::make_shared<FunctionJob>("Training", [&](Progress& p) {
+            SessionLock lock(*session);
+            holding = true;
+            QElapsedTimer t;
+            t.start();
+            while (!release.load() && t.elapsed() < 30000) {
+                QThread::msleep(5);
+                p.report(-1, "step");
+            }
+        });
+        const JobHandlePtr hl = runner.submit(longJob, {}, JobLane::Long);
+        QTRY_VERIFY_WITH_TIMEOUT(holding.load(), 10000);
+        std::atomic<bool> ran{false};
+        auto interactive = [&] {
+            return std::make_shared<FunctionJob>("Generate", [&](Progress&) {
+                SessionLock lock(*session);
+                ran = true;
+            });
+        };
+        QElapsedTimer t;
+        t.start();
+        const JobHandlePtr hi = runner.submit(interactive());
+        QSignalSpy failed(hi.get(), &JobHandle::failed);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
+        QVERIFY2(t.elapsed() < 2000, "the refused job waited for the model");
+        QVERIFY(!ran.load());
+        const QString msg = failed.front().front().toString();
+        QVERIFY2(msg.contains(QStringLiteral("/models/gemma is in use by 'Training'")), qPrintable(msg));
+        QVERIFY(hl->isActive());
+        release = true;
+        QVERIFY(runner.waitForIdle(10000));
+        const JobHandlePtr again = runner.submit(interactive());
+        QSignalSpy ok(again.get(), &JobHandle::succeeded);
+        QTRY_COMPARE_WITH_TIMEOUT(ok.count(), 1, 5000);
+        QVERIFY(ran.load());
+        QVERIFY(session->holder().empty());
     }
 };
 
