@@ -75,6 +75,33 @@ int runForward(Args& a) {
         }
     ForwardOptions o;
     o.interventions = Interventions::parse(a.get("zero-heads"), a.get("skip-layers"));
+    // Activation patching: --patch-residual STATE:FILE[:TENSOR] replaces hidden state STATE by a tensor
+    // of another forward's output (default hidden_states.STATE), at --patch-positions or everywhere.
+    if (a.has("patch-residual")) {
+        const std::string spec = a.get("patch-residual");
+        const auto c1 = spec.find(':');
+        if (c1 == std::string::npos || c1 == 0) throw UsageError("--patch-residual expects STATE:FILE[:TENSOR]");
+        const std::string stateText = spec.substr(0, c1);
+        if (stateText.find_first_not_of("0123456789") != std::string::npos)
+            throw UsageError("--patch-residual: '" + stateText + "' is not a hidden state number");
+        const int64_t state = std::stoll(stateText);
+        std::string file = spec.substr(c1 + 1), tensor = "hidden_states." + stateText;
+        if (const auto c2 = file.rfind(':'); c2 != std::string::npos && c2 > 0 && file.find(".safetensors") < c2) {
+            tensor = file.substr(c2 + 1);
+            file = file.substr(0, c2);
+        }
+        std::vector<int64_t> positions;
+        if (a.has("patch-positions")) {
+            const auto lists = parseIdList(a.get("patch-positions"));
+            if (lists.size() != 1) throw UsageError("--patch-positions takes one list: P[,P...]");
+            positions = lists.front();
+        }
+        auto f = SafeTensorsFile::open(file);
+        if (!f->find(tensor)) throw Error::badInput(file + " has no tensor '" + tensor + "'");
+        o.interventions.patches.push_back(makeResidualPatch(state, f->tensor(tensor).to(at::kFloat).clone(), positions));
+    } else if (a.has("patch-positions")) {
+        throw UsageError("--patch-positions needs --patch-residual");
+    }
     ForwardOutput out = model->forward(ids, mask, at::Tensor(), o);
     std::vector<std::pair<std::string, at::Tensor>> tensors;
     for (size_t i = 0; i < out.hiddenStates.size(); ++i)
@@ -100,9 +127,10 @@ int runForward(Args& a) {
 
 EMBEDLAB_CLI_COMMAND(Command{"forward",
                              "forward --model DIR --ids \"1,2,3[;4,5,6,7]\" [--dtype f32|bf16] [--device D] --out FILE.safetensors\n"
-                             "  [--zero-heads L:H,...] [--skip-layers L,...]",
+                             "  [--zero-heads L:H,...] [--skip-layers L,...]\n"
+                             "  [--patch-residual STATE:FILE.safetensors[:TENSOR] [--patch-positions P,...]]   (activation patching)",
                              {},
-                             {"model", "ids", "out", "zero-heads", "skip-layers"},
+                             {"model", "ids", "out", "zero-heads", "skip-layers", "patch-residual", "patch-positions"},
                              runForward});
 
 }  // namespace embedlab::cli

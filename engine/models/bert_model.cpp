@@ -161,9 +161,10 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
     const int64_t posPad = c.arch == Architecture::XlmRoberta ? c.paddingIdx() : -1;
     at::Tensor x = at::embedding(word_, ids, c.paddingIdx()) + at::embedding(type_, types) + at::embedding(pos_, posIds, posPad);
     x = nn::layerNorm(x, embLnW_, embLnB_, c.normEps);
+    x = applyResidualPatches(x, o.interventions, 0, 0);
     // Unpadded execution: with padding present and no attention maps asked for, the dense layers run
     // on the N real tokens only ([N, H]); attention alone sees the padded [B, L] layout.
-    const bool packed = mask.defined() && o.padPositionsUnused && !o.attentions;
+    const bool packed = mask.defined() && o.padPositionsUnused && !o.attentions && o.interventions.patches.empty();
     at::Tensor realIdx;
     if (packed) realIdx = mask.reshape({-1}).to(at::kBool).nonzero().squeeze(1);
     const int64_t H = c.hiddenSize;
@@ -180,6 +181,7 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
     auto heads = [&](const at::Tensor& t) { return unpack(t).view({B, L, nh, hd}).transpose(1, 2); };
     for (int64_t i = 0; i < last; ++i) {
         if (o.interventions.skips(i)) {  // the identity
+            x = applyResidualPatches(x, o.interventions, i + 1, 0);
             if (o.hiddenStates) out.hiddenStates.push_back(unpack(x));
             if (o.attentions) out.attentions.emplace_back();  // undefined: the layer attended to nothing
             continue;
@@ -200,6 +202,7 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
         at::Tensor h = nn::activation(nn::linear(x, l.iW, l.iB), c.activation);
         at::Tensor fo = nn::linear(h, l.outW, l.outB);
         x = nn::layerNorm(fast ? fo.add_(x) : fo + x, l.ln2w, l.ln2b, c.normEps);
+        x = applyResidualPatches(x, o.interventions, i + 1, 0);
         if (o.hiddenStates) out.hiddenStates.push_back(unpack(x));
     }
     x = unpack(x);

@@ -91,6 +91,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
     ForwardOutput out;
     at::Tensor x = at::embedding(embed_, ids, c.paddingIdx());
     x = x * at::scalar_tensor(std::sqrt(static_cast<double>(c.hiddenSize)), x.options());
+    x = applyResidualPatches(x, o.interventions, 0, p0);
     if (o.hiddenStates) out.hiddenStates.push_back(x);
     const double scaling = 1.0 / std::sqrt(c.queryPreAttnScalar);
 
@@ -117,6 +118,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
     };
     for (int64_t i = 0; i < last; ++i) {
         if (o.interventions.skips(i)) {  // the identity: the residual stream passes unchanged
+            x = applyResidualPatches(x, o.interventions, i + 1, p0);
             if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
             if (o.attentions) out.attentions.emplace_back();  // undefined: the layer attended to nothing
             continue;
@@ -180,6 +182,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
             g = nn::gatedGeluTanh(h, l.gate, l.up);
         }
         x = addNorm(x, nn::linear(g, l.down), l.postFfNorm);
+        x = applyResidualPatches(x, o.interventions, i + 1, p0);
         if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
     }
     if (cache) cache->advance(L);

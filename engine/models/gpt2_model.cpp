@@ -107,11 +107,13 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
         posEmb = at::embedding(wpe_, pos.clamp(0, c.maxPositions - 1));
     }
     at::Tensor x = at::embedding(wte_, ids) + posEmb;
+    x = applyResidualPatches(x, o.interventions, 0, p0);
     if (o.hiddenStates) out.hiddenStates.push_back(x);
     const double scaling = 1.0 / std::sqrt(static_cast<double>(hd));
     at::Tensor fullMask;
     for (int64_t i = 0; i < last; ++i) {
         if (o.interventions.skips(i)) {  // the identity
+            x = applyResidualPatches(x, o.interventions, i + 1, p0);
             if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
             if (o.attentions) out.attentions.emplace_back();  // undefined: the layer attended to nothing
             continue;
@@ -141,6 +143,7 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
         h = nn::layerNorm(x, l.ln2w, l.ln2b, c.normEps);
         h = nn::activation(nn::conv1d(h, l.fcW, l.fcB), c.activation);
         x = x + nn::conv1d(h, l.fcProjW, l.fcProjB);
+        x = applyResidualPatches(x, o.interventions, i + 1, p0);
         if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);
     }
     if (cache) cache->advance(L);

@@ -79,6 +79,64 @@ at::Tensor HeadMeans::mean(int64_t layer) const {
     return (s_->sums[static_cast<size_t>(layer)] / static_cast<double>(tokens(layer))).to(at::kFloat);
 }
 
+struct ResidualPatch {
+    int64_t state = 0;
+    at::Tensor value;  // [B or 1, T, hidden]
+    std::vector<int64_t> positions;
+};
+
+std::shared_ptr<const ResidualPatch> makeResidualPatch(int64_t state, const at::Tensor& value,
+                                                       std::vector<int64_t> positions) {
+    if (state < 0) throw Error::badInput("a residual patch's hidden state must be 0 or more");
+    if (!value.defined() || value.dim() != 3 || !value.is_floating_point())
+        throw Error::badInput("a residual patch needs a float tensor [batch, positions, hidden]");
+    for (int64_t p : positions)
+        if (p < 0 || p >= value.size(1))
+            throw Error::badInput("patch position " + std::to_string(p) + " is beyond the patch's " +
+                                  std::to_string(value.size(1)) + " positions");
+    auto r = std::make_shared<ResidualPatch>();
+    r->state = state;
+    r->value = value.detach();
+    r->positions = std::move(positions);
+    return r;
+}
+
+bool Interventions::patchesAt(int64_t state) const {
+    return std::any_of(patches.begin(), patches.end(), [&](const auto& p) { return p && p->state == state; });
+}
+
+at::Tensor applyResidualPatches(const at::Tensor& x, const Interventions& iv, int64_t state, int64_t firstPosition) {
+    if (iv.patches.empty() || !iv.patchesAt(state)) return x;
+    at::Tensor out = x;
+    const int64_t B = x.size(0), L = x.size(1), H = x.size(2);
+    for (const auto& p : iv.patches) {
+        if (!p || p->state != state) continue;
+        const at::Tensor& v = p->value;
+        if (v.size(2) != H)
+            throw Error::badInput("the residual patch at hidden state " + std::to_string(state) + " has width " +
+                                  std::to_string(v.size(2)) + "; the model's hidden size is " + std::to_string(H));
+        if (v.size(0) != 1 && v.size(0) != B)
+            throw Error::badInput("the residual patch holds " + std::to_string(v.size(0)) + " sequences; the input has " +
+                                  std::to_string(B));
+        std::vector<int64_t> pos = p->positions;
+        if (pos.empty()) {
+            if (firstPosition + L > v.size(1))
+                throw Error::badInput("the residual patch covers " + std::to_string(v.size(1)) + " positions; the input has " +
+                                      std::to_string(firstPosition + L));
+            for (int64_t i = 0; i < L; ++i) pos.push_back(firstPosition + i);
+        }
+        std::vector<int64_t> rows, src;  // rows of x (this chunk) and of the value
+        for (int64_t a : pos)
+            if (a >= firstPosition && a < firstPosition + L) rows.push_back(a - firstPosition), src.push_back(a);
+        if (rows.empty()) continue;
+        at::Tensor vals = v.index_select(1, at::tensor(src, at::kLong).to(v.device()))
+                              .to(x.device(), x.scalar_type())
+                              .expand({B, static_cast<int64_t>(rows.size()), H});
+        out = out.index_copy(1, at::tensor(rows, at::kLong).to(x.device()), vals.contiguous());
+    }
+    return out;
+}
+
 bool Interventions::skips(int64_t layer) const {
     return std::find(skipLayers.begin(), skipLayers.end(), layer) != skipLayers.end();
 }
@@ -131,6 +189,10 @@ void Interventions::check(int64_t numLayers, int64_t numHeads) const {
                                   std::to_string(numLayers) + " × " + std::to_string(numHeads));
         for (const auto& [l, h] : meanHeads) (void)headMeans->mean(l);  // throws when layer l has none
     }
+    for (const auto& p : patches)
+        if (p && p->state >= numLayers)
+            throw Error::badInput("residual patch at hidden state " + std::to_string(p->state) +
+                                  ": a patch replaces the input of a layer, hidden states 0–" + std::to_string(numLayers - 1));
     if (recordHeads && (recordHeads->numLayers() != numLayers || recordHeads->numHeads() != numHeads))
         throw Error::badInput("the head recorder is shaped for another model");
 }
@@ -150,6 +212,15 @@ std::string Interventions::describe() const {
         if (!s.empty()) s += " · ";
         s += "skip";
         for (size_t i = 0; i < skipLayers.size(); ++i) s += (i ? "," : " ") + std::to_string(skipLayers[i]);
+    }
+    for (const auto& p : patches) {
+        if (!p) continue;
+        if (!s.empty()) s += " · ";
+        s += "patch " + std::to_string(p->state);
+        if (!p->positions.empty()) {
+            s += " at";
+            for (size_t i = 0; i < p->positions.size(); ++i) s += (i ? "," : " ") + std::to_string(p->positions[i]);
+        }
     }
     return s;
 }

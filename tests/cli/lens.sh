@@ -98,4 +98,29 @@ bad "an empty item" "LAYER:HEAD" lens --model "$FX/models/gpt2_tiny" --ids 1,2 -
 bad "a huge layer is out of range, not malformed" "beyond the model" lens --model "$FX/models/gpt2_tiny" --ids 1,2 --zero-heads 99999999999:0
 bad "generate checks interventions even for no new token" "layer 99" generate --model "$FX/models/gpt2_tiny" --ids 1,2 --max-new-tokens 0 --skip-layers 99
 bad "an id outside the vocabulary" "outside the vocabulary" lens --model "$FX/models/gpt2_tiny" --ids 1,99999
+# Activation patching (--patch-residual): a corrupted prompt's hidden state 1 at position 3 replaced by the
+# clean prompt's equals the reference with the same patch (every hidden state and the logits), and changes
+# the outputs; patching a run with its own hidden state (every position) changes nothing; a state beyond
+# the model's layers (the last hidden state is no layer's input) and a patch of another width are clear errors.
+printf '5,17,42,8,99,3\n' > "$T/corrupt.txt"
+for m in gemma3_tiny gpt2_tiny bert_tiny; do
+  "$CLI" forward --model "$FX/models/$m" --ids "5,17,42,7,99,3" --out "$T/$m.clean.safetensors" > /dev/null 2>&1
+  "$CLI" forward --model "$FX/models/$m" --ids "5,17,42,8,99,3" --out "$T/$m.corrupt.safetensors" > /dev/null 2>&1
+  "$CLI" forward --model "$FX/models/$m" --ids "5,17,42,8,99,3" --patch-residual "1:$T/$m.clean.safetensors" \
+    --patch-positions 3 --out "$T/$m.patched.safetensors" > /dev/null 2> "$T/err"; rc=$?
+  check "$m: forward --patch-residual exits 0" "[ $rc -eq 0 ] || (cat $T/err; false)"
+  "$PY" "$REF" --model "$FX/models/$m" --forward-out "$T/$m.ref.safetensors" --ids "$T/corrupt.txt" \
+    --patch-residual "1:$T/$m.clean.safetensors" --patch-positions 3 > /dev/null 2> "$T/err2"
+  d=$(compare "$T/$m.patched.safetensors" "$T/$m.ref.safetensors")
+  check "$m: the patched forward equals the reference's (max |diff| $d)" "$PY -c 'import sys; sys.exit(0 if float(\"$d\") < 2e-4 else 1)'"
+  d=$(compare "$T/$m.corrupt.safetensors" "$T/$m.ref.safetensors")
+  check "$m: ... and the patch changes the outputs ($d)" "$PY -c 'import sys; sys.exit(0 if float(\"$d\") > 1e-4 else 1)'"
+  "$CLI" forward --model "$FX/models/$m" --ids "5,17,42,8,99,3" --patch-residual "1:$T/$m.corrupt.safetensors" \
+    --out "$T/$m.self.safetensors" > /dev/null 2>&1
+  d=$(compare "$T/$m.self.safetensors" "$T/$m.corrupt.safetensors")
+  check "$m: patching a run with its own hidden state changes nothing ($d)" "$PY -c 'import sys; sys.exit(0 if float(\"$d\") < 1e-6 else 1)'"
+done
+bad "a patch beyond the model's layers" "hidden states 0–1" forward --model "$FX/models/gpt2_tiny" --ids "5,17,42,8,99,3" --patch-residual "7:$T/gpt2_tiny.clean.safetensors:hidden_states.1" --out "$T/x.safetensors"
+bad "a patch tensor that is not in the file" "has no tensor" forward --model "$FX/models/gpt2_tiny" --ids "5,17,42,8,99,3" --patch-residual "1:$T/gpt2_tiny.clean.safetensors:nope" --out "$T/x.safetensors"
+bad "a patch of another width" "hidden size" forward --model "$FX/models/gemma3_tiny" --ids "5,17,42,8,99,3" --patch-residual "1:$T/gpt2_tiny.clean.safetensors:logits" --out "$T/x.safetensors"
 exit $fail

@@ -222,6 +222,7 @@ class RefModel:
         self.skip_layers = set()
         self.mean_heads = {}      # {(layer, head): tensor [hd]}: the head's output replaced by this vector
         self.record_heads = None  # {} to collect {layer: (sum [heads, hd] float64, real tokens)} over forwards
+        self.patches = {}         # {state: (value [B or 1, T or P, hidden], positions or None)}: the residual replaced
         self._mask = None
         self.params = {}
         for k, v in raw.items():
@@ -455,6 +456,20 @@ class RefModel:
             a[:, h] = v.to(a.dtype)
         return a
 
+    def _patch(self, x, state):
+        """Activation patching: hidden state `state` (0 = the embedding output, l = the input of layer l, nl =
+        the last layer's output, before a decoder's final norm) replaced by a stored value, at every position
+        or at the listed ones."""
+        if state not in self.patches:
+            return x
+        value, positions = self.patches[state]
+        x = x.clone()
+        if positions is None:
+            x[:] = value.to(x.dtype).expand(x.shape[0], -1, -1)
+        else:
+            x[:, positions] = value.to(x.dtype).expand(x.shape[0], -1, -1)
+        return x
+
     def readout(self, h):
         """The logit lens: a hidden state before the final norm → final norm, LM head, final soft-cap."""
         if self.family == "gemma3":
@@ -485,6 +500,7 @@ class RefModel:
         E = self.params[self.embed_key]
         x = self.embed(ids, self.embed_key, self.emb_padding_idx)
         x = x * torch.tensor(self.hidden ** 0.5, dtype=E.dtype)
+        x = self._patch(x, 0)
         i_pos = torch.arange(L).view(L, 1)
         j_pos = torch.arange(L).view(1, L)
         causal = j_pos <= i_pos
@@ -498,6 +514,7 @@ class RefModel:
         rep = self.nh // self.nkv
         for li in range(self.nl):
             if li in self.skip_layers:
+                x = self._patch(x, li + 1)
                 lo.append(x)
                 if li < self.nl - 1:
                     hs.append(x)
@@ -533,6 +550,7 @@ class RefModel:
             h = self.lin(g, pre + "mlp.down_proj")
             h = self.rms(h, self.p(pre + "post_feedforward_layernorm.weight"))
             x = res + h
+            x = self._patch(x, li + 1)
             lo.append(x)
             if li < self.nl - 1:
                 hs.append(x)
@@ -552,12 +570,14 @@ class RefModel:
             raise ValueError("sequence length %d > n_positions %d" % (L, self.max_pos))
         pos = torch.arange(L).view(1, L)
         x = self.embed(ids, self.P + "wte.weight", None) + self.embed(pos, self.P + "wpe.weight", None)
+        x = self._patch(x, 0)
         i_pos = torch.arange(L).view(L, 1)
         j_pos = torch.arange(L).view(1, L)
         allowed = (j_pos <= i_pos).view(1, 1, L, L) & mask.bool().view(B, 1, 1, L)
         hs, lo = [x], []
         for li in range(self.nl):
             if li in self.skip_layers:
+                x = self._patch(x, li + 1)
                 lo.append(x)
                 if li < self.nl - 1:
                     hs.append(x)
@@ -579,6 +599,7 @@ class RefModel:
             h = self.ln(x, pre + "ln_2", self.eps)
             h = self.conv1d(self.act(self.conv1d(h, pre + "mlp.c_fc")), pre + "mlp.c_proj")
             x = x + h
+            x = self._patch(x, li + 1)
             lo.append(x)
             if li < self.nl - 1:
                 hs.append(x)
@@ -614,11 +635,13 @@ class RefModel:
              + self.embed(tt, P + "token_type_embeddings.weight", None)
              + self.embed(pos, P + "position_embeddings.weight", pos_pad))
         x = self.ln(x, P + "LayerNorm", self.eps)
+        x = self._patch(x, 0)
         allowed = mask.bool().view(B, 1, 1, L)
         hs = [x]
         scale = 1.0 / math.sqrt(self.hd)
         for li in range(self.nl):
             if li in self.skip_layers:
+                x = self._patch(x, li + 1)
                 hs.append(x)
                 continue
             pre = self.block_prefix[li]
@@ -629,6 +652,7 @@ class RefModel:
                         self.eps)
             h = self.act(self.lin(a, pre + "intermediate.dense"))
             x = self.ln(self.lin(h, pre + "output.dense") + a, pre + "output.LayerNorm", self.eps)
+            x = self._patch(x, li + 1)
             hs.append(x)
         out = {"hidden_states": hs, "last_hidden_state": x, "position_ids": pos}
         if "pooler_output" in heads and self.has_pooler:
@@ -1008,6 +1032,16 @@ def parse_interventions(model, a):
             model.zero_heads.add((int(l), int(h)))
     if a.skip_layers:
         model.skip_layers = {int(x) for x in a.skip_layers.split(",")}
+    if getattr(a, "patch_residual", ""):
+        parts = a.patch_residual.split(":")
+        state, path = int(parts[0]), parts[1]
+        name = parts[2] if len(parts) > 2 else "hidden_states.%d" % state
+        t, _ = read_safetensors(path)
+        positions = [int(v) for v in a.patch_positions.split(",")] if a.patch_positions else None
+        value = t[name]  # covers positions 0..T-1 (a forward's hidden state); positions pick which are replaced
+        if positions is not None:
+            value = value[:, positions]
+        model.patches[state] = (value, positions)
 
 
 def lens_out(a):
@@ -1061,6 +1095,8 @@ def build_parser():
     p.add_argument("--top", type=int, default=5)
     p.add_argument("--zero-heads", default="", help="L:H[,L:H...]")
     p.add_argument("--skip-layers", default="", help="L[,L...]")
+    p.add_argument("--patch-residual", default="", help="STATE:FILE[:TENSOR] (default tensor hidden_states.STATE)")
+    p.add_argument("--patch-positions", default="", help="P[,P...] (default: every position)")
     p.add_argument("--objective", choices=["lm", "mlm", "contrastive"])
     p.add_argument("--ids")
     p.add_argument("--labels")

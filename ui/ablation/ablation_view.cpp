@@ -804,7 +804,7 @@ void AblationView::showRows() {
         for (const QString& k : mainKeys_) {
             const QJsonValue d = r.delta.value(k);
             put(i == 0 ? QString() : d.isDouble() ? QString::number(d.toDouble(), 'g', 4) : QStringLiteral("–"));
-            if (i > 0 && d.isDouble()) {
+            if (i > 0 && d.isDouble() && d.toDouble() != 0.0) {
                 // larger is better except for perplexity-like metrics
                 const bool lowerBetter = k.endsWith(QLatin1String(".perplexity"));
                 const double good = lowerBetter ? -d.toDouble() : d.toDouble();
