@@ -65,6 +65,14 @@ private:
     int64_t sentences_ = 0;
 };
 
+// Interventions on the model's forward, recorded in the result ("zero 0:1 · skip 2").
+void noteInterventions(EvalResult& r, const Interventions& iv) {
+    const std::string d = iv.describe();
+    if (d.empty()) return;
+    r.details["interventions"] = d;
+    r.settings += " · " + d;
+}
+
 void checkSubject(const EvalSubject& s, const EvalOptions& o) {
     if (std::find(evalTasks().begin(), evalTasks().end(), o.task) == evalTasks().end())
         throw Error::badInput("unknown task '" + o.task +
@@ -150,10 +158,7 @@ EvalResult evaluate(const EvalSubject& subject, const EvalOptions& o, Progress& 
         r.details["encoding"] = encodingName(corpus.info.encoding);
         r.details["tokens_per_second"] = secs > 0 ? static_cast<double>(p.inputTokens) / secs : 0.0;
         r.settings = "max length " + std::to_string(p.maxLength) + " · stride " + std::to_string(p.stride);
-        if (!po.interventions.describe().empty()) {
-            r.details["interventions"] = po.interventions.describe();
-            r.settings += " · " + po.interventions.describe();
-        }
+        noteInterventions(r, po.interventions);
         r.compute = timer.finish(static_cast<int64_t>(corpus.records.size()), secs);
         progress.report(1.0, "done");
         return r;
@@ -202,10 +207,7 @@ EvalResult evaluate(const EvalSubject& subject, const EvalOptions& o, Progress& 
         r.settings = std::string("precomputed vectors") + (o.embed.normalize ? " · normalized" : "");
     }
     r.details["normalize"] = o.embed.normalize;
-    if (subject.model && !o.embed.interventions.describe().empty()) {
-        r.details["interventions"] = o.embed.interventions.describe();
-        r.settings += " · " + o.embed.interventions.describe();
-    }
+    if (subject.model) noteInterventions(r, o.embed.interventions);
     progress.report(0.01, "reading the data");
     auto embed = [&](const std::vector<std::string>& texts, double f0, double f1) {
         Progress stage(progress, f0, f1, "embedding");
