@@ -27,6 +27,12 @@ QString AblationJob::checkStudy(const QJsonObject& study, const QString& baseDir
     }
 }
 
+QStringList AblationJob::metricTasks() {
+    QStringList out;
+    for (const auto& t : tasks::evalTasks()) out << QString::fromStdString(t);
+    return out;
+}
+
 void AblationJob::run(Progress& progress) {
     const nlohmann::json j = nlohmann::json::parse(QJsonDocument(study_).toJson(QJsonDocument::Compact).toStdString());
     const tasks::AblationStudy study = tasks::parseStudy(j, baseDir_.toStdString());

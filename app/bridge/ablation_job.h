@@ -36,6 +36,8 @@ public:
     // What the engine's study parser says of `study` ("" when it accepts it): unknown fields, missing
     // ones, values out of range — the errors `embedlab-cli ablate` gives for the same file.
     static QString checkStudy(const QJsonObject& study, const QString& baseDir);
+    // The evaluation tasks a study's metrics may name (the engine's list).
+    static QStringList metricTasks();
     void run(Progress& progress) override;
     std::string summary() const override;
 

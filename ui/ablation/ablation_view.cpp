@@ -97,8 +97,6 @@ QColor divergingColour(double v, double amax) {
     return QColor(int(std::lround(255 * (1 + t))), int(std::lround(255 * (1 + t))), 255);
 }
 
-const char* kTasks[] = {"sts", "bitext", "retrieval", "clustering", "classification", "perplexity", "morph"};
-
 }  // namespace
 
 // ---- the heatmap -----------------------------------------------------------------------------------------
@@ -321,7 +319,7 @@ AblationView::AblationView(JobRunner* runner, QWidget* parent) : QWidget(parent)
         auto* task = new QComboBox(row);
         task->setObjectName(QStringLiteral("ablationMetricTask%1").arg(i));
         if (i > 0) task->addItem(tr("(none)"), QString());
-        for (const char* t : kTasks) task->addItem(QString::fromLatin1(t), QString::fromLatin1(t));
+        for (const QString& t : AblationJob::metricTasks()) task->addItem(t, t);
         auto* data = makePathEdit(row, tr("data file (folder for retrieval)"));
         data->setObjectName(QStringLiteral("ablationMetricData%1").arg(i));
         h->addWidget(task);
