@@ -118,6 +118,7 @@ private:
     std::string path_;
     CorpusOptions o_;
     const std::function<void(CorpusRecord&&)>& sink_;
+    const Progress* progress_ = nullptr;  // checked before every record: a sink may be slow (encoding, aligning)
     CorpusInfo info_;
     int64_t lineNo_ = 0;
     bool headerDone_ = false;
@@ -189,6 +190,7 @@ void CorpusReader::emitRecord(std::string text, std::string label, int64_t line)
     }
     if (!label.empty()) labels_.insert(label);
     st.records++;
+    if (progress_) progress_->checkCancelled();
     sink_(CorpusRecord{std::move(text), std::move(label), line});
     if (o_.maxRecords > 0 && st.records >= o_.maxRecords) throw StopReading{};
 }
@@ -417,6 +419,7 @@ void CorpusReader::onEnd() {
 }
 
 CorpusInfo CorpusReader::run(Progress& progress) {
+    progress_ = &progress;
     info_.path = path_;
     struct stat st {};
     if (::stat(path_.c_str(), &st) != 0) throw Error::badInput("cannot open " + path_ + ": no such file");

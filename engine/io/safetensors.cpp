@@ -394,7 +394,7 @@ std::string safeTensorsDtypeName(at::ScalarType t) {
 
 void writeSafeTensorsStreaming(const std::string& path, std::vector<SafeTensorSpec> specs,
                                const std::function<at::Tensor(const SafeTensorSpec&)>& produce,
-                               const std::map<std::string, std::string>& metadata) {
+                               const std::map<std::string, std::string>& metadata, const std::function<void()>& check) {
     std::sort(specs.begin(), specs.end(), [](const SafeTensorSpec& a, const SafeTensorSpec& b) { return a.name < b.name; });
     for (size_t i = 1; i < specs.size(); ++i)
         if (specs[i].name == specs[i - 1].name)
@@ -408,6 +408,7 @@ void writeSafeTensorsStreaming(const std::string& path, std::vector<SafeTensorSp
     out.write(header.data(), header.size());
     for (size_t i = 0; i < specs.size(); ++i) {
         const auto& s = specs[i];
+        if (check) check();
         at::Tensor t = produce(s);
         if (!t.defined()) throw Error::runtime(path + ": no data produced for tensor " + q_(s.name));
         t = t.detach();
@@ -418,8 +419,14 @@ void writeSafeTensorsStreaming(const std::string& path, std::vector<SafeTensorSp
                                  " " + shapeText(s.shape));
         if (static_cast<uint64_t>(t.numel()) * t.element_size() != sizes[i])
             throw Error::runtime(path + ": tensor " + q_(s.name) + " has an unexpected byte size");
-        if (sizes[i]) out.write(t.data_ptr(), sizes[i]);
+        const auto* bytes = static_cast<const char*>(t.data_ptr());
+        constexpr uint64_t kPiece = 64ull << 20;
+        for (uint64_t at = 0; at < sizes[i]; at += kPiece) {
+            if (check && at > 0) check();
+            out.write(bytes + at, std::min(kPiece, sizes[i] - at));
+        }
     }
+    if (check) check();
     out.commit();
 }
 
@@ -434,7 +441,7 @@ std::string safeTensorsPrefix(std::vector<SafeTensorSpec> specs, const std::map<
 }
 
 void saveSafeTensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
-                     const std::map<std::string, std::string>& metadata) {
+                     const std::map<std::string, std::string>& metadata, const std::function<void()>& check) {
     std::vector<SafeTensorSpec> specs;
     std::map<std::string, const at::Tensor*> byName;
     for (const auto& [name, t] : tensors) {
@@ -448,7 +455,7 @@ void saveSafeTensors(const std::string& path, const std::vector<std::pair<std::s
         specs.push_back({name, dt, t.sizes().vec()});
     }
     writeSafeTensorsStreaming(path, std::move(specs), [&](const SafeTensorSpec& s) { return *byName.at(s.name); },
-                              metadata);
+                              metadata, check);
 }
 
 }  // namespace embedlab

@@ -82,10 +82,13 @@ std::string safeTensorsDtypeName(at::ScalarType t);
 
 // Writes a safetensors file whose header is computed from `specs` first; then `produce` is called
 // once per tensor, in file order (names sorted), and must return a tensor of exactly that dtype and
-// shape (any device, any layout). Written to a temporary file and renamed on success.
+// shape (any device, any layout). Written to a temporary file and renamed on success. `check`, when
+// given, is called before each tensor and between 64 MB pieces of the data: what it throws (a
+// cancel) abandons the file — the temporary is removed and `path` is untouched.
 void writeSafeTensorsStreaming(const std::string& path, std::vector<SafeTensorSpec> specs,
                                const std::function<at::Tensor(const SafeTensorSpec&)>& produce,
-                               const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
+                               const std::map<std::string, std::string>& metadata = {{"format", "pt"}},
+                               const std::function<void()>& check = {});
 
 // The bytes before the tensor data of such a file (8-byte header length + padded JSON header), for
 // writers that stream the data themselves (tensors in name order, each row-major).
@@ -93,8 +96,9 @@ std::string safeTensorsPrefix(std::vector<SafeTensorSpec> specs,
                               const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
 
 // Writes tensors (any device/dtype among F32, BF16, F16, F64, I64, I32, I8, U8, BOOL) to `path`
-// atomically (temporary file + rename), names sorted, header padded to 8 bytes.
+// atomically (temporary file + rename), names sorted, header padded to 8 bytes. `check`: as above.
 void saveSafeTensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
-                     const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
+                     const std::map<std::string, std::string>& metadata = {{"format", "pt"}},
+                     const std::function<void()>& check = {});
 
 }  // namespace embedlab

@@ -43,7 +43,8 @@ std::string huggingFaceWeightName(const Model& model, const std::string& n) {
     return n;
 }
 
-void writeModelFolder(const Model& model, nlohmann::json config, const std::string& dir, at::ScalarType storeAs) {
+void writeModelFolder(const Model& model, nlohmann::json config, const std::string& dir, at::ScalarType storeAs,
+                      const std::function<void()>& check) {
     if (storeAs != at::kFloat && storeAs != at::kBFloat16) throw Error::badInput("models are stored as f32 or bf16");
     makeDirs(dir);
     std::vector<std::pair<std::string, at::Tensor>> tensors;
@@ -56,7 +57,7 @@ void writeModelFolder(const Model& model, nlohmann::json config, const std::stri
             tensors.emplace_back(huggingFaceWeightName(model, name), d.contiguous());
         }
     }
-    saveSafeTensors(joinPath(dir, "model.safetensors"), tensors);
+    saveSafeTensors(joinPath(dir, "model.safetensors"), tensors, {{"format", "pt"}}, check);
     // The text part of a Gemma3ForConditionalGeneration is written as what it now is: a
     // Gemma3ForCausalLM (its own config, the model.* keys above).
     if (model.config().conditionalGeneration && config.contains("text_config") && config["text_config"].is_object()) {

@@ -10,6 +10,7 @@
 #include <ATen/core/Tensor.h>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,9 @@ std::string huggingFaceWeightName(const Model& model, const std::string& canonic
 // DIR/config.json: `config` with torch_dtype set to what was stored and, for BERT with an MLM head,
 // architectures ["BertForMaskedLM"]; the text part of a Gemma3ForConditionalGeneration is written as a
 // Gemma3ForCausalLM with its text_config. Creates DIR. Throws Error(Runtime) on I/O (the disk is full …).
+// `check` (a cancel) is called between tensors and 64 MB pieces; what it throws leaves no model file.
 void writeModelFolder(const Model& model, nlohmann::json config, const std::string& dir,
-                      at::ScalarType storeAs = at::kFloat);
+                      at::ScalarType storeAs = at::kFloat, const std::function<void()>& check = {});
 
 // Copies the tokenizer and generation files that exist in `fromDir` (tokenizer.json, tokenizer.model,
 // tokenizer_config.json, special_tokens_map.json, vocab files, the seed format's JSON files,

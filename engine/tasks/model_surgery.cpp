@@ -211,7 +211,7 @@ SurgeryResult modelSurgery(const SurgeryOptions& o, Progress& progress) {
     // 3. Write beside the destination, then put in place.
     progress.report(0.7, "writing");
     writeFolderAtomic(o.outDir, o.force, [&](const std::string& tmp) {
-        writeModelFolder(*out, cfg, tmp, dtype);
+        writeModelFolder(*out, cfg, tmp, dtype, [&progress] { progress.checkCancelled(); });
         if (tok) {
             writePrunedTokenizer(o.modelDir, keep, tmp);
             if (isRegularFile(joinPath(o.modelDir, "generation_config.json"))) {

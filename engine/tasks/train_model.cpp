@@ -118,7 +118,10 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
     if (tokPath.empty() && resuming && hasTokenizerFiles(result.modelSource)) tokPath = result.modelSource;
     if (tokPath.empty() && !o.modelDir.empty() && hasTokenizerFiles(o.modelDir)) tokPath = o.modelDir;
     std::unique_ptr<Tokenizer> tokenizer;
-    if (!tokPath.empty()) tokenizer = loadTokenizer(tokPath);
+    if (!tokPath.empty()) {
+        progress.report(0.005, "loading the tokenizer");  // reports between the loads: each is a cancel point
+        tokenizer = loadTokenizer(tokPath);
+    }
     if (!tokenizer && !o.dataPath.empty())
         throw Error::badInput("a text corpus needs a tokenizer: give --tokenizer PATH (or use --ids)");
 
@@ -153,8 +156,11 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
         if (o.teacherDir.empty()) throw Error::badInput("distill needs the teacher model (--teacher DIR: the transfer's source)");
         if (o.dataPath.empty()) throw Error::badInput("distill needs text (--data CORPUS): both tokenizers segment it");
         if (!tokenizer) throw Error::badInput("distill needs the student's tokenizer");
+        data.report(0.0, "loading the teacher");
         teacher = loadModel(o.teacherDir, model->device(), at::kFloat);
+        data.report(0.0, "loading the teacher's tokenizer");
         const auto teacherTok = loadTokenizer(o.teacherTokenizer.empty() ? o.teacherDir : o.teacherTokenizer);
+        data.report(0.0, "aligning the two tokenizations");
         DistillCorpus dc = prepareDistillCorpus(o.dataPath, o.evalDataPath, *tokenizer, *teacherTok, L, data);
         d.trainPairs = std::move(dc.train);
         d.heldOutPairs = std::move(dc.heldOut);

@@ -105,8 +105,8 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions& o, Progress& pr
                                   cov + " --byte_fallback=true --normalization_rule_name=identity "
                                   "--remove_extra_whitespaces=false --split_digits=true --hard_vocab_limit=false "
                                   "--shuffle_input_sentence=false --input_sentence_size=0 --num_threads=2 "
-                                  "--max_sentence_length=1000000 --unk_id=0 --bos_id=1 --eos_id=2 --pad_id=3 --minloglevel=2");
-        progress.checkCancelled();
+                                  "--max_sentence_length=1000000 --unk_id=0 --bos_id=1 --eos_id=2 --pad_id=3 --minloglevel=2",
+                                  progress);
         fs::copy_file(tmp + "/tokenizer.model", outTmp + "/tokenizer.model", fs::copy_options::overwrite_existing, ec);
         if (ec) throw Error::runtime("could not write " + outTmp + "/tokenizer.model: " + ec.message());
         r.vocabSize = loadTokenizer(outTmp + "/tokenizer.model")->vocabSize();

@@ -222,7 +222,7 @@ TransferTaskResult transferModel(const TransferTaskOptions& o, Progress& progres
     res.report["summary"]["new_vocab_size"] = newRows;
     res.report["summary"]["seconds_build"] = buildSeconds;
     writeFolderAtomic(o.outDir, o.force, [&](const std::string& tmp) {
-        writeModelFolder(*out, cfg, tmp, dtype);
+        writeModelFolder(*out, cfg, tmp, dtype, [&progress] { progress.checkCancelled(); });
         copyTargetTokenizer(o.targetTokenizer, tmp);
         writeFileAtomic(joinPath(tmp, "transfer_report.json"), res.report.dump(1) + "\n");
     });

@@ -507,8 +507,8 @@ MorphTokenizerReport trainMorphTokenizer(const MorphTokenizerOptions& o, const s
                 " --character_coverage=1.0 --byte_fallback=false --normalization_rule_name=identity "
                 "--remove_extra_whitespaces=true --split_digits=true --hard_vocab_limit=false "
                 "--shuffle_input_sentence=false --input_sentence_size=0 --num_threads=2 "
-                "--max_sentence_length=1000000 --minloglevel=2");
-            progress.checkCancelled();
+                "--max_sentence_length=1000000 --minloglevel=2",
+                training);
             const auto model = SentencePieceModel::load(pattern + "/rest.model");
             static const std::string marker = "\xE2\x96\x81";  // ▁
             for (int32_t id = 0; id < model->vocabSize() && static_cast<int64_t>(bpe.size()) < budget; ++id) {

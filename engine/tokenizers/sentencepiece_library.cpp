@@ -3,10 +3,18 @@
 #include "engine/core/error.h"
 #include "engine/tokenizers/sp_shim/sp_shim_api.h"
 
+#include "engine/jobs/progress.h"
+
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -31,7 +39,6 @@ struct ShimApi {
     decltype(&spshim_pad_id) padId = nullptr;
     decltype(&spshim_encode) encode = nullptr;
     decltype(&spshim_decode) decode = nullptr;
-    decltype(&spshim_train) train = nullptr;
     decltype(&spshim_free) free = nullptr;
 };
 
@@ -53,20 +60,33 @@ void bind(ShimApi& api, F& fn, const char* name) {
     if (!fn) throw Error::runtime(std::string("SentencePiece shim ") + api.path + " lacks symbol " + name);
 }
 
+// Where the shim and the training helper are looked for: EMBEDLAB_SPSHIM's folder first (or the
+// variable itself for the shim), beside the executable, its ../lib and ../lib/embedlab, the build
+// tree, the install prefix.
+std::vector<std::string> candidatePaths(const std::string& name, const char* envOverride) {
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv(envOverride)) candidates.emplace_back(env);
+    if (const char* shimEnv = std::getenv("EMBEDLAB_SPSHIM")) {
+        const std::string s(shimEnv);
+        const auto slash = s.rfind('/');
+        candidates.push_back((slash == std::string::npos ? std::string(".") : s.substr(0, slash)) + "/" + name);
+    }
+    const std::string exe = executableDir();
+    candidates.push_back(exe + "/" + name);
+    candidates.push_back(exe + "/../lib/" + name);
+    candidates.push_back(exe + "/../lib/embedlab/" + name);
+    candidates.push_back(std::string(EMBEDLAB_BUILD_LIBDIR) + "/" + name);
+    candidates.push_back(std::string(EMBEDLAB_INSTALL_LIBDIR) + "/" + name);
+    return candidates;
+}
+
 ShimApi& shim() {
     static std::once_flag once;
     static ShimApi api;
     static std::string loadError;
     std::call_once(once, [] {
         const char* name = "libembedlab_spshim.so";
-        std::vector<std::string> candidates;
-        if (const char* env = std::getenv("EMBEDLAB_SPSHIM")) candidates.emplace_back(env);
-        const std::string exe = executableDir();
-        candidates.push_back(exe + "/" + name);
-        candidates.push_back(exe + "/../lib/" + name);
-        candidates.push_back(exe + "/../lib/embedlab/" + name);
-        candidates.push_back(std::string(EMBEDLAB_BUILD_LIBDIR) + "/" + name);
-        candidates.push_back(std::string(EMBEDLAB_INSTALL_LIBDIR) + "/" + name);
+        const std::vector<std::string> candidates = candidatePaths(name, "EMBEDLAB_SPSHIM");
         std::string tried;
         for (const auto& c : candidates) {
             if (!fileExists(c)) {
@@ -104,7 +124,6 @@ ShimApi& shim() {
             bind(api, api.padId, "spshim_pad_id");
             bind(api, api.encode, "spshim_encode");
             bind(api, api.decode, "spshim_decode");
-            bind(api, api.train, "spshim_train");
             bind(api, api.free, "spshim_free");
             if (api.abiVersion() != SPSHIM_ABI_VERSION) loadError = "SentencePiece shim ABI mismatch at " + api.path;
         } catch (const Error& e) {
@@ -196,10 +215,81 @@ int32_t SentencePieceModel::eosId() const { return shim().eosId(impl_->p); }
 int32_t SentencePieceModel::unkId() const { return shim().unkId(impl_->p); }
 int32_t SentencePieceModel::padId() const { return shim().padId(impl_->p); }
 
-void SentencePieceModel::train(const std::string& args) {
-    char err[2048] = {0};
-    if (shim().train(args.c_str(), err, sizeof(err)) != 0)
-        throw Error::badInput(std::string("SentencePiece training failed: ") + err);
+std::string sentencePieceTrainerPath() {
+    std::string tried;
+    for (const auto& c : candidatePaths("embedlab-sptrain", "EMBEDLAB_SPTRAIN")) {
+        if (::access(c.c_str(), X_OK) == 0) return c;
+        tried += " " + c;
+    }
+    throw Error::runtime("the SentencePiece trainer embedlab-sptrain was not found (looked at:" + tried +
+                         "); set EMBEDLAB_SPTRAIN to its path");
+}
+
+void SentencePieceModel::train(const std::string& args, Progress& progress) {
+    progress.checkCancelled();
+    const std::string helper = sentencePieceTrainerPath();
+    // The helper's messages go to a file: its last lines explain a failure.
+    std::string errPath = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : std::string("/tmp")) +
+                          "/embedlab-sptrain-XXXXXX";
+    const int errFd = ::mkstemp(errPath.data());
+    if (errFd < 0) throw Error::runtime("cannot create a temporary file in " + errPath + ": " + std::strerror(errno));
+    ::unlink(errPath.c_str());  // open while needed, gone afterwards whatever happens
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, errFd, 1);
+    posix_spawn_file_actions_adddup2(&actions, errFd, 2);
+    std::vector<char*> argv{const_cast<char*>(helper.c_str()), const_cast<char*>(args.c_str()), nullptr};
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        ::close(errFd);
+        throw Error::runtime("cannot start " + helper + ": " + std::strerror(rc));
+    }
+    // Poll every 10 ms: a cancel kills the trainer at once; a pause or a scheduler's hold stops it
+    // (SIGSTOP) until released, so a held long job really yields the CPU.
+    int status = 0;
+    bool stopped = false;
+    for (;;) {
+        const pid_t w = ::waitpid(pid, &status, WNOHANG);
+        if (w == pid) break;
+        if (w < 0 && errno != EINTR) {
+            ::close(errFd);
+            throw Error::runtime(std::string("lost the SentencePiece trainer: ") + std::strerror(errno));
+        }
+        if (progress.cancelled()) {
+            ::kill(pid, SIGKILL);
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            ::close(errFd);
+            throw Error::cancelled();
+        }
+        const bool wait = progress.paused() || progress.held();
+        if (wait != stopped) {
+            ::kill(pid, wait ? SIGSTOP : SIGCONT);
+            stopped = wait;
+        }
+        ::usleep(10000);
+    }
+    std::string messages;
+    {
+        char buf[4096];
+        ::lseek(errFd, 0, SEEK_SET);
+        ssize_t n;
+        while ((n = ::read(errFd, buf, sizeof buf)) > 0) messages.append(buf, static_cast<size_t>(n));
+        ::close(errFd);
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+    // The trainer's own message: its last non-empty line ("embedlab-sptrain: ..." or a LOG(FATAL)).
+    while (!messages.empty() && (messages.back() == '\n' || messages.back() == ' ')) messages.pop_back();
+    const auto nl = messages.rfind('\n');
+    std::string last = nl == std::string::npos ? messages : messages.substr(nl + 1);
+    if (last.rfind("embedlab-sptrain: ", 0) == 0) last = last.substr(18);
+    if (WIFSIGNALED(status))
+        throw Error::runtime("SentencePiece training was stopped by signal " + std::to_string(WTERMSIG(status)) +
+                             (last.empty() ? std::string() : " (" + last + ")"));
+    throw Error::badInput("SentencePiece training failed: " + (last.empty() ? std::string("no message") : last));
 }
 
 }  // namespace embedlab

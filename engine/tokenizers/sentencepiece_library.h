@@ -14,6 +14,8 @@
 
 namespace embedlab {
 
+class Progress;
+
 // Path of the loaded shim module, loading it if needed. Throws Error(Runtime) if it cannot be found.
 std::string sentencePieceShimPath();
 
@@ -40,8 +42,10 @@ public:
     int32_t padId() const;
 
     // Trains a new model. `args` uses SentencePieceTrainer's flag syntax, e.g.
-    // "--input=corpus.txt --model_prefix=out --vocab_size=2000 --model_type=unigram".
-    static void train(const std::string& args);
+    // "--input=corpus.txt --model_prefix=out --vocab_size=2000 --model_type=unigram". The trainer runs
+    // in a process of its own (embedlab-sptrain): a cancel kills it within 10 ms, a pause or hold
+    // stops it. Error(BadInput) with the trainer's message when it fails.
+    static void train(const std::string& args, Progress& progress);
 
 private:
     SentencePieceModel() = default;

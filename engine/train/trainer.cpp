@@ -205,8 +205,19 @@ std::string fingerprint(const TokenSequences& s, uint64_t h = 146959810393466560
     return buf;
 }
 
-// Copies a file next to its destination, fsyncs it and renames it over the destination.
-void copyFileAtomic(const fs::path& from, const std::string& to) {
+// Puts `from` at `to` atomically: a hard link renamed over the destination (instant, no second copy
+// of the weights; checkpoint files are never changed in place), else a copy, fsynced and renamed.
+void linkOrCopyFileAtomic(const fs::path& from, const std::string& to) {
+    const std::string tmp = to + ".link-" + std::to_string(::getpid());
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    fs::create_hard_link(from, tmp, ec);
+    if (!ec) {
+        fs::rename(tmp, to, ec);
+        const bool moved = !ec;
+        fs::remove(tmp, ec);  // rename() leaves both names when they already were links of one file
+        if (moved) return;
+    }
     AtomicFile out(to);
     std::ifstream in(from, std::ios::binary);
     if (!in) throw Error::runtime("cannot read " + from.string());
@@ -597,6 +608,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         double sum = 0;
         int64_t count = 0, batches = 0;
         for (size_t b0 = 0; b0 < M; b0 += static_cast<size_t>(o.batchSize)) {
+            progress.checkCancelled();  // a held-out set can take many batches
             std::vector<size_t> rows;
             for (size_t r = b0; r < std::min(M, b0 + static_cast<size_t>(o.batchSize)); ++r) rows.push_back(r);
             if (distill) {
@@ -651,7 +663,11 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         GenerationOptions g;
         g.maxNewTokens = o.sampleTokens;
         g.temperature = 0.0;
-        GenerationResult r = generate(model, prompt, g);
+        // Cancelled between tokens; a child at the current fraction, so that the sample's own
+        // fractions do not move the run's.
+        const double at = static_cast<double>(step - start) / static_cast<double>(std::max<int64_t>(1, o.steps - start));
+        Progress sampling(progress, at, at, "sample");
+        GenerationResult r = generate(model, prompt, g, sampling);
         std::vector<int64_t> all = prompt;
         all.insert(all.end(), r.ids.begin(), r.ids.end());
         std::string text;
@@ -671,13 +687,16 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         const std::string tmp = joinPath(o.outDir, "." + stepDirName(step) + ".partial");
         std::error_code ec;
         fs::remove_all(tmp, ec);
+        // A cancel during the write abandons it (checked between tensors and every 64 MB): the
+        // partial folder is removed and the previous checkpoint is the latest.
+        const std::function<void()> check = [&progress] { progress.checkCancelled(); };
         try {
-            writeModelFolder(model, d.configJson, tmp);
+            writeModelFolder(model, d.configJson, tmp, at::kFloat, check);
             copyTokenizerFiles(d.tokenizerDir, tmp);
             if (o.optimizer.kind == "adamw") {
                 std::vector<std::pair<std::string, at::Tensor>> st;
                 for (auto& [n, t] : optimizer->state()) st.emplace_back(n, t);
-                saveSafeTensors(joinPath(tmp, "optimizer.safetensors"), st);
+                saveSafeTensors(joinPath(tmp, "optimizer.safetensors"), st, {{"format", "pt"}}, check);
             }
             nlohmann::json state;
             state["step"] = step;
@@ -831,7 +850,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
             if (!e.is_regular_file()) continue;
             const std::string name = e.path().filename().string();
             if (name == "optimizer.safetensors") continue;
-            copyFileAtomic(e.path(), joinPath(o.outDir, name));
+            linkOrCopyFileAtomic(e.path(), joinPath(o.outDir, name));
         }
     }
     result.steps = o.steps;

@@ -3,7 +3,6 @@
 #include "engine/tokenizers/sp_shim/sp_shim_api.h"
 
 #include <sentencepiece_processor.h>
-#include <sentencepiece_trainer.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -140,20 +139,6 @@ int spshim_decode(const spshim_processor* p, const int32_t* ids, size_t n, char*
         std::memcpy(*text, out.data(), out.size());
         (*text)[out.size()] = '\0';
         *len = out.size();
-        return 0;
-    } catch (const std::exception& e) {
-        setErr(err, errlen, e.what());
-        return 1;
-    }
-}
-
-int spshim_train(const char* args, char* err, size_t errlen) {
-    try {
-        auto st = sentencepiece::SentencePieceTrainer::Train(args);
-        if (!st.ok()) {
-            setErr(err, errlen, st.ToString());
-            return 1;
-        }
         return 0;
     } catch (const std::exception& e) {
         setErr(err, errlen, e.what());

@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define SPSHIM_ABI_VERSION 1
+#define SPSHIM_ABI_VERSION 2
 
 typedef struct spshim_processor spshim_processor;
 
@@ -43,8 +43,6 @@ int spshim_encode(const spshim_processor* p, const char* text, size_t len, int32
 // Decodes ids. On success returns 0 and sets *text (NUL-terminated, free with spshim_free), *len.
 int spshim_decode(const spshim_processor* p, const int32_t* ids, size_t n, char** text, size_t* len, char* err,
                   size_t errlen);
-// Trains a model with SentencePieceTrainer (args in its command-line syntax). Returns 0 on success.
-int spshim_train(const char* args, char* err, size_t errlen);
 
 void spshim_free(void* ptr);
 

@@ -1,8 +1,9 @@
-// Training new SentencePiece models through the isolated shim: the .model files equal what Debian's
+// Training new SentencePiece models in their own process (embedlab-sptrain): the .model files equal what Debian's
 // python3-sentencepiece (the fixtures' producer) writes for the same corpus and arguments, and the
 // trained models round-trip Turkish text.
 #include "engine/core/error.h"
 #include "engine/io/file_io.h"
+#include "engine/jobs/progress.h"
 #include "test_paths.h"
 #include "engine/tokenizers/sentencepiece_library.h"
 #include "engine/tokenizers/sentencepiece_tokenizer.h"
@@ -57,7 +58,8 @@ TEST_P(SpTrain, EqualsPythonSentencePieceAndRoundTrips) {
     ASSERT_EQ(std::system(py.c_str()), 0) << "python3-sentencepiece failed; see " << dir << "/py.log";
     const std::string reference = readFile(prefix + ".model");
     ::unlink((prefix + ".model").c_str());
-    SentencePieceModel::train(args + " --model_prefix=" + prefix);
+    Progress progress;
+    SentencePieceModel::train(args + " --model_prefix=" + prefix, progress);
     EXPECT_EQ(readFile(prefix + ".model"), reference);
 
     auto tok = loadSentencePieceTokenizer(prefix + ".model");
@@ -76,12 +78,15 @@ INSTANTIATE_TEST_SUITE_P(Types, SpTrain, ::testing::Values("unigram", "bpe"));
 
 TEST(SpTrainErrors, MissingCorpusIsBadInput) {
     try {
+        Progress progress;
         SentencePieceModel::train("--input=/no/such/corpus.txt --model_prefix=" + test::tmpDir() +
-                                  "/never --vocab_size=100");
+                                  "/never --vocab_size=100", progress);
         FAIL() << "training on a missing corpus succeeded";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), Error::Kind::BadInput);
         EXPECT_NE(std::string(e.what()).find("SentencePiece training failed"), std::string::npos);
+        // The trainer's own reason, read from the helper process's messages.
+        EXPECT_NE(std::string(e.what()).find("/no/such/corpus.txt\": No such file"), std::string::npos) << e.what();
     }
 }
 
