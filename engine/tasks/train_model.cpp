@@ -59,11 +59,16 @@ std::unique_ptr<Model> modelForTraining(const TrainTaskOptions& o, nlohmann::jso
         const std::string ckpt = resolveCheckpoint(o.trainer.resumeDir);
         if (ckpt.empty()) throw Error::badInput("--resume: " + o.trainer.resumeDir + " holds no complete checkpoint");
         if (source) *source = ckpt;
-        if (config) *config = nlohmann::json::parse(readFile(joinPath(ckpt, "config.json")));
+        try {
+            if (config) *config = nlohmann::json::parse(readFile(joinPath(ckpt, "config.json")));
+        } catch (const nlohmann::json::exception& e) {
+            throw Error::badInput("--resume: " + ckpt + "/config.json is damaged (" + e.what() + ")" + previousCheckpointHint(ckpt));
+        }
         try {
             return loadModel(ckpt, device, at::kFloat);
         } catch (const Error& e) {
-            throw Error::badInput("--resume: the checkpoint " + ckpt + " cannot be loaded (" + e.what() + ")");
+            throw Error::badInput("--resume: the checkpoint " + ckpt + " cannot be loaded (" + e.what() + ")" +
+                                  previousCheckpointHint(ckpt));
         }
     }
     const int given = !o.modelDir.empty() + !o.preset.empty() + !o.initConfig.empty();

@@ -16,8 +16,10 @@
 #include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -229,6 +231,35 @@ void linkOrCopyFileAtomic(const fs::path& from, const std::string& to) {
     out.commit();
 }
 
+// What a run killed while writing a checkpoint leaves (kill -9, a power cut): its partial folder
+// `.checkpoint-N.partial-PID` and the final model's `NAME.link-PID` (removed when that process is
+// gone; a live writer's are never touched), and `checkpoint-N.old` — the step's previous version,
+// moved aside just before the new one was renamed into place: put back when the new one is missing,
+// else removed.
+void removeDeadWritersLeftovers(const std::string& dir) {
+    std::error_code ec;
+    auto deadWriter = [](const std::string& name, const std::string& marker) {
+        const size_t at = name.rfind(marker);
+        if (at == std::string::npos) return false;
+        const std::string pid = name.substr(at + marker.size());
+        if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) return false;
+        const pid_t p = static_cast<pid_t>(std::stol(pid));
+        return p != ::getpid() && ::kill(p, 0) != 0 && errno == ESRCH;
+    };
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string n = e.path().filename().string();
+        const bool partial = n.rfind(".checkpoint-", 0) == 0 && deadWriter(n, ".partial-");
+        const bool link = n.find(".link-") != std::string::npos && deadWriter(n, ".link-");
+        if (partial || link) {
+            fs::remove_all(e.path(), ec);
+        } else if (n.rfind("checkpoint-", 0) == 0 && n.size() > 4 && n.compare(n.size() - 4, 4, ".old") == 0) {
+            const fs::path current = e.path().parent_path() / n.substr(0, n.size() - 4);
+            if (!fs::exists(current, ec)) fs::rename(e.path(), current, ec);
+            else fs::remove_all(e.path(), ec);
+        }
+    }
+}
+
 void fsyncDir(const std::string& dir) {
     FILE* f = std::fopen(dir.c_str(), "r");
     if (!f) return;
@@ -291,6 +322,23 @@ std::string latestCheckpoint(const std::string& dir) {
     for (auto it = all.rbegin(); it != all.rend(); ++it)
         if (completeCheckpoint(it->second)) return it->second.string();
     return {};
+}
+
+std::string previousCheckpointHint(const std::string& checkpoint) {
+    const fs::path p(checkpoint);
+    const std::string n = p.filename().string();
+    if (n.rfind("checkpoint-", 0) != 0) return {};
+    int64_t step = 0;
+    try {
+        step = std::stoll(n.substr(11));
+    } catch (const std::exception&) {
+        return {};
+    }
+    std::string previous;
+    for (const auto& [k, path] : checkpoints(p.parent_path().string()))
+        if (k < step && completeCheckpoint(path)) previous = path.string();
+    if (previous.empty()) return "; there is no earlier checkpoint";
+    return "; the checkpoint before it is " + previous + " (--resume " + previous + ")";
 }
 
 std::string resolveCheckpoint(const std::string& pathIn) {
@@ -500,19 +548,21 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         }
     } freeze{params};
     if (!o.resumeDir.empty()) {
-        // Every malformed piece of a checkpoint is a clear message naming it (a fuzz harness checks).
+        // Every malformed piece of a checkpoint is a clear message naming it (a fuzz harness checks),
+        // and the checkpoint before it, which a resume can take instead.
+        const std::string ckpt = resolveCheckpoint(o.resumeDir);
+        if (ckpt.empty()) throw Error::badInput("--resume: " + o.resumeDir + " holds no complete checkpoint");
+        const std::string hint = previousCheckpointHint(ckpt);
         try {
-            const std::string ckpt = resolveCheckpoint(o.resumeDir);
-            if (ckpt.empty()) throw Error::badInput("--resume: " + o.resumeDir + " holds no complete checkpoint");
             nlohmann::json st;
             try {
                 st = nlohmann::json::parse(readFile(joinPath(ckpt, "trainer_state.json")));
             } catch (const nlohmann::json::exception& e) {
-                throw Error::badInput(ckpt + "/trainer_state.json is damaged: " + e.what());
+                throw Error::badInput(ckpt + "/trainer_state.json is damaged: " + e.what() + hint);
             }
             const nlohmann::json now = optionsJson(o);
             if (!st.is_object() || !st.contains("options") || !st["options"].is_object() || !st.contains("step"))
-                throw Error::badInput(ckpt + "/trainer_state.json is not a trainer state (no step or options)");
+                throw Error::badInput(ckpt + "/trainer_state.json is not a trainer state (no step or options)" + hint);
             const nlohmann::json& was = st["options"];
             for (const char* k : {"objective", "batch_size", "seq_len", "grad_accum", "optimizer", "lr", "weight_decay", "betas",
                                   "eps", "warmup", "schedule", "clip", "train", "shuffle", "seed", "dtype", "pooling",
@@ -529,7 +579,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                 throw Error::badInput("--resume: the training data differ from the checkpoint's (" + st.value("data", std::string()) +
                                       "); resume with the same data");
             // The weights: the checkpoint's, whatever model the caller passed.
-            {
+            try {
                 const auto f = SafeTensorsFile::open(joinPath(ckpt, "model.safetensors"));
                 at::NoGradGuard ng;
                 for (const auto& [name, t] : model.weights()) {
@@ -539,6 +589,8 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                     if (v.sizes() != t.sizes()) throw Error::badInput("--resume: '" + key + "' has another shape in the checkpoint");
                     t.detach().copy_(v);
                 }
+            } catch (const Error& e) {
+                throw Error::badInput(std::string(e.what()) + hint);
             }
             start = st.value("step", int64_t{0});
             if (start < 0) throw Error::badInput(ckpt + "/trainer_state.json: a negative step");
@@ -546,10 +598,14 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                 throw Error::badInput("--resume: the checkpoint is at step " + std::to_string(start) + ", not before --steps " +
                                       std::to_string(o.steps));
             if (o.optimizer.kind == "adamw") {
-                const auto f = SafeTensorsFile::open(joinPath(ckpt, "optimizer.safetensors"));
-                std::map<std::string, at::Tensor> state;
-                for (const auto& info : f->tensors()) state[info.name] = f->tensor(info.name).to(model.device()).clone();
-                optimizer->loadState(state);
+                try {
+                    const auto f = SafeTensorsFile::open(joinPath(ckpt, "optimizer.safetensors"));
+                    std::map<std::string, at::Tensor> state;
+                    for (const auto& info : f->tensors()) state[info.name] = f->tensor(info.name).to(model.device()).clone();
+                    optimizer->loadState(state);
+                } catch (const Error& e) {
+                    throw Error::badInput(std::string(e.what()) + hint);
+                }
             }
             if (logScale.defined() && st.contains("logit_scale")) {
                 at::NoGradGuard ng;
@@ -565,9 +621,10 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
             result.resumedFrom = start;
             progress.log("resumed from " + ckpt + " at step " + std::to_string(start));
         } catch (const nlohmann::json::exception& e) {
-            throw Error::badInput("--resume: trainer_state.json is damaged (" + std::string(e.what()) + ")");
+            throw Error::badInput("--resume: " + ckpt + "/trainer_state.json is damaged (" + std::string(e.what()) + ")" + hint);
         } catch (const c10::Error& e) {
-            throw Error::badInput("--resume: the checkpoint's tensors are damaged (" + std::string(e.what_without_backtrace()) + ")");
+            throw Error::badInput("--resume: the tensors of " + ckpt + " are damaged (" + std::string(e.what_without_backtrace()) + ")" +
+                                  hint);
         }
     }
 
@@ -684,7 +741,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
 
     auto checkpoint = [&](int64_t step) {
         const std::string finalDir = joinPath(o.outDir, stepDirName(step));
-        const std::string tmp = joinPath(o.outDir, "." + stepDirName(step) + ".partial");
+        const std::string tmp = joinPath(o.outDir, "." + stepDirName(step) + ".partial-" + std::to_string(::getpid()));
         std::error_code ec;
         fs::remove_all(tmp, ec);
         // A cancel during the write abandons it (checked between tensors and every 64 MB): the
@@ -734,6 +791,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         std::error_code ec;
         fs::create_directories(o.outDir, ec);
         if (!fs::is_directory(o.outDir)) throw Error::badInput("cannot create the output folder " + o.outDir + ": " + ec.message());
+        removeDeadWritersLeftovers(o.outDir);
     }
     const auto t0 = Clock::now();
     int64_t tokensThisRun = 0;

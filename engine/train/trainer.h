@@ -149,5 +149,8 @@ std::string latestCheckpoint(const std::string& dir);
 // What `--resume PATH` continues from: PATH's latest checkpoint-N, or PATH itself when it is a
 // checkpoint folder. "" when neither.
 std::string resolveCheckpoint(const std::string& path);
+// For a message about a damaged checkpoint: "; the checkpoint before it is P (--resume P)", or
+// "; there is no earlier checkpoint" ("" when `checkpoint` is not a checkpoint-N folder).
+std::string previousCheckpointHint(const std::string& checkpoint);
 
 }  // namespace embedlab
