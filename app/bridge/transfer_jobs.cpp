@@ -6,7 +6,9 @@
 #include "engine/tasks/transfer_model.h"
 
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QStringList>
 
 #include <cstdio>
 
@@ -20,6 +22,38 @@ QJsonObject toQt(const nlohmann::json& j) {
 }
 
 }  // namespace
+
+// Shows a token's invisible characters (a space, a newline) in the table.
+QString visibleToken(QString s) {
+    s.replace(QLatin1Char('\n'), QStringLiteral("\\n"));
+    s.replace(QLatin1Char('\t'), QStringLiteral("\\t"));
+    if (s == QLatin1String(" ")) s = QStringLiteral("␣");
+    return s;
+}
+
+QVector<TransferReportRow> transferReportRows(const QJsonObject& report) {
+    const QJsonArray tokens = report.value(QStringLiteral("tokens")).toArray();
+    QVector<TransferReportRow> rows;
+    rows.reserve(tokens.size());
+    for (const QJsonValue& v : tokens) {
+        const QJsonObject t = v.toObject();
+        QStringList pieces;
+        for (const QJsonValue& s : t.value(QStringLiteral("sources")).toArray()) {
+            const QJsonObject o = s.toObject();
+            const QJsonValue w = o.value(QStringLiteral("weight"));
+            pieces << (w.isNull() ? visibleToken(o.value(QStringLiteral("token")).toString())
+                                  : QStringLiteral("%1×%2").arg(w.toDouble(), 0, 'g', 3).arg(visibleToken(o.value(QStringLiteral("token")).toString())));
+        }
+        TransferReportRow r;
+        r.id = t.value(QStringLiteral("id")).toInteger();
+        r.token = visibleToken(t.value(QStringLiteral("token")).toString());
+        r.method = t.value(QStringLiteral("method")).toString();
+        r.surface = visibleToken(t.value(QStringLiteral("surface")).toString());
+        r.sources = pieces.join(QStringLiteral("  "));
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
 
 void TransferJob::run(Progress& progress) {
     if (p_.sourceDir.isEmpty()) throw Error::badInput("choose the source model folder");
@@ -39,6 +73,7 @@ void TransferJob::run(Progress& progress) {
     o.force = p_.force;
     const tasks::TransferTaskResult r = tasks::transferModel(o, progress);
     report = toQt(r.report);
+    rows = transferReportRows(report);
     seconds = r.seconds;
 }
 
@@ -63,6 +98,7 @@ void ReadTransferReportJob::run(Progress& progress) {
         throw Error::badInput(path.toStdString() + " is not a transfer report" +
                               (d.isNull() ? " (" + err.errorString().toStdString() + ")" : std::string()));
     report = d.object();
+    rows = transferReportRows(report);
 }
 
 void TransferNeighborsJob::run(Progress& progress) {

@@ -23,6 +23,16 @@ struct TransferParams {
     bool force = false;
 };
 
+// One row of the view's per-token table, built on the engine thread: turning a 32,768-token report
+// into table rows on the UI thread held it ~0.35 s (tests/ui/tst_transfer.cpp measures the stall).
+struct TransferReportRow {
+    qint64 id = 0;
+    QString token, method, surface, sources;  // invisible characters shown (\n, \t, ␣)
+};
+QVector<TransferReportRow> transferReportRows(const QJsonObject& report);
+// A token with its invisible characters shown: a newline as \n, a tab as \t, a lone space as ␣.
+QString visibleToken(QString s);
+
 class TransferJob : public Job {
 public:
     explicit TransferJob(TransferParams p) : p_(std::move(p)) {}
@@ -31,6 +41,7 @@ public:
     std::string summary() const override;
     const TransferParams& params() const { return p_; }
     QJsonObject report;  // transfer_report.json: {"summary":{…},"tokens":[…]}
+    QVector<TransferReportRow> rows;  // report["tokens"] as table rows
     double seconds = 0;
 
 private:
@@ -44,6 +55,7 @@ public:
     std::string name() const override { return "Read transfer report"; }
     void run(Progress& progress) override;
     QJsonObject report;
+    QVector<TransferReportRow> rows;
 
 private:
     QString path_;

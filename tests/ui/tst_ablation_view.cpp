@@ -7,6 +7,7 @@
 #include "app/bridge/job_runner.h"
 #include "byte_tokenizer.h"
 #include "qt_test_paths.h"
+#include "ui_stall_meter.h"
 #include "ui/ablation/ablation_view.h"
 #include "ui/common/export.h"
 
@@ -174,6 +175,27 @@ private Q_SLOTS:
         QVERIFY2(exportWidget(view.chartArea(), tmp(QStringLiteral("chart.pdf")), &err), qPrintable(err));
         QVERIFY(QFileInfo(tmp(QStringLiteral("chart.pdf"))).size() > 0);
         QVERIFY(view.chart()->grab().save(test::qtScreenshot(QStringLiteral("ablation_chart.png"))));
+    }
+
+    void uiNeverStallsDuringASweep() {
+        // A heads sweep (baseline + 24 settings) with the view on screen: each row lands in the table
+        // and the layer × head heatmap while the UI thread is watched.
+        JobRunner runner;
+        AblationView view(&runner);
+        view.resize(1300, 850);
+        view.show();
+        QVERIFY(view.setStudy(headsStudy()));
+        QSignalSpy done(&view, &AblationView::finished);
+        test::UiStallMeter meter;
+        meter.start();
+        QVERIFY(view.run() != 0);
+        QVERIFY(done.wait(120000));
+        QTest::qWait(300);
+        meter.stop();
+        QCOMPARE(done.front().front().toBool(), true);
+        qInfo("sweep: %s, %d rows", qPrintable(meter.describe()), view.rowCount());
+        QVERIFY2(meter.ticks() >= 50, qPrintable(meter.describe()));
+        QVERIFY2(meter.worst() <= test::UiStallMeter::kBoundMs, qPrintable(meter.describe()));
     }
 
     void cancelKeepsTheFinishedRows() {

@@ -6,6 +6,7 @@
 // live chart; chart and CSV exports.
 #include "app/bridge/job_runner.h"
 #include "qt_test_paths.h"
+#include "ui_stall_meter.h"
 #include "ui/mainwindow/main_window.h"
 #include "ui/models/models_panel.h"
 #include "ui/training/training_view.h"
@@ -146,6 +147,31 @@ private Q_SLOTS:
         QVERIFY(lines.first().startsWith("step,loss,lr,grad_norm"));
         QVERIFY(lines.size() >= 30);
         w.grab().save(test::qtScreenshot(QStringLiteral("training_view.png")));
+    }
+
+    void uiNeverStallsWhileTraining() {
+        // The live view on screen (loss, held-out and sample updates, checkpoints every 10 steps)
+        // while a run trains; watched for 400 ticks (at least 2 s), then cancelled.
+        JobRunner runner;
+        TrainingView v(&runner);
+        v.resize(1300, 850);
+        v.show();
+        TrainParams p = smallRun(QStringLiteral("stall"));
+        p.steps = 100000;
+        p.evalEvery = 5;
+        p.sampleEvery = 10;
+        v.setParams(p);
+        test::UiStallMeter meter;
+        meter.start();
+        QVERIFY(v.start() != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(meter.ticks() >= 400 && v.lossPoints().size() >= 25, 120000);
+        QSignalSpy cancelled(&v, &TrainingView::trainingCancelled);
+        v.cancel();
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 10000);
+        meter.stop();
+        QVERIFY(runner.waitForIdle(10000));
+        qInfo("training: %s, %d loss points", qPrintable(meter.describe()), int(v.lossPoints().size()));
+        QVERIFY2(meter.worst() <= test::UiStallMeter::kBoundMs, qPrintable(meter.describe()));
     }
 
     void anEstimateThatCannotFitRefusesTheStart() {

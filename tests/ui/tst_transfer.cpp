@@ -6,6 +6,7 @@
 // missing tokenizer is a message. Screenshot of the view.
 #include "app/bridge/job_runner.h"
 #include "qt_test_paths.h"
+#include "ui_stall_meter.h"
 #include "ui/mainwindow/main_window.h"
 #include "ui/training/training_view.h"
 #include "ui/transfer/transfer_view.h"
@@ -154,6 +155,29 @@ private Q_SLOTS:
         QCOMPARE(restored.report().value(QStringLiteral("tokens")).toArray().size(), 32768);
         QCOMPARE(restored.visibleRows(), summary.value(QStringLiteral("exact")).toInt());  // the filter came back
         QVERIFY(rep.missing.isEmpty());
+    }
+
+    void uiNeverStallsWhileTransferring() {
+        // From the click to the 32,768-token report on screen (table, coverage chart) and a second
+        // after it (the view filling its table and chart).
+        JobRunner runner;
+        TransferView view(&runner);
+        view.resize(1300, 850);
+        view.show();
+        const QString out = tmp(QStringLiteral("out-stall"));
+        QDir(out).removeRecursively();
+        view.setParams(params(out));
+        QSignalSpy done(&view, &TransferView::transferred);
+        test::UiStallMeter meter;
+        meter.start();
+        QTest::mouseClick(view.findChild<QPushButton*>(QStringLiteral("transferRun")), Qt::LeftButton);
+        QVERIFY(done.wait(120000));
+        QTest::qWait(1000);
+        meter.stop();
+        QCOMPARE(view.visibleRows(), 32768);
+        qInfo("transfer: %s", qPrintable(meter.describe()));
+        QVERIFY2(meter.ticks() >= 100, qPrintable(meter.describe()));
+        QVERIFY2(meter.worst() <= test::UiStallMeter::kBoundMs, qPrintable(meter.describe()));
     }
 
     void surgeryShowsTheAccounting() {

@@ -26,7 +26,7 @@
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QStandardItemModel>
+#include <QAbstractTableModel>
 #include <QTableView>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -71,13 +71,38 @@ private:
     QString method_, text_;
 };
 
-// Shows a token's invisible characters (a space, a newline) in the table.
-QString visible(QString s) {
-    s.replace(QLatin1Char('\n'), QStringLiteral("\\n"));
-    s.replace(QLatin1Char('\t'), QStringLiteral("\\t"));
-    if (s == QLatin1String(" ")) s = QStringLiteral("␣");
-    return s;
-}
+// The per-token table: rows built on the engine thread (transferReportRows), swapped in whole.
+class ReportModel : public QAbstractTableModel {
+public:
+    using QAbstractTableModel::QAbstractTableModel;
+    void setRows(QVector<TransferReportRow> rows) {
+        beginResetModel();
+        rows_ = std::move(rows);
+        endResetModel();
+    }
+    int rowCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : rows_.size(); }
+    int columnCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : ColCount; }
+    QVariant data(const QModelIndex& index, int role) const override {
+        if (!index.isValid() || role != Qt::DisplayRole) return {};
+        const TransferReportRow& r = rows_.at(index.row());
+        switch (index.column()) {
+            case ColId: return r.id;
+            case ColToken: return r.token;
+            case ColMethod: return r.method;
+            case ColSurface: return r.surface;
+            case ColSources: return r.sources;
+            default: return {};
+        }
+    }
+    QVariant headerData(int section, Qt::Orientation o, int role) const override {
+        if (o != Qt::Horizontal || role != Qt::DisplayRole) return QAbstractTableModel::headerData(section, o, role);
+        static const char* names[] = {"id", "token", "method", "surface", "source pieces"};
+        return section >= 0 && section < ColCount ? QVariant(TransferView::tr(names[section])) : QVariant();
+    }
+
+private:
+    QVector<TransferReportRow> rows_;
+};
 
 
 // Removes a chart's series and axes (before it is drawn anew).
@@ -211,8 +236,7 @@ void TransferView::buildForm() {
     filters->addWidget(methodFilter_);
     filters->addWidget(search_, 1);
     tl->addLayout(filters);
-    model_ = new QStandardItemModel(0, ColCount, this);
-    model_->setHorizontalHeaderLabels({tr("id"), tr("token"), tr("method"), tr("surface"), tr("source pieces")});
+    model_ = new ReportModel(this);
     proxy_ = new ReportFilter(this);
     proxy_->setSourceModel(model_);
     table_ = new QTableView(tableBox);
@@ -315,7 +339,7 @@ JobId TransferView::start() {
     connect(job_.get(), &JobHandle::succeeded, this, [this, job] {
         progress_->setValue(1000);
         reportPath_ = job->params().outDir + QStringLiteral("/transfer_report.json");
-        showReport(job->report, job->params().outDir);
+        showReport(job->report, std::move(job->rows), job->params().outDir);
         setStatus(tr("Done in %1 s — %2").arg(job->seconds, 0, 'f', 1).arg(QString::fromStdString(job->summary())));
         Q_EMIT transferred(job->params().outDir);
     });
@@ -336,7 +360,7 @@ void TransferView::openReport(const QString& path) {
         const QString dir = fi.isDir() ? fi.absoluteFilePath() : fi.absolutePath();
         reportPath_ = fi.isDir() ? dir + QStringLiteral("/transfer_report.json") : fi.absoluteFilePath();
         // Neighbours need the transferred folder: the report's own folder when it holds a model.
-        showReport(job->report, QFileInfo::exists(dir + QStringLiteral("/config.json")) ? dir : QString());
+        showReport(job->report, std::move(job->rows), QFileInfo::exists(dir + QStringLiteral("/config.json")) ? dir : QString());
         setStatus(tr("Opened %1").arg(reportPath_));
     });
     connect(readJob_.get(), &JobHandle::failed, this, [this](const QString& m) {
@@ -345,35 +369,13 @@ void TransferView::openReport(const QString& path) {
     });
 }
 
-void TransferView::showReport(const QJsonObject& report, const QString& modelDir) {
+void TransferView::showReport(const QJsonObject& report, QVector<TransferReportRow> rows, const QString& modelDir) {
     report_ = report;
     reportModelDir_ = modelDir;
     selected_ = -1;
     neighborsBefore_.clear();
     neighborsAfter_.clear();
-    const QJsonArray tokens = report.value(QStringLiteral("tokens")).toArray();
-    // Filled while detached from the filter: attached, every item set would re-filter (quadratic).
-    proxy_->setSourceModel(nullptr);
-    model_->removeRows(0, model_->rowCount());
-    model_->setRowCount(tokens.size());
-    for (int r = 0; r < tokens.size(); ++r) {
-        const QJsonObject t = tokens.at(r).toObject();
-        QStringList pieces;
-        for (const QJsonValue& s : t.value(QStringLiteral("sources")).toArray()) {
-            const QJsonObject o = s.toObject();
-            const QJsonValue w = o.value(QStringLiteral("weight"));
-            pieces << (w.isNull() ? visible(o.value(QStringLiteral("token")).toString())
-                                  : QStringLiteral("%1×%2").arg(w.toDouble(), 0, 'g', 3).arg(visible(o.value(QStringLiteral("token")).toString())));
-        }
-        auto* id = new QStandardItem;
-        id->setData(t.value(QStringLiteral("id")).toInteger(), Qt::DisplayRole);
-        model_->setItem(r, ColId, id);
-        model_->setItem(r, ColToken, new QStandardItem(visible(t.value(QStringLiteral("token")).toString())));
-        model_->setItem(r, ColMethod, new QStandardItem(t.value(QStringLiteral("method")).toString()));
-        model_->setItem(r, ColSurface, new QStandardItem(visible(t.value(QStringLiteral("surface")).toString())));
-        model_->setItem(r, ColSources, new QStandardItem(pieces.join(QStringLiteral("  "))));
-    }
-    proxy_->setSourceModel(model_);
+    static_cast<ReportModel*>(model_)->setRows(std::move(rows));
     table_->setColumnWidth(ColId, table_->fontMetrics().horizontalAdvance(QStringLiteral("0000000")) + 12);
     updateChart();
     detail_->clear();
@@ -450,7 +452,7 @@ void TransferView::selectToken(qint64 id) {
             if (id != selected_) return;
             QStringList lines;
             for (const auto& n : job->result)
-                lines << QStringLiteral("  %1  %2  (%3)").arg(n.cosine, 6, 'f', 3).arg(visible(n.token)).arg(n.id);
+                lines << QStringLiteral("  %1  %2  (%3)").arg(n.cosine, 6, 'f', 3).arg(visibleToken(n.token)).arg(n.id);
             (after ? neighborsAfter_ : neighborsBefore_) = lines.join(QLatin1Char('\n'));
             updateDetail();
             Q_EMIT neighborsReady();
@@ -473,9 +475,9 @@ void TransferView::updateDetail() {
     }
     const QJsonObject t = tokens.at(static_cast<int>(selected_)).toObject();
     QStringList out;
-    out << tr("Token %1  \"%2\"  — %3").arg(selected_).arg(visible(t.value(QStringLiteral("token")).toString()),
+    out << tr("Token %1  \"%2\"  — %3").arg(selected_).arg(visibleToken(t.value(QStringLiteral("token")).toString()),
                                             t.value(QStringLiteral("method")).toString());
-    out << tr("Surface: %1").arg(visible(t.value(QStringLiteral("surface")).toString()));
+    out << tr("Surface: %1").arg(visibleToken(t.value(QStringLiteral("surface")).toString()));
     if (t.contains(QStringLiteral("role"))) out << tr("Role: %1").arg(t.value(QStringLiteral("role")).toString());
     if (t.contains(QStringLiteral("note"))) out << tr("Note: %1").arg(t.value(QStringLiteral("note")).toString());
     for (const QJsonValue& s : t.value(QStringLiteral("surfaces")).toArray())
@@ -487,7 +489,7 @@ void TransferView::updateDetail() {
         const QJsonValue w = o.value(QStringLiteral("weight"));
         out << QStringLiteral("  %1  %2  (%3)")
                    .arg(w.isNull() ? QStringLiteral("   max/min") : QString::number(w.toDouble(), 'f', 4), 10)
-                   .arg(visible(o.value(QStringLiteral("token")).toString()))
+                   .arg(visibleToken(o.value(QStringLiteral("token")).toString()))
                    .arg(o.value(QStringLiteral("id")).toInteger());
     }
     if (!reportModelDir_.isEmpty())
@@ -693,7 +695,7 @@ void TransferView::restoreSession(const QJsonObject& st, SessionReport& report) 
         else if (QString e; !openExperiment(exp, &e)) report.problems << e;
     }
     const QString rep = st.value(QStringLiteral("report")).toString();
-    model_->removeRows(0, model_->rowCount());
+    static_cast<ReportModel*>(model_)->setRows({});
     report_ = {};
     if (rep.isEmpty()) return;
     if (!QFileInfo::exists(rep)) {

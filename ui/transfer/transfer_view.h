@@ -19,6 +19,7 @@
 #include <QVector>
 #include <QWidget>
 
+class QAbstractTableModel;
 class QChartView;
 class QCheckBox;
 class QComboBox;
@@ -93,7 +94,7 @@ Q_SIGNALS:
 
 private:
     void buildForm();
-    void showReport(const QJsonObject& report, const QString& modelDir);
+    void showReport(const QJsonObject& report, QVector<TransferReportRow> rows, const QString& modelDir);
     void updateChart();
     void updateDetail();
     void setStatus(const QString& s);
@@ -111,7 +112,7 @@ private:
     QMap<QString, QVector<QPointF>> curves_;
     double sourceBpc_ = -1;
     QString experimentDir_;
-    QStandardItemModel* model_;
+    QAbstractTableModel* model_;
     QSortFilterProxyModel* proxy_;
     QTableView* table_;
     QPlainTextEdit* detail_;
