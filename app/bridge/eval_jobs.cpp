@@ -166,7 +166,14 @@ void OpenCorpusJob::run(Progress& progress) {
     const CorpusInfo i = streamCorpus(
         path, o,
         [this](CorpusRecord&& r) {
-            if (result.preview.size() < 200) result.preview << qs(r.text);
+            // The preview shows the start of each record (a record may hold up to 1 MiB).
+            if (result.preview.size() >= 200) return;
+            size_t n = r.text.size();
+            if (n > 4096) {
+                n = 4096;
+                while (n > 0 && (static_cast<unsigned char>(r.text[n]) & 0xC0) == 0x80) --n;  // a whole character
+            }
+            result.preview << qs(n < r.text.size() ? r.text.substr(0, n) + "…" : r.text);
         },
         progress);
     result.path = path_;

@@ -42,6 +42,7 @@ PerplexityResult perplexityOfIds(Model& model, const std::vector<int64_t>& ids, 
     fo.hiddenStates = false;
     fo.logits = true;
     fo.interventions = o.interventions;
+    fo.cancel = &progress;  // a 1,024-token window of a large model takes seconds
     for (int64_t begin = 0; begin < n; begin += stride) {
         progress.report(static_cast<double>(begin) / static_cast<double>(n), "perplexity");
         const int64_t end = std::min(begin + maxLen, n);

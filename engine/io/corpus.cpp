@@ -286,6 +286,10 @@ void CorpusReader::onLine(std::string line) {
             if (trimSpaces(line).empty()) {
                 flushParagraph();
             } else {
+                // A paragraph is held up to maxLineBytes: a longer one goes out in pieces.
+                if (!para_.empty() && o_.maxLineBytes > 0 &&
+                    static_cast<int64_t>(para_.size() + 1 + line.size()) > o_.maxLineBytes)
+                    flushParagraph();
                 if (para_.empty()) {
                     paraLine_ = lineNo_;
                     para_ = trimSpaces(line);
@@ -318,6 +322,9 @@ void CorpusReader::onLine(std::string line) {
             csvRec_.push_back('\n');
         }
         csvRec_ += line;
+        if (csvInQuotes_ && o_.maxLineBytes > 0 && static_cast<int64_t>(csvRec_.size()) > 4 * o_.maxLineBytes)
+            throw Error::badInput(where(csvLine_) + ": a quoted field runs on past " + std::to_string(4 * o_.maxLineBytes) +
+                                  " bytes (an unterminated quote?)");
         for (char c : line)
             if (c == '"') csvInQuotes_ = !csvInQuotes_;  // "" toggles twice: still correct
         if (!csvInQuotes_) tableRow(parseCsvRecord(csvRec_, csvLine_), csvLine_);
@@ -454,7 +461,26 @@ CorpusInfo CorpusReader::run(Progress& progress) {
     const bool utf16 = info_.encoding == TextEncoding::Utf16LE || info_.encoding == TextEncoding::Utf16BE;
     Utf16Decoder u16(info_.encoding == TextEncoding::Utf16BE);
     std::string pending;  // an incomplete line (raw bytes, or UTF-8 for UTF-16 input)
+    std::string decoded;  // UTF-16 input: this chunk as UTF-8
     int64_t done = 0;
+    // Long lines: `pending` never holds more than maxLineBytes of one line; past that the line's rest
+    // is skipped up to its newline (`skipping`).
+    const size_t cap = o_.maxLineBytes > 0 ? static_cast<size_t>(o_.maxLineBytes) : std::string::npos;
+    const bool utf8Cut = info_.encoding == TextEncoding::Utf8 || utf16;
+    bool skipping = false;
+    auto cutLength = [&](std::string_view line) {  // ≤ cap, at a character boundary
+        size_t n = std::min(cap, line.size());
+        if (utf8Cut)
+            while (n > 0 && n < line.size() && (static_cast<unsigned char>(line[n]) & 0xC0) == 0x80) --n;
+        return n;
+    };
+    auto truncated = [&](int64_t line) {
+        if (info_.stats.truncatedLines++ == 0) {
+            info_.stats.firstTruncatedLine = line;
+            progress.log(where(line) + ": a line longer than " + std::to_string(cap) + " bytes keeps its first " +
+                         std::to_string(cap) + " (later long lines are cut too; CorpusStats::truncatedLines counts them)");
+        }
+    };
     try {
         bool first = true;
         while (!buf.empty() || first) {
@@ -462,22 +488,41 @@ CorpusInfo CorpusReader::run(Progress& progress) {
             if (first) chunk.remove_prefix(std::min(skip, chunk.size()));
             first = false;
             if (utf16) {
-                u16.feed(chunk, pending);
-            } else {
-                pending.append(chunk.data(), chunk.size());
+                decoded.clear();
+                u16.feed(chunk, decoded);
+                chunk = decoded;
             }
+            if (skipping) {
+                const size_t nl = chunk.find('\n');
+                if (nl == std::string_view::npos) chunk = {};
+                else {
+                    chunk.remove_prefix(nl);
+                    skipping = false;
+                }
+            }
+            pending.append(chunk.data(), chunk.size());
             size_t b = 0;
             while (true) {
                 const size_t nl = pending.find('\n', b);
                 if (nl == std::string::npos) break;
+                std::string_view line = std::string_view(pending).substr(b, nl - b);
+                if (line.size() > cap) {
+                    truncated(lineNo_ + 1);
+                    line = line.substr(0, cutLength(line));
+                }
                 if (utf16) {
-                    onLine(pending.substr(b, nl - b));
+                    onLine(std::string(line));
                 } else {
-                    onRawLine(std::string_view(pending).substr(b, nl - b));
+                    onRawLine(line);
                 }
                 b = nl + 1;
             }
             pending.erase(0, b);
+            if (pending.size() > cap) {  // a line still without its end, already too long
+                truncated(lineNo_ + 1);
+                pending.resize(cutLength(pending));
+                skipping = true;
+            }
             done += static_cast<int64_t>(buf.size());
             progress.report(info_.stats.bytes > 0 ? static_cast<double>(done) / static_cast<double>(info_.stats.bytes) : 1.0,
                             "reading " + baseName(path_));
@@ -486,7 +531,7 @@ CorpusInfo CorpusReader::run(Progress& progress) {
             buf.resize(got);
             if (got == 0) break;
         }
-        if (utf16) u16.finish(pending);
+        if (utf16 && !skipping) u16.finish(pending);
         if (!pending.empty()) {
             if (utf16) onLine(std::move(pending));
             else onRawLine(pending);

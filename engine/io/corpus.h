@@ -5,7 +5,8 @@
 // Turkish casing (engine/io/turkish_text.h).
 //
 // Files stream: they are read in 1 MiB chunks, decoded to UTF-8 and cut into records that go to a
-// callback, so a 1 GB file is never held in memory (readCorpus() keeps only the records). Progress
+// callback, so a 1 GB file is never held in memory (readCorpus() keeps only the records), and a line is
+// held up to CorpusOptions::maxLineBytes, so neither is a 1 GB line. Progress
 // is reported per chunk (by bytes) and cancellation is checked at the same time.
 //
 // The encoding is detected from the first 64 KiB unless given (detectEncoding(): a BOM, UTF-16's NUL
@@ -52,6 +53,10 @@ struct CorpusOptions {
     bool trim = true;         // trim spaces at both ends of each record
     bool skipEmpty = true;    // drop empty records
     int64_t maxRecords = 0;   // stop after this many records (0 = all)
+    // A line longer than this keeps its first maxLineBytes (cut at a character boundary); the rest is
+    // read and discarded, never held: a 1 GB one-line file is read in bounded memory. Counted in
+    // CorpusStats::truncatedLines and logged. 0 = no limit.
+    int64_t maxLineBytes = 1 << 20;
 };
 
 struct CorpusRecord {
@@ -72,6 +77,8 @@ struct CorpusStats {
     int64_t minChars = 0, maxChars = 0;
     double meanChars = 0;
     int64_t distinctLabels = 0;
+    int64_t truncatedLines = 0;      // lines cut at CorpusOptions::maxLineBytes
+    int64_t firstTruncatedLine = 0;  // 1-based, 0 when none
 };
 
 struct CorpusInfo {

@@ -1,6 +1,7 @@
 #include "engine/models/bert_model.h"
 
 #include "engine/core/error.h"
+#include "engine/jobs/progress.h"
 #include "engine/device/device.h"
 #include "engine/models/nn_ops.h"
 
@@ -180,6 +181,7 @@ ForwardOutput BertModel::forward(const at::Tensor& idsIn, const at::Tensor& mask
     const double scaling = 1.0 / std::sqrt(static_cast<double>(hd));
     auto heads = [&](const at::Tensor& t) { return unpack(t).view({B, L, nh, hd}).transpose(1, 2); };
     for (int64_t i = 0; i < last; ++i) {
+        if (o.cancel) o.cancel->checkCancelled();
         if (o.interventions.skips(i)) {  // the identity
             x = applyResidualPatches(x, o.interventions, i + 1, 0);
             if (o.hiddenStates) out.hiddenStates.push_back(unpack(x));

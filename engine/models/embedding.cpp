@@ -88,6 +88,7 @@ at::Tensor embedIds(Model& model, const std::vector<std::vector<int64_t>>& ids, 
     fo.upToHiddenState = layer;
     fo.padPositionsUnused = true;  // pooling below is masked
     fo.interventions = o.interventions;
+    fo.cancel = &progress;  // a batch of long texts on a large model: checked per layer
     at::InferenceMode guard;
     for (int64_t start = 0; start < N; start += o.batchSize) {
         progress.checkCancelled();

@@ -1,6 +1,7 @@
 #include "engine/models/gemma3_model.h"
 
 #include "engine/core/error.h"
+#include "engine/jobs/progress.h"
 #include "engine/device/device.h"
 #include "engine/models/cpu_kernels.h"
 #include "engine/models/kv_cache.h"
@@ -117,6 +118,7 @@ ForwardOutput Gemma3Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn
         return fused ? kernels::addRmsNorm(residual, t, w, c.normEps, 1.f) : residual + nn::gemmaRmsNorm(t, w, c.normEps);
     };
     for (int64_t i = 0; i < last; ++i) {
+        if (o.cancel) o.cancel->checkCancelled();
         if (o.interventions.skips(i)) {  // the identity: the residual stream passes unchanged
             x = applyResidualPatches(x, o.interventions, i + 1, p0);
             if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);

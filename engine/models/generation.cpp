@@ -153,7 +153,8 @@ GenerationResult generate(Model& model, const std::vector<int64_t>& prompt, cons
     at::Generator gen = at::detail::createCPUGenerator(o.seed);
     std::set<int64_t> seen(prompt.begin(), prompt.end());
     KVCache cache = model.makeCache();
-    const ForwardOptions fo = lastLogitsOnly(o);
+    ForwardOptions fo = lastLogitsOnly(o);
+    fo.cancel = &progress;  // a long prompt's prefill is stopped between layers
 
     auto t0 = std::chrono::steady_clock::now();
     at::Tensor input = at::tensor(prompt, at::TensorOptions().dtype(at::kLong)).view({1, -1});
@@ -234,7 +235,8 @@ std::vector<GenerationResult> generateBatch(Model& model, const std::vector<std:
 
     KVCache cache = model.makeCache();
     cache.setLeftPadding(pads);
-    const ForwardOptions fo = lastLogitsOnly(o);
+    ForwardOptions fo = lastLogitsOnly(o);
+    fo.cancel = &progress;  // a long prompt's prefill is stopped between layers
     auto t0 = std::chrono::steady_clock::now();
     ForwardOutput out = model.forwardCached(at::tensor(flat, at::TensorOptions().dtype(at::kLong)).view({B, Lmax}), cache, fo);
     at::Tensor logits = out.logits.reshape({B, -1}).to(at::kCPU, at::kFloat);

@@ -1,6 +1,7 @@
 #include "engine/models/gpt2_model.h"
 
 #include "engine/core/error.h"
+#include "engine/jobs/progress.h"
 #include "engine/device/device.h"
 #include "engine/models/kv_cache.h"
 #include "engine/models/nn_ops.h"
@@ -112,6 +113,7 @@ ForwardOutput Gpt2Model::run(const at::Tensor& idsIn, const at::Tensor& maskIn, 
     const double scaling = 1.0 / std::sqrt(static_cast<double>(hd));
     at::Tensor fullMask;
     for (int64_t i = 0; i < last; ++i) {
+        if (o.cancel) o.cancel->checkCancelled();
         if (o.interventions.skips(i)) {  // the identity
             x = applyResidualPatches(x, o.interventions, i + 1, p0);
             if (o.hiddenStates && i + 1 < c.numLayers) out.hiddenStates.push_back(x);

@@ -22,6 +22,7 @@
 namespace embedlab {
 
 class KVCache;
+class Progress;
 
 struct ForwardOptions {
     bool hiddenStates = true;  // return every hidden state (else only the last computed one)
@@ -36,6 +37,9 @@ struct ForwardOptions {
     bool padPositionsUnused = false;
     // Zeroed heads and skipped layers (engine/models/interventions.h); checked against the model.
     Interventions interventions;
+    // Checked before every layer: a cancel stops a long forward (a 1,024-token window of a large
+    // model) within one layer's time, throwing Error::cancelled().
+    const Progress* cancel = nullptr;
 };
 
 struct ForwardOutput {

@@ -3,6 +3,7 @@
 // behind; the error names the file and the system's reason. The disk-full test mounts a small tmpfs
 // and needs root (CI runs as root); elsewhere it is skipped and says so.
 #include "engine/core/error.h"
+#include "engine/io/corpus.h"
 #include "engine/io/file_io.h"
 #include "test_paths.h"
 
@@ -19,6 +20,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -158,4 +160,91 @@ TEST(Faults, LongLinesAreReadInBoundedMemory) {
         EXPECT_EQ(la, lb);
     }
     EXPECT_FALSE(readBoundedLine(b, lb, 1 << 20));
+}
+
+namespace {
+
+// This process's resident set now (VmRSS, bytes).
+int64_t residentBytes() {
+    std::ifstream f("/proc/self/status");
+    std::string key;
+    while (f >> key) {
+        if (key == "VmRSS:") {
+            int64_t kb = 0;
+            f >> kb;
+            return kb * 1024;
+        }
+        std::string rest;
+        std::getline(f, rest);
+    }
+    return 0;
+}
+
+}  // namespace
+
+TEST(Faults, CorpusReaderHoldsAtMostMaxLineBytesOfALine) {
+    // A 200 MB line (with 2-byte ş, so cuts can fall inside a character) between two short lines:
+    // the long line keeps its first maxLineBytes, cut at a character boundary, and is logged once;
+    // the line after it is read; memory grows by far less than the line.
+    const std::string d = freshDir("longline");
+    const std::string path = d + "/one-line.txt";
+    const size_t big = 200u << 20;
+    {
+        std::ofstream f(path, std::ios::binary);
+        f << "önce\n";
+        const std::string piece = std::string(1023, 'a') + "ş" + std::string(1023, 'b') + " ";  // 2,050 bytes
+        for (size_t n = 0; n < big; n += piece.size()) f << piece;
+        f << "\nsonra\n";
+    }
+    for (const int64_t cap : {int64_t{1} << 20, int64_t{1025}}) {
+        std::vector<std::string> texts;
+        std::vector<int64_t> lines;
+        CorpusOptions o;
+        o.maxLineBytes = cap;
+        const int64_t before = residentBytes();
+        int64_t peak = before;
+        Progress progress;
+        std::vector<std::string> logged;
+        progress.setLogListener([&](const std::string& l) { logged.push_back(l); });
+        const CorpusInfo info = streamCorpus(
+            path, o,
+            [&](CorpusRecord&& r) {
+                peak = std::max(peak, residentBytes());
+                texts.push_back(r.text);
+                lines.push_back(r.line);
+            },
+            progress);
+        peak = std::max(peak, residentBytes());
+        ASSERT_EQ(texts.size(), 3u);
+        EXPECT_EQ(texts[0], "önce");
+        EXPECT_EQ(texts[2], "sonra");
+        EXPECT_EQ(lines[2], 3);
+        EXPECT_LE(static_cast<int64_t>(texts[1].size()), cap);
+        EXPECT_GE(static_cast<int64_t>(texts[1].size()), cap - 3);
+        EXPECT_TRUE(isValidUtf8(texts[1])) << "the cut split a character";
+        EXPECT_EQ(texts[1].substr(0, 10), std::string(10, 'a'));
+        EXPECT_EQ(info.stats.truncatedLines, 1);
+        EXPECT_EQ(info.stats.firstTruncatedLine, 2);
+        ASSERT_EQ(logged.size(), 1u);
+        EXPECT_NE(logged[0].find(":2: a line longer than"), std::string::npos) << logged[0];
+        EXPECT_LT(peak - before, 64ll << 20) << "reading a 200 MB line grew the process by " << (peak - before) / (1 << 20) << " MB";
+    }
+    // Paragraphs never grow past the bound either: a paragraph of many lines goes out in pieces.
+    {
+        const std::string para = d + "/paragraph.txt";
+        std::ofstream f(para);
+        for (int i = 0; i < 3000; ++i) f << "bir satır daha " << i << "\n";
+        f.close();
+        CorpusOptions o;
+        o.unit = TextUnit::Paragraphs;
+        o.maxLineBytes = 4096;
+        int64_t n = 0, longest = 0;
+        streamCorpus(para, o, [&](CorpusRecord&& r) {
+            ++n;
+            longest = std::max<int64_t>(longest, static_cast<int64_t>(r.text.size()));
+        });
+        EXPECT_GT(n, 10);
+        EXPECT_LE(longest, 4096);
+    }
+    fs::remove_all(d);
 }

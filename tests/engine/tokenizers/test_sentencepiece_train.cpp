@@ -11,7 +11,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <thread>
 #include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -91,3 +98,73 @@ TEST(SpTrainErrors, MissingCorpusIsBadInput) {
 }
 
 }  // namespace
+
+namespace {
+
+// The trainer processes this process started: pid → state letter of /proc/PID/stat ('T' = stopped).
+std::map<int, char> trainerChildren() {
+    std::map<int, char> out;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        const std::string n = e.path().filename().string();
+        if (n.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream f(e.path() / "stat");
+        std::string stat;
+        std::getline(f, stat);
+        const size_t open = stat.find('('), close = stat.rfind(')');
+        if (open == std::string::npos || close == std::string::npos || close + 4 >= stat.size()) continue;
+        if (stat.substr(open + 1, close - open - 1).rfind("embedlab-sptra", 0) != 0) continue;
+        std::istringstream rest(stat.substr(close + 2));
+        char state = 0;
+        int ppid = 0;
+        rest >> state >> ppid;
+        if (ppid == ::getpid()) out[std::stoi(n)] = state;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST(SpTrainProcess, PauseStopsTheTrainerAndCancelKillsIt) {
+    // A corpus that keeps the trainer busy for seconds; the job is paused (the trainer process is
+    // stopped), resumed (it runs again) and cancelled (it is gone, reaped, within 200 ms).
+    const std::string dir = test::tmpDir() + "/sp_train_pause";
+    ::mkdir(dir.c_str(), 0755);
+    const std::string corpus = dir + "/big.txt";
+    {
+        std::ofstream f(corpus);
+        const auto lines = corpusLines();
+        for (int rep = 0; rep < 400; ++rep)
+            for (size_t i = 0; i < lines.size(); ++i) f << lines[i] << " " << rep * 7919 + static_cast<int>(i) << "\n";
+    }
+    Progress progress;
+    std::atomic<int> outcome{0};  // 1 = cancelled, 2 = finished, 3 = another error
+    std::thread worker([&] {
+        try {
+            SentencePieceModel::train("--input=" + corpus + " --model_prefix=" + dir + "/m --model_type=unigram "
+                                      "--vocab_size=3000 --hard_vocab_limit=false --num_threads=1",
+                                      progress);
+            outcome = 2;
+        } catch (const Error& e) {
+            outcome = e.kind() == Error::Kind::Cancelled ? 1 : 3;
+        }
+    });
+    auto waitFor = [](const std::function<bool()>& cond, int ms) {
+        for (int i = 0; i < ms / 5 && !cond(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return cond();
+    };
+    ASSERT_TRUE(waitFor([] { return trainerChildren().size() == 1; }, 5000)) << "no trainer process appeared";
+    const int pid = trainerChildren().begin()->first;
+    progress.pause();
+    EXPECT_TRUE(waitFor([&] { return trainerChildren()[pid] == 'T'; }, 1000)) << "the paused trainer still runs";
+    progress.resume();
+    EXPECT_TRUE(waitFor([&] { auto c = trainerChildren(); return c.count(pid) && c[pid] != 'T'; }, 1000))
+        << "the resumed trainer is still stopped";
+    const auto t0 = std::chrono::steady_clock::now();
+    progress.cancel();
+    worker.join();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (outcome == 2) GTEST_SKIP() << "the trainer finished before the cancel (a very fast machine)";
+    EXPECT_EQ(outcome.load(), 1);
+    EXPECT_LE(ms, 200.0);
+    EXPECT_TRUE(trainerChildren().empty()) << "the killed trainer was not reaped";
+}
