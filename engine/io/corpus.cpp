@@ -92,6 +92,9 @@ std::vector<std::string> Corpus::texts() const {
 
 namespace {
 
+// A .csv/.tsv/.jsonl line (or a quoted CSV record) is held whole up to this size, then refused.
+constexpr size_t kMaxStructuredLine = size_t{64} << 20;
+
 class CorpusReader {
 public:
     CorpusReader(const std::string& path, const CorpusOptions& o, const std::function<void(CorpusRecord&&)>& sink)
@@ -322,9 +325,9 @@ void CorpusReader::onLine(std::string line) {
             csvRec_.push_back('\n');
         }
         csvRec_ += line;
-        if (csvInQuotes_ && o_.maxLineBytes > 0 && static_cast<int64_t>(csvRec_.size()) > 4 * o_.maxLineBytes)
-            throw Error::badInput(where(csvLine_) + ": a quoted field runs on past " + std::to_string(4 * o_.maxLineBytes) +
-                                  " bytes (an unterminated quote?)");
+        if (csvInQuotes_ && o_.maxLineBytes > 0 && csvRec_.size() > kMaxStructuredLine)
+            throw Error::badInput(where(csvLine_) + ": a quoted field runs on past " + std::to_string(kMaxStructuredLine >> 20) +
+                                  " MiB (an unterminated quote?)");
         for (char c : line)
             if (c == '"') csvInQuotes_ = !csvInQuotes_;  // "" toggles twice: still correct
         if (!csvInQuotes_) tableRow(parseCsvRecord(csvRec_, csvLine_), csvLine_);
@@ -465,7 +468,12 @@ CorpusInfo CorpusReader::run(Progress& progress) {
     int64_t done = 0;
     // Long lines: `pending` never holds more than maxLineBytes of one line; past that the line's rest
     // is skipped up to its newline (`skipping`).
-    const size_t cap = o_.maxLineBytes > 0 ? static_cast<size_t>(o_.maxLineBytes) : std::string::npos;
+    // Plain text loses only a long line's tail; a .csv/.tsv/.jsonl record cut short would be a different
+    // (or broken) record, so there a line is read whole up to kMaxStructuredLine and refused past it.
+    const bool plainText = info_.format == CorpusFormat::Text;
+    const size_t cap = o_.maxLineBytes <= 0 ? std::string::npos
+                       : plainText         ? static_cast<size_t>(o_.maxLineBytes)
+                                           : std::max(static_cast<size_t>(o_.maxLineBytes), kMaxStructuredLine);
     const bool utf8Cut = info_.encoding == TextEncoding::Utf8 || utf16;
     bool skipping = false;
     auto cutLength = [&](std::string_view line) {  // ≤ cap, at a character boundary
@@ -475,6 +483,10 @@ CorpusInfo CorpusReader::run(Progress& progress) {
         return n;
     };
     auto truncated = [&](int64_t line) {
+        if (!plainText)
+            throw Error::badInput(where(line) + ": a line longer than " + std::to_string(cap >> 20) +
+                                  " MiB in a " + corpusFormatName(info_.format) +
+                                  " file (its records are read whole): split the file, or read it as plain text");
         if (info_.stats.truncatedLines++ == 0) {
             info_.stats.firstTruncatedLine = line;
             progress.log(where(line) + ": a line longer than " + std::to_string(cap) + " bytes keeps its first " +
@@ -506,7 +518,7 @@ CorpusInfo CorpusReader::run(Progress& progress) {
                 const size_t nl = pending.find('\n', b);
                 if (nl == std::string::npos) break;
                 std::string_view line = std::string_view(pending).substr(b, nl - b);
-                if (line.size() > cap) {
+                if (line.size() > cap && !(line.size() == cap + 1 && line.back() == '\r')) {  // CRLF: the \r is not text
                     truncated(lineNo_ + 1);
                     line = line.substr(0, cutLength(line));
                 }
@@ -518,7 +530,7 @@ CorpusInfo CorpusReader::run(Progress& progress) {
                 b = nl + 1;
             }
             pending.erase(0, b);
-            if (pending.size() > cap) {  // a line still without its end, already too long
+            if (pending.size() > cap && !(pending.size() == cap + 1 && pending.back() == '\r')) {  // no end yet, too long
                 truncated(lineNo_ + 1);
                 pending.resize(cutLength(pending));
                 skipping = true;

@@ -53,9 +53,11 @@ struct CorpusOptions {
     bool trim = true;         // trim spaces at both ends of each record
     bool skipEmpty = true;    // drop empty records
     int64_t maxRecords = 0;   // stop after this many records (0 = all)
-    // A line longer than this keeps its first maxLineBytes (cut at a character boundary); the rest is
-    // read and discarded, never held: a 1 GB one-line file is read in bounded memory. Counted in
-    // CorpusStats::truncatedLines and logged. 0 = no limit.
+    // Plain text: a line longer than this keeps its first maxLineBytes (cut at a character boundary);
+    // the rest is read and discarded, never held: a 1 GB one-line file is read in bounded memory.
+    // Counted in CorpusStats::truncatedLines and logged. A .csv/.tsv/.jsonl line is read whole up to
+    // 64 MiB (or maxLineBytes if larger) and refused past it (Error::badInput naming the line): a cut
+    // record would be a different one. 0 = no limit.
     int64_t maxLineBytes = 1 << 20;
 };
 

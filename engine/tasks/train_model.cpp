@@ -31,9 +31,14 @@ namespace {
 // The config.json the options describe, without building the model.
 nlohmann::json configFor(const TrainTaskOptions& o) {
     if (!o.trainer.resumeDir.empty()) {
+        clearDeadCheckpointWriters(o.trainer.resumeDir);  // before choosing: a killed run's .old may be the latest
         const std::string ckpt = resolveCheckpoint(o.trainer.resumeDir);
         if (ckpt.empty()) throw Error::badInput("--resume: " + o.trainer.resumeDir + " holds no complete checkpoint");
-        return nlohmann::json::parse(readFile(joinPath(ckpt, "config.json")));
+        try {
+            return nlohmann::json::parse(readFile(joinPath(ckpt, "config.json")));
+        } catch (const nlohmann::json::exception& e) {
+            throw Error::badInput("--resume: " + ckpt + "/config.json is damaged (" + e.what() + ")" + previousCheckpointHint(ckpt));
+        }
     }
     if (!o.modelDir.empty()) return nlohmann::json::parse(readFile(joinPath(o.modelDir, "config.json")));
     if (!o.preset.empty()) return modelPreset(o.preset);

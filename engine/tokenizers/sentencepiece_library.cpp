@@ -231,7 +231,7 @@ void SentencePieceModel::train(const std::string& args, Progress& progress) {
     // The helper's messages go to a file: its last lines explain a failure.
     std::string errPath = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : std::string("/tmp")) +
                           "/embedlab-sptrain-XXXXXX";
-    const int errFd = ::mkstemp(errPath.data());
+    const int errFd = ::mkostemp(errPath.data(), O_CLOEXEC);  // other children never inherit it
     if (errFd < 0) throw Error::runtime("cannot create a temporary file in " + errPath + ": " + std::strerror(errno));
     ::unlink(errPath.c_str());  // open while needed, gone afterwards whatever happens
     posix_spawn_file_actions_t actions;
@@ -240,8 +240,17 @@ void SentencePieceModel::train(const std::string& args, Progress& progress) {
     posix_spawn_file_actions_adddup2(&actions, errFd, 1);
     posix_spawn_file_actions_adddup2(&actions, errFd, 2);
     std::vector<char*> argv{const_cast<char*>(helper.c_str()), const_cast<char*>(args.c_str()), nullptr};
+    // The helper dies with this thread (PR_SET_PDEATHSIG) and checks that its parent is still this
+    // process when it starts.
+    std::vector<std::string> envStrings;
+    for (char** e = environ; *e; ++e)
+        if (std::strncmp(*e, "EMBEDLAB_SPTRAIN_PARENT=", 24) != 0) envStrings.emplace_back(*e);
+    envStrings.push_back("EMBEDLAB_SPTRAIN_PARENT=" + std::to_string(::getpid()));
+    std::vector<char*> envp;
+    for (auto& e : envStrings) envp.push_back(e.data());
+    envp.push_back(nullptr);
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv.data(), environ);
+    const int rc = ::posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
         ::close(errFd);
@@ -272,19 +281,27 @@ void SentencePieceModel::train(const std::string& args, Progress& progress) {
         }
         ::usleep(10000);
     }
-    std::string messages;
+    std::string messages;  // the last 4 KB: SentencePiece logs a line per EM iteration
     {
         char buf[4096];
-        ::lseek(errFd, 0, SEEK_SET);
+        const off_t size = ::lseek(errFd, 0, SEEK_END);
+        ::lseek(errFd, size > 4096 ? size - 4096 : 0, SEEK_SET);
         ssize_t n;
         while ((n = ::read(errFd, buf, sizeof buf)) > 0) messages.append(buf, static_cast<size_t>(n));
         ::close(errFd);
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-    // The trainer's own message: its last non-empty line ("embedlab-sptrain: ..." or a LOG(FATAL)).
-    while (!messages.empty() && (messages.back() == '\n' || messages.back() == ' ')) messages.pop_back();
-    const auto nl = messages.rfind('\n');
-    std::string last = nl == std::string::npos ? messages : messages.substr(nl + 1);
+    // The trainer's own message: its last non-empty line ("embedlab-sptrain: ..." or a LOG(FATAL)'s
+    // text — the line before SentencePiece's closing "Program terminated with an unrecoverable error.").
+    std::string last;
+    for (int tries = 0; tries < 3 && !messages.empty(); ++tries) {
+        while (!messages.empty() && (messages.back() == '\n' || messages.back() == ' ' || messages.back() == '\r'))
+            messages.pop_back();
+        const auto nl = messages.rfind('\n');
+        last = nl == std::string::npos ? messages : messages.substr(nl + 1);
+        messages.resize(nl == std::string::npos ? 0 : nl);
+        if (last.find("unrecoverable error") == std::string::npos) break;
+    }
     if (last.rfind("embedlab-sptrain: ", 0) == 0) last = last.substr(18);
     if (WIFSIGNALED(status))
         throw Error::runtime("SentencePiece training was stopped by signal " + std::to_string(WTERMSIG(status)) +

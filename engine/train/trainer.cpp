@@ -209,6 +209,8 @@ std::string fingerprint(const TokenSequences& s, uint64_t h = 146959810393466560
 
 // Puts `from` at `to` atomically: a hard link renamed over the destination (instant, no second copy
 // of the weights; checkpoint files are never changed in place), else a copy, fsynced and renamed.
+void fsyncDir(const std::string& dir);
+
 void linkOrCopyFileAtomic(const fs::path& from, const std::string& to) {
     const std::string tmp = to + ".link-" + std::to_string(::getpid());
     std::error_code ec;
@@ -218,7 +220,10 @@ void linkOrCopyFileAtomic(const fs::path& from, const std::string& to) {
         fs::rename(tmp, to, ec);
         const bool moved = !ec;
         fs::remove(tmp, ec);  // rename() leaves both names when they already were links of one file
-        if (moved) return;
+        if (moved) {
+            fsyncDir(fs::path(to).parent_path().string());  // the new name survives a power cut
+            return;
+        }
     }
     AtomicFile out(to);
     std::ifstream in(from, std::ios::binary);
@@ -238,6 +243,7 @@ void linkOrCopyFileAtomic(const fs::path& from, const std::string& to) {
 // else removed.
 void removeDeadWritersLeftovers(const std::string& dir) {
     std::error_code ec;
+    bool liveWriter = false;  // another run writing here now: leave its .old folders alone
     auto deadWriter = [](const std::string& name, const std::string& marker) {
         const size_t at = name.rfind(marker);
         if (at == std::string::npos) return false;
@@ -248,11 +254,18 @@ void removeDeadWritersLeftovers(const std::string& dir) {
     };
     for (const auto& e : fs::directory_iterator(dir, ec)) {
         const std::string n = e.path().filename().string();
+        const size_t at = n.rfind(".partial-");
+        if (n.rfind(".checkpoint-", 0) == 0 && at != std::string::npos && !deadWriter(n, ".partial-") &&
+            n.substr(at + 9) != std::to_string(::getpid()))
+            liveWriter = true;
+    }
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string n = e.path().filename().string();
         const bool partial = n.rfind(".checkpoint-", 0) == 0 && deadWriter(n, ".partial-");
         const bool link = n.find(".link-") != std::string::npos && deadWriter(n, ".link-");
         if (partial || link) {
             fs::remove_all(e.path(), ec);
-        } else if (n.rfind("checkpoint-", 0) == 0 && n.size() > 4 && n.compare(n.size() - 4, 4, ".old") == 0) {
+        } else if (!liveWriter && n.rfind("checkpoint-", 0) == 0 && n.size() > 4 && n.compare(n.size() - 4, 4, ".old") == 0) {
             const fs::path current = e.path().parent_path() / n.substr(0, n.size() - 4);
             if (!fs::exists(current, ec)) fs::rename(e.path(), current, ec);
             else fs::remove_all(e.path(), ec);
@@ -322,6 +335,14 @@ std::string latestCheckpoint(const std::string& dir) {
     for (auto it = all.rbegin(); it != all.rend(); ++it)
         if (completeCheckpoint(it->second)) return it->second.string();
     return {};
+}
+
+void clearDeadCheckpointWriters(const std::string& path) {
+    std::string dir = path;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    if (fs::path(dir).filename().string().rfind("checkpoint-", 0) == 0) dir = fs::path(dir).parent_path().string();
+    std::error_code ec;
+    if (!dir.empty() && fs::is_directory(dir, ec)) removeDeadWritersLeftovers(dir);
 }
 
 std::string previousCheckpointHint(const std::string& checkpoint) {
@@ -553,6 +574,9 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         const std::string ckpt = resolveCheckpoint(o.resumeDir);
         if (ckpt.empty()) throw Error::badInput("--resume: " + o.resumeDir + " holds no complete checkpoint");
         const std::string hint = previousCheckpointHint(ckpt);
+        struct ShapeMismatch {
+            std::string what;
+        };
         try {
             nlohmann::json st;
             try {
@@ -586,9 +610,11 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                     const std::string key = huggingFaceWeightName(model, name);
                     if (!f->find(key)) throw Error::badInput("--resume: " + ckpt + "/model.safetensors has no '" + key + "'");
                     const at::Tensor v = f->tensor(key);
-                    if (v.sizes() != t.sizes()) throw Error::badInput("--resume: '" + key + "' has another shape in the checkpoint");
+                    if (v.sizes() != t.sizes()) throw ShapeMismatch{"--resume: '" + key + "' has another shape in the checkpoint"};
                     t.detach().copy_(v);
                 }
+            } catch (const ShapeMismatch& m) {  // another model, not a damaged file: no hint
+                throw Error::badInput(m.what);
             } catch (const Error& e) {
                 throw Error::badInput(std::string(e.what()) + hint);
             }

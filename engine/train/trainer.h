@@ -149,6 +149,10 @@ std::string latestCheckpoint(const std::string& dir);
 // What `--resume PATH` continues from: PATH's latest checkpoint-N, or PATH itself when it is a
 // checkpoint folder. "" when neither.
 std::string resolveCheckpoint(const std::string& path);
+// Removes what runs killed while writing checkpoints in PATH (a run folder, or a checkpoint-N inside
+// one) left: partial folders and links of dead writers; puts a step's .old folder back when its new
+// version is missing. Called before a resume picks its checkpoint.
+void clearDeadCheckpointWriters(const std::string& path);
 // For a message about a damaged checkpoint: "; the checkpoint before it is P (--resume P)", or
 // "; there is no earlier checkpoint" ("" when `checkpoint` is not a checkpoint-N folder).
 std::string previousCheckpointHint(const std::string& checkpoint);

@@ -186,6 +186,7 @@ private Q_SLOTS:
         view.show();
         QVERIFY(view.setStudy(headsStudy()));
         QSignalSpy done(&view, &AblationView::finished);
+        QVERIFY(QTest::qWaitForWindowExposed(&view));  // the first paint is not the job's
         test::UiStallMeter meter;
         meter.start();
         QVERIFY(view.run() != 0);

@@ -161,6 +161,7 @@ private Q_SLOTS:
         p.evalEvery = 5;
         p.sampleEvery = 10;
         v.setParams(p);
+        QVERIFY(QTest::qWaitForWindowExposed(&v));  // the first paint is not the job's
         test::UiStallMeter meter;
         meter.start();
         QVERIFY(v.start() != 0);

@@ -168,6 +168,7 @@ private Q_SLOTS:
         QDir(out).removeRecursively();
         view.setParams(params(out));
         QSignalSpy done(&view, &TransferView::transferred);
+        QVERIFY(QTest::qWaitForWindowExposed(&view));  // the first paint is not the job's
         test::UiStallMeter meter;
         meter.start();
         QTest::mouseClick(view.findChild<QPushButton*>(QStringLiteral("transferRun")), Qt::LeftButton);

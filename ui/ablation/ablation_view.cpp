@@ -387,6 +387,7 @@ AblationView::AblationView(JobRunner* runner, QWidget* parent) : QWidget(parent)
 
     auto* results = new QSplitter(Qt::Horizontal, split);
     table_ = makeResultsTable(results, QStringLiteral("ablationTable"), 1);
+    table_->horizontalHeader()->setResizeContentsPrecision(20);  // widths from 20 rows, not all
     auto* charts = new QStackedWidget(results);
     charts->setObjectName(QStringLiteral("ablationCharts"));
     chart_ = new QChartView(new QChart, charts);
@@ -725,19 +726,23 @@ JobId AblationView::run() {
         }
         const int before = static_cast<int>(rows_.size());
         rows_ = all;
-        showRows();
+        showRows(/*appendOnly=*/true);
         updateChart();
         for (int i = before; i < rows_.size(); ++i) Q_EMIT rowAdded(i);
     });
     connect(job_.get(), &JobHandle::succeeded, this, [this, job] {
         succeeded_ = true;
-        rows_ = job->rows();
+        const QVector<AblationRowView> all = job->rows();
+        const bool allShown = all.size() == rows_.size() && !metricKeys_.isEmpty();  // streamed row by row
+        rows_ = all;
         metricKeys_ = job->metricKeys();
         mainKeys_ = job->mainKeys();
         resultJson_ = job->resultJson();
         resultCsv_ = job->resultCsv();
-        showRows();
-        updateChart();
+        if (!allShown) {
+            showRows();
+            updateChart();
+        }
         progress_->setValue(1000);
         const QStringList files = job->filesWritten();
         setStatus(files.isEmpty() ? tr("Done: %1 settings after the baseline.").arg(rows_.size() - 1)
@@ -767,7 +772,7 @@ JobId AblationView::run() {
     return job_->id();
 }
 
-void AblationView::showRows() {
+void AblationView::showRows(bool appendOnly) {
     QStringList paramKeys;
     for (const auto& r : rows_)
         for (auto it = r.params.begin(); it != r.params.end(); ++it)
@@ -779,11 +784,20 @@ void AblationView::showRows() {
     bool anySample = false;
     for (const auto& r : rows_) anySample = anySample || !r.sample.isEmpty();
     if (anySample) headers << tr("sample");
-    table_->clear();
-    table_->setColumnCount(static_cast<int>(headers.size()));
-    table_->setHorizontalHeaderLabels(headers);
+    // Rows stream in one at a time: with the same columns only the new rows are filled (a rebuild of
+    // the whole table per row kept the UI thread busy > 50 ms near the end of a sweep).
+    const bool sameColumns = appendOnly && headers == shownHeaders_ && table_->rowCount() <= rows_.size();
+    int from = 0;
+    if (sameColumns) {
+        from = table_->rowCount();
+    } else {
+        table_->clear();
+        table_->setColumnCount(static_cast<int>(headers.size()));
+        table_->setHorizontalHeaderLabels(headers);
+        shownHeaders_ = headers;
+    }
     table_->setRowCount(static_cast<int>(rows_.size()));
-    for (int i = 0; i < rows_.size(); ++i) {
+    for (int i = from; i < rows_.size(); ++i) {
         const AblationRowView& r = rows_[i];
         int c = 0;
         auto put = [&](const QString& text) { table_->setItem(i, c++, new QTableWidgetItem(text)); };
@@ -814,7 +828,9 @@ void AblationView::showRows() {
         put(r.sentencesPerSecond > 0 ? QString::number(r.sentencesPerSecond, 'f', 1) : QString());
         if (anySample) put(r.sample);
     }
-    table_->resizeColumnsToContents();
+    // Column widths from the first rows only (the header's sample), and only when the columns change
+    // or the first rows arrive: measuring every cell of a long sweep each time was the cost.
+    if (!sameColumns || from < 3) table_->resizeColumnsToContents();
 }
 
 void AblationView::updateChart() {

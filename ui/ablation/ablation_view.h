@@ -95,7 +95,8 @@ Q_SIGNALS:
 private:
     void typeChanged();
     void setStatus(const QString& s);
-    void showRows();
+    // appendOnly: rows were only added since the last call (a running sweep): fill just those.
+    void showRows(bool appendOnly = false);
     void updateChart();
 
     JobRunner* runner_;
@@ -131,6 +132,7 @@ private:
     AblationHeatmap* heatmap_;
     QVector<AblationRowView> rows_;
     QStringList metricKeys_, mainKeys_;
+    QStringList shownHeaders_;  // the table's columns as last built
     QString resultJson_, resultCsv_, studyType_, headMode0_, dimMode0_;
     QJsonObject loaded_;  // the study last set: fields the form does not show are kept from it
     bool running_ = false, succeeded_ = false;

@@ -237,6 +237,29 @@ TEST(Faults, CorpusReaderHoldsAtMostMaxLineBytesOfALine) {
         std::printf("a %zu MB line, cap %lld bytes: %.1f s of reading, the process grew by %.1f MB\n", big >> 20,
                     static_cast<long long>(cap), seconds, static_cast<double>(peak - before) / (1 << 20));
     }
+    // A .jsonl record is never cut: a 2 MiB line reads whole, a 70 MiB one is refused naming the line.
+    {
+        const std::string jl = d + "/long.jsonl";
+        {
+            std::ofstream f(jl);
+            f << "{\"text\": \"kısa\"}\n{\"text\": \"" << std::string(2u << 20, 'x') << "\"}\n";
+        }
+        std::vector<size_t> sizes;
+        streamCorpus(jl, CorpusOptions{}, [&](CorpusRecord&& r) { sizes.push_back(r.text.size()); });
+        EXPECT_EQ(sizes, (std::vector<size_t>{5, 2u << 20}));  // "kısa": ı is two bytes
+        {
+            std::ofstream f(jl, std::ios::app);
+            f << "{\"text\": \"" << std::string(70u << 20, 'y') << "\"}\n";
+        }
+        try {
+            streamCorpus(jl, CorpusOptions{}, [](CorpusRecord&&) {});
+            ADD_FAILURE() << "a 70 MiB JSONL line was accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), Error::Kind::BadInput);
+            EXPECT_NE(std::string(e.what()).find("long.jsonl:3: a line longer than 64 MiB in a jsonl file"), std::string::npos)
+                << e.what();
+        }
+    }
     // Paragraphs never grow past the bound either: a paragraph of many lines goes out in pieces.
     {
         const std::string para = d + "/paragraph.txt";

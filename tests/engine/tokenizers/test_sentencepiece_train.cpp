@@ -148,6 +148,14 @@ TEST(SpTrainProcess, PauseStopsTheTrainerAndCancelKillsIt) {
             outcome = e.kind() == Error::Kind::Cancelled ? 1 : 3;
         }
     });
+    struct JoinOnExit {  // an ASSERT returning early must not leave a joinable thread (std::terminate)
+        Progress& p;
+        std::thread& t;
+        ~JoinOnExit() {
+            p.cancel();
+            if (t.joinable()) t.join();
+        }
+    } joinOnExit{progress, worker};
     auto waitFor = [](const std::function<bool()>& cond, int ms) {
         for (int i = 0; i < ms / 5 && !cond(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
         return cond();
@@ -161,7 +169,7 @@ TEST(SpTrainProcess, PauseStopsTheTrainerAndCancelKillsIt) {
         << "the resumed trainer is still stopped";
     const auto t0 = std::chrono::steady_clock::now();
     progress.cancel();
-    worker.join();
+    worker.join();  // (JoinOnExit then finds it joined)
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (outcome == 2) GTEST_SKIP() << "the trainer finished before the cancel (a very fast machine)";
     EXPECT_EQ(outcome.load(), 1);
