@@ -30,7 +30,6 @@ class QProgressBar;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
-class QStandardItemModel;
 class QTableView;
 class QTableWidget;
 
