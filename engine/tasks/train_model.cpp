@@ -31,7 +31,6 @@ namespace {
 // The config.json the options describe, without building the model.
 nlohmann::json configFor(const TrainTaskOptions& o) {
     if (!o.trainer.resumeDir.empty()) {
-        clearDeadCheckpointWriters(o.trainer.resumeDir);  // before choosing: a killed run's .old may be the latest
         const std::string ckpt = resolveCheckpoint(o.trainer.resumeDir);
         if (ckpt.empty()) throw Error::badInput("--resume: " + o.trainer.resumeDir + " holds no complete checkpoint");
         try {
@@ -102,6 +101,9 @@ std::unique_ptr<Model> modelForTraining(const TrainTaskOptions& o, nlohmann::jso
 
 TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
     TrainTaskResult result;
+    // Before the checkpoint is chosen (a killed run's .old may be the latest); here, not in configFor,
+    // which the Training view's estimate also calls and which must not change files.
+    if (!o.trainer.resumeDir.empty()) clearDeadCheckpointWriters(o.trainer.resumeDir);
     // What cannot fit is refused before a single weight is allocated.
     {
         nlohmann::json j;
