@@ -16,6 +16,12 @@ namespace embedlab {
 
 WorkspaceState::WorkspaceState(JobRunner* runner, QObject* parent) : QObject(parent), runner_(runner) {
     qRegisterMetaType<embedlab::SessionReport>("embedlab::SessionReport");
+    // Results are edits: the autosave keeps them.
+    connect(&evaluationRows_, &EvaluationRows::rowAdded, this, [this] { markDirty(); });
+    connect(&trainingRuns_, &TrainingRuns::runAdded, this, [this] { markDirty(); });
+    connect(&trainingRuns_, &TrainingRuns::metricAdded, this, [this] { markDirty(); });
+    connect(&trainingRuns_, &TrainingRuns::sampleAdded, this, [this] { markDirty(); });
+    connect(&trainingRuns_, &TrainingRuns::runFinished, this, [this] { markDirty(); });
 }
 
 JobHandlePtr WorkspaceState::loadModel(const QString& path, const QString& device, const QString& dtype) {
@@ -68,6 +74,8 @@ QJsonObject WorkspaceState::toSessionJson() const {
     }
     doc[QStringLiteral("models")] = models;
     doc[QStringLiteral("current_model")] = current_;
+    doc[QStringLiteral("evaluation_rows")] = evaluationRows_.toJson();
+    doc[QStringLiteral("training_runs")] = trainingRuns_.toJson();
     QJsonObject panels;
     for (SessionParticipant* p : participants_) panels[p->sessionKey()] = p->saveSession();
     doc[QStringLiteral("panels")] = panels;
@@ -109,6 +117,9 @@ QString WorkspaceState::validateSession(const QJsonObject& doc) {
             .arg(kSessionVersion);
     if (doc.contains(QStringLiteral("models")) && !doc.value(QStringLiteral("models")).isArray())
         return tr("\"models\" is not a list");
+    for (const char* list : {"evaluation_rows", "training_runs"})
+        if (doc.contains(QLatin1String(list)) && !doc.value(QLatin1String(list)).isArray())
+            return tr("\"%1\" is not a list").arg(QLatin1String(list));
     if (doc.contains(QStringLiteral("panels")) && !doc.value(QStringLiteral("panels")).isObject())
         return tr("\"panels\" is not an object");
     for (const QJsonValue& m : doc.value(QStringLiteral("models")).toArray())
@@ -122,6 +133,8 @@ void WorkspaceState::clear() {
     current_ = -1;
     Q_EMIT modelsCleared();
     Q_EMIT currentModelChanged(-1);
+    evaluationRows_.clear();
+    trainingRuns_.clear();
     SessionReport ignored;
     for (SessionParticipant* p : participants_) p->restoreSession(QJsonObject(), ignored);
     sessionPath_.clear();
@@ -160,6 +173,9 @@ bool WorkspaceState::openSession(const QString& path, QString* error) {
     restoring_ = true;
     restoreReport_ = SessionReport();
     restorePanels_ = doc.value(QStringLiteral("panels")).toObject();
+    // Results first (they need no model): the panels observing them redraw from the saved numbers.
+    evaluationRows_.restore(doc.value(QStringLiteral("evaluation_rows")).toArray(), &restoreReport_.problems);
+    trainingRuns_.restore(doc.value(QStringLiteral("training_runs")).toArray(), &restoreReport_.problems);
     restoreCurrent_ = -1;
     const int savedCurrent = doc.value(QStringLiteral("current_model")).toInt(-1);
     const QJsonArray models = doc.value(QStringLiteral("models")).toArray();

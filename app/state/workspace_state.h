@@ -1,13 +1,15 @@
 // embedlab app — the workspace state: what is open, independent of any widget, and its session file.
 //
 // WorkspaceState owns the open models (path, device, dtype, engine session) — the items every panel
-// shares — and observes the panels' own views through SessionParticipant (the Similarity panel's
-// corpus, vector store and heatmap, the Evaluation panel's rows, the map's source, projection and
-// camera, ...). Panels hear about models from here (modelAdded / modelChanged / currentModelChanged).
+// shares —, the evaluation rows (EvaluationRows) and the training runs with their curves
+// (TrainingRuns); panels observe them (modelAdded / modelChanged / currentModelChanged, rowAdded,
+// metricAdded ...). It keeps the panels' own views through SessionParticipant (the Similarity panel's
+// corpus, vector store and heatmap, the map's source, projection and camera, forms, ...).
 //
 // A session file is JSON (docs/sessions.md):
 //   {"format": "embedlab-session", "version": 1, "saved": ISO-8601, "app": "0.1.0",
 //    "models": [{"path", "device", "dtype"}], "current_model": i,
+//    "evaluation_rows": [...], "training_runs": [...],
 //    "panels": {"<participant key>": {...its own view...}}}
 // Saving is atomic (QSaveFile). Restoring recomputes nothing that was saved: models and files are
 // reopened (memory-mapped where they can be), views are set from the saved numbers. A path that no
@@ -20,6 +22,8 @@
 
 #include "app/bridge/job_runner.h"
 #include "app/bridge/model_jobs.h"
+#include "app/state/evaluation_rows.h"
+#include "app/state/training_runs.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -72,6 +76,10 @@ public:
     void setCurrentModel(int i);
     void setModelInfo(int i, const ModelInfo& info);  // after a move to another device/dtype
 
+    // ---- Results the panels show (the session keeps them)
+    EvaluationRows* evaluationRows() { return &evaluationRows_; }
+    TrainingRuns* trainingRuns() { return &trainingRuns_; }
+
     // ---- Session
     void addParticipant(SessionParticipant* p);
     QJsonObject toSessionJson() const;
@@ -110,6 +118,8 @@ private:
     QVector<OpenModel> models_;
     int current_ = -1;
     QVector<SessionParticipant*> participants_;
+    EvaluationRows evaluationRows_;
+    TrainingRuns trainingRuns_;
     bool dirty_ = false;
     bool restoring_ = false;
     int pendingLoads_ = 0;

@@ -13,7 +13,13 @@
 #include "ui/workspace/workspace.h"
 
 #include <QApplication>
+#include <QChart>
 #include <QChartView>
+#include <QComboBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineSeries>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
@@ -147,6 +153,75 @@ private Q_SLOTS:
         QVERIFY(lines.first().startsWith("step,loss,lr,grad_norm"));
         QVERIFY(lines.size() >= 30);
         w.grab().save(test::qtScreenshot(QStringLiteral("training_view.png")));
+
+        // Both runs (the cancelled one and its resumption) are the workspace's, with their curves: a
+        // session saved now and opened in a new window draws them again without training anything.
+        TrainingRuns* runs = ws.state()->trainingRuns();
+        QCOMPARE(runs->count(), 2);
+        QCOMPARE(runs->at(0).state, TrainingRun::State::Cancelled);
+        QCOMPARE(runs->at(1).state, TrainingRun::State::Done);
+        QCOMPARE(v->shownRun(), runs->at(1).id);
+        const QVector<QPointF> firstLoss = runs->at(0).series(QStringLiteral("loss"));
+        QVERIFY(firstLoss.size() >= 12);
+        const QString session = tmp(QStringLiteral("training.embedlab-session.json"));
+        QVERIFY(ws.saveSession(session));
+        const QByteArray csvBefore = v->logCsv();
+        {
+            JobRunner runner2;
+            MainWindow w2(&runner2);
+            Workspace ws2(&w2);
+            QStringList queued;
+            connect(&runner2, &JobRunner::jobQueued, this, [&queued](JobId, const QString& name, JobLane) { queued << name; });
+            QSignalSpy restored(&ws2, &Workspace::sessionRestored);
+            QVERIFY(ws2.openSession(session));
+            QVERIFY(restored.wait(60000));
+            QVERIFY(runner2.waitForIdle(60000));
+            for (const QString& name : queued) QVERIFY2(!name.startsWith(QStringLiteral("Train")), qPrintable(name));
+            TrainingView* v2 = ws2.training();
+            QCOMPARE(v2->lossPoints(), loss);
+            QCOMPARE(v2->evalPoints(), held);
+            QCOMPARE(v2->samples(), v->samples());
+            QCOMPARE(v2->logCsv(), csvBefore);
+            QCOMPARE(v2->statusText(), v->statusText());
+            // The chart itself holds the points, not only the view's accessors.
+            auto* lossSeries = qobject_cast<QLineSeries*>(v2->chart()->chart()->series().at(0));
+            QVERIFY(lossSeries);
+            QCOMPARE(QVector<QPointF>(lossSeries->points()), loss);
+            // The earlier run is one choice away in the run list.
+            auto* list = v2->findChild<QComboBox*>(QStringLiteral("trainRuns"));
+            QVERIFY(list);
+            QCOMPARE(list->count(), 2);
+            QVERIFY2(list->itemText(0).contains(QStringLiteral("cancelled")), qPrintable(list->itemText(0)));
+            list->setCurrentIndex(0);
+            Q_EMIT list->activated(0);
+            QCOMPARE(v2->lossPoints(), firstLoss);
+            QVERIFY2(v2->statusText().startsWith(QStringLiteral("Cancelled")), qPrintable(v2->statusText()));
+            w2.resize(1500, 950);
+            w2.show();
+            w2.panelDock(QStringLiteral("training"))->raise();
+            qobject_cast<QTabWidget*>(w2.panelDock(QStringLiteral("training"))->widget())->setCurrentWidget(v2);
+            v2->showRun(list->itemData(1).toInt());
+            QVERIFY(QTest::qWaitForWindowExposed(&w2));
+            QVERIFY(v2->chart()->grab().save(test::qtScreenshot(QStringLiteral("training_session_restored.png"))));
+        }
+        // The curves are the trainer's own record: every charted training and held-out loss equals the
+        // entry for its step in the run's trainer_state.json, written by the engine.
+        QFile state(tmp(QStringLiteral("run/trainer_state.json")));
+        QVERIFY(state.open(QIODevice::ReadOnly));
+        QMap<int, QJsonObject> logged;
+        for (const QJsonValue& e : QJsonDocument::fromJson(state.readAll()).object().value(QStringLiteral("log")).toArray())
+        {
+            // A step's training entry and its held-out entry are separate records: merge them.
+            QJsonObject& merged = logged[e.toObject().value(QStringLiteral("step")).toInt()];
+            const QJsonObject o = e.toObject();
+            for (auto it = o.begin(); it != o.end(); ++it) merged[it.key()] = it.value();
+        }
+        for (const auto& [points, key] : {std::pair{loss, QStringLiteral("loss")}, std::pair{held, QStringLiteral("eval_loss")}})
+            for (const QPointF& p : points) {
+                const QJsonValue want = logged.value(int(p.x())).value(key);
+                QVERIFY2(want.isDouble() && std::abs(want.toDouble() - p.y()) <= 1e-9 * std::abs(want.toDouble()),
+                         qPrintable(QStringLiteral("%1 at step %2: chart %3, trainer_state %4").arg(key).arg(p.x()).arg(p.y()).arg(want.toDouble())));
+            }
     }
 
     void uiNeverStallsWhileTraining() {

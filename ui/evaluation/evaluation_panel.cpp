@@ -76,8 +76,11 @@ QString taskTitle(const QString& t) {
 
 }  // namespace
 
-EvaluationPanel::EvaluationPanel(JobRunner* runner, QWidget* parent) : QWidget(parent), runner_(runner) {
+EvaluationPanel::EvaluationPanel(JobRunner* runner, EvaluationRows* rows, QWidget* parent)
+    : QWidget(parent), runner_(runner), rows_(rows ? rows : new EvaluationRows(this)) {
     setObjectName(QStringLiteral("evaluationPanel"));
+    connect(rows_, &EvaluationRows::rowAdded, this, &EvaluationPanel::rowAdded);
+    connect(rows_, &EvaluationRows::rowsReset, this, &EvaluationPanel::rowsReset);
     auto* outer = new QVBoxLayout(this);
     auto* split = new QSplitter(Qt::Horizontal, this);
     outer->addWidget(split, 1);
@@ -288,24 +291,6 @@ EvalParams EvaluationPanel::evalParams() const {
 
 QJsonObject EvaluationPanel::saveSession() const {
     const EvalParams p = evalParams();
-    QJsonArray rows;
-    for (const EvalRow& r : results_) {
-        QJsonArray metrics;
-        for (const auto& m : r.metrics) metrics.append(QJsonArray{m.first, m.second});
-        rows.append(QJsonObject{{QStringLiteral("model"), r.model},
-                                {QStringLiteral("model_path"), r.modelPath},
-                                {QStringLiteral("task"), r.task},
-                                {QStringLiteral("data"), r.data},
-                                {QStringLiteral("metrics"), metrics},
-                                {QStringLiteral("main"), r.main},
-                                {QStringLiteral("main_value"), r.mainValue},
-                                {QStringLiteral("seconds"), r.seconds},
-                                {QStringLiteral("embed_seconds"), r.embedSeconds},
-                                {QStringLiteral("sentences_per_second"), r.sentencesPerSecond},
-                                {QStringLiteral("sentences"), r.sentences},
-                                {QStringLiteral("peak_rss_bytes"), r.peakRssBytes},
-                                {QStringLiteral("settings"), r.settings}});
-    }
     return {{QStringLiteral("task"), task()},
             {QStringLiteral("data"), dataPath()},
             {QStringLiteral("pooling"), p.embed.pooling},
@@ -316,7 +301,6 @@ QJsonObject EvaluationPanel::saveSession() const {
             {QStringLiteral("max_score"), p.maxScore},
             {QStringLiteral("max_length"), p.maxLength},
             {QStringLiteral("stride"), p.stride},
-            {QStringLiteral("rows"), rows},
             {QStringLiteral("status"), status_->text()},
             {QStringLiteral("status_error"), !status_->styleSheet().isEmpty()},
             {QStringLiteral("progress"), progress_->value()},
@@ -325,7 +309,6 @@ QJsonObject EvaluationPanel::saveSession() const {
 
 void EvaluationPanel::restoreSession(const QJsonObject& state, SessionReport& report) {
     cancel();
-    clearResults();
     if (state.isEmpty()) {
         setStatus(QString());
         progress_->setValue(0);
@@ -346,31 +329,9 @@ void EvaluationPanel::restoreSession(const QJsonObject& state, SessionReport& re
     p.maxLength = state.value(QStringLiteral("max_length")).toInt(p.maxLength);
     p.stride = state.value(QStringLiteral("stride")).toInt(p.stride);
     setEvalParams(p);
-    // The saved rows as they were: nothing is evaluated again.
-    for (const QJsonValue& v : state.value(QStringLiteral("rows")).toArray()) {
-        const QJsonObject o = v.toObject();
-        EvalRow r;
-        r.model = o.value(QStringLiteral("model")).toString();
-        r.modelPath = o.value(QStringLiteral("model_path")).toString();
-        r.task = o.value(QStringLiteral("task")).toString();
-        r.data = o.value(QStringLiteral("data")).toString();
-        for (const QJsonValue& m : o.value(QStringLiteral("metrics")).toArray())
-            r.metrics.push_back({m.toArray().at(0).toString(), m.toArray().at(1).toDouble()});
-        r.main = o.value(QStringLiteral("main")).toString();
-        r.mainValue = o.value(QStringLiteral("main_value")).toDouble();
-        r.seconds = o.value(QStringLiteral("seconds")).toDouble();
-        r.embedSeconds = o.value(QStringLiteral("embed_seconds")).toDouble();
-        r.sentencesPerSecond = o.value(QStringLiteral("sentences_per_second")).toDouble();
-        r.sentences = o.value(QStringLiteral("sentences")).toInteger();
-        r.peakRssBytes = o.value(QStringLiteral("peak_rss_bytes")).toInteger(-1);
-        r.settings = o.value(QStringLiteral("settings")).toString();
-        if (r.task.isEmpty() || r.main.isEmpty()) continue;
-        results_.push_back(r);
-        for (const auto& m : r.metrics)
-            if (!metricColumns_.contains(m.first)) metricColumns_ << m.first;
-    }
-    rebuildTable();
-    rebuildCharts();
+    // A session saved before the rows moved to the workspace keeps them here: nothing is evaluated again.
+    if (rows_->size() == 0 && state.value(QStringLiteral("rows")).isArray())
+        rows_->restore(state.value(QStringLiteral("rows")).toArray(), &report.problems);
     // The view as it was left: the status line and the progress bar of the last run.
     setStatus(state.value(QStringLiteral("status")).toString(), state.value(QStringLiteral("status_error")).toBool());
     progress_->setValue(state.value(QStringLiteral("progress")).toInt(0));
@@ -400,7 +361,7 @@ QVector<JobId> EvaluationPanel::run() {
             progress_->setValue(static_cast<int>(std::clamp(f, 0.0, 1.0) * 1000));
             progress_->setFormat(msg);
         });
-        connect(raw, &JobHandle::succeeded, this, [this, job] { addResult(job->row); });
+        connect(raw, &JobHandle::succeeded, this, [this, job] { rows_->add(job->row); });
         connect(raw, &JobHandle::failed, this, [this, name = h->name()](const QString& message) {
             ++failures_;
             setStatus(QStringLiteral("%1: %2").arg(name, message), true);
@@ -435,44 +396,37 @@ void EvaluationPanel::jobEnded(JobHandle* handle) {
     cancelButton_->setEnabled(false);
     progress_->setValue(1000);
     progress_->setFormat(QStringLiteral("%p%"));
-    if (failures_ == 0 && !results_.isEmpty()) {
-        const EvalRow& r = results_.last();
+    if (failures_ == 0 && rows_->size() > 0) {
+        const EvalRow& r = rows_->rows().last();
         setStatus(tr("Done: %1 %2 = %3 (%4).").arg(r.task, r.main, formatMetric(r.main, r.mainValue), r.model));
     }
     Q_EMIT runFinished();
 }
 
-void EvaluationPanel::addResult(const EvalRow& row) {
-    // A rerun of the same model, task and data replaces the old row.
-    for (int i = 0; i < results_.size(); ++i)
-        if (results_[i].modelPath == row.modelPath && results_[i].task == row.task && results_[i].data == row.data &&
-            results_[i].settings == row.settings) {
-            results_.remove(i);
-            break;
-        }
-    results_.push_back(row);
-    for (const auto& m : row.metrics)
+void EvaluationPanel::rowAdded(int index) {
+    for (const auto& m : rows_->rows().at(index).metrics)
         if (!metricColumns_.contains(m.first)) metricColumns_ << m.first;
     rebuildTable();
     rebuildCharts();
-    Q_EMIT resultAdded(results_.size() - 1);
+    Q_EMIT resultAdded(index);
 }
 
-void EvaluationPanel::clearResults() {
-    results_.clear();
-    metricColumns_.clear();
+void EvaluationPanel::rowsReset() {
+    metricColumns_ = rows_->metricNames();
     rebuildTable();
     rebuildCharts();
 }
+
+void EvaluationPanel::clearResults() { rows_->clear(); }
 
 void EvaluationPanel::rebuildTable() {
     const QStringList headers = kFixed + metricColumns_ + kCompute;
     table_->clear();
     table_->setColumnCount(headers.size());
     table_->setHorizontalHeaderLabels(headers);
-    table_->setRowCount(results_.size());
-    for (int r = 0; r < results_.size(); ++r) {
-        const EvalRow& e = results_[r];
+    table_->setRowCount(rows_->rows().size());
+    for (int r = 0; r < rows_->rows().size(); ++r) {
+        const EvalRow& e = rows_->rows()[r];
         int c = 0;
         auto set = [&](const QString& text, const QVariant& value = {}, bool bold = false) {
             auto* item = new QTableWidgetItem(text);
@@ -511,7 +465,7 @@ void EvaluationPanel::rebuildCharts() {
     // task), and perplexity on its own axis.
     QStringList models, tasks;
     bool anyPpl = false;
-    for (const auto& r : results_) {
+    for (const auto& r : rows_->rows()) {
         if (!models.contains(r.model)) models << r.model;
         if (r.task == QLatin1String("perplexity")) anyPpl = true;
         else if (!tasks.contains(r.task)) tasks << r.task;
@@ -531,7 +485,7 @@ void EvaluationPanel::rebuildCharts() {
             bool any = false;
             for (const QString& t : cats) {
                 double v = 0;
-                for (const auto& r : results_)
+                for (const auto& r : rows_->rows())
                     if (r.model == m && r.task == t) {
                         v = r.mainValue;
                         any = true;
@@ -553,7 +507,7 @@ void EvaluationPanel::rebuildCharts() {
         x->append(labels);
         auto* y = new QValueAxis;
         double lo = 0;
-        for (const auto& r : results_)
+        for (const auto& r : rows_->rows())
             if ((r.task == QLatin1String("perplexity")) == ppl) lo = std::min(lo, r.mainValue);
         y->setRange(lo < 0 ? std::max(-1.0, lo * 1.15) : 0.0, ppl ? maxY * 1.15 : std::max(1.0, maxY));
         if (ppl) y->applyNiceNumbers();
@@ -581,7 +535,7 @@ bool EvaluationPanel::exportCsv(const QString& path, QString* error) {
     header += {QStringLiteral("sentences"), QStringLiteral("sentences_per_second"), QStringLiteral("peak_rss_bytes"),
                QStringLiteral("seconds"), QStringLiteral("embed_seconds")};
     QByteArray out = header.join(QLatin1Char(',')).toUtf8() + "\n";
-    for (const auto& r : results_) {
+    for (const auto& r : rows_->rows()) {
         QStringList cells = {csvField(r.model), csvField(r.modelPath), r.task, csvField(r.data), csvField(r.settings),
                              r.main, QString::number(r.mainValue, 'g', 17)};
         for (const QString& m : metricColumns_) {
@@ -604,7 +558,7 @@ bool EvaluationPanel::exportCsv(const QString& path, QString* error) {
 
 bool EvaluationPanel::exportJson(const QString& path, QString* error) {
     QJsonArray rows;
-    for (const auto& r : results_) {
+    for (const auto& r : rows_->rows()) {
         QJsonObject metrics;
         for (const auto& kv : r.metrics) metrics.insert(kv.first, kv.second);
         rows.append(QJsonObject{{"model", r.model},

@@ -3,7 +3,8 @@
 // models, and compare them side by side: a results table (rows = model × task; columns = the
 // metrics, sentences/s, peak memory and seconds), bar charts of each task's main metric per model
 // (perplexity on its own axis), CSV and JSON export of the table and PNG/SVG of the charts.
-// Metric definitions: docs/evaluation.md.
+// The rows are the workspace's (EvaluationRows, owned by WorkspaceState): the table and charts are
+// views of them. Metric definitions: docs/evaluation.md.
 #pragma once
 
 #include "app/bridge/eval_jobs.h"
@@ -32,7 +33,8 @@ namespace embedlab {
 class EvaluationPanel : public QWidget, public SessionParticipant {
     Q_OBJECT
 public:
-    explicit EvaluationPanel(JobRunner* runner, QWidget* parent = nullptr);
+    // `rows`: the workspace's evaluation rows; null gives the panel rows of its own (tests, tools).
+    explicit EvaluationPanel(JobRunner* runner, EvaluationRows* rows = nullptr, QWidget* parent = nullptr);
 
     // Models offered for evaluation (checked by default).
     void addModel(ModelSessionPtr session, const ModelInfo& info);
@@ -53,7 +55,7 @@ public:
     void cancel();
     bool busy() const { return !pending_.isEmpty(); }
 
-    const QVector<EvalRow>& results() const { return results_; }
+    const QVector<EvalRow>& results() const { return rows_->rows(); }
     void clearResults();
     QTableWidget* resultsTable() const { return table_; }
     QWidget* chartArea() const { return chartArea_; }
@@ -66,7 +68,8 @@ public:
 
     QString statusText() const;
 
-    // Session: the task, data, settings and every result row (the table and charts come back as saved).
+    // Session: the task, data, settings and the status line (the rows are the workspace's; a session
+    // from before they moved there, with "rows" here, still restores them).
     QString sessionKey() const override { return QStringLiteral("evaluation"); }
     QJsonObject saveSession() const override;
     void restoreSession(const QJsonObject& state, SessionReport& report) override;
@@ -77,7 +80,8 @@ Q_SIGNALS:
     void failed(const QString& message);
 
 private:
-    void addResult(const EvalRow& row);
+    void rowAdded(int index);
+    void rowsReset();
     void rebuildTable();
     void rebuildCharts();
     void setStatus(const QString& text, bool error = false);
@@ -89,7 +93,7 @@ private:
     };
     JobRunner* runner_;
     QVector<ModelEntry> models_;
-    QVector<EvalRow> results_;
+    EvaluationRows* rows_;
     QStringList metricColumns_;
     QVector<JobHandlePtr> pending_;  // this panel's evaluations still queued or running
     int failures_ = 0;

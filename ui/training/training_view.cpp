@@ -75,7 +75,8 @@ QString humanSeconds(double s) {
 
 }  // namespace
 
-TrainingView::TrainingView(JobRunner* runner, QWidget* parent) : QWidget(parent), runner_(runner) {
+TrainingView::TrainingView(JobRunner* runner, TrainingRuns* runs, QWidget* parent)
+    : QWidget(parent), runner_(runner), runs_(runs ? runs : new TrainingRuns(this)) {
     setObjectName(QStringLiteral("trainingView"));
     setAcceptDrops(true);
     auto* outer = new QHBoxLayout(this);
@@ -177,6 +178,14 @@ TrainingView::TrainingView(JobRunner* runner, QWidget* parent) : QWidget(parent)
     // ---- what a person watches ----
     auto* watch = new QWidget(split);
     auto* vl = new QVBoxLayout(watch);
+    auto* runRow = new QHBoxLayout;
+    runList_ = new QComboBox(watch);
+    runList_->setObjectName(QStringLiteral("trainRuns"));
+    runList_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    runList_->setToolTip(tr("The workspace's training runs; the charts, samples and log show the chosen one."));
+    runRow->addWidget(new QLabel(tr("Run"), watch));
+    runRow->addWidget(runList_, 1);
+    vl->addLayout(runRow);
     status_ = new QLabel(tr("Not started."), watch);
     status_->setObjectName(QStringLiteral("trainStatus"));
     progress_ = new QProgressBar(watch);
@@ -238,6 +247,23 @@ TrainingView::TrainingView(JobRunner* runner, QWidget* parent) : QWidget(parent)
     sourceChanged();
     connect(train_, &QComboBox::currentIndexChanged, this, [this] { layers_->setEnabled(train_->currentText() == QLatin1String("layers")); });
     layers_->setEnabled(false);
+    connect(runList_, &QComboBox::activated, this, [this](int i) { showRun(runList_->itemData(i).toInt()); });
+    connect(runs_, &TrainingRuns::runAdded, this, [this] { refreshRunList(); });
+    connect(runs_, &TrainingRuns::runFinished, this, [this](int id) {
+        refreshRunList();
+        if (id == shownRun_ && id != liveRun_) showRun(id);
+    });
+    connect(runs_, &TrainingRuns::metricAdded, this, &TrainingView::onMetric);
+    connect(runs_, &TrainingRuns::sampleAdded, this, [this](int id, const QString& line) {
+        if (id == shownRun_) samples_->appendPlainText(line);
+    });
+    connect(runs_, &TrainingRuns::runsReset, this, [this] {
+        liveRun_ = 0;
+        refreshRunList();
+        showRun(runs_->count() ? runs_->at(runs_->count() - 1).id : 0);
+    });
+    refreshRunList();
+    if (runs_->count()) showRun(runs_->at(runs_->count() - 1).id);
     connect(start_, &QPushButton::clicked, this, [this] { start(); });
     connect(pause_, &QPushButton::clicked, this, [this] { paused() ? resume() : pause(); });
     connect(cancel_, &QPushButton::clicked, this, [this] { cancel(); });
@@ -406,43 +432,49 @@ JobId TrainingView::resumeFrom(const QString& checkpointDir) {
 
 JobId TrainingView::launch(TrainParams p) {
     if (running()) return 0;
-    loss_.clear();
-    eval_.clear();
-    rows_.clear();
-    lossSeries_->clear();
-    evalSeries_->clear();
-    samples_->clear();
     auto job = std::make_shared<TrainJob>(p);
     job_ = runner_->submit(job, {}, JobLane::Long);
+    const int run = runs_->begin(saveSession(), p.outDir, p.resumeDir);
+    liveRun_ = run;
+    showRun(run);
     status_->setText(tr("Starting…"));
     progress_->setValue(0);
-    connect(job_.get(), &JobHandle::progress, this, [this](double f, const QString& msg, double eta) {
+    connect(job_.get(), &JobHandle::progress, this, [this, run](double f, const QString& msg, double eta) {
+        if (shownRun_ != run) return;
         progress_->setValue(static_cast<int>(std::lround(1000 * f)));
         status_->setText(eta >= 0 ? tr("%1 — ETA %2").arg(msg, humanSeconds(eta)) : msg);
     });
-    connect(job_.get(), &JobHandle::metric, this, &TrainingView::addMetric);
-    connect(job_.get(), &JobHandle::logLine, this, [this](const QString& line) {
+    connect(job_.get(), &JobHandle::metric, this,
+            [this, run](const QString& name, double step, double value) { runs_->addMetric(run, name, step, value); });
+    connect(job_.get(), &JobHandle::logLine, this, [this, run](const QString& line) {
         // Lines come prefixed with the task's stage ("training: sample at step 20: …").
         const int at = line.indexOf(QLatin1String("sample at step"));
-        if (at >= 0) samples_->appendPlainText(line.mid(at));
+        if (at >= 0) runs_->addSample(run, line.mid(at));
     });
-    connect(job_.get(), &JobHandle::succeeded, this, [this, job] {
+    auto end = [this, run](TrainingRun::State state, const QString& text) {
+        if (liveRun_ == run) liveRun_ = 0;
+        runs_->finish(run, state, text);
+        if (shownRun_ == run) {
+            status_->setText(text);
+            if (state == TrainingRun::State::Done) progress_->setValue(1000);
+        }
+    };
+    connect(job_.get(), &JobHandle::succeeded, this, [this, job, end] {
         const TrainSummary& r = job->result;
-        status_->setText(tr("Done: %1 steps, loss %2%3, %4 tokens/s — %5")
-                             .arg(r.steps)
-                             .arg(r.finalLoss, 0, 'f', 4)
-                             .arg(r.evalPpl > 0 ? tr(", held-out perplexity %1").arg(r.evalPpl, 0, 'f', 2) : QString())
-                             .arg(r.tokensPerSecond, 0, 'f', 0)
-                             .arg(r.outDir));
-        progress_->setValue(1000);
+        end(TrainingRun::State::Done, tr("Done: %1 steps, loss %2%3, %4 tokens/s — %5")
+                                          .arg(r.steps)
+                                          .arg(r.finalLoss, 0, 'f', 4)
+                                          .arg(r.evalPpl > 0 ? tr(", held-out perplexity %1").arg(r.evalPpl, 0, 'f', 2) : QString())
+                                          .arg(r.tokensPerSecond, 0, 'f', 0)
+                                          .arg(r.outDir));
         Q_EMIT modelTrained(r.outDir);
     });
-    connect(job_.get(), &JobHandle::failed, this, [this](const QString& m) {
-        status_->setText(tr("Failed: %1").arg(m));
+    connect(job_.get(), &JobHandle::failed, this, [this, end](const QString& m) {
+        end(TrainingRun::State::Failed, tr("Failed: %1").arg(m));
         Q_EMIT trainingFailed(m);
     });
-    connect(job_.get(), &JobHandle::cancelled, this, [this] {
-        status_->setText(tr("Cancelled; the last checkpoint is kept (Resume from checkpoint… continues it)."));
+    connect(job_.get(), &JobHandle::cancelled, this, [this, end] {
+        end(TrainingRun::State::Cancelled, tr("Cancelled; the last checkpoint is kept (Resume from checkpoint… continues it)."));
         Q_EMIT trainingCancelled();
     });
     connect(job_.get(), &JobHandle::finished, this, [this] { updateButtons(); });
@@ -451,31 +483,65 @@ JobId TrainingView::launch(TrainParams p) {
     return job_->id();
 }
 
-void TrainingView::addMetric(const QString& name, double step, double value) {
-    if (!std::isfinite(step) || !std::isfinite(value)) return;
-    rows_[step][name] = value;
-    QLineSeries* s = nullptr;
-    if (name == QLatin1String("loss")) {
-        loss_.push_back({step, value});
-        s = lossSeries_;
-    } else if (name == QLatin1String("eval_loss")) {
-        eval_.push_back({step, value});
-        s = evalSeries_;
-    }
+void TrainingView::onMetric(int run, const QString& name, double step, double value) {
+    if (run != shownRun_) return;
+    QLineSeries* s = name == QLatin1String("loss") ? lossSeries_ : name == QLatin1String("eval_loss") ? evalSeries_ : nullptr;
     if (!s) return;
     s->append(step, value);
-    double x0 = step, x1 = step, y0 = value, y1 = value;
-    for (const auto* v : {&loss_, &eval_})
-        for (const QPointF& p : *v) {
-            x0 = std::min(x0, p.x());
-            x1 = std::max(x1, p.x());
-            y0 = std::min(y0, p.y());
-            y1 = std::max(y1, p.y());
+    fitAxes();
+}
+
+void TrainingView::fitAxes() {
+    double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+    bool any = false;
+    for (const QLineSeries* s : {lossSeries_, evalSeries_})
+        for (const QPointF& p : s->points()) {
+            x0 = any ? std::min(x0, p.x()) : p.x();
+            x1 = any ? std::max(x1, p.x()) : p.x();
+            y0 = any ? std::min(y0, p.y()) : p.y();
+            y1 = any ? std::max(y1, p.y()) : p.y();
+            any = true;
         }
     QChart* c = chart_->chart();
     c->axes(Qt::Horizontal).first()->setRange(x0, x1 > x0 ? x1 : x0 + 1);
     const double pad = y1 > y0 ? 0.05 * (y1 - y0) : 0.5;
     c->axes(Qt::Vertical).first()->setRange(y0 - pad, y1 + pad);
+}
+
+void TrainingView::showRun(int id) {
+    const TrainingRun* r = runs_->find(id);
+    shownRun_ = r ? id : 0;
+    lossSeries_->replace(r ? r->series(QStringLiteral("loss")) : QList<QPointF>());
+    evalSeries_->replace(r ? r->series(QStringLiteral("eval_loss")) : QList<QPointF>());
+    fitAxes();
+    samples_->setPlainText(r ? r->samples.join(QLatin1Char('\n')) : QString());
+    if (!r) {
+        status_->setText(tr("Not started."));
+        progress_->setValue(0);
+    } else if (id != liveRun_) {
+        status_->setText(r->status);
+        progress_->setValue(r->state == TrainingRun::State::Done ? 1000 : 0);
+    }
+    const int i = runList_->findData(shownRun_);
+    if (i >= 0) runList_->setCurrentIndex(i);
+}
+
+void TrainingView::refreshRunList() {
+    runList_->clear();
+    for (int i = 0; i < runs_->count(); ++i) runList_->addItem(runs_->at(i).label(), runs_->at(i).id);
+    runList_->setEnabled(runs_->count() > 0);
+    const int i = runList_->findData(shownRun_);
+    if (i >= 0) runList_->setCurrentIndex(i);
+}
+
+QVector<QPointF> TrainingView::lossPoints() const {
+    const TrainingRun* r = runs_->find(shownRun_);
+    return r ? r->series(QStringLiteral("loss")) : QVector<QPointF>();
+}
+
+QVector<QPointF> TrainingView::evalPoints() const {
+    const TrainingRun* r = runs_->find(shownRun_);
+    return r ? r->series(QStringLiteral("eval_loss")) : QVector<QPointF>();
 }
 
 void TrainingView::pause() {
@@ -505,26 +571,15 @@ void TrainingView::updateButtons() {
 }
 
 QStringList TrainingView::samples() const {
-    return samples_->toPlainText().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    const TrainingRun* r = runs_->find(shownRun_);
+    return r ? r->samples : QStringList();
 }
 
 QString TrainingView::statusText() const { return status_->text(); }
 
 QByteArray TrainingView::logCsv() const {
-    static const char* cols[] = {"loss", "lr", "grad_norm", "tokens_per_second", "eval_loss", "eval_ppl"};
-    QByteArray out = "step";
-    for (const char* c : cols) out += QByteArray(",") + c;
-    out += "\n";
-    for (auto it = rows_.begin(); it != rows_.end(); ++it) {
-        out += QByteArray::number(it.key(), 'g', 12);
-        for (const char* c : cols) {
-            out += ',';
-            auto v = it.value().find(QString::fromLatin1(c));
-            if (v != it.value().end()) out += QByteArray::number(v.value(), 'g', 10);
-        }
-        out += "\n";
-    }
-    return out;
+    const TrainingRun* r = runs_->find(shownRun_);
+    return r ? r->csv() : QByteArray("step,loss,lr,grad_norm,tokens_per_second,eval_loss,eval_ppl\n");
 }
 
 bool TrainingView::exportChart(const QString& path, QString* error) { return exportWidget(chart_, path, error); }

@@ -5,12 +5,16 @@
 // the numbers); watch live Qt Charts of the training and held-out loss with the sample generations
 // underneath; pause, resume, cancel, or continue from a checkpoint folder. The finished model is
 // announced (modelTrained) so that the workspace opens it in Models. Charts export to PNG/SVG/PDF and
-// the log to CSV. The run is tasks::trainModel (the task `embedlab-cli train` runs) on the long lane,
+// the log to CSV. Every run — its settings, curves, samples and outcome — is a TrainingRun of the
+// workspace (TrainingRuns, owned by WorkspaceState and saved in the session); the view draws the run
+// chosen in its run list (the newest by default), so a restored session shows its curves again and
+// earlier runs stay one click away. The run is tasks::trainModel (the task `embedlab-cli train` runs) on the long lane,
 // so the map, search and generation stay usable.
 #pragma once
 
 #include "app/bridge/job_runner.h"
 #include "app/bridge/train_jobs.h"
+#include "app/state/training_runs.h"
 #include "app/state/workspace_state.h"
 
 #include <QPointF>
@@ -33,7 +37,8 @@ namespace embedlab {
 class TrainingView : public QWidget, public SessionParticipant {
     Q_OBJECT
 public:
-    explicit TrainingView(JobRunner* runner, QWidget* parent = nullptr);
+    // `runs`: the workspace's training runs; null gives the view runs of its own (tests, tools).
+    explicit TrainingView(JobRunner* runner, TrainingRuns* runs = nullptr, QWidget* parent = nullptr);
 
     // The form, read and written as TrainParams (the model source follows the source combo).
     TrainParams params() const;
@@ -57,13 +62,18 @@ public:
     bool running() const;
     bool paused() const;
 
-    // What the charts show (training loss, held-out loss), in arrival order.
-    QVector<QPointF> lossPoints() const { return loss_; }
-    QVector<QPointF> evalPoints() const { return eval_; }
+    // The run the charts show (0: none) and choosing another one; the running one is shown when it starts.
+    int shownRun() const { return shownRun_; }
+    void showRun(int id);
+    TrainingRuns* runs() const { return runs_; }
+    // What the charts show (training loss, held-out loss of the shown run), in arrival order.
+    QVector<QPointF> lossPoints() const;
+    QVector<QPointF> evalPoints() const;
     QStringList samples() const;
     QString statusText() const;
     QChartView* chart() const { return chart_; }
-    // The log so far as CSV: step,loss,lr,grad_norm,tokens_per_second,eval_loss,eval_ppl.
+    // The shown run's log as CSV: step,loss,lr,grad_norm,tokens_per_second,eval_loss,eval_ppl (then any
+    // other metric the objective reports).
     QByteArray logCsv() const;
     bool exportChart(const QString& path, QString* error = nullptr);
     bool exportLog(const QString& path, QString* error = nullptr);
@@ -85,12 +95,17 @@ protected:
 
 private:
     JobId launch(TrainParams p);
-    void addMetric(const QString& name, double step, double value);
+    void onMetric(int run, const QString& name, double step, double value);
+    void fitAxes();
+    void refreshRunList();
     void updateButtons();
 
     JobRunner* runner_;
     JobHandlePtr job_, estimateJob_;
     QString currentModel_, device_;
+    TrainingRuns* runs_;
+    int liveRun_ = 0, shownRun_ = 0;  // the run the job feeds; the run the charts show
+    QComboBox* runList_;
     QComboBox *source_, *preset_, *objective_, *train_, *optimizer_, *schedule_, *dtype_, *pooling_;
     QLineEdit *modelPath_, *configPath_, *tokenizer_, *data_, *evalData_, *outDir_, *layers_, *matryoshka_;
     QSpinBox *steps_, *batch_, *seqLen_, *accum_, *warmup_, *evalEvery_, *saveEvery_, *sampleEvery_;
@@ -101,8 +116,6 @@ private:
     QChartView* chart_;
     QLineSeries *lossSeries_, *evalSeries_;
     QPlainTextEdit* samples_;
-    QVector<QPointF> loss_, eval_;
-    QMap<double, QMap<QString, double>> rows_;  // step → metric → value (the CSV)
     TrainEstimate lastEstimate_;
     bool haveEstimate_ = false;
 };

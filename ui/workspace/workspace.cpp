@@ -96,13 +96,13 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     genTabs->addTab(lens_, tr("Logit lens"));
     window->setPanel(QStringLiteral("generation"), genTabs);
     similarity_ = new SimilarityPanel(runner);
-    evaluation_ = new EvaluationPanel(runner);
+    evaluation_ = new EvaluationPanel(runner, state_->evaluationRows());
     window->setPanel(QStringLiteral("similarity"), similarity_);
     window->setPanel(QStringLiteral("evaluation"), evaluation_);
     ablation_ = new AblationView(runner);
     window->setPanel(QStringLiteral("ablations"), ablation_);
     // The Transfer / training panel: two tabs, one per view.
-    training_ = new TrainingView(runner);
+    training_ = new TrainingView(runner, state_->trainingRuns());
     transfer_ = new TransferView(runner);
     auto* tabs = new QTabWidget;
     tabs->setObjectName(QStringLiteral("transferTrainingTabs"));
