@@ -135,6 +135,7 @@ void WorkspaceState::clear() {
     Q_EMIT currentModelChanged(-1);
     evaluationRows_.clear();
     trainingRuns_.clear();
+    openItems_.clear();
     SessionReport ignored;
     for (SessionParticipant* p : participants_) p->restoreSession(QJsonObject(), ignored);
     sessionPath_.clear();

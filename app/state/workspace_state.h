@@ -1,8 +1,9 @@
 // embedlab app — the workspace state: what is open, independent of any widget, and its session file.
 //
 // WorkspaceState owns the open models (path, device, dtype, engine session) — the items every panel
-// shares —, the evaluation rows (EvaluationRows) and the training runs with their curves
-// (TrainingRuns); panels observe them (modelAdded / modelChanged / currentModelChanged, rowAdded,
+// shares —, the other open things (OpenItems: tokenizers, corpora, vector stores, the map's vector
+// space and projection, each the loaded object itself), the evaluation rows (EvaluationRows) and the
+// training runs with their curves (TrainingRuns); panels observe them (modelAdded / modelChanged / currentModelChanged, rowAdded,
 // metricAdded ...). It keeps the panels' own views through SessionParticipant (the Similarity panel's
 // corpus, vector store and heatmap, the map's source, projection and camera, forms, ...).
 //
@@ -23,6 +24,7 @@
 #include "app/bridge/job_runner.h"
 #include "app/bridge/model_jobs.h"
 #include "app/state/evaluation_rows.h"
+#include "app/state/open_items.h"
 #include "app/state/training_runs.h"
 
 #include <QJsonObject>
@@ -79,6 +81,8 @@ public:
     // ---- Results the panels show (the session keeps them)
     EvaluationRows* evaluationRows() { return &evaluationRows_; }
     TrainingRuns* trainingRuns() { return &trainingRuns_; }
+    // Tokenizers, corpora, vector stores, the map's space and projection (the panels add what they open).
+    OpenItems* openItems() { return &openItems_; }
 
     // ---- Session
     void addParticipant(SessionParticipant* p);
@@ -120,6 +124,7 @@ private:
     QVector<SessionParticipant*> participants_;
     EvaluationRows evaluationRows_;
     TrainingRuns trainingRuns_;
+    OpenItems openItems_;
     bool dirty_ = false;
     bool restoring_ = false;
     int pendingLoads_ = 0;

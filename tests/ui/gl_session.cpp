@@ -19,6 +19,7 @@
 #include "ui/similarity/similarity_panel.h"
 #include "ui/tokenizers/tokenizer_lab.h"
 #include "ui/workspace/workspace.h"
+#include "ui/workspace/workspace_overview.h"
 
 #include <QDir>
 #include <QDockWidget>
@@ -29,7 +30,9 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
+#include <QRegularExpression>
 #include <QTest>
+#include <QTreeWidget>
 
 #include <cmath>
 
@@ -121,7 +124,7 @@ private Q_SLOTS:
     void roundTripRestoresEveryPanelWithoutRecomputing() {
         const QString file = tmp(QStringLiteral("round.embedlab.json"));
         QImage mapBefore, similarityBefore, evaluationBefore;
-        QStringList evalTableBefore, hitsBefore;
+        QStringList evalTableBefore, hitsBefore, openBefore;
         QVector<float> heatmapBefore, coordsBefore;
         MapScene::Camera cameraBefore;
         QString qualityBefore;
@@ -172,6 +175,33 @@ private Q_SLOTS:
             view->setSelection({3, 4, 5});
             QTest::qWait(200);
 
+            // A tokenizer in the lab.
+            ws.tokenizerLab()->loadTokenizer(fx(QStringLiteral("tokenizers/turkish-seed")));
+            QVERIFY(app.runner.waitForIdle(30000));
+            QCOMPARE(ws.tokenizerLab()->tokenizerCount(), 1);
+            // What is open is the state's, not a panel's: every item, with the object itself.
+            const OpenItems* items = ws.state()->openItems();
+            QCOMPARE(items->ofKind(OpenItem::Kind::Tokenizer).size(), 1);
+            QVERIFY(items->ofKind(OpenItem::Kind::Tokenizer).first().tokenizer == ws.tokenizerLab()->tokenizer(0));
+            QCOMPARE(items->ofKind(OpenItem::Kind::Corpus).size(), 1);
+            QCOMPARE(items->ofKind(OpenItem::Kind::Corpus).first().path, corpus_);
+            QCOMPARE(items->ofKind(OpenItem::Kind::Corpus).first().corpus.records, 8);
+            QCOMPARE(items->ofKind(OpenItem::Kind::VectorStore).size(), 1);
+            QVERIFY(items->openStore(sim->storePathFor(corpus_)));
+            QCOMPARE(items->ofKind(OpenItem::Kind::VectorSpace).size(), 1);
+            QCOMPARE(items->ofKind(OpenItem::Kind::VectorSpace).first().spaceInfo.rows, 300);
+            QCOMPARE(items->ofKind(OpenItem::Kind::Projection).size(), 1);
+            QCOMPARE(items->ofKind(OpenItem::Kind::Projection).first().projection.coords, map->lastProjection().coords);
+            QCOMPARE(ws.state()->evaluationRows()->size(), 1);
+            // The Workspace panel lists all of it.
+            QTest::qWait(50);
+            openBefore = ws.overview()->lines();
+            for (const QString& group : {QStringLiteral("Models"), QStringLiteral("Tokenizers"), QStringLiteral("Corpora"),
+                                         QStringLiteral("Vector stores"), QStringLiteral("Map source"),
+                                         QStringLiteral("Projections"), QStringLiteral("Evaluation rows")})
+                QVERIFY2(openBefore.filter(QRegularExpression(QStringLiteral("^") + group + QStringLiteral("\t"))).size() == 1,
+                         qPrintable(group + QStringLiteral(" in\n") + openBefore.join(QLatin1Char('\n'))));
+
             heatmapBefore = sim->heatmap()->matrix();
             for (const SearchHit& h : sim->searchHits()) hitsBefore << QString::number(h.row) + h.text + QString::number(h.score);
             evalTableBefore = tableText(ev->resultsTable());
@@ -215,6 +245,10 @@ private Q_SLOTS:
         QCOMPARE(cam.center, cameraBefore.center);
         QCOMPARE(cam.scale, cameraBefore.scale);
         QCOMPARE(map->panel()->view()->selection(), (QVector<int>{3, 4, 5}));
+        // The same things open, each listed once, and the Workspace panel says so.
+        QTest::qWait(50);
+        QCOMPARE(ws.overview()->lines(), openBefore);
+        QCOMPARE(ws.state()->openItems()->count(), 5);
         // The same pixels.
         QVERIFY(app.window.grab().save(shots(QStringLiteral("session_after.png"))));
         const QImage evaluationAfter = ws.evaluation()->grab().toImage(), similarityAfter = sim->grab().toImage(),
@@ -228,6 +262,16 @@ private Q_SLOTS:
         QCOMPARE(evaluationAfter, evaluationBefore);
         QCOMPARE(similarityAfter, similarityBefore);
         QCOMPARE(mapAfter, mapBefore);
+        // The Workspace panel; double-clicking an item shows the panel that holds it.
+        app.window.panelDock(QStringLiteral("workspace"))->raise();
+        QTest::qWait(50);
+        QVERIFY(ws.overview()->grab().save(shots(QStringLiteral("workspace_overview.png"))));
+        QTreeWidget* tree = ws.overview()->tree();
+        QTreeWidgetItem* corpusRow = tree->findItems(QFileInfo(corpus_).fileName(), Qt::MatchExactly | Qt::MatchRecursive).value(0);
+        QVERIFY(corpusRow);
+        QVERIFY(app.window.panelDock(QStringLiteral("similarity"))->visibleRegion().isEmpty());
+        Q_EMIT tree->itemDoubleClicked(corpusRow, 0);
+        QTRY_VERIFY(!app.window.panelDock(QStringLiteral("similarity"))->visibleRegion().isEmpty());
     }
 
     void missingPathsAreListedAndTheRestRestores() {

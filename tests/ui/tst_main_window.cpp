@@ -58,7 +58,7 @@ private Q_SLOTS:
         JobRunner runner;
         MainWindow w(&runner);
         const QStringList expected = {"models",     "tokenizers", "map",      "similarity",
-                                      "evaluation", "ablations",  "training", "generation"};
+                                      "evaluation", "ablations",  "training", "generation", "workspace"};
         QCOMPARE(w.panelIds(), expected);
         for (const QString& id : expected) QVERIFY2(w.panelDock(id), qPrintable(id));
         auto* device = w.findChild<QComboBox*>(QStringLiteral("deviceCombo"));

@@ -61,6 +61,9 @@ const PanelSpec kPanels[] = {
                                      "embedding models.")},
     {"generation", QT_TRANSLATE_NOOP("MainWindow", "Generation"),
      QT_TRANSLATE_NOOP("MainWindow", "Generate text with streaming per-token probabilities.")},
+    {"workspace", QT_TRANSLATE_NOOP("MainWindow", "Workspace"),
+     QT_TRANSLATE_NOOP("MainWindow", "Everything open: models, tokenizers, corpora, vector stores, the map's "
+                                     "source and projection, evaluation rows and training runs.")},
 };
 
 QWidget* makeIntroPage(const QString& title, const QString& blurb) {

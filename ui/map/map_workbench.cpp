@@ -208,6 +208,16 @@ void MapWorkbench::onSpace(VectorSpacePtr space, const VectorSpaceInfo& info) {
                           .arg(info_.dim)
                           .arg(info_.excludedRows ? tr(", %1 excluded (NaN/Inf)").arg(info_.excludedRows) : QString()));
     output_ = ProjectionOutput();
+    if (items_) {
+        OpenItem item;
+        item.kind = OpenItem::Kind::VectorSpace;
+        item.path = sourceKind_ == Source::VectorsFile ? sourcePath_ : sourceModelPath_;
+        item.summary = tr("%1: %2 × %3").arg(info_.name).arg(info_.rows).arg(info_.dim);
+        item.space = space_;
+        item.spaceInfo = info_;
+        items_->hold(sessionKey(), item);
+        items_->release(sessionKey(), OpenItem::Kind::Projection);
+    }
     showSpace();
     Q_EMIT sourceReady();
     if (autoProject_) project();
@@ -232,6 +242,21 @@ void MapWorkbench::applyCoords(const QVector<float>& coords, int dims) {
     d.dims = dims;
     d.coords.assign(coords.begin(), coords.end());
     panel_->setData(std::move(d));
+}
+
+void MapWorkbench::holdProjection() {
+    if (!items_) return;
+    OpenItem item;
+    item.kind = OpenItem::Kind::Projection;
+    item.path = sourceKind_ == Source::VectorsFile ? sourcePath_ : sourceModelPath_;
+    item.projectionParams = projectionParams();
+    item.projection = output_;
+    item.summary = tr("%1 %2-D of %3 points; trustworthiness %4")
+                       .arg(item.projectionParams.method.toUpper())
+                       .arg(output_.dims)
+                       .arg(info_.rows)
+                       .arg(output_.trustworthiness, 0, 'f', 3);
+    items_->hold(sessionKey(), item);
 }
 
 ProjectionParams MapWorkbench::projectionParams() const {
@@ -285,6 +310,7 @@ JobId MapWorkbench::project() {
     connect(raw, &JobHandle::succeeded, this, [this, job] {
         output_ = job->output;
         applyCoords(output_.coords, output_.dims);
+        holdProjection();
         quality_->setText(qualityText());
         Q_EMIT projectionFinished(true);
     });
@@ -381,6 +407,10 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
     if (projectJob_) projectJob_->cancel();
     space_.reset();
     info_ = VectorSpaceInfo();
+    if (items_) {
+        items_->release(sessionKey(), OpenItem::Kind::VectorSpace);
+        items_->release(sessionKey(), OpenItem::Kind::Projection);
+    }
     output_ = ProjectionOutput();
     panel_->setData(MapData());
     quality_->clear();
@@ -445,6 +475,7 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
             if (out.coords.size() == static_cast<qsizetype>(info_.rows) * out.dims) {
                 output_ = out;
                 applyCoords(output_.coords, output_.dims);
+                holdProjection();
                 quality_->setText(qualityText());
             }
         }

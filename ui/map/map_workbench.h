@@ -7,6 +7,7 @@
 #include "app/bridge/job_runner.h"
 #include "app/bridge/map_jobs.h"
 #include "app/bridge/model_jobs.h"
+#include "app/state/open_items.h"
 #include "app/state/workspace_state.h"
 
 #include <QWidget>
@@ -45,6 +46,8 @@ public:
 
     // Session: the source, the projection's parameters and coordinates, the camera and the selection.
     // Restoring reopens the source and shows the saved coordinates (no projection is recomputed).
+    // The workspace's list of open things: what this panel opens is added there (null: not listed).
+    void setOpenItems(OpenItems* items) { items_ = items; }
     QString sessionKey() const override { return QStringLiteral("map"); }
     QJsonObject saveSession() const override;
     void restoreSession(const QJsonObject& state, SessionReport& report) override;
@@ -55,6 +58,8 @@ Q_SIGNALS:
     void neighboursShown(int count);
 
 private:
+    OpenItems* items_ = nullptr;
+    void holdProjection();
     void showSpace();
     void applyCoords(const QVector<float>& coords, int dims);
     void onSpace(VectorSpacePtr space, const VectorSpaceInfo& info);

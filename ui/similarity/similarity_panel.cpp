@@ -429,6 +429,14 @@ void SimilarityPanel::reopenCorpus() {
 
 void SimilarityPanel::showCorpus(const CorpusSummary& s) {
     corpus_ = s;
+    if (items_) {
+        OpenItem item;
+        item.kind = OpenItem::Kind::Corpus;
+        item.path = corpusPath_.isEmpty() ? s.path : corpusPath_;
+        item.summary = tr("%1 records, %2 words, %3").arg(s.records).arg(s.words).arg(s.encoding);
+        item.corpus = s;
+        items_->hold(sessionKey(), item);
+    }
     updatingCombos_ = true;
     const QString text = textColumn_->currentData().toString(), label = labelColumn_->currentData().toString();
     textColumn_->clear();
@@ -582,6 +590,15 @@ void SimilarityPanel::cancelEmbedding() {
 void SimilarityPanel::showStore(EmbeddingStorePtr store, const StoreInfo& info) {
     store_ = std::move(store);
     storeInfo_ = info;
+    if (items_) {
+        OpenItem item;
+        item.kind = OpenItem::Kind::VectorStore;
+        item.path = info.path;
+        item.summary = tr("%1 × %2 vectors (%3 · %4)").arg(info.count).arg(info.dim).arg(QFileInfo(info.model).fileName(), info.pooling);
+        item.store = store_;
+        item.storeInfo = info;
+        items_->hold(sessionKey(), item);
+    }
     sentences_->clear();
     const int shown = std::min<int>(info.texts.size(), 50000);
     QStringList items;
@@ -785,6 +802,10 @@ void SimilarityPanel::restoreSession(const QJsonObject& state, SessionReport& re
     corpusPath_.clear();
     corpus_ = CorpusSummary();
     store_.reset();
+    if (items_) {
+        items_->release(sessionKey(), OpenItem::Kind::Corpus);
+        items_->release(sessionKey(), OpenItem::Kind::VectorStore);
+    }
     storeInfo_ = StoreInfo();
     sentences_->clear();
     heatmap_->clear();

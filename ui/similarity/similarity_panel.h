@@ -10,6 +10,7 @@
 #include "app/bridge/eval_jobs.h"
 #include "app/bridge/job_runner.h"
 #include "app/bridge/model_jobs.h"
+#include "app/state/open_items.h"
 #include "app/state/workspace_state.h"
 
 #include <functional>
@@ -90,6 +91,8 @@ public:
 
     // Session: the corpus and its reading choices, the vector store (reopened, memory-mapped), the
     // heatmap's numbers, the search and its hits, the pair and its score, the tab shown.
+    // The workspace's list of open things: what this panel opens is added there (null: not listed).
+    void setOpenItems(OpenItems* items) { items_ = items; }
     QString sessionKey() const override { return QStringLiteral("similarity"); }
     QJsonObject saveSession() const override;
     void restoreSession(const QJsonObject& state, SessionReport& report) override;
@@ -116,6 +119,7 @@ private:
     JobRunner* runner_;
     ModelSessionPtr session_;
     ModelInfo modelInfo_;
+    OpenItems* items_ = nullptr;
     QString corpusPath_;
     CorpusSummary corpus_;
     EmbeddingStorePtr store_;

@@ -162,10 +162,19 @@ void TokenizerLab::addTokenizer(TokenizerPtr tokenizer, const QString& path) {
     Row r;
     r.tokenizer = std::move(tokenizer);
     r.path = path;
-    auto* box = new QGroupBox(QStringLiteral("%1 — %2, %3 tokens")
-                                  .arg(QString::fromStdString(r.tokenizer->name()),
-                                       QString::fromStdString(r.tokenizer->kind()))
-                                  .arg(r.tokenizer->vocabSize()));
+    const QString title = QStringLiteral("%1 — %2, %3 tokens")
+                              .arg(QString::fromStdString(r.tokenizer->name()), QString::fromStdString(r.tokenizer->kind()))
+                              .arg(r.tokenizer->vocabSize());
+    auto* box = new QGroupBox(title);
+    if (items_) {
+        OpenItem item;
+        item.kind = OpenItem::Kind::Tokenizer;
+        item.path = path;
+        item.owner = sessionKey();
+        item.summary = title;
+        item.tokenizer = r.tokenizer;
+        items_->add(item);
+    }
     auto* l = new QVBoxLayout(box);
     r.stats = new QLabel(box);
     r.strip = new TokenStrip(box);
@@ -280,6 +289,7 @@ QJsonObject TokenizerLab::saveSession() const {
 void TokenizerLab::restoreSession(const QJsonObject& state, SessionReport& report) {
     for (Row& r : rows_) delete r.box;
     rows_.clear();
+    if (items_) items_->release(sessionKey(), OpenItem::Kind::Tokenizer);
     comparison_.clear();
     morphology_.clear();
     table_->setRowCount(0);

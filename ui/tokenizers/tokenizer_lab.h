@@ -5,6 +5,7 @@
 
 #include "app/bridge/job_runner.h"
 #include "app/bridge/tokenizer_jobs.h"
+#include "app/state/open_items.h"
 #include "app/state/workspace_state.h"
 
 #include <QHash>
@@ -54,6 +55,8 @@ public:
     static QColor colorForType(TokenType t, int index);
 
     // Session: the tokenizers (reloaded in order), the text, and the last comparison's table and charts.
+    // The workspace's list of open things: what this panel opens is added there (null: not listed).
+    void setOpenItems(OpenItems* items) { items_ = items; }
     QString sessionKey() const override { return QStringLiteral("tokenizers"); }
     QJsonObject saveSession() const override;
     void restoreSession(const QJsonObject& state, SessionReport& report) override;
@@ -79,6 +82,7 @@ private:
     QStringList loadedPaths() const;
 
     JobRunner* runner_;
+    OpenItems* items_ = nullptr;
     QPlainTextEdit* input_;
     QVBoxLayout* rowsLayout_;
     QVector<Row> rows_;

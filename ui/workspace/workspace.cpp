@@ -3,6 +3,7 @@
 #include "ui/ablation/ablation_view.h"
 #include "ui/evaluation/evaluation_panel.h"
 #include "ui/training/training_view.h"
+#include "ui/workspace/workspace_overview.h"
 #include "ui/training/static_view.h"
 #include "ui/training/tokenizer_build_view.h"
 #include "ui/transfer/transfer_view.h"
@@ -199,6 +200,20 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
         select(i);
     });
     connect(state_, &WorkspaceState::modelsCleared, evaluation_, &EvaluationPanel::clearModels);
+
+    // What is open, in one place: the panels that open tokenizers, corpora, stores and map sources
+    // list them in the state; the Workspace panel shows the state.
+    lab_->setOpenItems(state_->openItems());
+    similarity_->setOpenItems(state_->openItems());
+    if (map_) map_->setOpenItems(state_->openItems());
+    overview_ = new WorkspaceOverview(state_);
+    window->setPanel(QStringLiteral("workspace"), overview_);
+    connect(overview_, &WorkspaceOverview::showPanel, window, [window](const QString& id) {
+        if (QDockWidget* d = window->panelDock(id)) {
+            d->show();
+            d->raise();
+        }
+    });
 
     // Sessions: every panel with a view takes part; models are the state's own.
     state_->addParticipant(lab_);

@@ -36,6 +36,7 @@ class StaticEmbeddingsView;
 class TokenizerBuildView;
 class LensView;
 class AblationView;
+class WorkspaceOverview;
 
 class Workspace : public QObject {
     Q_OBJECT
@@ -61,6 +62,7 @@ public:
     LensView* lens() const { return lens_; }
     AblationView* ablation() const { return ablation_; }
     WorkspaceState* state() const { return state_; }
+    WorkspaceOverview* overview() const { return overview_; }
 
     // Sessions. Failures are a message in the log and the status bar; the workspace stays usable.
     bool saveSession(const QString& path);
@@ -82,6 +84,7 @@ private:
 
     MainWindow* window_;
     WorkspaceState* state_;
+    WorkspaceOverview* overview_ = nullptr;
     QMenu* recentSessions_ = nullptr;
     QTimer* autosaveTimer_ = nullptr;
     QStringList lastMissing_;
