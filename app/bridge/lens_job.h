@@ -24,6 +24,7 @@ class LensJob : public Job {
 public:
     LensJob(ModelSessionPtr session, LensParams params) : session_(std::move(session)), p_(std::move(params)) {}
     std::string name() const override { return "Logit lens"; }
+    const LensParams& params() const { return p_; }
     void run(Progress& progress) override;
     std::string summary() const override;
 

@@ -134,8 +134,8 @@ void ModelMatrixJob::run(Progress& progress) {
 
 // ---------------------------------------------------------------- HiddenStatesJob
 
-HiddenStatesJob::HiddenStatesJob(ModelSessionPtr session, QString text)
-    : session_(std::move(session)), text_(std::move(text)) {}
+HiddenStatesJob::HiddenStatesJob(ModelSessionPtr session, QString text, bool addSpecial)
+    : session_(std::move(session)), text_(std::move(text)), addSpecial_(addSpecial) {}
 
 std::string HiddenStatesJob::name() const { return "Hidden states"; }
 
@@ -144,7 +144,7 @@ void HiddenStatesJob::run(Progress& progress) {
     Model& m = *session_->model;
     const Tokenizer* tok = session_->tokenizer.get();
     if (!tok) throw Error::badInput("this model folder has no tokenizer, so the text cannot be encoded");
-    const Encoding enc = tok->encode(text_.toStdString(), true);
+    const Encoding enc = tok->encode(text_.toStdString(), addSpecial_);
     if (enc.ids.empty()) throw Error::badInput("the text encodes to no tokens");
     const int64_t L = static_cast<int64_t>(enc.ids.size());
     if (m.config().maxPositions > 0 && L > m.config().maxPositions)

@@ -60,10 +60,11 @@ private:
 };
 
 // Every token of `text` at every layer (hidden_states 0…L): rows are (layer, position); the
-// metadata columns "layer", "position" and "token" let the map draw each token's trajectory.
+// metadata columns "layer", "position" and "token" let the map draw each token's trajectory. `addSpecial`
+// as the tokenizer's (false: the positions of the Logit lens, which encodes the bare prompt).
 class HiddenStatesJob : public Job {
 public:
-    HiddenStatesJob(ModelSessionPtr session, QString text);
+    HiddenStatesJob(ModelSessionPtr session, QString text, bool addSpecial = true);
     std::string name() const override;
     void run(Progress& progress) override;
     VectorSpacePtr space;
@@ -72,6 +73,7 @@ public:
 private:
     ModelSessionPtr session_;
     QString text_;
+    bool addSpecial_ = true;
 };
 
 struct ProjectionParams {

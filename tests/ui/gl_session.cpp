@@ -9,6 +9,7 @@
 #include "byte_tokenizer.h"
 #include "qt_test_paths.h"
 #include "ui/evaluation/evaluation_panel.h"
+#include "ui/generation/lens_view.h"
 #include "ui/log/log_panel.h"
 #include "ui/mainwindow/main_window.h"
 #include "ui/map/embedding_map_view.h"
@@ -30,6 +31,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QTest>
 #include <QTreeWidget>
@@ -272,6 +274,85 @@ private Q_SLOTS:
         QVERIFY(app.window.panelDock(QStringLiteral("similarity"))->visibleRegion().isEmpty());
         Q_EMIT tree->itemDoubleClicked(corpusRow, 0);
         QTRY_VERIFY(!app.window.panelDock(QStringLiteral("similarity"))->visibleRegion().isEmpty());
+    }
+
+    void theLensFollowsATokenOnTheMapAndTheSessionKeepsIt() {
+        // The Logit lens view's "Trajectory on the map": the map loads the prompt's hidden states with
+        // the lens's own encoding (its columns are the map's positions) and draws the chosen token's
+        // path through the layers; a session brings the path back.
+        const QString file = tmp(QStringLiteral("trajectory.embedlab.json"));
+        QVector<QVector<int>> pathsBefore;
+        {
+            App app;
+            Workspace& ws = app.workspace;
+            QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+            app.window.openPath(model_);
+            QVERIFY(app.runner.waitForIdle(30000));
+            LensView* lens = ws.lens();
+            LensParams lp;
+            lp.prompt = QStringLiteral("Merhaba");
+            lens->setParams(lp);
+            QVERIFY(!lens->followOnMapNow());  // no grid yet
+            QVERIFY(lens->run() != 0);
+            QVERIFY(app.runner.waitForIdle(30000));
+            const int columns = lens->grid()->columnCount(), layers = lens->grid()->rowCount();
+            QCOMPARE(columns, 7);  // "Merhaba" in bytes
+            lens->grid()->setCurrentCell(0, 2);
+            QCOMPARE(lens->followColumn(), 2);
+            MapWorkbench* map = ws.map();
+            QSignalSpy projected(map, &MapWorkbench::projectionFinished);
+            QTest::mouseClick(lens->findChild<QPushButton*>(QStringLiteral("lensOnMap")), Qt::LeftButton);
+            QVERIFY(app.runner.waitForIdle(60000));
+            QTRY_COMPARE_WITH_TIMEOUT(projected.count(), 1, 20000);
+            // The map's rows are the lens's grid: every layer × every column.
+            QCOMPARE(map->spaceInfo().rows, qint64(columns * layers));
+            QCOMPARE(map->trajectory(), 2);
+            const QVector<QVector<int>> paths = map->panel()->view()->trajectories();
+            QCOMPARE(paths.size(), 1);
+            // Layer-major rows: position 2 at layers 0, 1, 2.
+            QCOMPARE(paths.first(), (QVector<int>{2, 2 + columns, 2 + 2 * columns}));
+            const int posCol = map->spaceInfo().metadataColumns.indexOf(QStringLiteral("position"));
+            const int layerCol = map->spaceInfo().metadataColumns.indexOf(QStringLiteral("layer"));
+            for (int i = 0; i < paths.first().size(); ++i) {
+                QCOMPARE(map->spaceInfo().metadata[posCol][paths.first()[i]], QStringLiteral("2"));
+                QCOMPARE(map->spaceInfo().metadata[layerCol][paths.first()[i]], QString::number(i));
+            }
+            // Drawn: the path's pixels are there with it and gone without it.
+            app.window.panelDock(QStringLiteral("map"))->raise();
+            QTest::qWait(200);
+            EmbeddingMapView* view = map->panel()->view();
+            const QImage with = view->grabFramebuffer();
+            QVERIFY(map->setTrajectory(MapWorkbench::kNoTrajectory));
+            const QImage without = view->grabFramebuffer();
+            auto reddish = [](const QImage& img) {
+                int n = 0;
+                for (int y = 0; y < img.height(); ++y)
+                    for (int x = 0; x < img.width(); ++x) {
+                        const QColor c = img.pixelColor(x, y);
+                        n += c.red() > 180 && c.green() < 90 && c.blue() < 90;
+                    }
+                return n;
+            };
+            QVERIFY2(reddish(with) > reddish(without) + 30,
+                     qPrintable(QStringLiteral("%1 vs %2 red pixels").arg(reddish(with)).arg(reddish(without))));
+            // Every token; a position beyond the text draws nothing.
+            QVERIFY(map->setTrajectory(MapWorkbench::kEveryToken));
+            QCOMPARE(view->trajectories().size(), columns);
+            QVERIFY(!map->setTrajectory(columns));
+            QCOMPARE(map->trajectory(), int(MapWorkbench::kNoTrajectory));
+            QVERIFY(view->trajectories().isEmpty());
+            QVERIFY(map->setTrajectory(2));
+            QTest::qWait(100);
+            QVERIFY(view->grabFramebuffer().save(shots(QStringLiteral("map_trajectory.png"))));
+            pathsBefore = view->trajectories();
+            QVERIFY(ws.saveSession(file));
+        }
+        App app;
+        QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+        QVERIFY(restore(app, file));
+        QVERIFY2(app.workspace.lastMissing().isEmpty(), qPrintable(app.workspace.lastMissing().join(QStringLiteral("; "))));
+        QCOMPARE(app.workspace.map()->trajectory(), 2);
+        QCOMPARE(app.workspace.map()->panel()->view()->trajectories(), pathsBefore);
     }
 
     void missingPathsAreListedAndTheRestRestores() {

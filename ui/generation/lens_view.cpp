@@ -51,7 +51,13 @@ LensView::LensView(JobRunner* runner, QWidget* parent) : QWidget(parent), runner
     run_->setEnabled(false);
     status_ = new QLabel(this);
     status_->setWordWrap(true);
+    onMap_ = new QPushButton(tr("Trajectory on the map"), this);
+    onMap_->setObjectName(QStringLiteral("lensOnMap"));
+    onMap_->setToolTip(tr("Follow the selected column's token (else the last) through the layers on the embedding "
+                          "map: the hidden states of the model as loaded, without zeroed heads or skipped layers"));
+    onMap_->setEnabled(false);
     row->addWidget(run_);
+    row->addWidget(onMap_);
     row->addWidget(status_, 1);
     l->addLayout(row);
     auto* split = new QSplitter(Qt::Vertical, this);
@@ -69,6 +75,7 @@ LensView::LensView(JobRunner* runner, QWidget* parent) : QWidget(parent), runner
     split->setStretchFactor(1, 2);
     l->addWidget(split, 1);
     connect(run_, &QPushButton::clicked, this, [this] { run(); });
+    connect(onMap_, &QPushButton::clicked, this, [this] { followOnMapNow(); });
     connect(prompt_, &QLineEdit::returnPressed, this, [this] { run(); });
 }
 
@@ -129,8 +136,24 @@ JobId LensView::run() {
     return job_->id();
 }
 
+int LensView::followColumn() const {
+    if (shownPrompt_.isEmpty() || grid_->columnCount() == 0) return -1;
+    const int c = grid_->currentColumn();
+    return c >= 0 && c < grid_->columnCount() ? c : grid_->columnCount() - 1;
+}
+
+bool LensView::followOnMapNow() {
+    const int c = followColumn();
+    if (c < 0) return false;
+    Q_EMIT followOnMap(shownPrompt_, c, shownAddSpecial_);
+    return true;
+}
+
 void LensView::showResult(const LensJob& job) {
     const int layers = job.top.size(), positions = job.tokens.size();
+    shownPrompt_ = job.params().prompt;
+    shownAddSpecial_ = job.params().addSpecial;
+    onMap_->setEnabled(positions > 0);
     grid_->clear();
     grid_->setRowCount(layers);
     grid_->setColumnCount(positions);

@@ -2,7 +2,9 @@
 // the model's own readout (final norm, LM head), as a grid — a row per layer, a column per prompt token,
 // each cell the token that layer ranks first, coloured by its probability, the top-k on hover — and a
 // chart of the probability each layer gives to the model's final next token. Zeroed heads and skipped
-// layers apply to the forward. The job is the task `embedlab-cli lens` runs (app/bridge/lens_job.h).
+// layers apply to the forward. "Trajectory on the map" follows the chosen column's token (the selected
+// cell's, else the last) through the layers on the embedding map (followOnMap; the map shows the
+// hidden states of the model as loaded, without the zeroed heads or skipped layers). The job is the task `embedlab-cli lens` runs (app/bridge/lens_job.h).
 #pragma once
 
 #include "app/bridge/job_runner.h"
@@ -35,6 +37,11 @@ public:
     QChartView* chart() const { return chart_; }
     QVector<double> nextTokenProb() const { return nextProb_; }
     QString statusText() const;
+    // The prompt of the grid shown and the column "Trajectory on the map" follows (-1: no grid).
+    QString shownPrompt() const { return shownPrompt_; }
+    int followColumn() const;
+    // Asks for the chosen column's trajectory on the map (followOnMap); false when no grid is shown.
+    bool followOnMapNow();
 
     QString sessionKey() const override { return QStringLiteral("lens"); }
     QJsonObject saveSession() const override;
@@ -42,6 +49,7 @@ public:
 
 Q_SIGNALS:
     void finished(bool ok);
+    void followOnMap(const QString& prompt, int position, bool addSpecial);
 
 private:
     void showResult(const LensJob& job);
@@ -51,7 +59,9 @@ private:
     bool causal_ = false;
     QLineEdit *prompt_, *zeroHeads_, *skipLayers_;
     QSpinBox* topK_;
-    QPushButton* run_;
+    QPushButton *run_, *onMap_;
+    QString shownPrompt_;
+    bool shownAddSpecial_ = false;
     QLabel *model_, *status_;
     QTableWidget* grid_;
     QChartView* chart_;

@@ -139,6 +139,19 @@ void EmbeddingMapView::setHighlightedRows(const QVector<int>& rows) {
     update();
 }
 
+void EmbeddingMapView::setTrajectories(const QVector<QVector<int>>& paths) {
+    std::vector<std::vector<int>> p;
+    for (const QVector<int>& path : paths) p.emplace_back(path.begin(), path.end());
+    scene_.setTrajectories(std::move(p));
+    update();
+}
+
+QVector<QVector<int>> EmbeddingMapView::trajectories() const {
+    QVector<QVector<int>> out;
+    for (const auto& path : scene_.trajectories()) out.push_back(QVector<int>(path.begin(), path.end()));
+    return out;
+}
+
 QVector<int> EmbeddingMapView::highlightedRows() const {
     const auto& h = scene_.highlighted();
     return QVector<int>(h.begin(), h.end());
@@ -410,6 +423,7 @@ void EmbeddingMapView::paintGL() {
             drawGLPoints(false);
         }
         QPainter p(this);
+        scene_.drawTrajectories(p);
         scene_.drawLabels(p, density ? std::min(labelCap_, 50) : labelCap_);
         scene_.drawLegend(p);
         scene_.drawNotes(p);

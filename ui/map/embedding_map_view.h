@@ -54,6 +54,9 @@ public:
     int setSearchText(const QString& query);
     void setHighlightedRows(const QVector<int>& rows);
     QVector<int> highlightedRows() const;
+    // Polylines through rows (data rows), drawn over the points: a token's path through the layers.
+    void setTrajectories(const QVector<QVector<int>>& paths);
+    QVector<QVector<int>> trajectories() const;
     void setSelection(const QVector<int>& rows);
     QVector<int> selection() const;
     void clearSelection() { setSelection({}); }

@@ -771,6 +771,58 @@ void MapScene::drawOverlay(QPainter& p) const {
     p.restore();
 }
 
+void MapScene::setTrajectories(std::vector<std::vector<int>> paths) {
+    trajectories_ = std::move(paths);
+    touchOverlay();
+}
+
+void MapScene::drawTrajectories(QPainter& p) const {
+    if (trajectories_.empty()) return;
+    p.save();
+    p.setRenderHint(QPainter::Antialiasing, true);
+    QFont f = p.font();
+    f.setPointSizeF(std::max(6.0, f.pointSizeF() - 1.5));
+    p.setFont(f);
+    const int n = size();
+    for (size_t t = 0; t < trajectories_.size(); ++t) {
+        const QColor c = trajectories_.size() == 1 ? QColor(220, 40, 40) : categoricalColor(int(t));
+        QVector<QPointF> pts;
+        QVector<int> steps;
+        for (size_t i = 0; i < trajectories_[t].size(); ++i) {
+            const int row = trajectories_[t][i];
+            bool visible = false;
+            if (row < 0 || row >= n) continue;
+            const QPointF s = screenPos(row, &visible);
+            if (!visible) continue;
+            pts << s;
+            steps << int(i);
+        }
+        if (pts.isEmpty()) continue;
+        p.setPen(QPen(c, 2.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        p.setBrush(Qt::NoBrush);
+        if (pts.size() > 1) p.drawPolyline(pts.constData(), int(pts.size()));
+        // An arrowhead on the last segment: where the token ends up.
+        if (pts.size() > 1) {
+            const QPointF a = pts[pts.size() - 2], b = pts.last();
+            const double len = std::hypot(b.x() - a.x(), b.y() - a.y());
+            if (len > 1e-6) {
+                const QPointF u((b.x() - a.x()) / len, (b.y() - a.y()) / len), v(-u.y(), u.x());
+                const QPointF head[3] = {b, b - 9 * u + 4.5 * v, b - 9 * u - 4.5 * v};
+                p.setBrush(c);
+                p.drawPolygon(head, 3);
+            }
+        }
+        p.setBrush(Qt::white);
+        for (int i = 0; i < pts.size(); ++i) {
+            p.setPen(QPen(c, 1.5));
+            p.drawEllipse(pts[i], 3.5, 3.5);
+            p.setPen(c.darker(140));
+            p.drawText(pts[i] + QPointF(5, -5), QString::number(steps[i]));
+        }
+    }
+    p.restore();
+}
+
 void MapScene::render(QPainter& p, const QSize& size, const RenderOptions& opt) const {
     MapScene* self = const_cast<MapScene*>(this);
     const QSize saved = viewport_;
@@ -779,6 +831,7 @@ void MapScene::render(QPainter& p, const QSize& size, const RenderOptions& opt) 
     if (opt.background) p.fillRect(QRect(QPoint(0, 0), size), Qt::white);
     drawPoints(p, opt.vectorPointLimit);
     drawOverlay(p);
+    drawTrajectories(p);
     if (opt.labels) drawLabels(p, opt.labelCap);
     if (opt.legend) drawLegend(p);
     drawNotes(p);

@@ -126,6 +126,13 @@ public:
     std::uint64_t overlayVersion() const { return overlayVersion_; }
     bool hasOverlay() const { return !overlay().empty(); }
 
+    // ---- trajectories: polylines through rows in order (a token's hidden state, layer by layer) ----
+    // Each path is drawn in its own colour with its step numbers (0 = the first row) and an arrow at
+    // its end; rows beyond the data are skipped when drawing.
+    void setTrajectories(std::vector<std::vector<int>> paths);
+    const std::vector<std::vector<int>>& trajectories() const { return trajectories_; }
+    void drawTrajectories(QPainter& p) const;
+
     // ---- picking (widget coordinates) ----
     int pick(const QPointF& pos, double radiusPx = 6.0) const;
     std::vector<int> rowsInRect(const QRectF& rect) const;
@@ -195,6 +202,7 @@ private:
     std::int64_t labelThreshold_ = 1500;
 
     std::vector<int> selection_, highlighted_, matches_;
+    std::vector<std::vector<int>> trajectories_;
     QString search_;
     int hovered_ = -1;
     mutable std::vector<OverlayPoint> overlay_;

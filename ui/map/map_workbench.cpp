@@ -44,6 +44,12 @@ MapWorkbench::MapWorkbench(JobRunner* runner, QWidget* parent) : QWidget(parent)
     row1->addWidget(source_);
     row1->addWidget(text_, 1);
     row1->addWidget(load);
+    trajectoryBox_ = new QComboBox(this);
+    trajectoryBox_->setObjectName(QStringLiteral("mapTrajectory"));
+    trajectoryBox_->setToolTip(tr("Hidden states of a text: draw a token's path through the layers (0 = the embeddings)"));
+    trajectoryBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    row1->addWidget(new QLabel(tr("Follow:"), this));
+    row1->addWidget(trajectoryBox_);
     l->addLayout(row1);
 
     auto* row2 = new QHBoxLayout;
@@ -88,6 +94,9 @@ MapWorkbench::MapWorkbench(JobRunner* runner, QWidget* parent) : QWidget(parent)
     l->addWidget(quality_);
     panel_ = new MapPanel(this);
     l->addWidget(panel_, 1);
+    fillTrajectoryBox();
+    connect(trajectoryBox_, &QComboBox::activated, this,
+            [this](int i) { setTrajectory(trajectoryBox_->itemData(i).toInt()); });
 
     // Vectors and metadata as TensorFlow Projector TSV (the other exports are the panel's own).
     QAction* tsv = panel_->exportMenu()->addAction(tr("Vectors + metadata (TF Projector TSV)…"));
@@ -158,6 +167,7 @@ void MapWorkbench::track(JobHandlePtr& slot, const JobHandlePtr& h) {
 
 template <class SpaceJob>
 JobId MapWorkbench::loadSpace(std::shared_ptr<SpaceJob> job) {
+    pendingTrajectory_ = kNoTrajectory;
     track(spaceJob_, runner_->submit(job, QStringLiteral("map-source")));
     connect(spaceJob_.get(), &JobHandle::succeeded, this, [this, job] { onSpace(job->space, job->info); });
     connect(spaceJob_.get(), &JobHandle::failed, this, [this](const QString& message) { quality_->setText(message); });
@@ -194,7 +204,9 @@ JobId MapWorkbench::loadSource(Source source, const QString& textOrPath) {
     sourceText_ = textOrPath;
     sourceModelPath_ = modelPath_;
     source_->setCurrentIndex(std::max(0, source_->findData(int(source))));
-    if (source == Source::HiddenStates) return loadSpace(std::make_shared<HiddenStatesJob>(model_, textOrPath));
+    loadedAddSpecial_ = sourceAddSpecial_;
+    if (source == Source::HiddenStates)
+        return loadSpace(std::make_shared<HiddenStatesJob>(model_, textOrPath, sourceAddSpecial_));
     return loadSpace(std::make_shared<ModelMatrixJob>(
         model_, source == Source::LmHead ? ModelMatrixJob::Which::LmHead : ModelMatrixJob::Which::InputEmbeddings));
 }
@@ -208,6 +220,9 @@ void MapWorkbench::onSpace(VectorSpacePtr space, const VectorSpaceInfo& info) {
                           .arg(info_.dim)
                           .arg(info_.excludedRows ? tr(", %1 excluded (NaN/Inf)").arg(info_.excludedRows) : QString()));
     output_ = ProjectionOutput();
+    trajectory_ = kNoTrajectory;
+    panel_->view()->setTrajectories({});
+    fillTrajectoryBox();
     if (items_) {
         OpenItem item;
         item.kind = OpenItem::Kind::VectorSpace;
@@ -219,6 +234,10 @@ void MapWorkbench::onSpace(VectorSpacePtr space, const VectorSpaceInfo& info) {
         items_->release(sessionKey(), OpenItem::Kind::Projection);
     }
     showSpace();
+    if (pendingTrajectory_ != kNoTrajectory) {
+        setTrajectory(pendingTrajectory_);
+        pendingTrajectory_ = kNoTrajectory;
+    }
     Q_EMIT sourceReady();
     if (autoProject_) project();
 }
@@ -242,6 +261,70 @@ void MapWorkbench::applyCoords(const QVector<float>& coords, int dims) {
     d.dims = dims;
     d.coords.assign(coords.begin(), coords.end());
     panel_->setData(std::move(d));
+}
+
+void MapWorkbench::fillTrajectoryBox() {
+    QSignalBlocker block(trajectoryBox_);
+    trajectoryBox_->clear();
+    trajectoryBox_->addItem(tr("no trajectory"), kNoTrajectory);
+    const int layerCol = info_.metadataColumns.indexOf(QStringLiteral("layer"));
+    const int posCol = info_.metadataColumns.indexOf(QStringLiteral("position"));
+    const int tokCol = info_.metadataColumns.indexOf(QStringLiteral("token"));
+    const bool ok = layerCol >= 0 && posCol >= 0;
+    trajectoryBox_->setEnabled(ok);
+    if (ok) {
+        trajectoryBox_->addItem(tr("every token"), kEveryToken);
+        // One entry per position, named by its token (the rows of layer 0).
+        const QStringList& layers = info_.metadata.value(layerCol);
+        const QStringList& positions = info_.metadata.value(posCol);
+        for (int r = 0; r < layers.size() && r < positions.size(); ++r)
+            if (layers[r] == QLatin1String("0")) {
+                const QString token = tokCol >= 0 ? info_.metadata.value(tokCol).value(r) : QString();
+                trajectoryBox_->addItem(QStringLiteral("#%1 %2").arg(positions[r], token), positions[r].toInt());
+            }
+    }
+    trajectoryBox_->setCurrentIndex(std::max(0, trajectoryBox_->findData(trajectory_)));
+}
+
+bool MapWorkbench::setTrajectory(int position) {
+    const int layerCol = info_.metadataColumns.indexOf(QStringLiteral("layer"));
+    const int posCol = info_.metadataColumns.indexOf(QStringLiteral("position"));
+    QVector<QVector<int>> paths;
+    bool ok = position == kNoTrajectory;
+    if (position != kNoTrajectory && layerCol >= 0 && posCol >= 0) {
+        // (position → [(layer, source row)]), then each path in layer order, in the map's rows.
+        const QStringList& layers = info_.metadata.value(layerCol);
+        const QStringList& positions = info_.metadata.value(posCol);
+        QMap<int, QVector<QPair<int, int>>> byPosition;
+        for (int r = 0; r < layers.size() && r < positions.size(); ++r) {
+            const int p = positions[r].toInt();
+            if (position == kEveryToken || p == position) byPosition[p].push_back({layers[r].toInt(), r});
+        }
+        const MapData& d = panel_->data();
+        for (auto it = byPosition.begin(); it != byPosition.end(); ++it) {
+            std::sort(it.value().begin(), it.value().end());
+            QVector<int> path;
+            for (const auto& [layer, row] : it.value()) {
+                const int mapRow = d.rowOfSource(row);
+                if (mapRow >= 0) path << mapRow;
+            }
+            if (!path.isEmpty()) paths << path;
+        }
+        ok = !paths.isEmpty();
+    }
+    trajectory_ = ok ? position : kNoTrajectory;
+    panel_->view()->setTrajectories(ok ? paths : QVector<QVector<int>>());
+    trajectoryBox_->setCurrentIndex(std::max(0, trajectoryBox_->findData(trajectory_)));
+    return ok;
+}
+
+JobId MapWorkbench::followToken(const QString& text, int position, bool addSpecial) {
+    text_->setText(text);
+    sourceAddSpecial_ = addSpecial;
+    const JobId id = loadSource(Source::HiddenStates, text);
+    sourceAddSpecial_ = true;  // the Load button encodes as the tokenizer does
+    if (id) pendingTrajectory_ = position;
+    return id;
 }
 
 void MapWorkbench::holdProjection() {
@@ -374,7 +457,10 @@ QJsonObject MapWorkbench::saveSession() const {
     o[QStringLiteral("source")] = QString::fromLatin1(sourceKey(sourceKind_));
     if (sourceKind_ == Source::VectorsFile) o[QStringLiteral("path")] = sourcePath_;
     else o[QStringLiteral("model")] = sourceModelPath_;
-    if (sourceKind_ == Source::HiddenStates) o[QStringLiteral("text")] = sourceText_;
+    if (sourceKind_ == Source::HiddenStates) {
+        o[QStringLiteral("text")] = sourceText_;
+        if (!loadedAddSpecial_) o[QStringLiteral("add_special")] = false;
+    }
     o[QStringLiteral("params")] = paramsToJson(projectionParams());
     o[QStringLiteral("rows")] = info_.rows;
     if (!output_.coords.isEmpty()) {
@@ -399,6 +485,7 @@ QJsonObject MapWorkbench::saveSession() const {
     QJsonArray sel;
     for (int r : panel_->view()->selection()) sel.append(r);
     o[QStringLiteral("selection")] = sel;
+    if (trajectory_ != kNoTrajectory) o[QStringLiteral("trajectory")] = trajectory_;
     return o;
 }
 
@@ -442,7 +529,9 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
         const Source s = kind == QLatin1String("lm_head")         ? Source::LmHead
                          : kind == QLatin1String("hidden_states") ? Source::HiddenStates
                                                                   : Source::TokenEmbeddings;
+        sourceAddSpecial_ = state.value(QStringLiteral("add_special")).toBool(true);
         loadSource(s, state.value(QStringLiteral("text")).toString());
+        sourceAddSpecial_ = true;
         model_ = keep;
         modelPath_ = keepPath;
     }
@@ -455,7 +544,8 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
     const QJsonObject cam = state.value(QStringLiteral("camera")).toObject();
     const QJsonArray sel = state.value(QStringLiteral("selection")).toArray();
     const qint64 rows = state.value(QStringLiteral("rows")).toInteger(-1);
-    connect(spaceJob_.get(), &JobHandle::finished, this, [this, proj, cam, sel, rows, autoWas] {
+    const int trajectory = state.value(QStringLiteral("trajectory")).toInt(kNoTrajectory);
+    connect(spaceJob_.get(), &JobHandle::finished, this, [this, proj, cam, sel, rows, autoWas, trajectory] {
         autoProject_ = autoWas;
         if (!space_) return;
         if (rows >= 0 && rows != info_.rows) {
@@ -496,6 +586,7 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
         for (const QJsonValue& v : sel)
             if (v.toInt(-1) >= 0 && v.toInt() < info_.rows) rowsSel << v.toInt();
         if (!rowsSel.isEmpty()) panel_->view()->setSelection(rowsSel);
+        if (trajectory != kNoTrajectory) setTrajectory(trajectory);
     });
 }
 

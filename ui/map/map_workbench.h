@@ -44,10 +44,24 @@ public:
     QString qualityText() const;
     int previewsSeen() const { return previews_; }
 
-    // Session: the source, the projection's parameters and coordinates, the camera and the selection.
-    // Restoring reopens the source and shows the saved coordinates (no projection is recomputed).
+    // Trajectories (hidden-states sources: rows carry "layer" and "position"): a token's hidden state
+    // layer by layer, drawn as a path over the points. kNoTrajectory clears, kEveryToken draws one path
+    // per position, p ≥ 0 the token at position p. False (and nothing drawn) when the source has no
+    // layers and positions or p is beyond its tokens.
+    static constexpr int kNoTrajectory = -1, kEveryToken = -2;
+    bool setTrajectory(int position);
+    int trajectory() const { return trajectory_; }
+    // Hidden states of `text` on the current model, then the trajectory of the token at `position`
+    // (the Logit lens view's "Trajectory on the map"). Returns the source job's id (0: nothing started).
+    // `addSpecial` as the lens encoded the prompt (its positions are the lens's columns).
+    JobId followToken(const QString& text, int position, bool addSpecial = false);
+
     // The workspace's list of open things: what this panel opens is added there (null: not listed).
     void setOpenItems(OpenItems* items) { items_ = items; }
+
+    // Session: the source, the projection's parameters and coordinates, the camera, the selection and
+    // the trajectory. Restoring reopens the source and shows the saved coordinates (no projection is
+    // recomputed).
     QString sessionKey() const override { return QStringLiteral("map"); }
     QJsonObject saveSession() const override;
     void restoreSession(const QJsonObject& state, SessionReport& report) override;
@@ -81,12 +95,18 @@ private:
     QSpinBox* iterations_;
     QSpinBox* seed_;
     QPushButton* projectButton_;
+    QComboBox* trajectoryBox_;
+    int trajectory_ = kNoTrajectory;
+    int pendingTrajectory_ = kNoTrajectory;  // applied when the source being loaded is ready
+    void fillTrajectoryBox();
     QLabel* quality_;
     ModelSessionPtr model_;
     QString modelName_, modelPath_;
     // What the current source is, for sessions.
     Source sourceKind_ = Source::VectorsFile;
     QString sourcePath_, sourceText_, sourceModelPath_;
+    bool sourceAddSpecial_ = true;  // hidden states: the next load encodes with the tokenizer's special tokens
+    bool loadedAddSpecial_ = true;  // ... and how the current source was encoded (for sessions)
     VectorSpacePtr space_;
     VectorSpaceInfo info_;
     ProjectionOutput output_;

@@ -201,6 +201,17 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     });
     connect(state_, &WorkspaceState::modelsCleared, evaluation_, &EvaluationPanel::clearModels);
 
+    // The Logit lens view's "Trajectory on the map": the map loads the prompt's hidden states on the
+    // same (current) model and follows the chosen token.
+    connect(lens_, &LensView::followOnMap, this, [this](const QString& prompt, int position, bool addSpecial) {
+        if (!map_) {
+            window_->log()->append(LogPanel::Level::Error, tr("Cannot draw the trajectory: this session has no OpenGL."));
+            return;
+        }
+        window_->panelDock(QStringLiteral("map"))->show();
+        window_->panelDock(QStringLiteral("map"))->raise();
+        map_->followToken(prompt, position, addSpecial);
+    });
     // What is open, in one place: the panels that open tokenizers, corpora, stores and map sources
     // list them in the state; the Workspace panel shows the state.
     lab_->setOpenItems(state_->openItems());
