@@ -1,5 +1,7 @@
 #include "app/state/evaluation_rows.h"
 
+#include <cmath>
+
 namespace embedlab {
 
 QJsonObject evalRowToJson(const EvalRow& r) {
@@ -34,12 +36,13 @@ bool evalRowFromJson(const QJsonValue& v, EvalRow* out, QString* why) {
     r.data = o.value(QStringLiteral("data")).toString();
     for (const QJsonValue& m : o.value(QStringLiteral("metrics")).toArray()) {
         const QJsonArray pair = m.toArray();
-        if (pair.size() != 2 || !pair.at(0).isString() || !pair.at(1).isDouble())
+        // A metric that was NaN (a correlation over constant scores) is written as null by Qt.
+        if (pair.size() != 2 || !pair.at(0).isString() || !(pair.at(1).isDouble() || pair.at(1).isNull()))
             return fail(QStringLiteral("evaluation row %1/%2: a metric is not [name, number]").arg(r.model, r.task));
-        r.metrics.push_back({pair.at(0).toString(), pair.at(1).toDouble()});
+        r.metrics.push_back({pair.at(0).toString(), pair.at(1).isNull() ? std::nan("") : pair.at(1).toDouble()});
     }
     r.main = o.value(QStringLiteral("main")).toString();
-    r.mainValue = o.value(QStringLiteral("main_value")).toDouble();
+    r.mainValue = o.value(QStringLiteral("main_value")).isNull() ? std::nan("") : o.value(QStringLiteral("main_value")).toDouble();
     r.seconds = o.value(QStringLiteral("seconds")).toDouble();
     r.embedSeconds = o.value(QStringLiteral("embed_seconds")).toDouble();
     r.sentencesPerSecond = o.value(QStringLiteral("sentences_per_second")).toDouble();

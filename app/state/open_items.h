@@ -4,8 +4,8 @@
 // projected coordinates, the corpus summary), its path, the panel that opened it and a one-line
 // summary. WorkspaceState owns the list; a panel that opens something adds it here and takes it away
 // when it lets go, and every part of the app can see what is open without asking a panel (the
-// Workspace overview lists it; another panel can reuse an open store or space instead of loading it
-// again). Sessions reopen items through the panels that show them (their participant objects).
+// Workspace panel lists it; `openStore` finds an open vector store by path). Sessions reopen items
+// through the panels that show them (their participant objects).
 //
 // Torch-free: ui/ includes it.
 #pragma once

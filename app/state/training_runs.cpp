@@ -1,6 +1,8 @@
 #include "app/state/training_runs.h"
 
 #include <QFileInfo>
+#include <QSet>
+#include <QtEndian>
 
 #include <algorithm>
 #include <cmath>
@@ -19,8 +21,13 @@ QString pointsToBase64(const QVector<QPointF>& pts) {
     QByteArray raw;
     raw.reserve(pts.size() * 16);
     for (const QPointF& p : pts) {
-        const double xy[2] = {p.x(), p.y()};
-        raw.append(reinterpret_cast<const char*>(xy), sizeof xy);
+        // float64, little-endian whatever the host.
+        for (const double d : {p.x(), p.y()}) {
+            quint64 bits;
+            std::memcpy(&bits, &d, sizeof bits);
+            bits = qToLittleEndian(bits);
+            raw.append(reinterpret_cast<const char*>(&bits), sizeof bits);
+        }
     }
     return QString::fromLatin1(raw.toBase64());
 }
@@ -33,7 +40,12 @@ bool pointsFromBase64(const QString& text, QVector<QPointF>* out) {
     out->reserve(raw.size() / 16);
     for (qsizetype i = 0; i < raw.size(); i += 16) {
         double xy[2];
-        std::memcpy(xy, raw.constData() + i, sizeof xy);
+        for (int k = 0; k < 2; ++k) {
+            quint64 bits;
+            std::memcpy(&bits, raw.constData() + i + 8 * k, sizeof bits);
+            bits = qFromLittleEndian(bits);
+            std::memcpy(&xy[k], &bits, sizeof bits);
+        }
         if (!std::isfinite(xy[0]) || !std::isfinite(xy[1])) return false;
         out->push_back({xy[0], xy[1]});
     }
@@ -128,8 +140,7 @@ void TrainingRuns::finish(int id, TrainingRun::State state, const QString& statu
 }
 
 void TrainingRuns::clear() {
-    runs_.clear();
-    nextId_ = 1;
+    runs_.clear();  // ids are never reused: a job still reporting to a cleared run cannot reach a new one
     Q_EMIT runsReset();
 }
 
@@ -156,16 +167,23 @@ QJsonArray TrainingRuns::toJson() const {
 
 void TrainingRuns::restore(const QJsonArray& runs, QStringList* problems) {
     runs_.clear();
-    nextId_ = 1;
+    // A session's ids are kept (the Training view's chosen run refers to one), shifted past every id
+    // this workspace has given out, so a job still reporting to an earlier run never reaches these.
+    const int base = nextId_ - 1;
+    QSet<int> seen;
+    int skipped = 0;
     for (const QJsonValue& v : runs) {
         const QJsonObject o = v.toObject();
         TrainingRun r;
-        r.id = o.value(QStringLiteral("id")).toInt(0);
-        const QString where = tr("training run #%1").arg(r.id);
-        if (!v.isObject() || r.id <= 0 || indexOf(r.id) >= 0) {
-            if (problems) *problems << tr("%1: no id, or the id is used twice; skipped").arg(where);
+        const int saved = o.value(QStringLiteral("id")).toInt(0);
+        const QString where = tr("training run #%1").arg(saved);
+        if (!v.isObject() || saved <= 0 || saved > kMaxRunId || seen.contains(saved)) {
+            if (problems && ++skipped <= 10)
+                *problems << tr("%1: no id, an id beyond %2, or an id used twice; skipped").arg(where).arg(kMaxRunId);
             continue;
         }
+        seen.insert(saved);
+        r.id = base + saved;
         r.params = o.value(QStringLiteral("params")).toObject();
         r.outDir = o.value(QStringLiteral("out")).toString();
         r.resumedFrom = o.value(QStringLiteral("resumed_from")).toString();
@@ -198,6 +216,7 @@ void TrainingRuns::restore(const QJsonArray& runs, QStringList* problems) {
         runs_.push_back(r);
         nextId_ = std::max(nextId_, r.id + 1);
     }
+    if (problems && skipped > 10) *problems << tr("… and %1 more training runs skipped").arg(skipped - 10);
     Q_EMIT runsReset();
 }
 

@@ -18,6 +18,7 @@ WorkspaceState::WorkspaceState(JobRunner* runner, QObject* parent) : QObject(par
     qRegisterMetaType<embedlab::SessionReport>("embedlab::SessionReport");
     // Results are edits: the autosave keeps them.
     connect(&evaluationRows_, &EvaluationRows::rowAdded, this, [this] { markDirty(); });
+    connect(&evaluationRows_, &EvaluationRows::rowsReset, this, [this] { markDirty(); });  // Clear; restore resets the flag after
     connect(&trainingRuns_, &TrainingRuns::runAdded, this, [this] { markDirty(); });
     connect(&trainingRuns_, &TrainingRuns::metricAdded, this, [this] { markDirty(); });
     connect(&trainingRuns_, &TrainingRuns::sampleAdded, this, [this] { markDirty(); });

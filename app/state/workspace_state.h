@@ -8,7 +8,7 @@
 // corpus, vector store and heatmap, the map's source, projection and camera, forms, ...).
 //
 // A session file is JSON (docs/sessions.md):
-//   {"format": "embedlab-session", "version": 1, "saved": ISO-8601, "app": "0.1.0",
+//   {"format": "embedlab-session", "version": 2, "saved": ISO-8601, "app": "0.1.0",
 //    "models": [{"path", "device", "dtype"}], "current_model": i,
 //    "evaluation_rows": [...], "training_runs": [...],
 //    "panels": {"<participant key>": {...its own view...}}}
@@ -64,7 +64,9 @@ struct OpenModel {
 class WorkspaceState : public QObject {
     Q_OBJECT
 public:
-    static constexpr int kSessionVersion = 1;
+    // 2: evaluation rows and training runs are the state's (top-level); 1 (rows inside the Evaluation
+    // panel's object) is still read.
+    static constexpr int kSessionVersion = 2;
     static constexpr qint64 kMaxSessionBytes = 512LL << 20;
 
     explicit WorkspaceState(JobRunner* runner, QObject* parent = nullptr);

@@ -91,7 +91,7 @@ private Q_SLOTS:
         JobRunner runner;
         WorkspaceState a(&runner);
         TrainingRuns* runs = a.trainingRuns();
-        QSignalSpy dirty(runs, &TrainingRuns::metricAdded);
+        QSignalSpy points(runs, &TrainingRuns::metricAdded);
         const QJsonObject form{{QStringLiteral("objective"), QStringLiteral("lm")}, {QStringLiteral("steps"), 40}};
         const int done = runs->begin(form, QStringLiteral("/runs/first"));
         for (int s = 1; s <= 40; ++s) {
@@ -105,7 +105,7 @@ private Q_SLOTS:
         runs->finish(done, TrainingRun::State::Done, QStringLiteral("Done: 40 steps"));
         const int going = runs->begin(form, QStringLiteral("/runs/second"), QStringLiteral("/runs/first/checkpoint-40"));
         runs->addMetric(going, QStringLiteral("loss"), 41, 2.5);
-        QCOMPARE(dirty.count(), 40 * 2 + 4 + 1 + 1);
+        QCOMPARE(points.count(), 40 * 2 + 4 + 1 + 1);
         QVERIFY(a.isDirty());
         QString error;
         QVERIFY2(a.saveSession(file, &error), qPrintable(error));
@@ -153,6 +153,65 @@ private Q_SLOTS:
         // clear() empties them.
         b.clear();
         QCOMPARE(back->count(), 0);
+    }
+
+    void runIdsAreNeverReusedAndHostileIdsAreSkipped() {
+        const QString file = tmp(QStringLiteral("ids.embedlab-session.json"));
+        JobRunner runner;
+        WorkspaceState a(&runner);
+        const int first = a.trainingRuns()->begin({}, QStringLiteral("/runs/a"));
+        QVERIFY(a.saveSession(file));
+        QCOMPARE(readJson(file).value(QStringLiteral("version")).toInt(), WorkspaceState::kSessionVersion);
+        // Reopened in the same workspace: the restored run gets an id this workspace never gave out, so
+        // a job still reporting to the old run #1 cannot write into it.
+        SessionReport report;
+        QVERIFY(restore(a, file, &report));
+        QCOMPARE(a.trainingRuns()->count(), 1);
+        QVERIFY(a.trainingRuns()->at(0).id != first);
+        a.trainingRuns()->addMetric(first, QStringLiteral("loss"), 1, 1.0);
+        QVERIFY(a.trainingRuns()->at(0).metrics.isEmpty());
+        // Ids out of range, repeated, or missing are skipped and named; the good one restores.
+        QJsonObject doc = readJson(file);
+        QJsonArray runs;
+        for (const QJsonValue id : {QJsonValue(2147483647), QJsonValue(0), QJsonValue(-3), QJsonValue(QStringLiteral("x")),
+                                    QJsonValue(7), QJsonValue(7)})
+            runs.append(QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("out"), QStringLiteral("/runs/h")}});
+        doc[QStringLiteral("training_runs")] = runs;
+        QVERIFY(writeJson(file, doc));
+        WorkspaceState b(&runner);
+        QVERIFY(restore(b, file, &report));
+        QCOMPARE(b.trainingRuns()->count(), 1);
+        QCOMPARE(b.trainingRuns()->at(0).id, 7);
+        QCOMPARE(report.problems.size(), 5);
+        QCOMPARE(b.trainingRuns()->begin({}, {}), 8);
+    }
+
+    void aNanMetricSurvivesTheSession() {
+        // A correlation over constant gold scores is NaN; Qt writes it as null.
+        const QString file = tmp(QStringLiteral("nan.embedlab-session.json"));
+        JobRunner runner;
+        WorkspaceState a(&runner);
+        EvalRow r = row(QStringLiteral("m"), QStringLiteral("sts"), std::nan(""));
+        r.metrics[1].second = std::nan("");
+        a.evaluationRows()->add(r);
+        QVERIFY(a.saveSession(file));
+        WorkspaceState b(&runner);
+        SessionReport report;
+        QVERIFY(restore(b, file, &report));
+        QVERIFY2(report.problems.isEmpty(), qPrintable(report.problems.join(QLatin1Char('\n'))));
+        QCOMPARE(b.evaluationRows()->size(), 1);
+        QVERIFY(std::isnan(b.evaluationRows()->rows()[0].mainValue));
+        QVERIFY(std::isnan(b.evaluationRows()->rows()[0].metrics[1].second));
+    }
+
+    void clearingTheRowsIsAnEditTheAutosaveKeeps() {
+        JobRunner runner;
+        WorkspaceState s(&runner);
+        s.evaluationRows()->add(row(QStringLiteral("m"), QStringLiteral("sts"), 0.5));
+        QVERIFY(s.saveSession(tmp(QStringLiteral("clear.embedlab-session.json"))));
+        QVERIFY(!s.isDirty());
+        s.evaluationRows()->clear();
+        QVERIFY(s.isDirty());
     }
 
     void evaluationRowsComeBackAndAReRunReplacesItsRow() {

@@ -224,6 +224,54 @@ private Q_SLOTS:
             }
     }
 
+    void openingASessionWhileTrainingStopsTheRunAndLeavesTheSessionIntact() {
+        JobRunner runner;
+        MainWindow w(&runner);
+        Workspace ws(&w);
+        TrainingView* v = ws.training();
+        TrainingRuns* runs = ws.state()->trainingRuns();
+        // A session with one finished run.
+        const int saved = runs->begin({{QStringLiteral("objective"), QStringLiteral("lm")}}, QStringLiteral("/runs/saved"));
+        for (int s = 1; s <= 5; ++s) runs->addMetric(saved, QStringLiteral("loss"), s, 1.0 / s);
+        runs->finish(saved, TrainingRun::State::Done, QStringLiteral("Done: saved"));
+        const QString a = tmp(QStringLiteral("finished.embedlab-session.json"));
+        QVERIFY(ws.saveSession(a));
+        // A long run, saved while it trains.
+        TrainParams p = smallRun(QStringLiteral("live"));
+        p.steps = 100000;
+        v->setParams(p);
+        QVERIFY(v->start() != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(v->lossPoints().size() >= 3, 60000);
+        QCOMPARE(v->shownRun(), runs->at(1).id);
+        const QString b = tmp(QStringLiteral("training.embedlab-session.json"));
+        QVERIFY(ws.saveSession(b));
+        // Opening the first session replaces the runs: the live one stops, and nothing it still
+        // reports reaches the restored run.
+        QSignalSpy cancelled(v, &TrainingView::trainingCancelled);
+        QSignalSpy restored(&ws, &Workspace::sessionRestored);
+        QVERIFY(ws.openSession(a));
+        QVERIFY(restored.wait(30000));
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 10000);
+        QVERIFY(runner.waitForIdle(10000));
+        QTest::qWait(200);
+        QCOMPARE(runs->count(), 1);
+        QCOMPARE(runs->at(0).series(QStringLiteral("loss")).size(), 5);
+        QCOMPARE(runs->at(0).state, TrainingRun::State::Done);
+        QCOMPARE(runs->at(0).status, QStringLiteral("Done: saved"));
+        QCOMPARE(v->lossPoints().size(), 5);
+        QCOMPARE(v->statusText(), QStringLiteral("Done: saved"));
+        QVERIFY(!v->running());
+        // The session saved during training: the run comes back interrupted, shown as it was.
+        QVERIFY(ws.openSession(b));
+        QVERIFY(restored.wait(30000));
+        QCOMPARE(runs->count(), 2);
+        QCOMPARE(runs->at(1).state, TrainingRun::State::Interrupted);
+        QVERIFY(runs->at(1).series(QStringLiteral("loss")).size() >= 3);
+        QCOMPARE(v->shownRun(), runs->at(1).id);
+        QVERIFY2(v->statusText().startsWith(QStringLiteral("Interrupted")) && v->statusText().contains(tmp(QStringLiteral("live"))),
+                 qPrintable(v->statusText()));
+    }
+
     void uiNeverStallsWhileTraining() {
         // The live view on screen (loss, held-out and sample updates, checkpoints every 10 steps)
         // while a run trains; watched for 400 ticks (at least 2 s), then cancelled.

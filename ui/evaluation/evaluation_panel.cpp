@@ -404,8 +404,8 @@ void EvaluationPanel::jobEnded(JobHandle* handle) {
 }
 
 void EvaluationPanel::rowAdded(int index) {
-    for (const auto& m : rows_->rows().at(index).metrics)
-        if (!metricColumns_.contains(m.first)) metricColumns_ << m.first;
+    // The columns follow the rows (a replaced row's metrics go with it), as after a restore.
+    metricColumns_ = rows_->metricNames();
     rebuildTable();
     rebuildCharts();
     Q_EMIT resultAdded(index);

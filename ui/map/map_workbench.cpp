@@ -220,13 +220,14 @@ void MapWorkbench::onSpace(VectorSpacePtr space, const VectorSpaceInfo& info) {
                           .arg(info_.dim)
                           .arg(info_.excludedRows ? tr(", %1 excluded (NaN/Inf)").arg(info_.excludedRows) : QString()));
     output_ = ProjectionOutput();
+    spacePath_ = sourceKind_ == Source::VectorsFile ? sourcePath_ : sourceModelPath_;
     trajectory_ = kNoTrajectory;
     panel_->view()->setTrajectories({});
     fillTrajectoryBox();
     if (items_) {
         OpenItem item;
         item.kind = OpenItem::Kind::VectorSpace;
-        item.path = sourceKind_ == Source::VectorsFile ? sourcePath_ : sourceModelPath_;
+        item.path = spacePath_;
         item.summary = tr("%1: %2 × %3").arg(info_.name).arg(info_.rows).arg(info_.dim);
         item.space = space_;
         item.spaceInfo = info_;
@@ -327,12 +328,12 @@ JobId MapWorkbench::followToken(const QString& text, int position, bool addSpeci
     return id;
 }
 
-void MapWorkbench::holdProjection() {
+void MapWorkbench::holdProjection(const ProjectionParams& params) {
     if (!items_) return;
     OpenItem item;
     item.kind = OpenItem::Kind::Projection;
-    item.path = sourceKind_ == Source::VectorsFile ? sourcePath_ : sourceModelPath_;
-    item.projectionParams = projectionParams();
+    item.path = spacePath_;
+    item.projectionParams = params;
     item.projection = output_;
     item.summary = tr("%1 %2-D of %3 points; trustworthiness %4")
                        .arg(item.projectionParams.method.toUpper())
@@ -390,10 +391,10 @@ JobId MapWorkbench::project() {
     });
     track(projectJob_, runner_->submit(job, QStringLiteral("map-projection")));
     JobHandle* raw = projectJob_.get();
-    connect(raw, &JobHandle::succeeded, this, [this, job] {
+    connect(raw, &JobHandle::succeeded, this, [this, job, p] {
         output_ = job->output;
         applyCoords(output_.coords, output_.dims);
-        holdProjection();
+        holdProjection(p);
         quality_->setText(qualityText());
         Q_EMIT projectionFinished(true);
     });
@@ -565,7 +566,7 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
             if (out.coords.size() == static_cast<qsizetype>(info_.rows) * out.dims) {
                 output_ = out;
                 applyCoords(output_.coords, output_.dims);
-                holdProjection();
+                holdProjection(projectionParams());
                 quality_->setText(qualityText());
             }
         }

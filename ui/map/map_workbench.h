@@ -73,7 +73,8 @@ Q_SIGNALS:
 
 private:
     OpenItems* items_ = nullptr;
-    void holdProjection();
+    void holdProjection(const ProjectionParams& params);
+    QString spacePath_;  // what the current space was read from (a file, or the model's folder)
     void showSpace();
     void applyCoords(const QVector<float>& coords, int dims);
     void onSpace(VectorSpacePtr space, const VectorSpaceInfo& info);

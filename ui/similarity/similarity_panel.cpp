@@ -422,8 +422,11 @@ void SimilarityPanel::reopenCorpus() {
     auto job = std::make_shared<OpenCorpusJob>(corpusPath_, corpusParams());
     track(corpusJob_, runner_->submit(job, QStringLiteral("similarity-corpus")), tr("Cannot read the corpus"));
     connect(corpusJob_.get(), &JobHandle::succeeded, this, [this, job] { showCorpus(job->result); });
-    connect(corpusJob_.get(), &JobHandle::failed, this,
-            [this](const QString& message) { corpusStats_->setText(tr("not readable: %1").arg(message)); });
+    connect(corpusJob_.get(), &JobHandle::failed, this, [this](const QString& message) {
+        corpusStats_->setText(tr("not readable: %1").arg(message));
+        // The panel now names a file it could not read: the workspace no longer has a corpus from it.
+        if (items_) items_->release(sessionKey(), OpenItem::Kind::Corpus);
+    });
     updateButtons();
 }
 

@@ -258,6 +258,9 @@ TrainingView::TrainingView(JobRunner* runner, TrainingRuns* runs, QWidget* paren
         if (id == shownRun_) samples_->appendPlainText(line);
     });
     connect(runs_, &TrainingRuns::runsReset, this, [this] {
+        // The runs were replaced (a session opened, the workspace cleared): a run still training would
+        // have nowhere to report, so it stops here (its checkpoints stay; Resume from checkpoint…).
+        if (liveRun_ && job_ && job_->isActive()) job_->cancel();
         liveRun_ = 0;
         refreshRunList();
         showRun(runs_->count() ? runs_->at(runs_->count() - 1).id : 0);
@@ -434,15 +437,20 @@ JobId TrainingView::launch(TrainParams p) {
     if (running()) return 0;
     auto job = std::make_shared<TrainJob>(p);
     job_ = runner_->submit(job, {}, JobLane::Long);
-    const int run = runs_->begin(saveSession(), p.outDir, p.resumeDir);
+    QJsonObject form = saveSession();
+    form.remove(QStringLiteral("shown_run"));
+    const int run = runs_->begin(form, p.outDir, p.resumeDir);
+    liveStatus_ = tr("Starting…");
+    liveProgress_ = 0;
     liveRun_ = run;
     showRun(run);
-    status_->setText(tr("Starting…"));
-    progress_->setValue(0);
     connect(job_.get(), &JobHandle::progress, this, [this, run](double f, const QString& msg, double eta) {
+        if (liveRun_ != run) return;
+        liveProgress_ = static_cast<int>(std::lround(1000 * f));
+        liveStatus_ = eta >= 0 ? tr("%1 — ETA %2").arg(msg, humanSeconds(eta)) : msg;
         if (shownRun_ != run) return;
-        progress_->setValue(static_cast<int>(std::lround(1000 * f)));
-        status_->setText(eta >= 0 ? tr("%1 — ETA %2").arg(msg, humanSeconds(eta)) : msg);
+        progress_->setValue(liveProgress_);
+        status_->setText(liveStatus_);
     });
     connect(job_.get(), &JobHandle::metric, this,
             [this, run](const QString& name, double step, double value) { runs_->addMetric(run, name, step, value); });
@@ -521,6 +529,9 @@ void TrainingView::showRun(int id) {
     } else if (id != liveRun_) {
         status_->setText(r->status);
         progress_->setValue(r->state == TrainingRun::State::Done ? 1000 : 0);
+    } else {
+        status_->setText(liveStatus_);
+        progress_->setValue(liveProgress_);
     }
     const int i = runList_->findData(shownRun_);
     if (i >= 0) runList_->setCurrentIndex(i);
@@ -631,6 +642,9 @@ QJsonObject TrainingView::saveSession() const {
     o[QStringLiteral("clip")] = p.clip;
     o[QStringLiteral("train")] = p.train;
     o[QStringLiteral("dtype")] = p.dtype;
+    // The run the charts show, by its place in the workspace's runs (ids are renumbered on restore).
+    const int shown = runs_->indexOf(shownRun_);
+    if (shown >= 0) o[QStringLiteral("shown_run")] = shown;
     return o;
 }
 
@@ -660,6 +674,8 @@ void TrainingView::restoreSession(const QJsonObject& s, SessionReport& report) {
     for (const QString& f : {p.data, p.evalData, p.modelDir, p.initConfig, p.tokenizer})
         if (!f.isEmpty() && !QFileInfo::exists(f)) report.missing << f;
     setParams(p);
+    const int shown = s.value(QStringLiteral("shown_run")).toInt(-1);
+    if (shown >= 0 && shown < runs_->count()) showRun(runs_->at(shown).id);
 }
 
 }  // namespace embedlab

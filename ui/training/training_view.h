@@ -105,6 +105,8 @@ private:
     QString currentModel_, device_;
     TrainingRuns* runs_;
     int liveRun_ = 0, shownRun_ = 0;  // the run the job feeds; the run the charts show
+    QString liveStatus_;              // the live run's last progress line and bar, for showing it again
+    int liveProgress_ = 0;
     QComboBox* runList_;
     QComboBox *source_, *preset_, *objective_, *train_, *optimizer_, *schedule_, *dtype_, *pooling_;
     QLineEdit *modelPath_, *configPath_, *tokenizer_, *data_, *evalData_, *outDir_, *layers_, *matryoshka_;

@@ -219,11 +219,12 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     if (map_) map_->setOpenItems(state_->openItems());
     overview_ = new WorkspaceOverview(state_);
     window->setPanel(QStringLiteral("workspace"), overview_);
-    connect(overview_, &WorkspaceOverview::showPanel, window, [window](const QString& id) {
+    connect(overview_, &WorkspaceOverview::showPanel, window, [this, window, tabs](const QString& id) {
         if (QDockWidget* d = window->panelDock(id)) {
             d->show();
             d->raise();
         }
+        if (id == QLatin1String("training")) tabs->setCurrentWidget(training_);  // runs live in the Training tab
     });
 
     // Sessions: every panel with a view takes part; models are the state's own.

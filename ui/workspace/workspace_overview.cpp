@@ -50,9 +50,12 @@ WorkspaceOverview::WorkspaceOverview(WorkspaceState* state, QWidget* parent) : Q
         const QString id = item->data(0, kPanelRole).toString();
         if (!id.isEmpty()) Q_EMIT showPanel(id);
     });
-    // Every change of what is open redraws the tree, at most once per event-loop turn (a training run
-    // adds a point per step; the tree shows its last loss).
-    auto later = [this] { scheduleRebuild(); };
+    // Every change of what is open redraws the tree at the next event-loop turn; a training run's
+    // points (one per step) at most twice a second (the tree shows its last loss).
+    timer_ = new QTimer(this);
+    timer_->setSingleShot(true);
+    connect(timer_, &QTimer::timeout, this, &WorkspaceOverview::rebuild);
+    auto later = [this] { scheduleRebuild(0); };
     connect(state_, &WorkspaceState::modelAdded, this, later);
     connect(state_, &WorkspaceState::modelChanged, this, later);
     connect(state_, &WorkspaceState::modelsCleared, this, later);
@@ -68,17 +71,13 @@ WorkspaceOverview::WorkspaceOverview(WorkspaceState* state, QWidget* parent) : Q
     connect(runs, &TrainingRuns::runAdded, this, later);
     connect(runs, &TrainingRuns::runFinished, this, later);
     connect(runs, &TrainingRuns::runsReset, this, later);
-    connect(runs, &TrainingRuns::metricAdded, this, later);
+    connect(runs, &TrainingRuns::metricAdded, this, [this] { scheduleRebuild(500); });
     rebuild();
 }
 
-void WorkspaceOverview::scheduleRebuild() {
-    if (pending_) return;
-    pending_ = true;
-    QTimer::singleShot(0, this, [this] {
-        pending_ = false;
-        rebuild();
-    });
+void WorkspaceOverview::scheduleRebuild(int delayMs) {
+    if (timer_->isActive() && timer_->remainingTime() <= delayMs) return;
+    timer_->start(delayMs);
 }
 
 void WorkspaceOverview::rebuild() {

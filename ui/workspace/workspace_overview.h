@@ -13,6 +13,7 @@
 class QTreeWidget;
 class QTreeWidgetItem;
 class QLabel;
+class QTimer;
 
 namespace embedlab {
 
@@ -30,12 +31,12 @@ Q_SIGNALS:
 
 private:
     void rebuild();
-    void scheduleRebuild();
+    void scheduleRebuild(int delayMs);
 
     WorkspaceState* state_;
     QTreeWidget* tree_;
     QLabel* summary_;
-    bool pending_ = false;
+    QTimer* timer_;
 };
 
 }  // namespace embedlab
