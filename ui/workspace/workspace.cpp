@@ -217,7 +217,10 @@ Workspace::Workspace(MainWindow* window) : QObject(window), window_(window) {
     lab_->setOpenItems(state_->openItems());
     similarity_->setOpenItems(state_->openItems());
     if (map_) map_->setOpenItems(state_->openItems());
-    overview_ = new WorkspaceOverview(state_);
+    overview_ = new WorkspaceOverview(state_, [window](const QString& id) {
+        const QDockWidget* d = window->panelDock(id);
+        return d ? d->windowTitle() : id;
+    });
     window->setPanel(QStringLiteral("workspace"), overview_);
     connect(overview_, &WorkspaceOverview::showPanel, window, [this, window, tabs](const QString& id) {
         if (QDockWidget* d = window->panelDock(id)) {

@@ -18,19 +18,10 @@ QString nameOf(const QString& path) {
     return fi.fileName().isEmpty() ? path : fi.fileName();
 }
 
-QString panelTitle(const QString& id) {
-    if (id == QLatin1String("models")) return QObject::tr("Models");
-    if (id == QLatin1String("tokenizers")) return QObject::tr("Tokenizer lab");
-    if (id == QLatin1String("similarity")) return QObject::tr("Similarity");
-    if (id == QLatin1String("map")) return QObject::tr("Embedding map");
-    if (id == QLatin1String("evaluation")) return QObject::tr("Evaluation");
-    if (id == QLatin1String("training")) return QObject::tr("Transfer / training");
-    return id;
-}
-
 }  // namespace
 
-WorkspaceOverview::WorkspaceOverview(WorkspaceState* state, QWidget* parent) : QWidget(parent), state_(state) {
+WorkspaceOverview::WorkspaceOverview(WorkspaceState* state, std::function<QString(const QString&)> panelTitle, QWidget* parent)
+    : QWidget(parent), state_(state), panelTitle_(std::move(panelTitle)) {
     setObjectName(QStringLiteral("workspaceOverview"));
     auto* l = new QVBoxLayout(this);
     summary_ = new QLabel(this);
@@ -91,9 +82,9 @@ void WorkspaceOverview::rebuild() {
         g->setFirstColumnSpanned(true);
         return g;
     };
-    auto row = [&total](QTreeWidgetItem* g, const QString& name, const QString& detail, const QString& panel,
+    auto row = [this, &total](QTreeWidgetItem* g, const QString& name, const QString& detail, const QString& panel,
                         const QString& tip) {
-        auto* it = new QTreeWidgetItem(g, {name, detail, panelTitle(panel)});
+        auto* it = new QTreeWidgetItem(g, {name, detail, panelTitle_ ? panelTitle_(panel) : panel});
         it->setData(0, kPanelRole, panel);
         it->setToolTip(0, tip);
         it->setToolTip(1, detail);

@@ -8,6 +8,8 @@
 #include "app/state/workspace_state.h"
 
 #include <QStringList>
+
+#include <functional>
 #include <QWidget>
 
 class QTreeWidget;
@@ -20,7 +22,8 @@ namespace embedlab {
 class WorkspaceOverview : public QWidget {
     Q_OBJECT
 public:
-    explicit WorkspaceOverview(WorkspaceState* state, QWidget* parent = nullptr);
+    // `panelTitle` names a panel id for the "Shown in" column (the main window's dock titles).
+    WorkspaceOverview(WorkspaceState* state, std::function<QString(const QString&)> panelTitle, QWidget* parent = nullptr);
 
     QTreeWidget* tree() const { return tree_; }
     // The tree as text, one line per item: "Group\tname\tdetail\tpanel" (groups with no items omitted).
@@ -34,6 +37,7 @@ private:
     void scheduleRebuild(int delayMs);
 
     WorkspaceState* state_;
+    std::function<QString(const QString&)> panelTitle_;
     QTreeWidget* tree_;
     QLabel* summary_;
     QTimer* timer_;
