@@ -1,7 +1,6 @@
 #include "app/state/training_runs.h"
 
 #include <QFileInfo>
-#include <QSet>
 #include <QtEndian>
 
 #include <algorithm>
@@ -167,23 +166,18 @@ QJsonArray TrainingRuns::toJson() const {
 
 void TrainingRuns::restore(const QJsonArray& runs, QStringList* problems) {
     runs_.clear();
-    // A session's ids are kept (the Training view's chosen run refers to one), shifted past every id
-    // this workspace has given out, so a job still reporting to an earlier run never reaches these.
-    const int base = nextId_ - 1;
-    QSet<int> seen;
-    int skipped = 0;
+    // The runs get new ids, in the file's order, after every id this workspace has given out: a job
+    // still reporting to an earlier run never reaches these, and ids never grow with reopening.
+    int skipped = 0, index = 0;
     for (const QJsonValue& v : runs) {
         const QJsonObject o = v.toObject();
         TrainingRun r;
-        const int saved = o.value(QStringLiteral("id")).toInt(0);
-        const QString where = tr("training run #%1").arg(saved);
-        if (!v.isObject() || saved <= 0 || saved > kMaxRunId || seen.contains(saved)) {
+        const QString where = tr("training run %1 of the session").arg(++index);
+        if (!v.isObject() || runs_.size() >= kMaxRuns) {
             if (problems && ++skipped <= 10)
-                *problems << tr("%1: no id, an id beyond %2, or an id used twice; skipped").arg(where).arg(kMaxRunId);
+                *problems << tr("%1: not an object, or more than %2 runs; skipped").arg(where).arg(kMaxRuns);
             continue;
         }
-        seen.insert(saved);
-        r.id = base + saved;
         r.params = o.value(QStringLiteral("params")).toObject();
         r.outDir = o.value(QStringLiteral("out")).toString();
         r.resumedFrom = o.value(QStringLiteral("resumed_from")).toString();
@@ -213,8 +207,8 @@ void TrainingRuns::restore(const QJsonArray& runs, QStringList* problems) {
         }
         if (!ok) continue;
         for (const QJsonValue& s : o.value(QStringLiteral("samples")).toArray()) r.samples << s.toString();
+        r.id = nextId_++;
         runs_.push_back(r);
-        nextId_ = std::max(nextId_, r.id + 1);
     }
     if (problems && skipped > 10) *problems << tr("… and %1 more training runs skipped").arg(skipped - 10);
     Q_EMIT runsReset();

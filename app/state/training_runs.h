@@ -43,7 +43,7 @@ class TrainingRuns : public QObject {
     Q_OBJECT
 public:
     using QObject::QObject;
-    static constexpr int kMaxRunId = 1000000;  // a session's run ids are 1 … this
+    static constexpr int kMaxRuns = 100000;  // a session's runs beyond this are skipped
 
     int count() const { return runs_.size(); }
     const TrainingRun& at(int i) const { return runs_.at(i); }
@@ -59,7 +59,7 @@ public:
 
     QJsonArray toJson() const;
     // Replaces the runs with a session's; entries that cannot be read are skipped and named in `problems`.
-    // Ids are never reused in one workspace: a session's run #k becomes #(k + the ids given out so far).
+    // Ids are never reused in one workspace: the session's runs are numbered on after the ids given out.
     void restore(const QJsonArray& runs, QStringList* problems = nullptr);
 
 Q_SIGNALS:

@@ -155,35 +155,45 @@ private Q_SLOTS:
         QCOMPARE(back->count(), 0);
     }
 
-    void runIdsAreNeverReusedAndHostileIdsAreSkipped() {
+    void runIdsAreNeverReusedAndDoNotGrowWithReopening() {
         const QString file = tmp(QStringLiteral("ids.embedlab-session.json"));
         JobRunner runner;
         WorkspaceState a(&runner);
         const int first = a.trainingRuns()->begin({}, QStringLiteral("/runs/a"));
+        a.trainingRuns()->begin({}, QStringLiteral("/runs/b"));
         QVERIFY(a.saveSession(file));
         QCOMPARE(readJson(file).value(QStringLiteral("version")).toInt(), WorkspaceState::kSessionVersion);
-        // Reopened in the same workspace: the restored run gets an id this workspace never gave out, so
-        // a job still reporting to the old run #1 cannot write into it.
+        // Reopened in the same workspace: the restored runs get ids this workspace never gave out, so a
+        // job still reporting to the old run #1 cannot write into them.
         SessionReport report;
         QVERIFY(restore(a, file, &report));
-        QCOMPARE(a.trainingRuns()->count(), 1);
+        QCOMPARE(a.trainingRuns()->count(), 2);
+        QCOMPARE(a.trainingRuns()->at(0).outDir, QStringLiteral("/runs/a"));
         QVERIFY(a.trainingRuns()->at(0).id != first);
         a.trainingRuns()->addMetric(first, QStringLiteral("loss"), 1, 1.0);
         QVERIFY(a.trainingRuns()->at(0).metrics.isEmpty());
-        // Ids out of range, repeated, or missing are skipped and named; the good one restores.
+        // Saved and reopened fifty times (an autosave habit): ids grow by the runs, not geometrically.
+        for (int i = 0; i < 50; ++i) {
+            QVERIFY(a.saveSession(file));
+            QVERIFY(restore(a, file, &report));
+        }
+        QCOMPARE(a.trainingRuns()->count(), 2);
+        QCOMPARE(a.trainingRuns()->at(1).id, 2 + 51 * 2);
+        // The file's ids do not matter (hostile ones included); entries that are not objects are named.
         QJsonObject doc = readJson(file);
         QJsonArray runs;
-        for (const QJsonValue id : {QJsonValue(2147483647), QJsonValue(0), QJsonValue(-3), QJsonValue(QStringLiteral("x")),
-                                    QJsonValue(7), QJsonValue(7)})
+        for (const QJsonValue id : {QJsonValue(2147483647), QJsonValue(-3), QJsonValue(7), QJsonValue(7)})
             runs.append(QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("out"), QStringLiteral("/runs/h")}});
+        runs.append(QStringLiteral("not a run"));
         doc[QStringLiteral("training_runs")] = runs;
         QVERIFY(writeJson(file, doc));
         WorkspaceState b(&runner);
         QVERIFY(restore(b, file, &report));
-        QCOMPARE(b.trainingRuns()->count(), 1);
-        QCOMPARE(b.trainingRuns()->at(0).id, 7);
-        QCOMPARE(report.problems.size(), 5);
-        QCOMPARE(b.trainingRuns()->begin({}, {}), 8);
+        QCOMPARE(b.trainingRuns()->count(), 4);
+        for (int i = 0; i < 4; ++i) QCOMPARE(b.trainingRuns()->at(i).id, i + 1);
+        QCOMPARE(report.problems.size(), 1);
+        QVERIFY2(report.problems.first().contains(QStringLiteral("run 5 of the session")), qPrintable(report.problems.first()));
+        QCOMPARE(b.trainingRuns()->begin({}, {}), 5);
     }
 
     void aNanMetricSurvivesTheSession() {
@@ -270,7 +280,7 @@ private Q_SLOTS:
         QCOMPARE(b.trainingRuns()->at(0).outDir, QStringLiteral("/runs/two"));
         QCOMPARE(b.evaluationRows()->size(), 1);
         const QString problems = report.problems.join(QLatin1Char('\n'));
-        QVERIFY2(problems.contains(QStringLiteral("training run #1")) && problems.contains(QStringLiteral("\"loss\" is damaged")),
+        QVERIFY2(problems.contains(QStringLiteral("training run 1 of the session")) && problems.contains(QStringLiteral("\"loss\" is damaged")),
                  qPrintable(problems));
         QVERIFY2(problems.contains(QStringLiteral("no \"task\"")), qPrintable(problems));
     }

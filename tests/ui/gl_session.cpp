@@ -25,6 +25,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSettings>
@@ -281,12 +282,36 @@ private Q_SLOTS:
         // the lens's own encoding (its columns are the map's positions) and draws the chosen token's
         // path through the layers; a session brings the path back.
         const QString file = tmp(QStringLiteral("trajectory.embedlab.json"));
+        // The byte-level model with a tokenizer that adds <|endoftext|> before the text when asked for
+        // special tokens: the lens encodes the bare prompt, the map's Load button would add it, so the
+        // positions line up only if the map encodes as the lens did.
+        const QString bos = tmp(QStringLiteral("gpt2_bos"));
+        QVERIFY(test::makeModelWithByteTokenizer(fx(QStringLiteral("models/gpt2_tiny")), bos));
+        {
+            QFile t(bos + QStringLiteral("/tokenizer.json"));
+            QVERIFY(t.open(QIODevice::ReadOnly));
+            QJsonObject root = QJsonDocument::fromJson(t.readAll()).object();
+            t.close();
+            const QJsonObject special{{QStringLiteral("SpecialToken"),
+                                       QJsonObject{{QStringLiteral("id"), QStringLiteral("<|endoftext|>")}, {QStringLiteral("type_id"), 0}}}};
+            const QJsonObject seq{{QStringLiteral("Sequence"), QJsonObject{{QStringLiteral("id"), QStringLiteral("A")}, {QStringLiteral("type_id"), 0}}}};
+            root[QStringLiteral("post_processor")] = QJsonObject{
+                {QStringLiteral("type"), QStringLiteral("TemplateProcessing")},
+                {QStringLiteral("single"), QJsonArray{special, seq}},
+                {QStringLiteral("pair"), QJsonArray{special, seq}},
+                {QStringLiteral("special_tokens"),
+                 QJsonObject{{QStringLiteral("<|endoftext|>"),
+                              QJsonObject{{QStringLiteral("id"), QStringLiteral("<|endoftext|>")},
+                                          {QStringLiteral("ids"), QJsonArray{511}},
+                                          {QStringLiteral("tokens"), QJsonArray{QStringLiteral("<|endoftext|>")}}}}}}};
+            QVERIFY(writeFile(bos + QStringLiteral("/tokenizer.json"), QJsonDocument(root).toJson()));
+        }
         QVector<QVector<int>> pathsBefore;
         {
             App app;
             Workspace& ws = app.workspace;
             QVERIFY(QTest::qWaitForWindowExposed(&app.window));
-            app.window.openPath(model_);
+            app.window.openPath(bos);
             QVERIFY(app.runner.waitForIdle(30000));
             LensView* lens = ws.lens();
             LensParams lp;
@@ -311,6 +336,10 @@ private Q_SLOTS:
             QCOMPARE(paths.size(), 1);
             // Layer-major rows: position 2 at layers 0, 1, 2.
             QCOMPARE(paths.first(), (QVector<int>{2, 2 + columns, 2 + 2 * columns}));
+            // The map's tokens at the path are the lens column's ("r" of "Merhaba", no BOS before it).
+            const int tokCol = map->spaceInfo().metadataColumns.indexOf(QStringLiteral("token"));
+            QCOMPARE(map->spaceInfo().metadata[tokCol][2], QStringLiteral("r"));
+            QCOMPARE(lens->grid()->horizontalHeaderItem(2)->text(), QStringLiteral("r"));
             const int posCol = map->spaceInfo().metadataColumns.indexOf(QStringLiteral("position"));
             const int layerCol = map->spaceInfo().metadataColumns.indexOf(QStringLiteral("layer"));
             for (int i = 0; i < paths.first().size(); ++i) {
@@ -351,8 +380,15 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&app.window));
         QVERIFY(restore(app, file));
         QVERIFY2(app.workspace.lastMissing().isEmpty(), qPrintable(app.workspace.lastMissing().join(QStringLiteral("; "))));
+        QCOMPARE(app.workspace.map()->spaceInfo().rows, qint64(7 * 3));  // encoded as the lens did, again
         QCOMPARE(app.workspace.map()->trajectory(), 2);
         QCOMPARE(app.workspace.map()->panel()->view()->trajectories(), pathsBefore);
+        // The map's own Load encodes with the tokenizer's special tokens: one more position (the BOS).
+        QSignalSpy ready(app.workspace.map(), &MapWorkbench::sourceReady);
+        app.workspace.map()->loadSource(MapWorkbench::Source::HiddenStates, QStringLiteral("Merhaba"));
+        QVERIFY(ready.wait(30000));
+        QCOMPARE(app.workspace.map()->spaceInfo().rows, qint64(8 * 3));
+        QCOMPARE(app.workspace.map()->trajectory(), int(MapWorkbench::kNoTrajectory));
     }
 
     void missingPathsAreListedAndTheRestRestores() {

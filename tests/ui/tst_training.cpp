@@ -270,6 +270,16 @@ private Q_SLOTS:
         QCOMPARE(v->shownRun(), runs->at(1).id);
         QVERIFY2(v->statusText().startsWith(QStringLiteral("Interrupted")) && v->statusText().contains(tmp(QStringLiteral("live"))),
                  qPrintable(v->statusText()));
+        // The run the view shows is part of the session, also when it is not the newest.
+        v->showRun(runs->at(0).id);
+        const QString c = tmp(QStringLiteral("first-shown.embedlab-session.json"));
+        QVERIFY(ws.saveSession(c));
+        QVERIFY(ws.openSession(c));
+        QVERIFY(restored.wait(30000));
+        QCOMPARE(runs->count(), 2);
+        QCOMPARE(v->shownRun(), runs->at(0).id);
+        QCOMPARE(v->statusText(), QStringLiteral("Done: saved"));
+        QCOMPARE(v->lossPoints().size(), 5);
     }
 
     void uiNeverStallsWhileTraining() {

@@ -80,6 +80,14 @@ LensView::LensView(JobRunner* runner, QWidget* parent) : QWidget(parent), runner
 }
 
 void LensView::setModel(ModelSessionPtr session, const QString& name, bool causal) {
+    if (session != session_) {
+        // The grid was another model's: its columns are not this model's positions.
+        grid_->clear();
+        grid_->setRowCount(0);
+        grid_->setColumnCount(0);
+        shownPrompt_.clear();
+        onMap_->setEnabled(false);
+    }
     session_ = std::move(session);
     causal_ = causal;
     run_->setEnabled(session_ && causal_);

@@ -790,10 +790,11 @@ void MapScene::drawTrajectories(QPainter& p) const {
         QVector<int> steps;
         for (size_t i = 0; i < trajectories_[t].size(); ++i) {
             const int row = trajectories_[t][i];
-            bool visible = false;
             if (row < 0 || row >= n) continue;
-            const QPointF s = screenPos(row, &visible);
-            if (!visible) continue;
+            // Off-screen points stay in the path (QPainter clips); only points behind the 3-D camera go.
+            bool front = true;
+            const QPointF s = project(pos3_[size_t(row) * 3], pos3_[size_t(row) * 3 + 1], pos3_[size_t(row) * 3 + 2], &front);
+            if (!front) continue;
             pts << s;
             steps << int(i);
         }

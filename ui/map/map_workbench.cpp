@@ -204,7 +204,7 @@ JobId MapWorkbench::loadSource(Source source, const QString& textOrPath) {
     sourceText_ = textOrPath;
     sourceModelPath_ = modelPath_;
     source_->setCurrentIndex(std::max(0, source_->findData(int(source))));
-    loadedAddSpecial_ = sourceAddSpecial_;
+    requestedAddSpecial_ = sourceAddSpecial_;
     if (source == Source::HiddenStates)
         return loadSpace(std::make_shared<HiddenStatesJob>(model_, textOrPath, sourceAddSpecial_));
     return loadSpace(std::make_shared<ModelMatrixJob>(
@@ -221,6 +221,7 @@ void MapWorkbench::onSpace(VectorSpacePtr space, const VectorSpaceInfo& info) {
                           .arg(info_.excludedRows ? tr(", %1 excluded (NaN/Inf)").arg(info_.excludedRows) : QString()));
     output_ = ProjectionOutput();
     spacePath_ = sourceKind_ == Source::VectorsFile ? sourcePath_ : sourceModelPath_;
+    loadedAddSpecial_ = requestedAddSpecial_;  // how this space was encoded (not a later failed load's)
     trajectory_ = kNoTrajectory;
     panel_->view()->setTrajectories({});
     fillTrajectoryBox();
@@ -253,15 +254,18 @@ void MapWorkbench::showSpace() {
         d.columns.push_back(MetaColumn::guess(info_.metadataColumns[c], info_.metadata.value(c)));
     for (const QString& t : info_.tokenTypes) d.tokenTypes.push_back(pointTypeFromName(t));
     d.excluded = static_cast<int>(info_.excludedRows);
+    base_ = d;
     panel_->setData(std::move(d));
 }
 
 void MapWorkbench::applyCoords(const QVector<float>& coords, int dims) {
-    MapData d = panel_->data();
     if (coords.size() != static_cast<qsizetype>(info_.rows) * dims) return;
+    MapData d = base_;
     d.dims = dims;
     d.coords.assign(coords.begin(), coords.end());
     panel_->setData(std::move(d));
+    // Rows a projection left non-finite are dropped from the map: the path is recomputed on its rows.
+    if (trajectory_ != kNoTrajectory) setTrajectory(trajectory_);
 }
 
 void MapWorkbench::fillTrajectoryBox() {
@@ -495,6 +499,10 @@ void MapWorkbench::restoreSession(const QJsonObject& state, SessionReport& repor
     if (projectJob_) projectJob_->cancel();
     space_.reset();
     info_ = VectorSpaceInfo();
+    base_ = MapData();
+    trajectory_ = pendingTrajectory_ = kNoTrajectory;
+    panel_->view()->setTrajectories({});
+    fillTrajectoryBox();
     if (items_) {
         items_->release(sessionKey(), OpenItem::Kind::VectorSpace);
         items_->release(sessionKey(), OpenItem::Kind::Projection);

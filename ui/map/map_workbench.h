@@ -8,6 +8,7 @@
 #include "app/bridge/map_jobs.h"
 #include "app/bridge/model_jobs.h"
 #include "app/state/open_items.h"
+#include "ui/map/map_data.h"
 #include "app/state/workspace_state.h"
 
 #include <QWidget>
@@ -75,6 +76,8 @@ private:
     OpenItems* items_ = nullptr;
     void holdProjection(const ProjectionParams& params);
     QString spacePath_;  // what the current space was read from (a file, or the model's folder)
+    MapData base_;       // the space's rows (labels, columns, types) before any coordinates: every
+                         // projection starts from it, so rows a projection drops never shift the next
     void showSpace();
     void applyCoords(const QVector<float>& coords, int dims);
     void onSpace(VectorSpacePtr space, const VectorSpaceInfo& info);
@@ -107,7 +110,8 @@ private:
     Source sourceKind_ = Source::VectorsFile;
     QString sourcePath_, sourceText_, sourceModelPath_;
     bool sourceAddSpecial_ = true;  // hidden states: the next load encodes with the tokenizer's special tokens
-    bool loadedAddSpecial_ = true;  // ... and how the current source was encoded (for sessions)
+    bool requestedAddSpecial_ = true;  // ... the load under way
+    bool loadedAddSpecial_ = true;     // ... and how the current source was encoded (for sessions)
     VectorSpacePtr space_;
     VectorSpaceInfo info_;
     ProjectionOutput output_;

@@ -23,6 +23,7 @@
 #include <QGuiApplication>
 #include <QLabel>
 #include <QDockWidget>
+#include <QMessageBox>
 #include <QFileDialog>
 #include <QMenu>
 #include <QSettings>
@@ -282,7 +283,7 @@ void Workspace::installSessionMenu() {
     connect(open, &QAction::triggered, this, [this] {
         const QString f = QFileDialog::getOpenFileName(window_, tr("Open session"), QString(),
                                                        tr("embedlab sessions (*.json);;All files (*)"));
-        if (!f.isEmpty()) openSession(f);
+        if (!f.isEmpty() && confirmReplacingTheWorkspace()) openSession(f);
     });
     recentSessions_ = new QMenu(tr("Recent sessions"), file);
     recentSessions_->setObjectName(QStringLiteral("recentSessionsMenu"));
@@ -304,6 +305,14 @@ bool Workspace::saveSession(const QString& path) {
     window_->log()->append(LogPanel::Level::Info, tr("Session saved to %1").arg(path));
     window_->statusBar()->showMessage(tr("Session saved"), 4000);
     return true;
+}
+
+bool Workspace::confirmReplacingTheWorkspace() {
+    if (!training_->running()) return true;
+    return QMessageBox::question(window_, tr("Open session"),
+                                 tr("A training run is going. Opening a session replaces the workspace and stops "
+                                    "the run; its checkpoints stay (Resume from checkpoint… continues it). Open "
+                                    "the session?")) == QMessageBox::Yes;
 }
 
 bool Workspace::openSession(const QString& path) {
@@ -353,7 +362,9 @@ void Workspace::rebuildRecentSessions() {
     const QStringList r = recentSessions();
     for (const QString& p : r) {
         QAction* a = recentSessions_->addAction(p);
-        connect(a, &QAction::triggered, this, [this, p] { openSession(p); });
+        connect(a, &QAction::triggered, this, [this, p] {
+            if (confirmReplacingTheWorkspace()) openSession(p);
+        });
     }
     recentSessions_->setEnabled(!r.isEmpty());
 }

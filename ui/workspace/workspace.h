@@ -66,6 +66,8 @@ public:
 
     // Sessions. Failures are a message in the log and the status bar; the workspace stays usable.
     bool saveSession(const QString& path);
+    // Opening replaces the workspace: a training run still going is stopped (its checkpoints stay).
+    // The menu's Open session… and Recent sessions ask first while one is going.
     bool openSession(const QString& path);
     // Restores the autosave if there is one (returns false when there is none or it cannot be read).
     bool restoreAutosave();
@@ -79,6 +81,7 @@ Q_SIGNALS:
 
 private:
     void installSessionMenu();
+    bool confirmReplacingTheWorkspace();
     void addRecentSession(const QString& path);
     void rebuildRecentSessions();
 
