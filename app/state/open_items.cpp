@@ -13,12 +13,6 @@ QString OpenItem::kindName(Kind k) {
     return {};
 }
 
-const OpenItem* OpenItems::find(int id) const {
-    for (const OpenItem& i : items_)
-        if (i.id == id) return &i;
-    return nullptr;
-}
-
 QVector<OpenItem> OpenItems::ofKind(OpenItem::Kind kind) const {
     QVector<OpenItem> out;
     for (const OpenItem& i : items_)
@@ -29,12 +23,6 @@ QVector<OpenItem> OpenItems::ofKind(OpenItem::Kind kind) const {
 const OpenItem* OpenItems::held(const QString& owner, OpenItem::Kind kind) const {
     for (const OpenItem& i : items_)
         if (i.owner == owner && i.kind == kind) return &i;
-    return nullptr;
-}
-
-EmbeddingStorePtr OpenItems::openStore(const QString& path) const {
-    for (const OpenItem& i : items_)
-        if (i.kind == OpenItem::Kind::VectorStore && i.store && i.path == path) return i.store;
     return nullptr;
 }
 

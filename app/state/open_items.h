@@ -4,7 +4,7 @@
 // projected coordinates, the corpus summary), its path, the panel that opened it and a one-line
 // summary. WorkspaceState owns the list; a panel that opens something adds it here and takes it away
 // when it lets go, and every part of the app can see what is open without asking a panel (the
-// Workspace panel lists it; `openStore` finds an open vector store by path). Sessions reopen items
+// Workspace panel lists it). Sessions reopen items
 // through the panels that show them (their participant objects).
 //
 // Torch-free: ui/ includes it.
@@ -47,12 +47,9 @@ public:
 
     int count() const { return items_.size(); }
     const OpenItem& at(int i) const { return items_.at(i); }
-    const OpenItem* find(int id) const;
     QVector<OpenItem> ofKind(OpenItem::Kind kind) const;
     // The item `owner` holds of `kind` (panels hold one corpus, one store ... each), or null.
     const OpenItem* held(const QString& owner, OpenItem::Kind kind) const;
-    // An open vector store at `path` (any owner), to share instead of reading it again; null if none.
-    EmbeddingStorePtr openStore(const QString& path) const;
 
     // Adds an item; returns its id.
     int add(OpenItem item);

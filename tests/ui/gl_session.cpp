@@ -190,7 +190,8 @@ private Q_SLOTS:
             QCOMPARE(items->ofKind(OpenItem::Kind::Corpus).first().path, corpus_);
             QCOMPARE(items->ofKind(OpenItem::Kind::Corpus).first().corpus.records, 8);
             QCOMPARE(items->ofKind(OpenItem::Kind::VectorStore).size(), 1);
-            QVERIFY(items->openStore(sim->storePathFor(corpus_)));
+            QCOMPARE(items->ofKind(OpenItem::Kind::VectorStore).first().path, sim->storePathFor(corpus_));
+            QVERIFY(items->ofKind(OpenItem::Kind::VectorStore).first().store);
             QCOMPARE(items->ofKind(OpenItem::Kind::VectorSpace).size(), 1);
             QCOMPARE(items->ofKind(OpenItem::Kind::VectorSpace).first().spaceInfo.rows, 300);
             QCOMPARE(items->ofKind(OpenItem::Kind::Projection).size(), 1);
