@@ -8,7 +8,7 @@ set -euo pipefail
 ENGINE=(build-essential cmake ninja-build pkg-config git
         libtorch-dev libopenblas0-pthread libsentencepiece-dev nlohmann-json3-dev libhnswlib-dev
         libhunspell-dev hunspell-tr libpcre2-dev libicu-dev zlib1g-dev
-        libgtest-dev libbenchmark-dev)
+        libgloo-dev libgtest-dev libbenchmark-dev)
 UI=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev qt6-l10n-tools
     libgl1-mesa-dri libglx-mesa0 xvfb xauth)
 # Independent references for tests and baselines for benchmarks (Debian's own Python, not pyenv's).

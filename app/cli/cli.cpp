@@ -2,16 +2,49 @@
 
 #include "engine/core/error.h"
 #include "engine/device/device.h"
+#include "engine/dist/process_group.h"
 
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace embedlab::cli {
 
 const std::set<std::string> kCommonValueFlags = {"device", "dtype", "threads", "progress"};
+const std::set<std::string> kDistValueFlags = {"world-size", "rank", "master", "dist-timeout"};
+
+std::unique_ptr<Collective> joinJobFromArgs(const Args& a, const std::string& device) {
+    std::optional<DistOptions> o;
+    if (a.has("world-size") || a.has("rank") || a.has("master")) {
+        if (!a.has("world-size") || !a.has("rank") || !a.has("master"))
+            throw UsageError("a data-parallel rank needs all of --world-size N, --rank R and --master ADDR:PORT");
+        DistOptions d;
+        const long long w = a.getInt("world-size", 1), r = a.getInt("rank", 0);
+        if (w < 1 || w > 65536) throw UsageError("--world-size must be between 1 and 65536");
+        if (r < 0 || r >= w) throw UsageError("--rank must be between 0 and --world-size − 1");
+        d.worldSize = static_cast<int>(w);
+        d.rank = d.localRank = static_cast<int>(r);
+        parseMasterAddress(a.get("master"), d);
+        o = d;
+    } else {
+        o = distOptionsFromEnvironment();
+    }
+    if (!o || o->worldSize == 1) return nullptr;
+    if (a.has("dist-timeout")) {
+        const double t = a.getDouble("dist-timeout", 1800);
+        if (!(t >= 1 && t <= 86400)) throw UsageError("--dist-timeout must be between 1 and 86400 seconds");
+        o->timeoutSeconds = t;
+    }
+    o->device = device.empty() ? "cpu" : device;
+    return joinProcessGroup(*o);
+}
+
+std::string rankLabel(const Collective* g) {
+    return g ? " [rank " + std::to_string(g->rank()) + "/" + std::to_string(g->worldSize()) + "]" : std::string();
+}
 
 std::map<std::string, Command>& registry() {
     static std::map<std::string, Command> r;
@@ -63,7 +96,11 @@ void Args::parse(int argc, char** argv, int first, const std::set<std::string>& 
                  const std::set<std::string>& valueFlags) {
     for (int i = first; i < argc; ++i) {
         std::string a = argv[i];
-        if (a.rfind("--", 0) != 0 || a == "--") {
+        if (a == "--") {
+            rest.assign(argv + i + 1, argv + argc);
+            break;
+        }
+        if (a.rfind("--", 0) != 0) {
             positional.push_back(a);
             continue;
         }

@@ -17,6 +17,7 @@
 #include <vector>
 
 namespace embedlab {
+class Collective;
 class Tokenizer;
 }
 
@@ -31,6 +32,7 @@ class Args {
 public:
     std::string command;
     std::vector<std::string> positional;
+    std::vector<std::string> rest;  // what follows a lone "--" (launch's command), unparsed
 
     bool has(const std::string& flag) const { return values_.count(flag) > 0; }
     // The last value given for a flag, or `def`.
@@ -64,6 +66,15 @@ struct Registrar {
 
 // Flags every command accepts.
 extern const std::set<std::string> kCommonValueFlags;  // --device --dtype --threads --progress
+
+// Data parallel (train, embed): --world-size N --rank R --master ADDR:PORT [--dist-timeout S], or
+// torchrun's variables (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT) when no flag is given.
+extern const std::set<std::string> kDistValueFlags;
+// Joins the job those say this process is a rank of (engine/dist/process_group.h); null for one
+// process (neither given, or a world size of 1). `device` picks the backend.
+std::unique_ptr<Collective> joinJobFromArgs(const Args& a, const std::string& device);
+// " [rank R/W]" for a progress label ("" for one process).
+std::string rankLabel(const Collective* group);
 
 // Prints one JSON value (one line) to stdout.
 void printJson(const nlohmann::json& j);

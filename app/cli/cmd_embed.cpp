@@ -2,6 +2,8 @@
 #include "app/cli/cli.h"
 
 #include "engine/core/error.h"
+#include "engine/dist/checksum.h"
+#include "engine/dist/collective.h"
 #include "engine/io/file_io.h"
 #include "engine/io/npy.h"
 #include "engine/io/safetensors.h"
@@ -18,6 +20,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace embedlab::cli {
@@ -65,23 +68,41 @@ int runEmbed(Args& a) {
     }
     if (n == 0) throw Error::badInput(input + " has no lines");
     auto tok = loadTokenizer(dir);
-    const c10::Device device(deviceFromArgs(a));
+    const std::string deviceName = deviceFromArgs(a);
+    const c10::Device device(deviceName);
+    // One rank of a data-parallel job: every rank reads the input, embeds its chunks; rank 0 writes.
+    const std::unique_ptr<Collective> group = joinJobFromArgs(a, deviceName);
+    const bool writer = !group || group->isRoot();
     const c10::ScalarType dtype = parseDtype(dtypeFromArgs(a));
     std::vector<std::string> warnings;
     auto model = loadModel(dir, device, dtype, &warnings);
     for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     o.interventions.check(model->config().numLayers, model->config().numHeads);  // before anything is written
+    // Lines per chunk: the unit of streaming, and of a data-parallel job's work (chunk k → rank k mod N).
+    const int64_t chunk = a.getInt("chunk", std::max<int64_t>(1024, int64_t(o.batchSize) * 32));
+    if (chunk < 1) throw UsageError("--chunk must be positive");
+    if (group) {
+        // Every rank must cut the same input into the same chunks and embed them the same way.
+        const std::string how = std::to_string(n) + "|" + std::to_string(chunk) + "|" + poolingName(o.pooling) + "|" +
+                                std::to_string(o.layer) + "|" + (o.normalize ? "1" : "0") + "|" + std::to_string(o.batchSize) +
+                                "|" + std::to_string(o.maxLength) + "|" + o.interventions.describe() + "|" +
+                                dtypeFromArgs(a) + "|" + std::to_string(maxLine);
+        group->requireSame(checksumFileSample(input, checksumText(how)), "the input, --chunk or the embedding options");
+        group->requireSame(checksumTensors(model->weights()), "the model's weights");
+    }
     const int64_t d = model->config().hiddenSize;
-    AtomicFile out(outPath);
-    if (fmt == Npy) out.write(npyPrefix({n, d}));
-    if (fmt == Safetensors) {
+    std::optional<AtomicFile> outFile;
+    if (writer) outFile.emplace(outPath);
+    AtomicFile* outp = outFile ? &*outFile : nullptr;
+    if (fmt == Npy && outp) outp->write(npyPrefix({n, d}));
+    if (fmt == Safetensors && outp) {
         std::map<std::string, std::string> meta = {{"format", "pt"}, {"model", dir}, {"pooling", poolingName(o.pooling)},
                                                    {"layer", std::to_string(resolveLayer(*model, o.layer))},
                                                    {"normalized", o.normalize ? "1" : "0"}};
         if (!o.interventions.empty()) meta["interventions"] = o.interventions.describe();
-        out.write(safeTensorsPrefix({{"embeddings", "F32", {n, d}}}, meta));
+        outp->write(safeTensorsPrefix({{"embeddings", "F32", {n, d}}}, meta));
     }
-    StderrProgress progress(a, "embed");
+    StderrProgress progress(a, "embed" + rankLabel(group.get()));
     const auto t0 = std::chrono::steady_clock::now();
     // The engine task (engine/tasks/embed_corpus.h, which the app's EmbedCorpusJob runs too): every
     // line is a row, empty ones included, so that row i is line i + 1.
@@ -115,20 +136,26 @@ int runEmbed(Args& a) {
                 }
                 text += '\n';
             }
-            out.write(text);
+            outp->write(text);
         } else {
-            out.write(p, static_cast<uint64_t>(e.numel()) * sizeof(float));
+            outp->write(p, static_cast<uint64_t>(e.numel()) * sizeof(float));
         }
         done += static_cast<int64_t>(records.size());
     };
     tasks::EmbedCorpusOptions eco;
     eco.embed = o;
-    eco.chunk = std::max<int64_t>(1024, int64_t(o.batchSize) * 32);
+    eco.chunk = chunk;
     eco.source = input;
+    eco.collective = group.get();
     tasks::embedCorpus(*model, *tok, read, sink, eco, progress);
+    if (!writer) {
+        group->barrier();  // after rank 0 has committed the output
+        return 0;          // rank 0 prints the result
+    }
     if (done != n) throw Error::badInput(input + " changed while it was being read (" + std::to_string(n) + " lines, then " +
                                          std::to_string(done) + ")");
-    out.commit();
+    outp->commit();
+    if (group) group->barrier();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     printJson({{"count", n},
                {"dim", d},
@@ -145,10 +172,12 @@ int runEmbed(Args& a) {
 EMBEDLAB_CLI_COMMAND(Command{"embed",
                              "embed --model DIR --input FILE [--pooling mean|cls|last|max] [--layer L] [--normalize]\n"
                              "  [--batch-size B] [--max-length N] [--max-line-bytes 1048576] [--zero-heads L:H,..]\n"
-                             "  [--skip-layers L,..] --out FILE.(npy|safetensors|tsv)",
+                             "  [--skip-layers L,..] [--chunk LINES] --out FILE.(npy|safetensors|tsv)\n"
+                             "  data parallel: [--world-size N --rank R --master ADDR:PORT] [--dist-timeout 1800], or\n"
+                             "  torchrun's variables (see `launch`)",
                              {"normalize"},
                              {"model", "input", "pooling", "layer", "batch-size", "max-length", "max-line-bytes", "out",
-                              "zero-heads", "skip-layers"},
+                              "zero-heads", "skip-layers", "chunk", "world-size", "rank", "master", "dist-timeout"},
                              runEmbed});
 
 }  // namespace embedlab::cli

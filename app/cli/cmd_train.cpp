@@ -3,11 +3,13 @@
 #include "app/cli/cli.h"
 
 #include "engine/core/error.h"
+#include "engine/dist/collective.h"
 #include "engine/tasks/train_model.h"
 #include "engine/tasks/train_static.h"
 #include "engine/tasks/train_tokenizer.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 namespace embedlab::cli {
@@ -102,8 +104,14 @@ int runTrainStatic(Args& a) {
 }
 
 int runTrain(Args& a) {
-    if (a.positional.size() == 1 && a.positional[0] == "tokenizer") return runTrainTokenizer(a);
-    if (a.positional.size() == 1 && a.positional[0] == "static") return runTrainStatic(a);
+    if (a.positional.size() == 1 && (a.positional[0] == "tokenizer" || a.positional[0] == "static")) {
+        // These train in one process: a rank's flags (or torchrun's variables) would have N processes
+        // write the same output.
+        const char* ws = std::getenv("WORLD_SIZE");
+        if (a.has("world-size") || a.has("rank") || a.has("master") || (ws && std::string(ws) != "1"))
+            throw UsageError("train " + a.positional[0] + " runs in one process: data-parallel ranks are for train lm and mlm");
+        return a.positional[0] == "tokenizer" ? runTrainTokenizer(a) : runTrainStatic(a);
+    }
     if (a.positional.size() != 1) throw UsageError("train needs an objective: lm, mlm, contrastive, distill, static or tokenizer");
     tasks::TrainTaskOptions o;
     TrainerOptions& t = o.trainer;
@@ -164,8 +172,21 @@ int runTrain(Args& a) {
         throw UsageError("--steps, --batch-size, --grad-accum and --keep must be positive, --seq-len at least 2");
     o.device = deviceFromArgs(a);
     if (o.device.empty()) o.device = "cpu";
-    StderrProgress progress(a, "train " + t.objective);
+    // One rank of a data-parallel job (--world-size … or torchrun's variables): --batch-size is per rank.
+    if ((a.has("world-size") || std::getenv("WORLD_SIZE")) && t.objective != "lm" && t.objective != "mlm") {
+        const char* ws = std::getenv("WORLD_SIZE");
+        if (a.has("world-size") ? a.getInt("world-size", 1) > 1 : (ws && std::string(ws) != "1"))
+            throw UsageError(t.objective + " training runs in one process: data-parallel ranks cover lm and mlm, whose loss is "
+                                           "a token mean that ranks split exactly");
+    }
+    const std::unique_ptr<Collective> group = joinJobFromArgs(a, o.device);
+    o.collective = group.get();
+    StderrProgress progress(a, "train " + t.objective + rankLabel(group.get()));
     const tasks::TrainTaskResult r = tasks::trainModel(o, progress);
+    if (group) {
+        group->barrier();  // rank 0 has written the final folder when every rank returns
+        if (!group->isRoot()) return 0;  // rank 0 prints the result
+    }
     nlohmann::json j = {{"steps", r.train.steps},
                         {"final_loss", r.train.finalLoss},
                         {"eval_loss", r.train.evalLoss ? nlohmann::json(*r.train.evalLoss) : nlohmann::json()},
@@ -201,14 +222,17 @@ EMBEDLAB_CLI_COMMAND(Command{
     "    [--max-sentences N] [--force]\n"
     "  train static --input CORPUS --out FILE.vec|FILE.bin|FILE.tsv [--gold TREEBANK] [--units words|morph|tokenizer:PATH] [--tokenizer MORPH_DIR] [--subwords 3-6|none]\n"
     "    [--dim 100] [--epochs 5] [--window 5] [--negatives 5] [--min-count 5] [--lr 0.05] [--sample 1e-4]\n"
-    "    [--buckets 2000000] [--seed 1] [--oov-words FILE] [--update centre|pair]",
+    "    [--buckets 2000000] [--seed 1] [--oov-words FILE] [--update centre|pair]\n"
+    "  data parallel (lm, mlm): [--world-size N --rank R --master ADDR:PORT] [--dist-timeout 1800], or torchrun's\n"
+    "    variables; --batch-size is per rank (see `launch`)",
     {"no-shuffle", "learn-temperature", "force"},
     {"model", "preset", "init-config", "resume", "data", "ids", "out", "tokenizer", "steps", "batch-size", "seq-len",
      "grad-accum", "optimizer", "lr", "weight-decay", "betas", "eps", "warmup", "schedule", "clip", "train",
      "temperature", "pooling", "matryoshka", "seed", "eval-data", "eval-every", "save-every", "keep", "sample-every",
      "sample-tokens", "mask-id", "log", "kind", "input", "vocab-size", "character-coverage", "max-sentences",
      "teacher", "teacher-tokenizer", "layer", "distill-loss", "units", "subwords", "dim", "epochs", "window",
-     "negatives", "min-count", "sample", "buckets", "oov-words", "update", "gold", "lexicon"},
+     "negatives", "min-count", "sample", "buckets", "oov-words", "update", "gold", "lexicon", "world-size", "rank",
+     "master", "dist-timeout"},
     runTrain});
 
 }  // namespace embedlab::cli

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
     args.command = name;
     try {
         args.parse(argc, argv, 2, cmd.booleanFlags, cmd.valueFlags);
+        if (!args.rest.empty() && name != "launch") throw UsageError("unexpected arguments after --");
         if (args.has("threads")) {
             const long long n = args.getInt("threads", 0);
             if (n < 0 || n > 4096) throw UsageError("--threads must be between 0 (all cores) and 4096");

@@ -1,6 +1,7 @@
 #include "engine/tasks/embed_corpus.h"
 
 #include "engine/core/error.h"
+#include "engine/dist/collective.h"
 #include "engine/models/embedding.h"
 
 #include <ATen/ATen.h>
@@ -18,22 +19,34 @@ EmbedCorpusResult embedCorpus(Model& model, const Tokenizer& tokenizer, const Te
     EmbedCorpusResult r;
     std::vector<TextRecord> pending;
     Progress reading(progress, 0.0, 0.98);
+    Collective* group = o.collective && o.collective->worldSize() > 1 ? o.collective : nullptr;
+    const int64_t W = group ? group->worldSize() : 1, R = group ? group->rank() : 0;
+    int64_t chunkIndex = 0;
     auto flush = [&]() {
         if (pending.empty()) return;
-        std::vector<std::string> texts;
-        texts.reserve(pending.size());
-        for (const TextRecord& rec : pending) texts.push_back(rec.text);
+        const int64_t owner = chunkIndex++ % W;
         const double f = 0.98 * std::max(0.0, reading.snapshot().fraction);
-        const auto e0 = std::chrono::steady_clock::now();
         at::Tensor v;
-        {
-            Progress stage(progress, f, f,
-                           "sentences " + std::to_string(r.count + 1) + "–" + std::to_string(r.count + int64_t(pending.size())));
-            v = embedTexts(model, tokenizer, texts, o.embed, stage).to(at::kCPU, at::kFloat).contiguous();
+        if (owner == R) {
+            std::vector<std::string> texts;
+            texts.reserve(pending.size());
+            for (const TextRecord& rec : pending) texts.push_back(rec.text);
+            const auto e0 = std::chrono::steady_clock::now();
+            {
+                Progress stage(progress, f, f,
+                               "sentences " + std::to_string(r.count + 1) + "–" + std::to_string(r.count + int64_t(pending.size())));
+                v = embedTexts(model, tokenizer, texts, o.embed, stage).to(at::kCPU, at::kFloat).contiguous();
+            }
+            r.embedSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+            r.dim = v.size(1);
+            r.embedded += static_cast<int64_t>(pending.size());
+            if (R != 0) group->send(v, 0);
+        } else if (R == 0) {
+            // Rank 0 embedded chunk 0 (its own) before any other: the width is known.
+            v = at::empty({static_cast<int64_t>(pending.size()), r.dim}, at::kFloat);
+            group->recv(v, static_cast<int>(owner));
         }
-        r.embedSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
-        r.dim = v.size(1);
-        sink(v, pending);
+        if (R == 0) sink(v, pending);
         r.count += static_cast<int64_t>(pending.size());
         pending.clear();
         progress.report(f, "embedded " + std::to_string(r.count) + " sentences");

@@ -18,6 +18,7 @@
 #include <vector>
 
 namespace embedlab {
+class Collective;
 class Model;
 class Tokenizer;
 }  // namespace embedlab
@@ -39,10 +40,16 @@ struct EmbedCorpusOptions {
     EmbeddingOptions embed;
     int64_t chunk = 0;   // records per chunk (0: max(256, 16 × batch size))
     std::string source;  // the input's name in messages
+    // Data parallel: this rank's group, or null for one process. Every rank reads the whole input;
+    // chunk k (the same chunks as one process makes) is embedded by rank k mod W, and rank 0 receives
+    // the others' vectors and hands every chunk to its sink in order — the sink runs on rank 0 only,
+    // with exactly the vectors one process would compute; memory holds one chunk at a time.
+    Collective* collective = nullptr;
 };
 
 struct EmbedCorpusResult {
-    int64_t count = 0, dim = 0;
+    int64_t count = 0, dim = 0;  // count: every record (on every rank)
+    int64_t embedded = 0;        // the records this process embedded
     double seconds = 0.0, embedSeconds = 0.0;
     double sentencesPerSecond() const { return embedSeconds > 0 ? double(count) / embedSeconds : 0.0; }
 };

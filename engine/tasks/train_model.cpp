@@ -2,6 +2,7 @@
 
 #include "engine/core/error.h"
 #include "engine/device/device.h"
+#include "engine/dist/collective.h"
 #include "engine/io/file_io.h"
 #include "engine/models/model.h"
 #include "engine/models/model_config.h"
@@ -103,7 +104,9 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
     TrainTaskResult result;
     // Before the checkpoint is chosen (a killed run's .old may be the latest); here, not in configFor,
     // which the Training view's estimate also calls and which must not change files.
-    if (!o.trainer.resumeDir.empty()) clearDeadCheckpointWriters(o.trainer.resumeDir);
+    // Rank 0 alone tidies a data-parallel run's folder; the others wait until it has (they only read).
+    if (!o.trainer.resumeDir.empty() && (!o.collective || o.collective->isRoot())) clearDeadCheckpointWriters(o.trainer.resumeDir);
+    if (o.collective) o.collective->barrier();
     // What cannot fit is refused before a single weight is allocated.
     {
         nlohmann::json j;
@@ -138,6 +141,7 @@ TrainTaskResult trainModel(const TrainTaskOptions& o, Progress& progress) {
         throw Error::badInput("a text corpus needs a tokenizer: give --tokenizer PATH (or use --ids)");
 
     TrainerData d;
+    d.collective = o.collective;
     d.configJson = config;
     d.tokenizerDir = tokPath.empty() ? std::string() : (isDirectory(tokPath) ? tokPath : dirName(tokPath));
     d.tokenizer = tokenizer.get();

@@ -12,6 +12,7 @@
 #include <string>
 
 namespace embedlab {
+class Collective;
 class Model;
 }
 
@@ -30,6 +31,7 @@ struct TrainTaskOptions {
     std::string teacherDir, teacherTokenizer;
     std::string device = "cpu";
     std::string cacheDir;  // token cache ("" = the default, train_data.h)
+    Collective* collective = nullptr;  // data parallel (lm, mlm): this rank's group (TrainerData::collective)
 };
 
 struct TrainTaskResult {

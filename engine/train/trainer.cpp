@@ -1,6 +1,8 @@
 #include "engine/train/trainer.h"
 
 #include "engine/core/error.h"
+#include "engine/dist/checksum.h"
+#include "engine/dist/collective.h"
 #include "engine/io/file_io.h"
 #include "engine/io/safetensors.h"
 #include "engine/jobs/progress.h"
@@ -36,6 +38,51 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Data parallel: every rank's gradients summed in place (each rank's loss is already divided by the
+// global batch's count, so the sum is the global mean's gradient). Flattened into buckets of at most
+// `bucketBytes` (one all-reduce each, as torch.nn.parallel.DistributedDataParallel's 25 MB buckets) and
+// copied back. A parameter that got a gradient on no rank keeps none (the optimizer skips it, as in one
+// process: BERT's pooler under mlm); one that got a gradient on some rank counts as zeros where it got
+// none. After the backward pass, not overlapped with it.
+void sumGradientsAcrossRanks(std::vector<ParameterInfo>& params, Collective& group, int64_t bucketBytes = 25 << 20) {
+    at::NoGradGuard ng;
+    at::Tensor has = at::zeros({static_cast<int64_t>(params.size())}, at::kFloat);
+    {
+        auto h = has.accessor<float, 1>();
+        for (size_t i = 0; i < params.size(); ++i)
+            if (params[i].tensor.grad().defined()) h[static_cast<int64_t>(i)] = 1.0f;
+    }
+    group.allReduce(has, Collective::Op::Max);
+    const auto hasA = has.accessor<float, 1>();
+    size_t i = 0;
+    while (i < params.size()) {
+        std::vector<at::Tensor> grads;
+        int64_t bytes = 0;
+        size_t j = i;
+        for (; j < params.size(); ++j) {
+            if (hasA[static_cast<int64_t>(j)] == 0.0f) continue;
+            at::Tensor& t = params[j].tensor;
+            const int64_t b = t.numel() * static_cast<int64_t>(t.element_size());
+            if (!grads.empty() && bytes + b > bucketBytes) break;
+            if (!t.mutable_grad().defined()) t.mutable_grad() = at::zeros_like(t);
+            grads.push_back(t.mutable_grad());
+            bytes += b;
+        }
+        if (!grads.empty()) {
+            std::vector<at::Tensor> flat;
+            for (const at::Tensor& g : grads) flat.push_back(g.reshape({-1}));
+            at::Tensor bucket = at::cat(flat);
+            group.allReduce(bucket);
+            int64_t off = 0;
+            for (at::Tensor& g : grads) {
+                g.copy_(bucket.narrow(0, off, g.numel()).view(g.sizes()));
+                off += g.numel();
+            }
+        }
+        i = j;
+    }
+}
 
 // Sets CPU/CUDA autocast to bf16 for its lifetime (f32 master weights, bf16 products).
 class Bf16Autocast {
@@ -445,6 +492,12 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     if (o.gradAccum < 1) throw Error::badInput("--grad-accum must be at least 1");
     if (o.clip < 0) throw Error::badInput("--clip must not be negative (0 = off)");
     if (o.dtype != "f32" && o.dtype != "bf16") throw Error::badInput("--dtype: use f32 or bf16 for training");
+    Collective* group = d.collective && d.collective->worldSize() > 1 ? d.collective : nullptr;
+    const int64_t W = group ? group->worldSize() : 1, R = group ? group->rank() : 0;
+    const bool root = R == 0;
+    if (group && o.objective != "lm" && o.objective != "mlm")
+        throw Error::badInput(o.objective + " training runs in one process: data-parallel training (--world-size) covers lm "
+                                            "and mlm, whose loss is a token mean that ranks can split exactly");
     if (o.objective == "contrastive") {
         if (!(o.temperature > 0)) throw Error::badInput("--temperature must be positive");
         if (o.pooling != "mean" && o.pooling != "cls" && o.pooling != "last" && o.pooling != "max")
@@ -588,6 +641,10 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
             if (!st.is_object() || !st.contains("options") || !st["options"].is_object() || !st.contains("step"))
                 throw Error::badInput(ckpt + "/trainer_state.json is not a trainer state (no step or options)" + hint);
             const nlohmann::json& was = st["options"];
+            // First: another world size also means another per-rank batch size (the global batch is W·B).
+            if (was.value("world_size", int64_t{1}) != W)
+                throw Error::badInput("--resume: the checkpoint was trained by " + std::to_string(was.value("world_size", int64_t{1})) +
+                                      " rank(s), this run has " + std::to_string(W) + "; resume with the same world size");
             for (const char* k : {"objective", "batch_size", "seq_len", "grad_accum", "optimizer", "lr", "weight_decay", "betas",
                                   "eps", "warmup", "schedule", "clip", "train", "shuffle", "seed", "dtype", "pooling",
                                   "temperature", "learn_temperature", "matryoshka"})
@@ -654,15 +711,31 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         }
     }
 
+    // Data parallel: every rank must start from the same weights, options and data.
+    if (group) {
+        nlohmann::json opts = optionsJson(o);
+        opts["mask_probability"] = o.maskProbability;
+        opts["mask_id"] = d.maskId ? *d.maskId : -1;
+        opts["pad_id"] = d.padId;
+        opts["special_ids"] = d.specialIds;
+        opts["config"] = d.configJson;
+        opts["data_fingerprint"] = dataFingerprint;
+        opts["start"] = start;
+        group->requireSame(checksumText(opts.dump()), "the training options, the model's config, the data or the resumed step");
+        group->requireSame(checksumTensors(model.weights()), "the model's weights");
+        if (root) progress.log("data parallel: " + std::to_string(W) + " ranks, a global batch of " + std::to_string(W * o.batchSize) +
+                               " sequences per micro-batch");
+    }
+
     std::unique_ptr<std::ofstream> logFile;
-    if (!o.logPath.empty()) {
+    if (!o.logPath.empty() && root) {
         logFile = std::make_unique<std::ofstream>(o.logPath, std::ios::trunc);
         if (!*logFile) throw Error::badInput("cannot write the log " + o.logPath);
         for (const auto& l : result.log) *logFile << l.dump() << "\n";
         logFile->flush();
     }
     auto emit = [&](const nlohmann::json& line) {
-        result.log.push_back(line);
+        result.log.push_back(line);  // on every rank (the same lines); rank 0 alone writes the file
         if (logFile) {
             *logFile << line.dump() << "\n";
             logFile->flush();
@@ -683,9 +756,10 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     };
 
     // Held-out evaluation: token-mean loss (lm/mlm) or mean batch loss (contrastive), without a graph.
+    // Rank 0 alone evaluates, samples, logs and writes checkpoints (the weights are the same on every rank).
     auto evaluate = [&](int64_t step) {
         const size_t M = paired ? d.heldOutPairs.first.size() : d.heldOut.size();
-        if (M == 0) return;
+        if (M == 0 || !root) return;
         at::NoGradGuard ng;
         Bf16Autocast autocast(bf16, model.device().is_cuda());
         double sum = 0;
@@ -738,7 +812,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     };
 
     auto sample = [&](int64_t step) {
-        if (!c.isCausalLM() || o.sampleEvery <= 0) return;
+        if (!c.isCausalLM() || o.sampleEvery <= 0 || !root) return;
         std::vector<int64_t> prompt = o.samplePrompt;
         if (prompt.empty() && d.tokenizer && d.tokenizer->bosId()) prompt = {*d.tokenizer->bosId()};
         if (prompt.empty() && d.heldOut.size() > 0) prompt.assign(d.heldOut.sequence(0), d.heldOut.sequence(0) + std::min<int64_t>(4, d.heldOut.length(0)));
@@ -766,6 +840,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
     };
 
     auto checkpoint = [&](int64_t step) {
+        if (!root) return;
         const std::string finalDir = joinPath(o.outDir, stepDirName(step));
         const std::string tmp = joinPath(o.outDir, "." + stepDirName(step) + ".partial-" + std::to_string(::getpid()));
         std::error_code ec;
@@ -784,6 +859,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
             nlohmann::json state;
             state["step"] = step;
             state["options"] = optionsJson(o);
+            state["options"]["world_size"] = W;
             state["data"] = d.dataDescription;
             state["data_fingerprint"] = dataFingerprint;
             state["log"] = result.log;
@@ -813,7 +889,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         progress.log("checkpoint written: step " + std::to_string(step));
     };
 
-    {
+    if (root) {
         std::error_code ec;
         fs::create_directories(o.outDir, ec);
         if (!fs::is_directory(o.outDir)) throw Error::badInput("cannot create the output folder " + o.outDir + ": " + ec.message());
@@ -834,6 +910,31 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         int64_t total = 0, tokens = 0;
         for (int64_t m = 0; m < K; ++m) {
             const int64_t j = step * K + m;
+            if (group) {
+                // Micro-batch j of the global batch (W·B rows, drawn as one rank with batch W·B would),
+                // masked as a whole, then this rank's rows R·B … R·B+B−1.
+                const auto rows = batchRows(j, o.batchSize * W, N, o.shuffle, o.seed);
+                TokenBatch global = makeBatch(d.train, rows, d.padId);
+                TokenBatch mine;
+                mine.ids = global.ids.narrow(0, R * o.batchSize, o.batchSize).contiguous();
+                mine.mask = global.mask.narrow(0, R * o.batchSize, o.batchSize).contiguous();
+                mine.realTokens = mine.mask.sum().item<int64_t>();
+                if (o.objective == "mlm") {
+                    MlmBatch all = maskForMlm(global, j, o, d, c.vocabSize);
+                    MlmBatch part;
+                    part.ids = all.ids.narrow(0, R * o.batchSize, o.batchSize).contiguous();
+                    part.mask = all.mask.narrow(0, R * o.batchSize, o.batchSize).contiguous();
+                    part.labels = all.labels.narrow(0, R * o.batchSize, o.batchSize).contiguous();
+                    part.predictions = (part.labels >= 0).sum().item<int64_t>();
+                    masked.push_back(part);
+                    total += all.predictions;
+                } else {
+                    total += lmTargets(global);
+                }
+                tokens += global.realTokens;
+                batches.push_back(std::move(mine));
+                continue;
+            }
             const auto rows = batchRows(j, o.batchSize, N, o.shuffle, o.seed);
             if (paired) {
                 batches.push_back(makeBatch(d.trainPairs.first, rows, d.padId));
@@ -875,6 +976,10 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
             }
             lossSum += loss.item<double>();
             loss.backward();
+        }
+        if (group) {
+            sumGradientsAcrossRanks(params, *group);
+            lossSum = group->allReduceScalar(lossSum);
         }
         const double lossValue = lossSum;
         if (!std::isfinite(lossValue)) {
@@ -928,7 +1033,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         if ((o.saveEvery > 0 && (step + 1) % o.saveEvery == 0) || lastStep) checkpoint(step + 1);
     }
     // The final model in DIR itself: the last checkpoint's files, each replaced atomically.
-    {
+    if (root) {
         const std::string last = joinPath(o.outDir, stepDirName(o.steps));
         for (const auto& e : fs::directory_iterator(last)) {
             if (!e.is_regular_file()) continue;

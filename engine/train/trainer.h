@@ -38,6 +38,7 @@
 
 namespace embedlab {
 
+class Collective;
 class Model;
 class Progress;
 class Tokenizer;
@@ -93,6 +94,13 @@ struct TrainerData {
     std::string tokenizerDir;   // its files are copied into checkpoints
     const Tokenizer* tokenizer = nullptr;  // detokenises samples (optional)
     std::string dataDescription;  // recorded in trainer_state.json
+    // Data parallel (lm, mlm): this process's group, or null for one process. Rank r of W trains on
+    // rows r·B … r·B+B−1 of each micro-batch of W·B rows (drawn as one process with batch W·B would);
+    // the loss is divided by the global batch's count, the gradients summed over the ranks in buckets,
+    // so W ranks with batch B take the steps one process with batch W·B takes. Every rank holds the
+    // whole data and the same model (checked by checksums at the start); rank 0 alone evaluates,
+    // samples, writes the log, the checkpoints and the final folder. Resuming needs the same W.
+    Collective* collective = nullptr;
 };
 
 struct TrainLogLine {
