@@ -22,24 +22,9 @@ port() { "$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); pr
 # command's own stdout can be redirected: rc=$(exec 3>&1; limited 60 CMD > out 2> err).
 limited() { local lim=$1; shift; timeout -k 5 "$lim" "$@"; echo $? >&3; }
 
-CORPUS="$SRC/data/npm/nlptoolkit-corpus/corpus.txt"
-if [ -f "$CORPUS" ]; then head -600 "$CORPUS" > "$T/tr.txt"; else
-  "$PY" - "$T/tr.txt" <<'PYEOF'
-import sys, itertools
-words = "ev kitap okul kalem masa deniz yol göz el su".split()
-suf = ["", "ler", "de", "den", "i", "imiz", "lerde", "e"]
-with open(sys.argv[1], "w") as f:
-    for i, (w, s) in enumerate(itertools.islice(itertools.cycle(itertools.product(words, suf)), 600)):
-        f.write(f"bu {w}{s} çok güzel ve {words[i % 7]}{suf[i % 5]} yakın\n")
-PYEOF
-fi
-cat > "$T/tiny.json" <<'JSON'
-{"model_type": "gemma3_text", "architectures": ["Gemma3ForCausalLM"], "vocab_size": 32768, "hidden_size": 64,
- "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32,
- "sliding_window": 32, "layer_types": ["sliding_attention", "full_attention"], "max_position_embeddings": 512,
- "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0, "query_pre_attn_scalar": 32,
- "hidden_activation": "gelu_pytorch_tanh", "tie_word_embeddings": true, "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0}
-JSON
+. "$SRC/tests/cli/lib/turkish_lm.sh"
+turkish_text "$T/tr.txt" 600
+tiny_gemma_config "$T/tiny.json"
 TOK="$FX/tokenizers/turkish-seed"
 COMMON=(--init-config "$T/tiny.json" --tokenizer "$TOK" --data "$T/tr.txt" --steps 20 --seq-len 32 --lr 3e-3
         --warmup 2 --seed 7 --eval-every 0 --save-every 10 --progress none)

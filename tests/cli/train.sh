@@ -17,24 +17,9 @@ check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; else echo "ok: $1"; fi; 
 json() { "$PY" -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 
 # ---- Turkish text: the news corpus when installed, else the seed tokenizer's own sample sentences ----
-CORPUS="$SRC/data/npm/nlptoolkit-corpus/corpus.txt"
-if [ -f "$CORPUS" ]; then head -1500 "$CORPUS" > "$T/tr.txt"; else
-  "$PY" - "$T/tr.txt" <<'PYEOF'
-import sys, itertools
-words = "ev kitap okul kalem masa deniz yol göz el su".split()
-suf = ["", "ler", "de", "den", "i", "imiz", "lerde", "e"]
-with open(sys.argv[1], "w") as f:
-    for i, (w, s) in enumerate(itertools.islice(itertools.cycle(itertools.product(words, suf)), 3000)):
-        f.write(f"bu {w}{s} çok güzel ve {words[i % 7]}{suf[i % 5]} yakın\n")
-PYEOF
-fi
-cat > "$T/tiny.json" <<'JSON'
-{"model_type": "gemma3_text", "architectures": ["Gemma3ForCausalLM"], "vocab_size": 32768, "hidden_size": 64,
- "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32,
- "sliding_window": 32, "layer_types": ["sliding_attention", "full_attention"], "max_position_embeddings": 512,
- "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0, "query_pre_attn_scalar": 32,
- "hidden_activation": "gelu_pytorch_tanh", "tie_word_embeddings": true, "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0}
-JSON
+. "$SRC/tests/cli/lib/turkish_lm.sh"
+turkish_text "$T/tr.txt" 1500
+tiny_gemma_config "$T/tiny.json"
 TOK="$FX/tokenizers/turkish-seed"
 "$CLI" train lm --init-config "$T/tiny.json" --tokenizer "$TOK" --data "$T/tr.txt" --out "$T/run" --steps 40 \
   --batch-size 8 --seq-len 64 --lr 3e-3 --warmup 4 --schedule cosine --eval-every 20 --save-every 20 --sample-every 40 \
