@@ -19,6 +19,9 @@ T=$(mktemp -d /tmp/embedlab-dist-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export EMBEDLAB_CACHE_DIR="$T/cache"
 "$CLI" init --arch gemma3 --config "$here/configs/gemma3_train_small.json" --out "$T/gemma" --progress none > /dev/null
+# embed reads text: the seed's Turkish tokenizer (32,768 pieces, the config's vocabulary) beside the weights.
+FX=${EMBEDLAB_FIXTURES:-$here/../../shared/fixtures}
+cp "$FX/tokenizers/turkish-seed/"{kokler,ekler,bpe_tokenler}.json "$T/gemma/"
 "$PY" - "$T/ids.txt" "$T/lines.txt" <<'PYEOF'
 import sys, random
 random.seed(1)
