@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -36,24 +37,20 @@ uint64_t checksumTensors(const std::map<std::string, at::Tensor>& tensors, uint6
 }
 
 uint64_t checksumFileSample(const std::string& path, uint64_t h) {
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) throw Error::badInput("cannot open " + path);
-    std::vector<char> buf(1 << 20);
-    uint64_t size = 0, lines = 0;
-    bool first = true;
-    std::vector<char> last;
-    while (in) {
-        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        const size_t got = static_cast<size_t>(in.gcount());
-        if (got == 0) break;
-        size += got;
-        for (size_t i = 0; i < got; ++i) lines += buf[i] == '\n';
-        if (first) h = checksumBytes(buf.data(), got, h), first = false;
-        else last.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(got));
-    }
-    h = checksumBytes(last.data(), last.size(), h);
+    const uint64_t size = static_cast<uint64_t>(in.tellg());
     h = checksumBytes(&size, sizeof size, h);
-    return checksumBytes(&lines, sizeof lines, h);
+    const uint64_t block = 1 << 20;
+    std::vector<char> buf(static_cast<size_t>(std::min(size, block)));
+    // The first MiB, then the last (they overlap, or are the same, in a small file).
+    for (const uint64_t at : {uint64_t{0}, size - buf.size()}) {
+        in.seekg(static_cast<std::streamoff>(at));
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        if (static_cast<size_t>(in.gcount()) != buf.size()) throw Error::badInput("cannot read " + path);
+        h = checksumBytes(buf.data(), buf.size(), h);
+    }
+    return h;
 }
 
 }  // namespace embedlab

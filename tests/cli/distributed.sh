@@ -201,6 +201,15 @@ rc=$(exec 3>&1; limited 120 "$CLI" train lm "${COMMON[@]}" --seed 8 --batch-size
 wait $R0; rc0=$?
 check "ranks with different options or weights: both exit 3, saying they disagree" "[ $rc -eq 3 ] && [ $rc0 -eq 3 ] && grep -q 'disagree' $T/dis1.err"
 
+# Embedding ranks that cut the input differently (another --chunk) stop before streaming: exit 3.
+P=$(port)
+"$CLI" embed "${EMB[@]}" --world-size 2 --rank 0 --master 127.0.0.1:$P --dist-timeout 30 --out "$T/edis.npy" > /dev/null 2> "$T/edis0.err" &
+R0=$!
+rc=$(exec 3>&1; limited 120 "$CLI" embed "${EMB[@]}" --chunk 41 --world-size 2 --rank 1 --master 127.0.0.1:$P --dist-timeout 30 \
+     --out "$T/edis.npy" > /dev/null 2> "$T/edis1.err")
+wait $R0; rc0=$?
+check "embed ranks with another --chunk: both exit 3, saying they disagree; no output" "[ $rc -eq 3 ] && [ $rc0 -eq 3 ] && grep -q 'disagree' $T/edis0.err && [ ! -e $T/edis.npy ]"
+
 # Usage.
 "$CLI" train lm "${COMMON[@]}" --batch-size 4 --out "$T/u" --world-size 2 > /dev/null 2> "$T/u.err"
 check "--world-size without --rank/--master: exit 2" "[ \$? -eq 2 ] && grep -q 'needs all of' $T/u.err"
