@@ -1,8 +1,13 @@
 #include "app/bridge/train_jobs.h"
 
+#include "app/bridge/local_ranks.h"
 #include "engine/core/error.h"
 #include "engine/tasks/train_model.h"
 
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <algorithm>
 #include <cstdio>
 
 namespace embedlab {
@@ -54,9 +59,79 @@ tasks::TrainTaskOptions toOptions(const TrainParams& p) {
     return o;
 }
 
+void checkRanks(const TrainParams& p) {
+    if (p.ranks < 1 || p.ranks > 64) throw Error::badInput("ranks must be between 1 and 64");
+    if (p.ranks == 1) return;
+    if (p.objective != QLatin1String("lm") && p.objective != QLatin1String("mlm"))
+        throw Error::badInput("data-parallel ranks train lm and mlm (whose loss is a token mean the ranks split exactly), not " +
+                              p.objective.toStdString());
+    if (!p.device.isEmpty() && p.device != QLatin1String("cpu"))
+        throw Error::badInput("local ranks run on the CPU (c10d's Gloo); " + p.device.toStdString() + " needs one process");
+    if (p.batchSize % p.ranks != 0)
+        throw Error::badInput("the batch of " + std::to_string(p.batchSize) + " does not split over " + std::to_string(p.ranks) +
+                              " ranks: choose a multiple of " + std::to_string(p.ranks));
+}
+
 }  // namespace
 
+QStringList trainCommandLine(const TrainParams& p) {
+    checkRanks(p);
+    if (p.outDir.isEmpty()) throw Error::badInput("choose an output folder");
+    if (p.data.isEmpty()) throw Error::badInput("choose a training corpus (drop a file on the view)");
+    QStringList a{QStringLiteral("train"), p.objective};
+    auto opt = [&a](const char* name, const QString& value) {
+        if (!value.isEmpty()) a << QLatin1String("--") + QLatin1String(name) << value;
+    };
+    auto num = [&a](const char* name, double value) { a << QLatin1String("--") + QLatin1String(name) << QString::number(value, 'g', 17); };
+    if (!p.resumeDir.isEmpty()) {
+        opt("resume", p.resumeDir);
+    } else if (!p.modelDir.isEmpty()) {
+        opt("model", p.modelDir);
+    } else if (!p.preset.isEmpty()) {
+        opt("preset", p.preset);
+    } else {
+        opt("init-config", p.initConfig);
+    }
+    opt("tokenizer", p.tokenizer);
+    opt(p.dataIsIds ? "ids" : "data", p.data);
+    opt("eval-data", p.evalData);
+    opt("out", p.outDir);
+    num("steps", p.steps);
+    num("batch-size", p.batchSize / p.ranks);
+    num("seq-len", p.seqLen);
+    num("grad-accum", p.gradAccum);
+    opt("optimizer", p.optimizer);
+    num("lr", p.lr);
+    num("weight-decay", p.weightDecay);
+    num("clip", p.clip);
+    num("warmup", p.warmup);
+    opt("schedule", p.schedule);
+    opt("train", p.train);
+    opt("dtype", p.dtype);
+    opt("device", p.device.isEmpty() ? QStringLiteral("cpu") : p.device);
+    a << QStringLiteral("--seed") << QString::number(p.seed);
+    num("eval-every", p.evalEvery);
+    num("save-every", p.saveEvery);
+    num("keep", p.keep);
+    num("sample-every", p.sampleEvery);
+    return a;
+}
+
 void TrainJob::run(Progress& progress) {
+    if (p_.ranks > 1) {
+        const QJsonObject r = runLocalRanks(trainCommandLine(p_), p_.ranks, progress);
+        result.outDir = r.value(QLatin1String("out")).toString();
+        result.steps = r.value(QLatin1String("steps")).toInteger();
+        result.resumedFrom = r.value(QLatin1String("resumed_from")).toInteger();
+        result.parameters = r.value(QLatin1String("parameters")).toInteger();
+        result.trainable = r.value(QLatin1String("trainable")).toInteger();
+        result.finalLoss = r.value(QLatin1String("final_loss")).toDouble();
+        result.evalLoss = r.value(QLatin1String("eval_loss")).toDouble(-1);
+        result.evalPpl = r.value(QLatin1String("eval_ppl")).toDouble(-1);
+        result.tokensPerSecond = r.value(QLatin1String("tokens_per_second")).toDouble();
+        result.seconds = r.value(QLatin1String("seconds")).toDouble();
+        return;
+    }
     const tasks::TrainTaskResult r = tasks::trainModel(toOptions(p_), progress);
     result.outDir = QString::fromStdString(r.train.outDir);
     result.steps = r.train.steps;
@@ -87,7 +162,10 @@ void EstimateTrainingJob::run(Progress& progress) {
         o.preset = p_.preset.toStdString();
         o.initConfig = p_.initConfig.toStdString();
     }
-    o.trainer.batchSize = p_.batchSize;
+    checkRanks(p_);
+    // One rank's share: each of the N processes holds the model, its gradients, the optimizer state
+    // and the activations of batchSize / N rows.
+    o.trainer.batchSize = std::max(1, p_.batchSize / std::max(1, p_.ranks));
     o.trainer.seqLen = p_.seqLen;
     o.trainer.gradAccum = p_.gradAccum;
     o.trainer.optimizer.kind = p_.optimizer.toStdString();
@@ -96,12 +174,18 @@ void EstimateTrainingJob::run(Progress& progress) {
     const TrainingEstimate e = tasks::estimateTrainingRun(o);
     result.parameters = e.parameters;
     result.trainable = e.trainable;
-    result.totalMb = e.totalBytes() / 1e6;
+    const int n = std::max(1, p_.ranks);
+    result.totalMb = n * e.totalBytes() / 1e6;
     result.availableMb = e.availableBytes / 1e6;
     result.secondsPerStep = e.secondsPerStep();
     result.totalSeconds = e.secondsPerStep() * p_.steps;
-    result.fits = e.fits();
+    result.fits = e.availableBytes <= 0 || n * e.totalBytes() <= 0.9 * e.availableBytes;
     result.describe = QString::fromStdString(e.describe());
+    if (n > 1)
+        result.describe += QStringLiteral("\n× %1 ranks (each holds the model, its optimizer state and %2 rows of the batch): %3 MB in all")
+                               .arg(n)
+                               .arg(o.trainer.batchSize)
+                               .arg(result.totalMb, 0, 'f', 0);
     progress.report(1.0, "estimated");
 }
 

@@ -1,7 +1,9 @@
 // embedlab app — engine jobs of the Training view: a training run (the engine task
 // tasks::trainModel that `embedlab-cli train` runs, on the long lane) and its estimate before it
 // starts. Metric points (loss, lr, grad_norm, tokens_per_second, eval_loss, eval_ppl) and log lines
-// (checkpoints, samples) stream through the job's Progress to JobHandle::metric / logLine.
+// (checkpoints, samples) stream through the job's Progress to JobHandle::metric / logLine. With
+// TrainParams::ranks > 1 (lm, mlm on the CPU) the run is a data-parallel job of that many local
+// processes (app/bridge/local_ranks.h: `embedlab-cli launch`), the same trainer in each.
 // Torch-free header.
 #pragma once
 
@@ -33,7 +35,15 @@ struct TrainParams {
     QString device = QStringLiteral("cpu");
     quint64 seed = 42;
     int evalEvery = 50, saveEvery = 100, keep = 2, sampleEvery = 50;
+    // Local data-parallel ranks (lm, mlm; CPU). batchSize stays the global batch: each rank takes
+    // batchSize / ranks rows of it, so the run reproduces one process's (docs/distributed.md).
+    int ranks = 1;
 };
+
+// The `embedlab-cli train …` arguments of a run (one rank's: --batch-size is batchSize / ranks).
+// Error(BadInput) for what the CLI would refuse: a batch that does not split over the ranks, ranks
+// with an objective other than lm/mlm or on a device other than the CPU.
+QStringList trainCommandLine(const TrainParams& p);
 
 struct TrainSummary {
     QString outDir;

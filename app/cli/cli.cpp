@@ -131,7 +131,7 @@ void printJson(const nlohmann::json& j) {
     std::cout.flush();
 }
 
-StderrProgress::StderrProgress(const Args& a, std::string label)
+StderrProgress::StderrProgress(const Args& a, std::string label, const Collective* group)
     : label_(std::move(label)), tty_(::isatty(2) != 0), human_(true) {
     const std::string mode = a.get("progress", "human");
     if (mode == "none") {
@@ -140,7 +140,11 @@ StderrProgress::StderrProgress(const Args& a, std::string label)
     }
     if (mode == "json") {
         human_ = false;
-        auto line = [](const nlohmann::json& j) {
+        const int rank = group ? group->rank() : -1;
+        auto line = [rank](nlohmann::json j) {
+            if (rank >= 0) j["rank"] = rank;
+            // One write per line (stderr is unbuffered; a line under PIPE_BUF is atomic on a pipe, so
+            // ranks that share the stream never interleave within a line).
             const std::string s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
             std::fwrite(s.data(), 1, s.size(), stderr);
             std::fflush(stderr);

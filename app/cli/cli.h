@@ -82,11 +82,13 @@ void printJson(const nlohmann::json& j);
 // A Progress that prints to stderr, as `--progress` asks:
 //   human (default): a redrawn bar on a TTY, plain lines otherwise; log lines as they come;
 //   json: one JSON object per line — {"progress":f,"message":..,"eta":s}, {"metric":name,"step":..,
-//         "value":..} for every metric point, {"log":line} (shared/design/cli.md);
+//         "value":..} for every metric point, {"log":line} (shared/design/cli.md); a rank of a
+//         data-parallel job (`group`) adds "rank":R to each, so that a launcher or the app can tell
+//         the ranks' lines apart on one stream;
 //   none: nothing.
 class StderrProgress : public Progress {
 public:
-    StderrProgress(const Args& a, std::string label);
+    StderrProgress(const Args& a, std::string label, const Collective* group = nullptr);
     ~StderrProgress() override;
 
 private:

@@ -102,7 +102,7 @@ int runEmbed(Args& a) {
         if (!o.interventions.empty()) meta["interventions"] = o.interventions.describe();
         outp->write(safeTensorsPrefix({{"embeddings", "F32", {n, d}}}, meta));
     }
-    StderrProgress progress(a, "embed" + rankLabel(group.get()));
+    StderrProgress progress(a, "embed" + rankLabel(group.get()), group.get());
     const auto t0 = std::chrono::steady_clock::now();
     // The engine task (engine/tasks/embed_corpus.h, which the app's EmbedCorpusJob runs too): every
     // line is a row, empty ones included, so that row i is line i + 1.

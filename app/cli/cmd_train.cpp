@@ -181,7 +181,7 @@ int runTrain(Args& a) {
     }
     const std::unique_ptr<Collective> group = joinJobFromArgs(a, o.device);
     o.collective = group.get();
-    StderrProgress progress(a, "train " + t.objective + rankLabel(group.get()));
+    StderrProgress progress(a, "train " + t.objective + rankLabel(group.get()), group.get());
     const tasks::TrainTaskResult r = tasks::trainModel(o, progress);
     if (group) {
         group->barrier();  // rank 0 has written the final folder when every rank returns

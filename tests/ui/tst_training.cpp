@@ -3,7 +3,9 @@
 // paused), resumes and is cancelled (its checkpoint kept); "resume from a checkpoint" finishes the
 // run, the loss falls, held-out points and samples appear, and the workspace opens the trained model
 // in Models. The estimate appears before a run and refuses one that cannot fit. Screenshot of the
-// live chart; chart and CSV exports.
+// live chart; chart and CSV exports. A run as 2 local ranks (embedlab-cli launch, started by the view)
+// reproduces the one-process run's loss curve; pause stops and cancel ends every rank; ranks follow
+// the objective, an uneven batch is refused and a rank's error reaches the view.
 #include "app/bridge/job_runner.h"
 #include "qt_test_paths.h"
 #include "ui_stall_meter.h"
@@ -22,13 +24,17 @@
 #include <QLineSeries>
 #include <QDir>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QSpinBox>
 #include <QTest>
+
+#include <cmath>
 
 using namespace embedlab;
 
@@ -75,6 +81,29 @@ class TestTraining : public QObject {
         p.sampleEvery = 20;
         p.device = QStringLiteral("cpu");
         return p;
+    }
+
+    // The embedlab-cli processes (launcher and ranks) whose command line names `needle`.
+    static QStringList cliProcessesNaming(const QString& needle) {
+        QStringList found;
+        for (const QString& pid : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+            bool ok = false;
+            pid.toInt(&ok);
+            if (!ok) continue;
+            QFile f(QStringLiteral("/proc/%1/cmdline").arg(pid));
+            if (!f.open(QIODevice::ReadOnly)) continue;
+            const QByteArray cmd = f.readAll().replace('\0', ' ');
+            if (cmd.contains("embedlab-cli") && cmd.contains(needle.toUtf8())) found << pid;
+        }
+        return found;
+    }
+    // A process's state letter from /proc/PID/stat ('T': stopped).
+    static char procState(const QString& pid) {
+        QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!f.open(QIODevice::ReadOnly)) return '?';
+        const QByteArray stat = f.readAll();
+        const int close = stat.lastIndexOf(')');
+        return close > 0 && close + 2 < stat.size() ? stat.at(close + 2) : '?';
     }
 
 private Q_SLOTS:
@@ -324,6 +353,149 @@ private Q_SLOTS:
         QCOMPARE(v.start(), JobId(0));
         QVERIFY(v.statusText().startsWith(QStringLiteral("Refused")));
         QVERIFY(!v.running());
+    }
+
+    // The Ranks box: a run as 2 local processes (each half the batch, c10d's Gloo on 127.0.0.1) gives
+    // the loss curve of the same run in the app's own process — the reference — within 1e-5 relative
+    // at every step, the held-out curve too; the view shows the job as one (its status names the
+    // ranks), rank 0's checkpoints and final model land in the output folder, and the workspace's run
+    // remembers the ranks.
+    void twoLocalRanksReproduceTheOneProcessRun() {
+        JobRunner runner;
+        TrainingView v(&runner);
+        auto* ranks = v.findChild<QSpinBox*>(QStringLiteral("trainRanks"));
+        QVERIFY(ranks);
+        QVector<QVector<QPointF>> loss, held;
+        for (int n : {1, 2}) {
+            TrainParams p = smallRun(QStringLiteral("ranks%1").arg(n));
+            p.steps = 12;
+            p.evalEvery = 6;
+            p.saveEvery = 6;
+            p.sampleEvery = 0;
+            p.evalData = p.data;
+            v.setParams(p);
+            QVERIFY(ranks->isEnabled());
+            ranks->setValue(n);
+            QCOMPARE(v.params().ranks, n);
+            QSignalSpy trained(&v, &TrainingView::modelTrained);
+            QSignalSpy failed(&v, &TrainingView::trainingFailed);
+            QTest::mouseClick(v.findChild<QPushButton*>(QStringLiteral("trainStart")), Qt::LeftButton);
+            QVERIFY(v.running());
+            QVERIFY(!ranks->isEnabled());  // not while a run is on
+            bool sawRanks = false;
+            QElapsedTimer t;
+            t.start();
+            while (trained.isEmpty() && failed.isEmpty() && t.elapsed() < 120000) {
+                QTest::qWait(20);
+                sawRanks = sawRanks || v.statusText().contains(QStringLiteral("2 ranks"));
+            }
+            QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.at(0).at(0).toString()));
+            QCOMPARE(trained.count(), 1);
+            QVERIFY(runner.waitForIdle(10000));
+            QCOMPARE(QFileInfo(trained.at(0).at(0).toString()).canonicalFilePath(), QFileInfo(p.outDir).canonicalFilePath());
+            QVERIFY(QFileInfo::exists(p.outDir + QStringLiteral("/config.json")));
+            QVERIFY(QFileInfo::exists(p.outDir + QStringLiteral("/checkpoint-6/trainer_state.json")));
+            if (n == 2) QVERIFY2(sawRanks, "the status never named the 2 ranks");
+            QVERIFY2(v.statusText().startsWith(QStringLiteral("Done")), qPrintable(v.statusText()));
+            loss << v.lossPoints();
+            held << v.evalPoints();
+            QCOMPARE(v.runs()->find(v.shownRun())->params.value(QStringLiteral("ranks")).toInt(), n);
+        }
+        QCOMPARE(loss[0].size(), 12);
+        QVERIFY(held[0].size() >= 2);
+        for (int k : {0, 1}) {
+            const auto& a = k == 0 ? loss : held;
+            QCOMPARE(a[1].size(), a[0].size());
+            for (int i = 0; i < a[0].size(); ++i) {
+                QCOMPARE(a[1][i].x(), a[0][i].x());
+                QVERIFY2(std::abs(a[1][i].y() - a[0][i].y()) <= 1e-5 * std::abs(a[0][i].y()),
+                         qPrintable(QStringLiteral("%1 at step %2: one process %3, two ranks %4")
+                                        .arg(k == 0 ? "loss" : "eval_loss")
+                                        .arg(a[0][i].x())
+                                        .arg(a[0][i].y(), 0, 'g', 10)
+                                        .arg(a[1][i].y(), 0, 'g', 10)));
+            }
+        }
+        QVERIFY(loss[1].last().y() < loss[1].first().y());
+    }
+
+    // Pause stops every rank (their processes stopped, no new point), Resume goes on, Cancel ends the
+    // launcher and both ranks — no embedlab-cli process of the run is left — and keeps the checkpoint.
+    void pauseAndCancelReachEveryRank() {
+        JobRunner runner;
+        TrainingView v(&runner);
+        TrainParams p = smallRun(QStringLiteral("ranks-cancel"));
+        p.steps = 100000;
+        p.saveEvery = 5;
+        p.evalEvery = 0;
+        p.sampleEvery = 0;
+        p.ranks = 2;
+        v.setParams(p);
+        QCOMPARE(v.params().ranks, 2);
+        QSignalSpy cancelled(&v, &TrainingView::trainingCancelled);
+        QVERIFY(v.start() != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(v.lossPoints().size() >= 6, 60000);
+        QStringList procs = cliProcessesNaming(p.outDir);
+        QCOMPARE(procs.size(), 3);  // the launcher and two ranks
+        QVERIFY2(v.statusText().contains(QStringLiteral("2 ranks")), qPrintable(v.statusText()));
+        v.resize(1300, 900);
+        QVERIFY(v.grab().save(test::qtScreenshot(QStringLiteral("training_two_ranks.png"))));
+        v.pause();
+        QTRY_VERIFY_WITH_TIMEOUT(v.paused(), 2000);
+        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(procs.begin(), procs.end(), [](const QString& pid) { return procState(pid) == 'T'; }),
+                                 5000);
+        QTest::qWait(300);  // points already in the pipe arrive
+        const int atPause = v.lossPoints().size();
+        QTest::qWait(600);
+        QCOMPARE(v.lossPoints().size(), atPause);
+        v.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(v.lossPoints().size() > atPause + 2, 30000);
+        v.cancel();
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 20000);
+        QVERIFY(runner.waitForIdle(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(cliProcessesNaming(p.outDir).isEmpty(), 10000);
+        QVERIFY(QFileInfo::exists(p.outDir + QStringLiteral("/checkpoint-5/trainer_state.json")));
+        QVERIFY(v.statusText().startsWith(QStringLiteral("Cancelled")));
+    }
+
+    // Ranks are for lm and mlm on the CPU; an uneven batch is refused before anything starts; a rank's
+    // error (a corpus that does not exist) comes back as the run's failure; the session keeps the box.
+    void ranksFollowTheObjectiveAndTheirErrorsReachTheView() {
+        JobRunner runner;
+        TrainingView v(&runner);
+        auto* ranks = v.findChild<QSpinBox*>(QStringLiteral("trainRanks"));
+        auto* objective = v.findChild<QComboBox*>(QStringLiteral("trainObjective"));
+        TrainParams p = smallRun(QStringLiteral("ranks-bad"));
+        p.ranks = 2;
+        v.setParams(p);
+        objective->setCurrentText(QStringLiteral("contrastive"));
+        QVERIFY(!ranks->isEnabled());
+        QCOMPARE(v.params().ranks, 1);
+        objective->setCurrentText(QStringLiteral("mlm"));
+        QVERIFY(ranks->isEnabled());
+        objective->setCurrentText(QStringLiteral("lm"));
+        QCOMPARE(v.params().ranks, 2);
+        // Saved and restored with the session.
+        TrainingView restored(&runner);
+        SessionReport report;
+        restored.restoreSession(v.saveSession(), report);
+        QCOMPARE(restored.params().ranks, 2);
+        // An uneven batch.
+        v.findChild<QSpinBox*>(QStringLiteral("trainBatch"))->setValue(5);
+        QCOMPARE(v.start(), JobId(0));
+        QVERIFY2(v.statusText().contains(QStringLiteral("does not split over 2 ranks")), qPrintable(v.statusText()));
+        QVERIFY(!v.running());
+        // A rank's error.
+        p.data = tmp(QStringLiteral("no-such-corpus.txt"));
+        v.setParams(p);
+        QSignalSpy failed(&v, &TrainingView::trainingFailed);
+        QVERIFY(v.start() != 0);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
+        const QString m = failed.at(0).at(0).toString();
+        QVERIFY2(m.contains(QStringLiteral("no-such-corpus.txt")) && m.contains(QStringLiteral("2 ranks")), qPrintable(m));
+        QVERIFY(v.statusText().startsWith(QStringLiteral("Failed")));
+        QVERIFY(runner.waitForIdle(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(cliProcessesNaming(p.outDir).isEmpty(), 10000);
     }
 
     void badInputIsAMessageNotACrash() {

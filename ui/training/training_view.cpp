@@ -134,6 +134,11 @@ TrainingView::TrainingView(JobRunner* runner, TrainingRuns* runs, QWidget* paren
     evalEvery_ = spin(how, "trainEvalEvery", 0, 1000000, 50);
     saveEvery_ = spin(how, "trainSaveEvery", 0, 1000000, 100);
     sampleEvery_ = spin(how, "trainSampleEvery", 0, 1000000, 50);
+    // Local data-parallel ranks (embedlab-cli launch): lm and mlm on the CPU; the batch above stays
+    // the global batch and must split evenly.
+    ranks_ = spin(how, "trainRanks", 1, 64, 1);
+    ranks_->setToolTip(tr("Run as N local processes, data parallel (lm and mlm on the CPU): each takes batch ÷ N rows of "
+                          "every step and 1/N of the cores; the result equals one process's run"));
     hf->addRow(tr("Objective"), objective_);
     hf->addRow(tr("Train"), train_);
     hf->addRow(tr("Layers"), layers_);
@@ -151,6 +156,7 @@ TrainingView::TrainingView(JobRunner* runner, TrainingRuns* runs, QWidget* paren
     hf->addRow(tr("Pooling"), pooling_);
     hf->addRow(tr("Matryoshka"), matryoshka_);
     hf->addRow(tr("Precision"), dtype_);
+    hf->addRow(tr("Ranks"), ranks_);
     hf->addRow(tr("Evaluate every"), evalEvery_);
     hf->addRow(tr("Checkpoint every"), saveEvery_);
     hf->addRow(tr("Sample every"), sampleEvery_);
@@ -287,7 +293,8 @@ TrainingView::TrainingView(JobRunner* runner, TrainingRuns* runs, QWidget* paren
     // The estimate follows what changes it.
     for (QComboBox* c : {source_, preset_, objective_, train_, optimizer_})
         connect(c, &QComboBox::currentIndexChanged, this, [this] { refreshEstimate(); });
-    for (QSpinBox* s : {batch_, seqLen_, accum_, steps_})
+    connect(objective_, &QComboBox::currentIndexChanged, this, [this] { updateRanks(); });
+    for (QSpinBox* s : {batch_, seqLen_, accum_, steps_, ranks_})
         connect(s, &QSpinBox::valueChanged, this, [this] { refreshEstimate(); });
     for (QLineEdit* e : {modelPath_, configPath_, layers_})
         connect(e, &QLineEdit::editingFinished, this, [this] { refreshEstimate(); });
@@ -326,6 +333,7 @@ TrainParams TrainingView::params() const {
     p.saveEvery = saveEvery_->value();
     p.sampleEvery = sampleEvery_->value();
     p.device = device_.isEmpty() ? engineBestDevice() : device_;
+    p.ranks = ranks_->isEnabled() ? ranks_->value() : 1;
     return p;
 }
 
@@ -368,6 +376,16 @@ void TrainingView::setParams(const TrainParams& p) {
     evalEvery_->setValue(p.evalEvery);
     saveEvery_->setValue(p.saveEvery);
     sampleEvery_->setValue(p.sampleEvery);
+    ranks_->setValue(p.ranks);
+    updateRanks();
+}
+
+void TrainingView::updateRanks() {
+    // Ranks cover lm and mlm (a token mean the ranks split exactly) on the CPU (c10d's Gloo).
+    const QString dev = device_.isEmpty() ? engineBestDevice() : device_;
+    const bool can = objective_->currentText() != QLatin1String("contrastive") && dev == QLatin1String("cpu");
+    ranks_->setEnabled(can && !running());
+    if (!can) ranks_->setToolTip(tr("Data-parallel ranks run lm and mlm on the CPU"));
 }
 
 void TrainingView::setCurrentModelFolder(const QString& dir) {
@@ -416,6 +434,10 @@ QString TrainingView::estimateText() const { return estimate_->text(); }
 
 JobId TrainingView::start() {
     TrainParams p = params();
+    if (p.ranks > 1 && p.batchSize % p.ranks != 0) {
+        status_->setText(tr("Refused: the batch of %1 does not split over %2 ranks — choose a multiple of %2").arg(p.batchSize).arg(p.ranks));
+        return 0;
+    }
     if (haveEstimate_ && !lastEstimate_.fits) {
         status_->setText(tr("Refused: %1").arg(lastEstimate_.describe) + tr(" does not fit in %1 MB").arg(lastEstimate_.availableMb, 0, 'f', 0));
         return 0;
@@ -576,6 +598,7 @@ void TrainingView::updateButtons() {
     const bool on = running();
     start_->setEnabled(!on);
     resumeCkpt_->setEnabled(!on);
+    updateRanks();
     pause_->setEnabled(on);
     cancel_->setEnabled(on);
     pause_->setText(paused() ? tr("Resume") : tr("Pause"));
@@ -642,6 +665,7 @@ QJsonObject TrainingView::saveSession() const {
     o[QStringLiteral("clip")] = p.clip;
     o[QStringLiteral("train")] = p.train;
     o[QStringLiteral("dtype")] = p.dtype;
+    o[QStringLiteral("ranks")] = ranks_->value();
     // The run the charts show, by its place in the workspace's runs (ids are renumbered on restore).
     const int shown = runs_->indexOf(shownRun_);
     if (shown >= 0) o[QStringLiteral("shown_run")] = shown;
@@ -671,6 +695,7 @@ void TrainingView::restoreSession(const QJsonObject& s, SessionReport& report) {
     p.clip = s.value(QStringLiteral("clip")).toDouble(p.clip);
     p.train = s.value(QStringLiteral("train")).toString(p.train);
     p.dtype = s.value(QStringLiteral("dtype")).toString(p.dtype);
+    p.ranks = std::clamp(s.value(QStringLiteral("ranks")).toInt(1), 1, 64);
     for (const QString& f : {p.data, p.evalData, p.modelDir, p.initConfig, p.tokenizer})
         if (!f.isEmpty() && !QFileInfo::exists(f)) report.missing << f;
     setParams(p);

@@ -9,7 +9,10 @@
 // workspace (TrainingRuns, owned by WorkspaceState and saved in the session); the view draws the run
 // chosen in its run list (the newest by default), so a restored session shows its curves again and
 // earlier runs stay one click away. The run is tasks::trainModel (the task `embedlab-cli train` runs) on the long lane,
-// so the map, search and generation stay usable.
+// so the map, search and generation stay usable. A run of lm or mlm on the CPU may be data parallel
+// over N local processes (the Ranks box; app/bridge/local_ranks.h): the charts and the progress bar
+// then follow the job as a whole (the slowest rank's fraction, rank 0's curves), and pause and cancel
+// reach every rank.
 #pragma once
 
 #include "app/bridge/job_runner.h"
@@ -47,7 +50,10 @@ public:
     void setCurrentModelFolder(const QString& dir);
     void setCorpus(const QString& path);
     // The device runs go to (the main window's choice); "" = the best available.
-    void setDevice(const QString& device) { device_ = device; }
+    void setDevice(const QString& device) {
+        device_ = device;
+        updateRanks();
+    }
 
     // Starts the estimate (an interactive job); estimateReady follows.
     void refreshEstimate();
@@ -99,6 +105,7 @@ private:
     void fitAxes();
     void refreshRunList();
     void updateButtons();
+    void updateRanks();
 
     JobRunner* runner_;
     JobHandlePtr job_, estimateJob_;
@@ -110,7 +117,7 @@ private:
     QComboBox* runList_;
     QComboBox *source_, *preset_, *objective_, *train_, *optimizer_, *schedule_, *dtype_, *pooling_;
     QLineEdit *modelPath_, *configPath_, *tokenizer_, *data_, *evalData_, *outDir_, *layers_, *matryoshka_;
-    QSpinBox *steps_, *batch_, *seqLen_, *accum_, *warmup_, *evalEvery_, *saveEvery_, *sampleEvery_;
+    QSpinBox *steps_, *batch_, *seqLen_, *accum_, *warmup_, *evalEvery_, *saveEvery_, *sampleEvery_, *ranks_;
     QDoubleSpinBox *lr_, *weightDecay_, *clip_, *temperature_;
     QLabel *estimate_, *status_;
     QPushButton *start_, *pause_, *cancel_, *resumeCkpt_, *exportChart_, *exportLog_;
