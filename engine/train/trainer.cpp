@@ -593,6 +593,18 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         if (o.learnTemperature) return logScale.exp();
         return at::full({1}, 1.0 / o.temperature, at::TensorOptions().dtype(at::kFloat).device(model.device()));
     };
+    // A cancel reaches into the backward pass: every trained tensor's gradient hook checks it (autograd
+    // passes the Error(Cancelled) out of backward() unchanged), so a long backward stops after the
+    // current layer's gradients, not at the end of the step. The hooks leave with the run.
+    struct CancelHooks {
+        std::vector<std::pair<at::Tensor, unsigned>> hooks;
+        ~CancelHooks() {
+            for (auto& [t, h] : hooks) t.remove_hook(h);
+        }
+    } cancelHooks;
+    for (const ParameterInfo& p : params)
+        if (p.tensor.requires_grad())
+            cancelHooks.hooks.emplace_back(p.tensor, p.tensor.register_hook([&progress](const at::Tensor&) { progress.checkCancelled(); }));
     std::unique_ptr<Optimizer> optimizer = makeOptimizer(params, o.optimizer);
     LrSchedule schedule = o.schedule;
     schedule.totalSteps = o.steps;
@@ -957,6 +969,7 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
         optimizer->zeroGrad();
         double lossSum = 0.0;
         for (int64_t m = 0; m < K; ++m) {
+            progress.checkCancelled();  // between micro-batches, as the hooks within each backward
             at::Tensor loss;
             {
                 Bf16Autocast autocast(bf16, model.device().is_cuda());

@@ -8,6 +8,7 @@
 #include "engine/jobs/progress.h"
 #include "engine/models/model.h"
 #include "engine/models/model_loader.h"
+#include "engine/train/parameters.h"
 #include "engine/train/trainer.h"
 #include "test_paths.h"
 
@@ -346,6 +347,57 @@ TEST(Trainer, ResumingReproducesTheUninterruptedRunBitForBit) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("batch_size"), std::string::npos) << e.what();
     }
+}
+
+// A cancel that arrives during the backward pass stops it there (the trainer's gradient hooks), not at
+// the end of the step: with a large model one backward takes seconds. The test's own hook on the last
+// block's MLP output weight — whose gradient comes early in the backward pass — cancels, as a click
+// would; the tied token embedding, whose gradient comes last, must then never get one.
+TEST(Trainer, ACancelDuringTheBackwardPassStopsItThere) {
+    const std::string model = test::fixture("models/gpt2_tiny");
+    const std::string dir = scratch("cancel-backward");
+    TrainerOptions o = small(3, 2, 16);
+    o.outDir = dir + "/out";
+    TrainerData d = dataFor(model);
+    d.train = readIdsFile(writeIds(dir + "/ids.txt", randomSequences(6, 20, 512, 3)), o.seqLen);
+    auto m = loadModel(model);
+    m->makeTrainable();
+    at::Tensor early, embedding;
+    int64_t lastLayer = -1;
+    for (const ParameterInfo& p : describeParameters(*m)) {
+        if (p.name.find("mlp.c_proj.weight") != std::string::npos && p.layer > lastLayer) {
+            lastLayer = p.layer;
+            early = p.tensor;
+        }
+        if (p.name.find("wte.weight") != std::string::npos) embedding = p.tensor;
+    }
+    ASSERT_TRUE(early.defined() && embedding.defined());
+    Progress progress;
+    int cancels = 0, embeddingGrads = 0;
+    early.register_hook([&](const at::Tensor&) {
+        ++cancels;
+        progress.cancel();
+    });
+    embedding.register_hook([&](const at::Tensor&) { ++embeddingGrads; });
+    try {
+        runTraining(*m, o, d, progress);
+        FAIL() << "the run was not cancelled";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), Error::Kind::Cancelled) << e.what();
+    }
+    EXPECT_EQ(cancels, 1);         // the first step's backward
+    EXPECT_EQ(embeddingGrads, 0);  // … went no further
+    // Without a cancel the same hooks see every step's backward reach the embedding.
+    auto m2 = loadModel(model);
+    m2->makeTrainable();
+    at::Tensor emb2;
+    for (const ParameterInfo& p : describeParameters(*m2))
+        if (p.name.find("wte.weight") != std::string::npos) emb2 = p.tensor;
+    int grads2 = 0;
+    emb2.register_hook([&](const at::Tensor&) { ++grads2; });
+    o.outDir = dir + "/whole";
+    runTraining(*m2, o, d, nullProgress());
+    EXPECT_EQ(grads2, 3);
 }
 
 TEST(Trainer, EmbeddingsOnlyTrainingLeavesEveryBodyTensorBitIdentical) {
