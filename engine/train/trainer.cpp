@@ -123,10 +123,12 @@ int64_t lmTargets(const TokenBatch& b) {
     return b.mask.narrow(1, 1, b.ids.size(1) - 1).sum().item<int64_t>();
 }
 
-LossSum lmLoss(Model& model, const TokenBatch& b) {
+// `cancel` (the training steps pass their Progress) is checked before every layer of the forward.
+LossSum lmLoss(Model& model, const TokenBatch& b, const Progress* cancel = nullptr) {
     // The final hidden states, then the LM head and the cross-entropy in chunks (lm_head_loss.h): the
     // [tokens, vocab] logits are never held whole.
     ForwardOptions fo;
+    fo.cancel = cancel;
     fo.hiddenStates = false;
     fo.logits = false;
     const int64_t L = b.ids.size(1);
@@ -189,8 +191,9 @@ MlmBatch maskForMlm(const TokenBatch& b, int64_t j, const TrainerOptions& o, con
 
 namespace {
 
-LossSum mlmLoss(Model& model, const MlmBatch& b) {
+LossSum mlmLoss(Model& model, const MlmBatch& b, const Progress* cancel = nullptr) {
     ForwardOptions fo;
+    fo.cancel = cancel;
     fo.hiddenStates = false;
     fo.logits = true;
     ForwardOutput out = model.forward(b.ids, b.mask, at::Tensor(), fo);
@@ -203,8 +206,9 @@ LossSum mlmLoss(Model& model, const MlmBatch& b) {
     return r;
 }
 
-at::Tensor pooled(Model& model, const TokenBatch& b, const std::string& pooling) {
+at::Tensor pooled(Model& model, const TokenBatch& b, const std::string& pooling, const Progress* cancel = nullptr) {
     ForwardOptions fo;
+    fo.cancel = cancel;
     fo.hiddenStates = false;
     fo.logits = false;
     ForwardOutput out = model.forward(b.ids, b.mask, at::Tensor(), fo);
@@ -979,11 +983,11 @@ TrainResult runTraining(Model& model, const TrainerOptions& o, const TrainerData
                     if (l.pairs == 0) continue;
                     loss = l.loss / static_cast<double>(K);
                 } else if (contrastive) {
-                    const at::Tensor a = pooled(model, batches[m], o.pooling);
-                    const at::Tensor p = pooled(model, seconds[m], o.pooling);
+                    const at::Tensor a = pooled(model, batches[m], o.pooling, &progress);
+                    const at::Tensor p = pooled(model, seconds[m], o.pooling, &progress);
                     loss = infoNce(a, p, scaleOf(), o.matryoshka) / static_cast<double>(K);
                 } else {
-                    LossSum l = o.objective == "mlm" ? mlmLoss(model, masked[m]) : lmLoss(model, batches[m]);
+                    LossSum l = o.objective == "mlm" ? mlmLoss(model, masked[m], &progress) : lmLoss(model, batches[m], &progress);
                     loss = l.sum / static_cast<double>(total);
                 }
             }
