@@ -10,10 +10,13 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 namespace embedlab {
@@ -46,21 +49,53 @@ QJsonObject runLocalRanks(const QStringList& command, int ranks, Progress& progr
     proc.setProgram(embedlabCliProgram());
     QStringList args{QStringLiteral("launch"), QStringLiteral("--nproc"), QString::number(ranks), QStringLiteral("--grace"),
                      QStringLiteral("10"), QStringLiteral("--")};
-    args << command << QStringLiteral("--progress") << QStringLiteral("json");
+    // The app watches its ranks itself (a rank that dies ends the launcher, which ends the others), and
+    // a pause stops every process: a collective's timeout would count a long pause as a dead peer.
+    args << command << QStringLiteral("--dist-timeout") << QStringLiteral("86400") << QStringLiteral("--progress")
+         << QStringLiteral("json");
     proc.setArguments(args);
     proc.setReadChannel(QProcess::StandardError);
-    // The launcher ends with the thread that started it (this job's), so a job the app abandons — the
-    // app killed, say — leaves no ranks behind; the launcher's ranks die with the launcher.
-    proc.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+    // The launcher leads a process group of its own, which its ranks join: a pause stops the whole
+    // group at once (SIGSTOP/SIGCONT to the group: no handler, no race between the two). It is killed
+    // when the thread that started it (this job's) ends — the app killed, say, even while the group is
+    // stopped (SIGKILL reaches a stopped process) — and its ranks die with it.
+    proc.setChildProcessModifier([] {
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    });
     proc.start();
     if (!proc.waitForStarted(10000))
         throw Error::runtime("cannot start " + proc.program().toStdString() + ": " + proc.errorString().toStdString());
     const qint64 pid = proc.processId();
+    auto signalGroup = [pid](int sig) {
+        if (pid > 0) ::kill(-static_cast<pid_t>(pid), sig);
+    };
+    // Pause and the scheduler's hold stop the group from a watcher of their own, so that they take
+    // effect even while this thread waits inside report() (which waits while paused).
+    std::atomic<bool> watching{true}, stopped{false};
+    std::thread watcher([&] {
+        while (watching.load()) {
+            const bool want = !progress.cancelled() && (progress.paused() || progress.held());
+            if (want != stopped.load()) {
+                signalGroup(want ? SIGSTOP : SIGCONT);
+                stopped.store(want);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    struct JoinWatcher {
+        std::atomic<bool>& watching;
+        std::thread& t;
+        ~JoinWatcher() {
+            watching.store(false);
+            if (t.joinable()) t.join();
+        }
+    } joinWatcher{watching, watcher};
 
     std::vector<RankState> state(static_cast<size_t>(ranks));
     QByteArray err, out;
     QStringList errorLines, otherLines;
-    bool stopped = false, cancelling = false, dirty = false;
+    bool cancelling = false, dirty = false;
     auto lastReport = std::chrono::steady_clock::now();
     auto handleLine = [&](const QByteArray& raw) {
         const QByteArray line = raw.trimmed();
@@ -69,8 +104,10 @@ QJsonObject runLocalRanks(const QStringList& command, int ranks, Progress& progr
         const QJsonDocument doc = line.startsWith('{') ? QJsonDocument::fromJson(line, &pe) : QJsonDocument();
         if (!doc.isObject()) {
             const QString text = QString::fromUtf8(line);
-            if (text.startsWith(QLatin1String("error:")))
-                errorLines << text.mid(6).trimmed();
+            if (text.startsWith(QLatin1String("error:"))) {
+                const QString e = text.mid(6).trimmed();
+                if (!errorLines.contains(e)) errorLines << e;  // every rank may say the same
+            }
             else
                 otherLines << text;
             if (otherLines.size() > 40) otherLines.removeFirst();
@@ -100,31 +137,23 @@ QJsonObject runLocalRanks(const QStringList& command, int ranks, Progress& progr
             err.remove(0, at + 1);
         }
     };
-    auto signalLauncher = [&](int sig) {
-        if (pid > 0) ::kill(static_cast<pid_t>(pid), sig);
-    };
-
     while (proc.state() != QProcess::NotRunning) {
         proc.waitForReadyRead(50);
         drain();
         if (progress.cancelled() && !cancelling) {
             cancelling = true;
-            if (stopped) signalLauncher(SIGCONT);
-            stopped = false;
-            proc.terminate();  // SIGTERM: the launcher passes it to every rank
+            watching.store(false);
+            watcher.join();
+            signalGroup(SIGTERM);  // every rank and the launcher (which exits 130) …
+            signalGroup(SIGCONT);  // … stopped ones too
             if (!proc.waitForFinished(15000)) {
-                proc.kill();
+                signalGroup(SIGKILL);
                 proc.waitForFinished(5000);
             }
             break;
         }
-        const bool wantStop = progress.paused() || progress.held();
-        if (wantStop != stopped) {
-            signalLauncher(wantStop ? SIGTSTP : SIGCONT);
-            stopped = wantStop;
-        }
         const auto now = std::chrono::steady_clock::now();
-        if (dirty && !stopped && now - lastReport > std::chrono::milliseconds(100)) {
+        if (dirty && !stopped.load() && now - lastReport > std::chrono::milliseconds(100)) {
             dirty = false;
             lastReport = now;
             size_t slowest = 0;
@@ -137,9 +166,8 @@ QJsonObject runLocalRanks(const QStringList& command, int ranks, Progress& progr
             msg += QStringLiteral(" · %1 ranks").arg(ranks);
             if (hi - state[slowest].fraction > 0.01)
                 msg += QStringLiteral(" (rank %1 behind at %2%)").arg(slowest).arg(std::lround(100 * state[slowest].fraction));
-            // report() waits while paused and throws when cancelled: both were handled just above, so
-            // it returns at once unless a pause arrives in between (then the ranks run on until the
-            // next pass stops them — at most one pass late).
+            // report() waits while paused (the watcher has stopped the ranks meanwhile) and throws
+            // when cancelled (the next pass ends the ranks).
             try {
                 progress.report(std::min(1.0, state[slowest].fraction), msg.toStdString());
             } catch (const Error& e) {

@@ -8,8 +8,11 @@
 //   - the job's fraction is the slowest rank's, its message rank 0's, with the rank count and which
 //     rank lags when they differ by more than 1%;
 //   - rank 0's metric points and log lines become the job's (the other ranks' duplicate them);
-//   - pause and the scheduler's hold stop every rank (SIGTSTP to the launcher, which stops the ranks;
-//     SIGCONT goes on), cancel ends them all (SIGTERM, then SIGKILL after 15 s);
+//   - pause and the scheduler's hold stop every process of the job (SIGSTOP to the launcher's process
+//     group, from a watcher thread, so even while report() waits; SIGCONT goes on); cancel ends them
+//     all (SIGTERM to the group, SIGKILL after 15 s); the launcher is killed if the app dies;
+//   - the ranks' collective timeout is a day (--dist-timeout 86400): a stopped job must not count as a
+//     dead peer, and the launcher ends the job when a rank dies;
 //   - a failure is the first failing rank's message ("error: …" on its stderr), bad input (exit 2/3)
 //     kept apart from run-time errors (exit 4).
 // Torch-free header; POSIX only (the launcher forks).

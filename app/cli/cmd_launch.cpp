@@ -9,9 +9,10 @@
 // code (a rank killed by a signal: 4), and says which rank failed. SIGINT/SIGTERM go to every rank
 // (the launcher then exits 130); a rank dies with the launcher (PR_SET_PDEATHSIG).
 //
-// Pausing: SIGTSTP to the launcher stops every rank (SIGSTOP) and then the launcher; SIGCONT continues
-// them all. A shell's Ctrl-Z / fg does this, and the app's Training view pauses a run of N ranks so.
-// A pause longer than the ranks' collective timeout (--dist-timeout) can end the job when it resumes.
+// Pausing: the ranks stay in the launcher's process group, so SIGSTOP / SIGCONT to the group (a shell's
+// Ctrl-Z and fg; `kill -STOP -- -PGID`; the app's Training view, which starts the launcher as a group
+// leader) stop and continue the whole job at once. A pause longer than the ranks' collective timeout
+// (--dist-timeout) can end the job when it goes on.
 #include "app/cli/cli.h"
 
 #include "engine/core/error.h"
@@ -46,22 +47,6 @@ void forwardSignal(int sig) {
         if (p > 0) ::kill(p, sig);
 }
 
-// SIGTSTP: every rank stops, then the launcher (SIGSTOP cannot be caught, so this handler runs again
-// only on the next SIGTSTP). SIGCONT, which has continued the launcher already: every rank goes on.
-void stopRanks(int) {
-    const int saved = errno;
-    for (pid_t p : g_children)
-        if (p > 0) ::kill(p, SIGSTOP);
-    ::raise(SIGSTOP);
-    errno = saved;
-}
-
-void continueRanks(int) {
-    const int saved = errno;
-    for (pid_t p : g_children)
-        if (p > 0) ::kill(p, SIGCONT);
-    errno = saved;
-}
 
 // The cores this process may run on (its affinity mask: a cgroup or taskset limit counts).
 long usableCores() {
@@ -154,19 +139,14 @@ int runLaunch(Args& a) {
         envps[static_cast<size_t>(r)].push_back(nullptr);
     }
 
+    // The list the handler reads is sized before the handler exists (a signal never sees it reallocated).
+    g_children.assign(static_cast<size_t>(n), -1);
     struct sigaction sa {};
     sa.sa_handler = forwardSignal;
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
-    struct sigaction stop {};
-    stop.sa_handler = stopRanks;
-    ::sigaction(SIGTSTP, &stop, nullptr);
-    struct sigaction cont {};
-    cont.sa_handler = continueRanks;
-    ::sigaction(SIGCONT, &cont, nullptr);
     std::fflush(stdout);
     std::fflush(stderr);
-    g_children.assign(static_cast<size_t>(n), -1);
     const pid_t launcher = ::getpid();
     for (long long r = 0; r < n; ++r) {
         const pid_t pid = ::fork();
@@ -183,8 +163,6 @@ int runLaunch(Args& a) {
             dfl.sa_handler = SIG_DFL;
             ::sigaction(SIGINT, &dfl, nullptr);
             ::sigaction(SIGTERM, &dfl, nullptr);
-            ::sigaction(SIGTSTP, &dfl, nullptr);
-            ::sigaction(SIGCONT, &dfl, nullptr);
             ::execve(self, argv.data(), envps[static_cast<size_t>(r)].data());
             static const char msg[] = "error: launch: cannot run this program again (execve failed)\n";
             ssize_t ignored = ::write(2, msg, sizeof msg - 1);

@@ -4,8 +4,8 @@
 # weights), also for mlm; distributed embed writes the single-process output bit for bit; faults end
 # with a clear error and exit 4 (a rank that never comes, a dead rank mid-run, a port in use, a
 # world-size mismatch, a rank taken twice, an unreachable master), no partial output, never a hang;
-# ranks that disagree on the data or the model exit 3; pause (SIGTSTP/SIGCONT) and SIGTERM through the
-# launcher reach every rank. Called by CTest: bash distributed.sh CLI
+# ranks that disagree on the data or the model exit 3; SIGSTOP/SIGCONT to the launcher's process group
+# pause the whole job, SIGTERM to the launcher ends every rank. Called by CTest: bash distributed.sh CLI
 set -u
 CLI="$1"
 PY=${REFERENCE_PYTHON:-/usr/bin/python3}
@@ -211,28 +211,34 @@ rc=$(exec 3>&1; limited 120 "$CLI" embed "${EMB[@]}" --chunk 41 --world-size 2 -
 wait $R0; rc0=$?
 check "embed ranks with another --chunk: both exit 3, saying they disagree; no output" "[ $rc -eq 3 ] && [ $rc0 -eq 3 ] && grep -q 'disagree' $T/edis0.err && [ ! -e $T/edis.npy ]"
 
-# Pause and cancel through the launcher (what the app's Training view does): SIGTSTP stops both ranks
-# and the launcher, SIGCONT goes on, SIGTERM ends the job (exit 130) and every rank with it. With
-# --progress json every line of a rank names it.
-"$CLI" launch --nproc 2 -- train lm "${COMMON[@]}" --steps 100000 --batch-size 4 --save-every 0 --out "$T/pause" \
+# Pause and cancel, as the app's Training view does: the ranks stay in the launcher's process group,
+# so SIGSTOP to the group stops the whole job (no step taken), SIGCONT goes on (Gloo survives the stop);
+# SIGTERM to the launcher ends the job (exit 130) and every rank with it. With --progress json every
+# line of a rank names it.
+setsid "$CLI" launch --nproc 2 -- train lm "${COMMON[@]}" --steps 100000 --batch-size 4 --save-every 0 --out "$T/pause" \
   --progress json > /dev/null 2> "$T/pause.err" &
 L=$!
 for i in $(seq 1 600); do grep -q '"rank":1' "$T/pause.err" 2>/dev/null && grep -q '"metric":"loss"' "$T/pause.err" && break; sleep 0.1; done
 ranks=$(pgrep -P $L | tr '\n' ' ')
 state() { awk '{print $3}' /proc/$1/stat 2>/dev/null; }
-kill -TSTP $L
+pgid() { awk '{print $5}' /proc/$1/stat 2>/dev/null; }
+g=""; for p in $ranks; do g="$g$(pgid $p) "; done
+check "the launcher leads a process group that holds both ranks" "[ \"$g\" = \"$L $L \" ] || { echo pgids=\$g launcher=$L; false; }"
+kill -STOP -- -$L
 for i in $(seq 1 50); do s=""; for p in $L $ranks; do s="$s$(state $p)"; done; [ "$s" = TTT ] && break; sleep 0.1; done
-check "SIGTSTP to the launcher stops it and both ranks" "[ \"$s\" = TTT ] || { echo states=\$s ranks=$ranks; false; }"
-n1=$(grep -c '"metric":"loss"' "$T/pause.err"); sleep 1; n2=$(grep -c '"metric":"loss"' "$T/pause.err")
+check "SIGSTOP to the group stops the launcher and both ranks" "[ \"$s\" = TTT ] || { echo states=\$s ranks=$ranks; false; }"
+sleep 0.3; n1=$(grep -c '"metric":"loss"' "$T/pause.err"); sleep 1; n2=$(grep -c '"metric":"loss"' "$T/pause.err")
 check "… and no step is taken while stopped" "[ $n1 -eq $n2 ]"
-kill -CONT $L
+kill -CONT -- -$L
 for i in $(seq 1 100); do [ "$(grep -c '"metric":"loss"' "$T/pause.err")" -gt $((n2 + 2)) ] && break; sleep 0.1; done
 check "SIGCONT goes on" "[ \$(grep -c '\"metric\":\"loss\"' $T/pause.err) -gt $((n2 + 2)) ]"
 check "--progress json lines carry each rank's number" "grep -q '\"rank\":0' $T/pause.err && grep -q '\"rank\":1' $T/pause.err"
 kill -TERM $L
+for i in $(seq 1 300); do kill -0 $L 2>/dev/null || break; sleep 0.1; done
+kill -0 $L 2>/dev/null && kill -9 -- -$L
 rc=0; wait $L || rc=$?
 left=""; for p in $ranks; do [ -d /proc/$p ] && [ "$(state $p)" != Z ] && left="$left $p"; done
-check "SIGTERM ends the job (exit 130) and leaves no rank" "[ $rc -eq 130 ] && [ -z \"$left\" ] || { echo rc=$rc left=$left; false; }"
+check "SIGTERM to the launcher ends the job (exit 130) within 30 s and leaves no rank" "[ $rc -eq 130 ] && [ -z \"$left\" ] || { echo rc=$rc left=$left; false; }"
 
 # Usage.
 "$CLI" train lm "${COMMON[@]}" --batch-size 4 --out "$T/u" --world-size 2 > /dev/null 2> "$T/u.err"

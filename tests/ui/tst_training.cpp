@@ -419,8 +419,9 @@ private Q_SLOTS:
         QVERIFY(loss[1].last().y() < loss[1].first().y());
     }
 
-    // Pause stops every rank (their processes stopped, no new point), Resume goes on, Cancel ends the
-    // launcher and both ranks — no embedlab-cli process of the run is left — and keeps the checkpoint.
+    // Pause stops every rank (their processes stopped, no new point), Resume goes on, Cancel — here of a
+    // paused run — ends the launcher and both ranks (no embedlab-cli process of the run is left) and
+    // keeps the checkpoint.
     void pauseAndCancelReachEveryRank() {
         JobRunner runner;
         TrainingView v(&runner);
@@ -450,6 +451,11 @@ private Q_SLOTS:
         QCOMPARE(v.lossPoints().size(), atPause);
         v.resume();
         QTRY_VERIFY_WITH_TIMEOUT(v.lossPoints().size() > atPause + 2, 30000);
+        QVERIFY(std::none_of(procs.begin(), procs.end(), [](const QString& pid) { return procState(pid) == 'T'; }));
+        // Paused again, then cancelled while stopped.
+        v.pause();
+        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(procs.begin(), procs.end(), [](const QString& pid) { return procState(pid) == 'T'; }),
+                                 5000);
         v.cancel();
         QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 20000);
         QVERIFY(runner.waitForIdle(10000));

@@ -137,8 +137,6 @@ TrainingView::TrainingView(JobRunner* runner, TrainingRuns* runs, QWidget* paren
     // Local data-parallel ranks (embedlab-cli launch): lm and mlm on the CPU; the batch above stays
     // the global batch and must split evenly.
     ranks_ = spin(how, "trainRanks", 1, 64, 1);
-    ranks_->setToolTip(tr("Run as N local processes, data parallel (lm and mlm on the CPU): each takes batch ÷ N rows of "
-                          "every step and 1/N of the cores; the result equals one process's run"));
     hf->addRow(tr("Objective"), objective_);
     hf->addRow(tr("Train"), train_);
     hf->addRow(tr("Layers"), layers_);
@@ -385,7 +383,9 @@ void TrainingView::updateRanks() {
     const QString dev = device_.isEmpty() ? engineBestDevice() : device_;
     const bool can = objective_->currentText() != QLatin1String("contrastive") && dev == QLatin1String("cpu");
     ranks_->setEnabled(can && !running());
-    if (!can) ranks_->setToolTip(tr("Data-parallel ranks run lm and mlm on the CPU"));
+    ranks_->setToolTip(can ? tr("Run as N local processes, data parallel: each takes batch ÷ N rows of every step and 1/N "
+                                "of the cores; the result equals one process's run")
+                           : tr("Data-parallel ranks run lm and mlm on the CPU"));
 }
 
 void TrainingView::setCurrentModelFolder(const QString& dir) {
@@ -665,7 +665,7 @@ QJsonObject TrainingView::saveSession() const {
     o[QStringLiteral("clip")] = p.clip;
     o[QStringLiteral("train")] = p.train;
     o[QStringLiteral("dtype")] = p.dtype;
-    o[QStringLiteral("ranks")] = ranks_->value();
+    o[QStringLiteral("ranks")] = p.ranks;  // what a run uses (1 where the box does not apply)
     // The run the charts show, by its place in the workspace's runs (ids are renumbered on restore).
     const int shown = runs_->indexOf(shownRun_);
     if (shown >= 0) o[QStringLiteral("shown_run")] = shown;
