@@ -420,13 +420,13 @@ private Q_SLOTS:
         bool embedding = false;
         QString etaText;
         connect(&runner, &JobRunner::jobProgress, &panel, [&](JobId, double f, const QString& msg, double eta) {
-            if (msg.contains(QStringLiteral("embedding")) && f > 0.02 && eta >= 0) embedding = true;
+            if (msg.contains(QStringLiteral("embedding")) && f > 0 && eta >= 0) embedding = true;  // an ETA is shown
         });
         QSignalSpy cancelled(&runner, &JobRunner::jobCancelled);
         QSignalSpy succeeded(&runner, &JobRunner::jobSucceeded);
         const JobId id = panel.embed();
         QVERIFY(id != 0);
-        QTRY_VERIFY_WITH_TIMEOUT(embedding, 90000);  // a loaded CI machine is slow to reach 2 %
+        QTRY_VERIFY_WITH_TIMEOUT(embedding, 300000);  // the first batch: slow on a loaded machine or under ASan
         QCOMPARE(succeeded.count(), 0);
         etaText = panel.findChild<QLabel*>(QStringLiteral("embedEta"))->text();
         QVERIFY2(etaText.contains(QStringLiteral("ETA")), qPrintable(etaText));
