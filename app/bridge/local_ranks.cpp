@@ -175,6 +175,9 @@ QJsonObject runLocalRanks(const QStringList& command, int ranks, Progress& progr
             }
         }
     }
+    // The group is gone once the launcher is reaped: no signal may follow (its number is free again).
+    watching.store(false);
+    if (watcher.joinable()) watcher.join();
     proc.waitForFinished(-1);
     drain();
     if (!err.isEmpty()) handleLine(err);

@@ -13,8 +13,8 @@
 //     all (SIGTERM to the group, SIGKILL after 15 s); the launcher is killed if the app dies;
 //   - the ranks' collective timeout is a day (--dist-timeout 86400): a stopped job must not count as a
 //     dead peer, and the launcher ends the job when a rank dies;
-//   - a failure is the first failing rank's message ("error: …" on its stderr), bad input (exit 2/3)
-//     kept apart from run-time errors (exit 4).
+//   - a failure is the ranks' and the launcher's "error: …" lines (each said once), bad input (exit
+//     2/3) kept apart from run-time errors (exit 4).
 // Torch-free header; POSIX only (the launcher forks).
 #pragma once
 

@@ -3,8 +3,9 @@
 // workspace state's own restore (evaluation rows, training runs with their base64 curves, models by
 // folder). The panels' objects are the widgets' (ui/, Qt Widgets) and are left to the UI tests.
 // Outcomes: openSession refuses with a message (never an empty one), or the session restores.
-// Invariant: a restored session saves, and what it saved opens again and saves the same (the save ∘
-// open pair is a fixed point: nothing a session holds is lost or changed by a round trip).
+// Invariant: a restored session saves, and what it saved opens again and saves the same bytes (save ∘
+// open is a fixed point from the first save on; the first open may drop what it names as damaged, and
+// with no panels here the panels' objects are not kept).
 // Built with the Qt app only (EMBEDLAB_BUILD_UI): the `asan` preset, not CI's engine-only one.
 #include "fuzz_common.h"
 
@@ -33,11 +34,13 @@ QJsonObject openAndSave(const QString& path, bool* refused) {
         *refused = true;
         return {};
     }
+    // Bounds inside libFuzzer's -timeout=20 for the two opens of an input (a model folder the input
+    // names fails to load at once: none of the fixtures' paths is reachable from fuzzed text).
     QElapsedTimer t;
     t.start();
-    while (!restored && t.elapsed() < 20000) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    while (!restored && t.elapsed() < 4000) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
     FUZZ_CHECK(restored);
-    FUZZ_CHECK(runner.waitForIdle(20000));
+    FUZZ_CHECK(runner.waitForIdle(4000));
     QJsonObject doc = ws.toSessionJson();
     doc.remove(QStringLiteral("saved"));
     *refused = false;
@@ -63,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         bool refusedAgain = false;
         const QJsonObject second = openAndSave(QString::fromStdString(again), &refusedAgain);
         FUZZ_CHECK(!refusedAgain);
-        if (second != first) {
+        if (QJsonDocument(second).toJson(QJsonDocument::Compact) != QJsonDocument(first).toJson(QJsonDocument::Compact)) {
             std::fprintf(stderr, "first save:\n%s\nafter reopening:\n%s\n", QJsonDocument(first).toJson().constData(),
                          QJsonDocument(second).toJson().constData());
             FUZZ_CHECK(!"a saved session changed when it was opened and saved again");

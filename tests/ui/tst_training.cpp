@@ -382,6 +382,8 @@ private Q_SLOTS:
             QTest::mouseClick(v.findChild<QPushButton*>(QStringLiteral("trainStart")), Qt::LeftButton);
             QVERIFY(v.running());
             QVERIFY(!ranks->isEnabled());  // not while a run is on
+            QCOMPARE(v.params().ranks, n);  // … yet the form (autosave, estimate) still says what the run uses
+            QCOMPARE(v.saveSession().value(QStringLiteral("ranks")).toInt(), n);
             bool sawRanks = false;
             QElapsedTimer t;
             t.start();

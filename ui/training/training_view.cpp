@@ -331,7 +331,7 @@ TrainParams TrainingView::params() const {
     p.saveEvery = saveEvery_->value();
     p.sampleEvery = sampleEvery_->value();
     p.device = device_.isEmpty() ? engineBestDevice() : device_;
-    p.ranks = ranks_->isEnabled() ? ranks_->value() : 1;
+    p.ranks = ranksApply() ? ranks_->value() : 1;
     return p;
 }
 
@@ -378,11 +378,15 @@ void TrainingView::setParams(const TrainParams& p) {
     updateRanks();
 }
 
-void TrainingView::updateRanks() {
+bool TrainingView::ranksApply() const {
     // Ranks cover lm and mlm (a token mean the ranks split exactly) on the CPU (c10d's Gloo).
     const QString dev = device_.isEmpty() ? engineBestDevice() : device_;
-    const bool can = objective_->currentText() != QLatin1String("contrastive") && dev == QLatin1String("cpu");
-    ranks_->setEnabled(can && !running());
+    return objective_->currentText() != QLatin1String("contrastive") && dev == QLatin1String("cpu");
+}
+
+void TrainingView::updateRanks() {
+    const bool can = ranksApply();
+    ranks_->setEnabled(can && !running());  // a run's ranks stay what it started with
     ranks_->setToolTip(can ? tr("Run as N local processes, data parallel: each takes batch ÷ N rows of every step and 1/N "
                                 "of the cores; the result equals one process's run")
                            : tr("Data-parallel ranks run lm and mlm on the CPU"));

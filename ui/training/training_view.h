@@ -106,6 +106,7 @@ private:
     void refreshRunList();
     void updateButtons();
     void updateRanks();
+    bool ranksApply() const;  // the objective and device allow ranks (whether or not a run is on)
 
     JobRunner* runner_;
     JobHandlePtr job_, estimateJob_;
